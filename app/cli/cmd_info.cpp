@@ -1,0 +1,40 @@
+// `shortrun info`: what a model file is — architecture, data shape, sampler defaults, provenance.
+#include <iostream>
+
+#include "cli_common.h"
+
+namespace shortrun::cli {
+
+void add_info_command(CLI::App& app) {
+  struct Options {
+    std::string model;
+    bool json = false;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("info", "Describe a model: architecture, data shape, sampler defaults, provenance");
+  cmd->add_option("--model,-m", opt->model, "checkpoint (.safetensors), TorchScript (.pt), state_dict (.pth) or run dir; default: bundled");
+  cmd->add_flag("--json", opt->json, "print the model card as one JSON object");
+  cmd->callback([opt] {
+    const std::string path = resolve_model_path(opt->model);
+    auto model = load_energy_model(path, torch::kCPU);
+    const ModelCard& card = model->card();
+    nlohmann::json j = card;
+    j["file"] = path;
+    j["parameters"] = model->parameter_count();
+    if (opt->json) {
+      std::cout << j.dump() << "\n";
+      return;
+    }
+    std::cout << "file:         " << path << "\n"
+              << "source:       " << card.source << "\n"
+              << "architecture: " << (card.arch ? card.arch->summary() : std::string("TorchScript module (opaque)")) << "\n"
+              << "parameters:   " << model->parameter_count() << "\n"
+              << "data:         " << card.shape.str() << " (CxHxW), values in [" << card.value_min << ", " << card.value_max << "]\n"
+              << "sampler:      K=" << card.sampler.steps << " step_size=" << card.sampler.step_size
+              << " noise_std=" << card.sampler.noise_std << " init=" << card.sampler.init
+              << (card.sampler.clamp ? " clamp" : "") << "\n"
+              << "provenance:   " << card.provenance.dump(2) << "\n";
+  });
+}
+
+}  // namespace shortrun::cli

@@ -1,0 +1,93 @@
+// `shortrun train`: the paper's maximum-likelihood loop into a run directory; --resume
+// continues one. Ctrl-C saves a checkpoint of the last finished iteration before exiting.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "cli_common.h"
+#include "shortrun/error.h"
+#include "shortrun/trainer.h"
+
+namespace shortrun::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+std::string format_seconds(double s) {
+  char buf[32];
+  const long t = static_cast<long>(s + 0.5);
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  struct Options {
+    TrainerConfig cfg;
+    std::string out, resume;
+    int64_t limit = 0;
+    RuntimeOptions rt;
+  };
+  auto o = std::make_shared<Options>();
+  TrainerConfig& c = o->cfg;
+  CLI::App* cmd = app.add_subcommand("train", "Learn an energy model with short-run MCMC (the paper's loop)");
+  cmd->add_option("--data", c.data, "fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR")->capture_default_str();
+  cmd->add_option("--out", o->out, "run directory (config.json, metrics.jsonl, samples/, checkpoints/)");
+  cmd->add_option("--resume", o->resume, "continue the run in this directory");
+  cmd->add_option("--iters", c.iters, "training iterations")->capture_default_str();
+  cmd->add_option("--steps", c.sampler.steps, "Langevin steps K")->capture_default_str();
+  cmd->add_option("--step-size", c.sampler.step_size, "Langevin step size")->capture_default_str();
+  cmd->add_option("--noise", c.sampler.noise_std, "Langevin noise std")->capture_default_str();
+  cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
+  cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--data-noise", c.data_noise, "std of Gaussian noise added to data")->capture_default_str();
+  cmd->add_option("--nf", c.arch.nf, "base width n_f")->capture_default_str();
+  cmd->add_option("--arch", c.arch.kind, "convnet | resnet")->capture_default_str()->check(CLI::IsMember({"convnet", "resnet"}));
+  cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu")
+      ->capture_default_str()->check(CLI::IsMember({"lrelu", "silu", "softplus", "elu"}));
+  cmd->add_option("--image-size", c.arch.image_size, "32 or 64")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "seed for weights, batches and all noise")->capture_default_str();
+  cmd->add_option("--log-every", c.log_every, "iterations between progress lines")->capture_default_str();
+  cmd->add_option("--sample-every", c.sample_every, "iterations between sample grids")->capture_default_str();
+  cmd->add_option("--checkpoint-every", c.checkpoint_every, "iterations between checkpoints")->capture_default_str();
+  cmd->add_option("--limit", o->limit, "use only the first N data images (0: all)");
+  add_runtime_options(*cmd, o->rt);
+  cmd->callback([o] {
+    if (o->out.empty() == o->resume.empty()) throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
+    const torch::Device device = apply_runtime(o->rt);
+    Trainer trainer = o->resume.empty() ? Trainer(o->cfg, o->out, device) : Trainer::resume(o->resume, device);
+    const TrainerConfig& cfg = trainer.config();
+    const std::string dir = o->resume.empty() ? o->out : o->resume;
+
+    DataOptions data_options;
+    data_options.image_size = cfg.arch.image_size;
+    data_options.limit = o->limit;
+    const Dataset data = load_dataset(cfg.data, data_options);
+    std::cout << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")
+              << cfg.arch.summary() << " on " << data.description << "; K=" << cfg.sampler.steps
+              << " step=" << cfg.sampler.step_size << " noise=" << cfg.sampler.noise_std << " batch=" << cfg.batch
+              << " lr=" << cfg.lr << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
+              << std::endl;
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const int64_t done = trainer.run(data, &g_stop, [](const TrainProgress& p) {
+      std::printf("iter %6lld/%lld  f(data) %+10.4f  f(samples) %+10.4f  gap %+9.4f  |grad f| %8.4f  %6.3f it/s  ETA %s\n",
+                  static_cast<long long>(p.iteration), static_cast<long long>(p.iters), p.f_data, p.f_samples,
+                  p.f_data - p.f_samples, p.grad_norm, p.its_per_s, format_seconds(p.eta_s).c_str());
+      std::fflush(stdout);
+    });
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    std::cout << (g_stop.load() ? "interrupted; saved" : "done;") << " iteration " << done << " -> "
+              << trainer.latest_checkpoint() << " and " << dir << "/model.safetensors" << std::endl;
+    if (g_stop.load()) std::exit(130);
+  });
+}
+
+}  // namespace shortrun::cli

@@ -1,0 +1,37 @@
+// `shortrun`: the command-line face of the core library. Errors print one line and exit 1;
+// usage errors exit 2.
+#include <iostream>
+
+#include "cli_common.h"
+#include "shortrun/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"shortrun — energy-based models learned with short-run MCMC (Nijkamp et al. 2019)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "shortrun 0.1.0");
+  shortrun::cli::add_info_command(app);
+  shortrun::cli::add_sample_command(app);
+  shortrun::cli::add_convert_command(app);
+  shortrun::cli::add_train_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "usage error: " << e.what() << " (see shortrun --help)\n";
+    return 2;
+  } catch (const shortrun::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // LibTorch errors carry a multi-line backtrace: keep the first line.
+    std::string what = e.what();
+    std::cerr << "error: " << what.substr(0, what.find('\n')) << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,100 @@
+// EnergyModel: f(x) -> [N] for x in [N,C,H,W], whatever the net came from (native net,
+// TorchScript module, imported PyTorch state_dict), plus the model card that describes it.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include "shortrun/arch.h"
+#include "shortrun/energy_net.h"
+#include "shortrun/sampler_config.h"
+
+namespace shortrun {
+
+struct DataShape {
+  int64_t channels = 1, height = 32, width = 32;
+  std::vector<int64_t> chw() const { return {channels, height, width}; }
+  int64_t numel() const { return channels * height * width; }
+  std::string str() const;
+};
+
+// What a checkpoint says about its model. Travels as JSON in the .safetensors metadata.
+struct ModelCard {
+  static constexpr int kFormatVersion = 1;
+  std::string source = "native";       // native | torchscript | state_dict:<layout>
+  std::optional<ArchSpec> arch;        // set for native nets
+  DataShape shape;
+  double value_min = -1.0, value_max = 1.0;
+  SamplerConfig sampler;               // the sampler defaults this model was trained with
+  nlohmann::json provenance = nlohmann::json::object();  // how it was made
+};
+void to_json(nlohmann::json& j, const ModelCard& c);
+void from_json(const nlohmann::json& j, ModelCard& c);
+
+class EnergyModel {
+ public:
+  virtual ~EnergyModel() = default;
+  // x: [N,C,H,W] on device(); returns f(x): [N]. Differentiable w.r.t. x and the weights.
+  virtual torch::Tensor energy(const torch::Tensor& x) = 0;
+  virtual std::vector<torch::Tensor> parameters() = 0;
+  virtual void to(torch::Device device) = 0;
+  virtual void train(bool on) = 0;
+
+  torch::Device device() const { return device_; }
+  const ModelCard& card() const { return card_; }
+  ModelCard& card() { return card_; }
+  const DataShape& shape() const { return card_.shape; }
+  int64_t parameter_count();
+  // Turns requires_grad off/on for every weight (sampling never needs weight gradients).
+  void set_weights_trainable(bool on);
+
+ protected:
+  ModelCard card_;
+  torch::Device device_ = torch::kCPU;
+};
+
+// A native ConvNet/ResNet.
+class NativeEnergyModel : public EnergyModel {
+ public:
+  explicit NativeEnergyModel(const ArchSpec& spec);
+  torch::Tensor energy(const torch::Tensor& x) override;
+  std::vector<torch::Tensor> parameters() override;
+  void to(torch::Device device) override;
+  void train(bool on) override { net_->train(on); }
+
+  std::shared_ptr<EnergyNetImpl> net() { return net_; }
+  // Named weights (e.g. "f.0.weight"), in registration order.
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+  // Copies weights in by name; throws if names or shapes differ (message lists the first mismatch).
+  void load_named_parameters(const std::vector<std::pair<std::string, torch::Tensor>>& params,
+                             const std::string& origin);
+
+ private:
+  std::shared_ptr<EnergyNetImpl> net_;
+};
+
+// A TorchScript module saved with torch.jit.save; output [N], [N,1] or [N,1,1,1].
+class TorchScriptEnergyModel : public EnergyModel {
+ public:
+  TorchScriptEnergyModel(torch::jit::Module module, const std::string& origin);
+  torch::Tensor energy(const torch::Tensor& x) override;
+  std::vector<torch::Tensor> parameters() override;
+  void to(torch::Device device) override;
+  void train(bool on) override { module_.train(on); }
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+
+ private:
+  torch::jit::Module module_;
+  std::string origin_;
+};
+
+// Loads any supported file: .safetensors (native), TorchScript archive, torch.save state_dict.
+// Everything is validated before use; errors name the file and what was expected.
+std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device);
+
+}  // namespace shortrun

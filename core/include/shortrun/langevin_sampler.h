@@ -1,0 +1,64 @@
+// Short-run Langevin sampler: x_{k+1} = x_k + step_size·∇f(x_k) + noise_std·u_k from
+// z ~ U(-1,1) (or N(0,1)), with z and every u_k addressable by (seed, chain, step).
+#pragma once
+#include <atomic>
+#include <functional>
+#include <optional>
+
+#include <torch/torch.h>
+
+#include "shortrun/energy_model.h"
+#include "shortrun/noise.h"
+#include "shortrun/sampler_config.h"
+
+namespace shortrun {
+
+// What the observer sees at step k (0..K). Tensors are views the sampler may reuse: copy
+// what you keep. At k = K, `delta` is undefined (no step follows).
+struct StepInfo {
+  int64_t step = 0;
+  torch::Tensor x;          // x_k            [N,C,H,W]
+  torch::Tensor energy;     // f(x_k)         [N]
+  torch::Tensor grad_norm;  // ‖∇f(x_k)‖      [N]
+  torch::Tensor delta;      // x_{k+1} − x_k  [N,C,H,W]
+  torch::Tensor alive;      // bool [N]: false once a chain turned NaN/Inf (frozen from then on)
+};
+using StepObserver = std::function<void(const StepInfo&)>;
+
+struct SampleResult {
+  torch::Tensor x;      // x_K [N,C,H,W] (frozen chains hold their last finite state)
+  torch::Tensor alive;  // bool [N]
+  int64_t steps_done = 0;
+  bool cancelled = false;
+};
+
+class LangevinSampler {
+ public:
+  LangevinSampler(EnergyModel& model, SamplerConfig config);
+
+  const SamplerConfig& config() const { return config_; }
+  // z for the given chain indices (int64 [N]), on the model's device.
+  torch::Tensor initial_state(const torch::Tensor& chains) const;
+  // u_k for the given chains.
+  torch::Tensor langevin_noise(const torch::Tensor& chains, int64_t step) const;
+  // f(x) and ∇f(x) without touching weight gradients.
+  std::pair<torch::Tensor, torch::Tensor> energy_and_grad(const torch::Tensor& x) const;
+
+  // Runs K steps for the given chains. `init` (optional) replaces z. The observer is called
+  // for k = 0..K; `cancel` is checked between steps.
+  SampleResult run(const torch::Tensor& chains, const std::optional<torch::Tensor>& init = std::nullopt,
+                   const StepObserver& observer = nullptr, const std::atomic<bool>* cancel = nullptr) const;
+  // Chains 0..n-1.
+  SampleResult run(int64_t n, const std::optional<torch::Tensor>& init = std::nullopt,
+                   const StepObserver& observer = nullptr, const std::atomic<bool>* cancel = nullptr) const;
+
+ private:
+  EnergyModel& model_;
+  SamplerConfig config_;
+  CounterNoise noise_;
+};
+
+// int64 [n] tensor first, first+1, ... on `device`.
+torch::Tensor chain_range(int64_t first, int64_t n, torch::Device device);
+
+}  // namespace shortrun

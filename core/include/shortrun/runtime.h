@@ -1,0 +1,19 @@
+// Process-wide runtime settings: intra-op threads and device selection.
+#pragma once
+#include <string>
+
+#include <torch/torch.h>
+
+namespace shortrun {
+
+// n <= 0: one thread per hardware core (Debian's torch defaults to a single thread).
+// Returns the number set.
+int set_threads(int n);
+
+// "cpu" | "cuda" | "cuda:N" | "auto" (CUDA when available). Throws shortrun::Error if CUDA is
+// asked for but not available in this build or machine.
+torch::Device parse_device(const std::string& name);
+
+std::string torch_version();
+
+}  // namespace shortrun

@@ -1,0 +1,30 @@
+// SamplerConfig: the short-run Langevin sampler's settings as plain data + JSON.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace shortrun {
+
+struct SamplerConfig {
+  int64_t steps = 100;            // K
+  double step_size = 1.0;         // multiplies ∇f
+  double noise_std = 0.01;        // multiplies u_k ~ N(0, I)
+  std::string init = "uniform";   // z ~ U(-1,1) ("uniform") or N(0,1) ("gaussian")
+  uint64_t seed = 1;
+  bool clamp = false;             // clamp x to [-1,1] after every step (the paper does not)
+  // Chains per network evaluation. oneDNN picks its convolution algorithm by batch size, so
+  // a chain's floating-point result depends on how many chains share its batch; evaluating
+  // in fixed-size chunks (the last one padded) makes chain i bit-identical for any n.
+  // 0: all chains in one batch (fastest for large n, exact replay only at the same n).
+  int64_t chunk = 16;
+
+  void validate() const;  // throws shortrun::Error
+};
+
+void to_json(nlohmann::json& j, const SamplerConfig& c);
+// Missing fields keep their defaults; present ones are validated.
+void from_json(const nlohmann::json& j, SamplerConfig& c);
+
+}  // namespace shortrun

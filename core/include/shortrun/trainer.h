@@ -1,0 +1,71 @@
+// Maximum-likelihood learning with short-run MCMC (the paper's loop): per iteration a noisy
+// data batch and fresh K-step samples from uniform noise; loss = mean f(samples) − mean f(data);
+// Adam. Writes a run directory: config.json, metrics.jsonl, samples/, checkpoints/.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "shortrun/adam.h"
+#include "shortrun/arch.h"
+#include "shortrun/datasets.h"
+#include "shortrun/energy_model.h"
+#include "shortrun/sampler_config.h"
+
+namespace shortrun {
+
+struct TrainerConfig {
+  std::string data = "fashion-mnist";
+  ArchSpec arch;
+  SamplerConfig sampler;     // K=100, step 1, noise 0.01 (the paper's)
+  int64_t iters = 2000;
+  int64_t batch = 64;
+  double lr = 1e-4, beta1 = 0.9, beta2 = 0.999;
+  double data_noise = 0.03;  // σ of the Gaussian added to data
+  uint64_t seed = 1;
+  int64_t log_every = 10, sample_every = 100, checkpoint_every = 100;
+
+  void validate() const;
+};
+void to_json(nlohmann::json& j, const TrainerConfig& c);
+void from_json(const nlohmann::json& j, TrainerConfig& c);
+
+struct TrainProgress {
+  int64_t iteration = 0, iters = 0;
+  double f_data = 0, f_samples = 0, grad_norm = 0, its_per_s = 0, eta_s = 0, wall_s = 0;
+};
+
+class Trainer {
+ public:
+  // Starts a new run in out_dir (created; must not hold another run).
+  Trainer(TrainerConfig config, std::string out_dir, torch::Device device);
+  // Continues the run in out_dir from checkpoints/latest.safetensors.
+  static Trainer resume(const std::string& out_dir, torch::Device device);
+
+  // Trains until config.iters or until *stop becomes true; always leaves a checkpoint of the
+  // last completed iteration. Returns the number of completed iterations.
+  int64_t run(const Dataset& data, const std::atomic<bool>* stop,
+              const std::function<void(const TrainProgress&)>& on_log);
+
+  NativeEnergyModel& model() { return *model_; }
+  const TrainerConfig& config() const { return config_; }
+  int64_t iteration() const { return iteration_; }
+  std::string latest_checkpoint() const;
+
+ private:
+  Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
+  void save(const std::string& name);
+  void write_sample_grid(const torch::Tensor& samples);
+
+  TrainerConfig config_;
+  std::string out_dir_;
+  torch::Device device_;
+  std::unique_ptr<NativeEnergyModel> model_;
+  std::unique_ptr<Adam> adam_;
+  int64_t iteration_ = 0;
+  double wall_before_ = 0;  // seconds trained before this process (resumed runs)
+};
+
+}  // namespace shortrun

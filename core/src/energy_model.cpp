@@ -1,0 +1,193 @@
+// EnergyModel implementations (native, TorchScript) and the file-type dispatching loader.
+#include "shortrun/energy_model.h"
+
+#include <sstream>
+
+#include "shortrun/checkpoint.h"
+#include "shortrun/error.h"
+#include "shortrun/file_util.h"
+#include "shortrun/state_dict_import.h"
+#include "shortrun/torch_pickle.h"
+
+namespace shortrun {
+
+std::string DataShape::str() const {
+  return std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width);
+}
+
+void to_json(nlohmann::json& j, const ModelCard& c) {
+  j = {{"format_version", ModelCard::kFormatVersion},
+       {"source", c.source},
+       {"data", {{"channels", c.shape.channels}, {"height", c.shape.height}, {"width", c.shape.width},
+                 {"value_range", {c.value_min, c.value_max}}}},
+       {"sampler", c.sampler},
+       {"provenance", c.provenance}};
+  if (c.arch) j["arch"] = *c.arch;
+}
+
+void from_json(const nlohmann::json& j, ModelCard& c) {
+  if (!j.is_object()) throw Error("model card is not a JSON object");
+  const int version = j.value("format_version", 0);
+  if (version < 1 || version > ModelCard::kFormatVersion)
+    throw Error("format_version " + std::to_string(version) + " is not supported (this build reads 1.." +
+                std::to_string(ModelCard::kFormatVersion) + ")");
+  c.source = j.value("source", std::string("native"));
+  if (j.contains("arch")) c.arch = j.at("arch").get<ArchSpec>();
+  const auto& d = j.at("data");
+  c.shape.channels = d.at("channels").get<int64_t>();
+  c.shape.height = d.at("height").get<int64_t>();
+  c.shape.width = d.at("width").get<int64_t>();
+  if (d.contains("value_range")) {
+    c.value_min = d["value_range"].at(0).get<double>();
+    c.value_max = d["value_range"].at(1).get<double>();
+  }
+  if (c.arch && (c.arch->channels != c.shape.channels || c.arch->image_size != c.shape.height ||
+                 c.arch->image_size != c.shape.width))
+    throw Error("data shape " + c.shape.str() + " does not match the architecture (" + c.arch->summary() + ")");
+  c.sampler = SamplerConfig{};
+  if (j.contains("sampler")) c.sampler = j.at("sampler").get<SamplerConfig>();
+  c.provenance = j.value("provenance", nlohmann::json::object());
+}
+
+int64_t EnergyModel::parameter_count() {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+void EnergyModel::set_weights_trainable(bool on) {
+  for (auto& p : parameters()) p.set_requires_grad(on);
+}
+
+// ---- native ----
+
+NativeEnergyModel::NativeEnergyModel(const ArchSpec& spec) : net_(make_energy_net(spec)) {
+  card_.arch = spec;
+  card_.shape = DataShape{spec.channels, spec.image_size, spec.image_size};
+}
+
+torch::Tensor NativeEnergyModel::energy(const torch::Tensor& x) { return net_->forward(x); }
+
+std::vector<torch::Tensor> NativeEnergyModel::parameters() { return net_->parameters(); }
+
+void NativeEnergyModel::to(torch::Device device) {
+  net_->to(device);
+  device_ = device;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> NativeEnergyModel::named_parameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : net_->named_parameters(true)) out.emplace_back(p.key(), p.value());
+  return out;
+}
+
+void NativeEnergyModel::load_named_parameters(const std::vector<std::pair<std::string, torch::Tensor>>& params,
+                                              const std::string& origin) {
+  auto own = net_->named_parameters(true);
+  if (params.size() != own.size())
+    throw file_error(origin, "holds " + std::to_string(params.size()) + " weights, the architecture (" +
+                                 card_.arch->summary() + ") has " + std::to_string(own.size()));
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, t] : params) {
+    torch::Tensor* dst = own.find(name);
+    if (!dst) throw file_error(origin, "unexpected weight '" + name + "' for " + card_.arch->summary());
+    if (dst->sizes() != t.sizes()) {
+      std::ostringstream s;
+      s << "weight '" << name << "' has shape " << t.sizes() << ", expected " << dst->sizes();
+      throw file_error(origin, s.str());
+    }
+    dst->copy_(t);
+  }
+}
+
+// ---- TorchScript ----
+
+TorchScriptEnergyModel::TorchScriptEnergyModel(torch::jit::Module module, const std::string& origin)
+    : module_(std::move(module)), origin_(origin) {
+  module_.eval();
+  card_.source = "torchscript";
+  card_.provenance = {{"imported_from", origin}};
+  // Shape: channels from the first 4-D weight; size by probing the sizes the paper uses.
+  int64_t channels = 1;
+  for (const auto& p : module_.parameters()) {
+    if (p.dim() == 4) { channels = p.size(1); break; }
+  }
+  std::string last_problem;
+  for (int64_t size : {32, 64, 28}) {
+    card_.shape = DataShape{channels, size, size};
+    try {
+      torch::NoGradGuard no_grad;
+      energy(torch::zeros({2, channels, size, size}));
+      return;
+    } catch (const Error& e) {
+      last_problem = e.what();
+    } catch (const std::exception&) {
+      last_problem = "forward fails at " + card_.shape.str();
+    }
+  }
+  throw file_error(origin, "TorchScript module does not accept a " + std::to_string(channels) +
+                               "-channel 32x32, 64x64 or 28x28 batch with an energy per image (" + last_problem + ")");
+}
+
+torch::Tensor TorchScriptEnergyModel::energy(const torch::Tensor& x) {
+  torch::Tensor out = module_.forward({x}).toTensor();
+  const int64_t n = x.size(0);
+  // Scripts that end in .squeeze() (the paper's F does) return a scalar for a batch of one.
+  const bool ok = (out.dim() == 0 && n == 1) || (out.dim() == 1 && out.size(0) == n) || (out.dim() == 2 && out.size(0) == n && out.size(1) == 1) ||
+                  (out.dim() == 4 && out.size(0) == n && out.size(1) == 1 && out.size(2) == 1 && out.size(3) == 1);
+  if (!ok) {
+    std::ostringstream s;
+    s << "TorchScript output has shape " << out.sizes() << " for a batch of " << n
+      << "; expected [N], [N,1] or [N,1,1,1]";
+    throw file_error(origin_, s.str());
+  }
+  return out.reshape({n}).to(torch::kFloat32);
+}
+
+std::vector<torch::Tensor> TorchScriptEnergyModel::parameters() {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : module_.parameters()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> TorchScriptEnergyModel::named_parameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : module_.named_parameters(true)) out.emplace_back(p.name, p.value.detach().clone());
+  return out;
+}
+
+void TorchScriptEnergyModel::to(torch::Device device) {
+  module_.to(device);
+  device_ = device;
+}
+
+// ---- loading ----
+
+std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device) {
+  if (!file_exists(path)) throw file_error(path, "no such file");
+  if (is_torchscript_archive(path)) {
+    torch::jit::Module module;
+    try {
+      module = torch::jit::load(path, torch::Device(torch::kCPU));
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      throw file_error(path, "cannot load TorchScript module (" + what.substr(0, what.find('\n')) + ")");
+    }
+    auto model = std::make_unique<TorchScriptEnergyModel>(std::move(module), path);
+    model->to(device);
+    return model;
+  }
+  if (is_zip_archive(path) || lowercase_extension(path) == ".pth" || lowercase_extension(path) == ".pt") {
+    ImportedNet net = import_state_dict(read_torch_state_dict(path), path);
+    auto model = std::make_unique<NativeEnergyModel>(net.arch);
+    model->load_named_parameters(net.params, path);
+    model->card().source = "state_dict:" + net.layout;
+    model->card().provenance = {{"imported_from", path},
+                                {"note", "architecture inferred from tensor shapes; activation assumed LeakyReLU(0.2)"}};
+    model->to(device);
+    return model;
+  }
+  return std::move(load_checkpoint(path, device).model);
+}
+
+}  // namespace shortrun

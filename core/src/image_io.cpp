@@ -1,0 +1,115 @@
+// PNG/JPEG decoding with stb_image, PNG encoding with stb_image_write, grids and conversions.
+#include "shortrun/image_io.h"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <sstream>
+
+#include "shortrun/error.h"
+#include "shortrun/file_util.h"
+#include "shortrun/npy.h"
+
+namespace shortrun {
+
+torch::Tensor read_image(const std::string& path) {
+  const auto bytes = read_file_bytes(path);
+  int w = 0, h = 0, c = 0;
+  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, 0);
+  if (!pixels)
+    throw file_error(path, std::string("not a readable image (") + stbi_failure_reason() + "); expected PNG or JPEG");
+  torch::Tensor hwc = torch::from_blob(pixels, {h, w, c}, torch::kUInt8).clone();
+  stbi_image_free(pixels);
+  return hwc.permute({2, 0, 1}).to(torch::kFloat32).div(127.5).sub(1.0).contiguous();
+}
+
+torch::Tensor read_image_or_npy(const std::string& path) {
+  const std::string ext = lowercase_extension(path);
+  if (ext == ".npy") {
+    torch::Tensor t = read_npy(path);
+    if (t.dim() == 3) t = t.unsqueeze(0);
+    if (t.dim() != 4) throw file_error(path, "expected an array of shape [C,H,W] or [N,C,H,W], got " + std::to_string(t.dim()) + " dimensions");
+    if (!torch::isfinite(t).all().item<bool>()) throw file_error(path, "contains NaN or Inf values; expected finite pixel values");
+    return t;
+  }
+  return read_image(path).unsqueeze(0);
+}
+
+torch::Tensor conform_image(const torch::Tensor& img, int64_t channels, int64_t height, int64_t width, std::string* note) {
+  torch::Tensor x = img;
+  std::ostringstream what;
+  const int64_t c = x.size(0);
+  if (c == 2 || c == 4) {  // drop alpha
+    x = x.narrow(0, 0, c - 1);
+    what << "dropped alpha; ";
+  }
+  if (x.size(0) == 3 && channels == 1) {
+    x = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).unsqueeze(0);
+    what << "RGB -> gray; ";
+  } else if (x.size(0) == 1 && channels == 3) {
+    x = x.expand({3, x.size(1), x.size(2)}).contiguous();
+    what << "gray -> RGB; ";
+  }
+  if (x.size(1) != height || x.size(2) != width) {
+    const int64_t h = x.size(1), w = x.size(2);
+    const double target_aspect = double(width) / double(height);
+    if (std::abs(double(w) / double(h) - target_aspect) > 1e-6) {
+      const int64_t cw = std::min<int64_t>(w, static_cast<int64_t>(h * target_aspect + 0.5));
+      const int64_t ch = std::min<int64_t>(h, static_cast<int64_t>(cw / target_aspect + 0.5));
+      x = x.narrow(1, (h - ch) / 2, ch).narrow(2, (w - cw) / 2, cw);
+      what << "center-cropped to " << ch << "x" << cw << "; ";
+    }
+    namespace F = torch::nn::functional;
+    x = F::interpolate(x.unsqueeze(0), F::InterpolateFuncOptions()
+                                           .size(std::vector<int64_t>{height, width})
+                                           .mode(torch::kBilinear)
+                                           .align_corners(false))
+            .squeeze(0);
+    what << "resized " << h << "x" << w << " -> " << height << "x" << width << "; ";
+  }
+  if (note) {
+    *note = what.str();
+    if (note->size() >= 2) note->resize(note->size() - 2);
+  }
+  return x.contiguous();
+}
+
+torch::Tensor to_uint8_hwc(const torch::Tensor& chw) {
+  torch::Tensor x = chw.detach().to(torch::kCPU, torch::kFloat32);
+  if (x.dim() == 4) x = x.squeeze(0);
+  x = torch::nan_to_num(x, 0.0).clamp(-1, 1).add(1).mul(127.5).round().to(torch::kUInt8);
+  return x.permute({1, 2, 0}).contiguous();
+}
+
+namespace {
+void append_bytes(void* ctx, void* data, int size) {
+  auto* out = static_cast<std::string*>(ctx);
+  out->append(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+}  // namespace
+
+void write_png_u8(const std::string& path, const torch::Tensor& hwc_in) {
+  const torch::Tensor hwc = hwc_in.contiguous();
+  const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1)), c = static_cast<int>(hwc.size(2));
+  std::string encoded;
+  if (!stbi_write_png_to_func(append_bytes, &encoded, w, h, c, hwc.data_ptr<uint8_t>(), w * c))
+    throw file_error(path, "PNG encoding failed");
+  write_file_atomic(path, [&](std::ostream& out) { out.write(encoded.data(), static_cast<std::streamsize>(encoded.size())); });
+}
+
+void write_png(const std::string& path, const torch::Tensor& x) { write_png_u8(path, to_uint8_hwc(x)); }
+
+torch::Tensor make_grid(const torch::Tensor& batch, int64_t cols, int64_t pad, double pad_value) {
+  const torch::Tensor b = batch.detach().to(torch::kCPU, torch::kFloat32);
+  const int64_t n = b.size(0), c = b.size(1), h = b.size(2), w = b.size(3);
+  cols = std::max<int64_t>(1, std::min(cols, n));
+  const int64_t rows = (n + cols - 1) / cols;
+  torch::Tensor grid = torch::full({c, rows * (h + pad) + pad, cols * (w + pad) + pad}, pad_value);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = i / cols, col = i % cols;
+    grid.narrow(1, pad + r * (h + pad), h).narrow(2, pad + col * (w + pad), w).copy_(b[i]);
+  }
+  return grid;
+}
+
+}  // namespace shortrun

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Shortrun needs that are missing (nothing is downloaded from
+# anywhere else). Runs apt-get as root, or through sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev
+  python3-torch python3-numpy          # the independent reference the tests compare against
+  dataset-fashion-mnist                # training data for `shortrun train --data fashion-mnist`
+)
+if [ "${SHORTRUN_EXPLORER:-1}" = 1 ]; then
+  packages+=(libimgui-dev libglfw3-dev libglew-dev libgl-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} Debian packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: install missing Debian packages, build, run CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"

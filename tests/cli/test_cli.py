@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `shortrun` command against PyTorch's own results (fixtures from
+reference/make_fixtures.py). usage: test_cli.py SHORTRUN FIXTURE_DIR WORK_DIR"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+import numpy as np
+
+SHORTRUN, FIX, WORK = sys.argv[1:4]
+del sys.argv[1:4]
+
+
+def run(*args, expect=0):
+    p = subprocess.run([SHORTRUN, *args], capture_output=True, text=True, timeout=300)
+    if p.returncode != expect:
+        raise AssertionError(f"shortrun {' '.join(args)} exited {p.returncode}, expected {expect}\n"
+                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def fx(name):
+    return os.path.join(FIX, name)
+
+
+def wk(name):
+    return os.path.join(WORK, name)
+
+
+class Cli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        shutil.rmtree(WORK, ignore_errors=True)
+        os.makedirs(WORK)
+
+    def sample_npy(self, model, out, *extra):
+        run("sample", "-q", "--model", model, "--out", "", "--npy", out, "--threads", "1", *extra)
+        return np.load(out)
+
+    def test_noise_free_trajectory_matches_pytorch_for_every_layout(self):
+        expected = np.load(fx("langevin_out.npy"))
+        for layout in ["minimal.pth", "mixed.pth", "sequential.pth", "scripted.pt"]:
+            with self.subTest(layout=layout):
+                got = self.sample_npy(fx(layout), wk(layout + ".npy"), "--init", fx("init.png"), "--noise", "0",
+                                      "--steps", "20", "--step-size", "1", "--n", "1")
+                rel = np.abs(got - expected).max() / np.abs(expected).max()
+                self.assertLessEqual(rel, 1e-4, layout)
+
+    def test_convert_then_sample_equals_sampling_the_original(self):
+        for src in ["minimal.pth", "scripted.pt"]:
+            with self.subTest(src=src):
+                out = wk(src + ".safetensors")
+                run("convert", "--from", fx(src), "--out", out)
+                a = self.sample_npy(fx(src), wk("orig.npy"), "--n", "6", "--steps", "15", "--seed", "4")
+                b = self.sample_npy(out, wk("conv.npy"), "--n", "6", "--steps", "15", "--seed", "4")
+                np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+                info = json.loads(run("info", "--model", out, "--json").stdout)
+                self.assertEqual(info["arch"]["nf"], 8)
+                self.assertEqual(info["data"]["channels"], 1)
+
+    def test_sample_outputs(self):
+        run("sample", "--model", fx("minimal.pth"), "--n", "5", "--steps", "6", "--out", wk("grid.png"),
+            "--trajectory", wk("traj.npy"), "--every", "4", "--npy", wk("x.npy"))
+        traj = np.load(wk("traj.npy"))
+        self.assertEqual(traj.shape, (3, 5, 1, 32, 32))  # steps 0, 4, 6
+        np.testing.assert_array_equal(traj[-1], np.load(wk("x.npy")))
+        with open(wk("grid.png"), "rb") as fh:
+            self.assertEqual(fh.read(8), b"\x89PNG\r\n\x1a\n")
+        # Chain i does not depend on how many chains run.
+        one = self.sample_npy(fx("minimal.pth"), wk("one.npy"), "--n", "1", "--steps", "6")
+        np.testing.assert_array_equal(one[0], np.load(wk("x.npy"))[0])
+
+    def test_info_on_every_kind(self):
+        for m in ["minimal.pth", "mixed.pth", "sequential.pth", "scripted.pt"]:
+            out = run("info", "--model", fx(m)).stdout
+            self.assertIn("1x32x32", out)
+
+    def assert_one_line_error(self, args, *fragments):
+        p = run(*args, expect=1)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        for f in fragments:
+            self.assertIn(f, lines[0])
+
+    def test_bad_inputs_fail_cleanly(self):
+        with open(fx("minimal.pth"), "rb") as fh:
+            data = fh.read()
+        with open(wk("truncated.pth"), "wb") as fh:
+            fh.write(data[: len(data) // 3])
+        with open(wk("random.safetensors"), "wb") as fh:
+            fh.write(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+        with open(wk("notes.png"), "w") as fh:
+            fh.write("not an image")
+        for args, frags in [
+            (["sample", "--model", wk("missing.safetensors")], ["missing.safetensors", "no such file"]),
+            (["sample", "--model", wk("truncated.pth")], ["truncated.pth"]),
+            (["sample", "--model", wk("random.safetensors")], ["random.safetensors", "safetensors"]),
+            (["sample", "--model", fx("unknown_keys.pth")], ["unknown_keys.pth", "head.weight"]),
+            (["sample", "--model", fx("bad_output.pt")], ["bad_output.pt", "[N,1]"]),
+            (["sample", "--model", fx("legacy.pth")], ["legacy.pth", "re-save"]),
+            (["sample", "--model", fx("malicious.pth")], ["malicious.pth", "refusing"]),
+            (["sample", "--model", fx("minimal.pth"), "--init", wk("notes.png")], ["notes.png", "PNG or JPEG"]),
+            (["sample", "--model", fx("minimal.pth"), "--init", fx("wrong_size.npy")], ["wrong_size.npy", "1x32x32"]),
+            (["sample", "--model", fx("minimal.pth"), "--init", fx("cifar_first.npy")], ["cifar_first.npy", "1x32x32"]),
+            (["convert", "--from", fx("unknown_keys.pth"), "--out", wk("x.safetensors")], ["unknown_keys.pth"]),
+            (["train", "--data", "idx:" + fx("bad-magic-idx3-ubyte"), "--out", wk("badrun"), "--iters", "1"], ["magic"]),
+        ]:
+            with self.subTest(args=args):
+                self.assert_one_line_error(args, *frags)
+
+    def test_usage_errors_exit_2(self):
+        run("sample", "--no-such-flag", expect=2)
+        run("frobnicate", expect=2)
+        run("sample", "--steps", "-3", expect=2)
+
+    def test_train_then_sample(self):
+        run_dir = wk("run")
+        shutil.rmtree(run_dir, ignore_errors=True)
+        p = run("train", "--data", "idx:" + fx("tiny-images-idx3-ubyte.gz"), "--out", run_dir, "--iters", "3",
+                "--nf", "4", "--steps", "3", "--batch", "4", "--log-every", "1")
+        self.assertIn("iter      3/3", p.stdout)
+        self.assertIn("f(data)", p.stdout)
+        run("sample", "-q", "--model", run_dir, "--n", "4", "--out", wk("run.png"))
+        run("train", "--resume", run_dir, "--threads", "1")  # already complete: resumes and finishes at once
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
