@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include <ATen/Context.h>
 #include <torch/version.h>
 
 #include "shortrun/error.h"
@@ -15,12 +16,29 @@ int set_threads(int n) {
   return n;
 }
 
+void configure_cuda_numerics() {
+  // float32 means float32: PyTorch lets cuDNN/cuBLAS use TF32 by default, which moves a
+  // 100-step chain visibly away from the CPU result. Deterministic cuDNN algorithms keep a
+  // chain's result independent of the other chains in its batch, as on the CPU.
+  auto& ctx = at::globalContext();
+  ctx.setAllowTF32CuDNN(false);
+  ctx.setAllowTF32CuBLAS(false);
+  ctx.setDeterministicCuDNN(true);
+  ctx.setBenchmarkCuDNN(false);
+}
+
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+  const bool want_cuda = name == "cuda" || name.rfind("cuda:", 0) == 0;
+  if (name == "auto" && torch::cuda::is_available()) {
+    configure_cuda_numerics();
+    return torch::Device(torch::kCUDA);
+  }
+  if (name == "auto") return torch::kCPU;
+  if (want_cuda) {
     if (!torch::cuda::is_available())
       throw Error("device '" + name + "' requested but CUDA is not available (this LibTorch build or machine has no GPU); use --device cpu");
+    configure_cuda_numerics();
     return torch::Device(name);
   }
   throw Error("device '" + name + "' is unknown; expected cpu, cuda or auto");

@@ -16,4 +16,8 @@ torch::Device parse_device(const std::string& name);
 
 std::string torch_version();
 
+// Strict float32 on CUDA (no TF32) and deterministic cuDNN; parse_device calls it when it
+// returns a CUDA device.
+void configure_cuda_numerics();
+
 }  // namespace shortrun
