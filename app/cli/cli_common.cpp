@@ -22,6 +22,46 @@ torch::Device apply_runtime(const RuntimeOptions& o) {
   return parse_device(o.device);
 }
 
+void SamplerOverrides::add(CLI::App& cmd) {
+  given_ = {
+      cmd.add_option("--steps", values_.steps, "Langevin steps K (default: the model's)")->check(CLI::Range(0, 100000)),
+      cmd.add_option("--step-size", values_.step_size, "step size (default: the model's)")->check(CLI::NonNegativeNumber),
+      cmd.add_option("--noise", values_.noise_std, "noise std (default: the model's)")->check(CLI::NonNegativeNumber),
+      cmd.add_option("--seed", values_.seed, "noise seed (chain i's z and u_k depend only on seed and i)"),
+      cmd.add_option("--init-dist", values_.init, "z distribution: uniform or gaussian (default: the model's)")
+          ->check(CLI::IsMember({"uniform", "gaussian"})),
+      cmd.add_option("--chunk", values_.chunk, "chains per network evaluation (chain i is identical for any number "
+                                               "of chains at the same chunk; 0: one batch)")->check(CLI::Range(0, 65536)),
+  };
+  cmd.add_flag("--clamp", clamp_, "clamp x to [-1,1] after every step");
+}
+
+SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
+  if (given_[0]->count()) c.steps = values_.steps;
+  if (given_[1]->count()) c.step_size = values_.step_size;
+  if (given_[2]->count()) c.noise_std = values_.noise_std;
+  if (given_[3]->count()) c.seed = values_.seed;
+  if (given_[4]->count()) c.init = values_.init;
+  if (given_[5]->count()) c.chunk = values_.chunk;
+  c.clamp = c.clamp || clamp_;
+  c.validate();
+  return c;
+}
+
+std::vector<int64_t> parse_int_pair(const std::string& option, const std::string& text) {
+  const auto comma = text.find(',');
+  try {
+    if (comma != std::string::npos) {
+      size_t used1 = 0, used2 = 0;
+      const std::string a = text.substr(0, comma), b = text.substr(comma + 1);
+      const int64_t x = std::stoll(a, &used1), y = std::stoll(b, &used2);
+      if (used1 == a.size() && used2 == b.size() && x >= 0 && y >= 0) return {x, y};
+    }
+  } catch (const std::exception&) {
+  }
+  throw CLI::ValidationError(option, "expected two non-negative integers as A,B, got '" + text + "'");
+}
+
 std::string default_model_path() {
   const std::string name = "fmnist.safetensors";
   std::vector<fs::path> candidates;

@@ -17,6 +17,19 @@ struct RuntimeOptions {
 void add_runtime_options(CLI::App& cmd, RuntimeOptions& o);
 torch::Device apply_runtime(const RuntimeOptions& o);  // sets threads, returns the device
 
+// --steps/--step-size/--noise/--seed/--init-dist/--chunk/--clamp: overrides of the sampler
+// defaults a model carries; only options given on the command line change anything.
+class SamplerOverrides {
+ public:
+  void add(CLI::App& cmd);
+  SamplerConfig apply(SamplerConfig base) const;
+
+ private:
+  SamplerConfig values_;
+  bool clamp_ = false;
+  std::vector<CLI::Option*> given_;  // steps, step_size, noise, seed, init, chunk
+};
+
 // The bundled model (assets/fmnist.safetensors), looked up next to the executable, in the
 // install prefix and in the source tree.
 std::string default_model_path();
@@ -29,5 +42,11 @@ void add_info_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_interpolate_command(CLI::App& app);
+void add_reconstruct_command(CLI::App& app);
+void add_eval_recon_command(CLI::App& app);
+
+// "3,7" -> {3, 7}; throws CLI::ValidationError naming the option otherwise.
+std::vector<int64_t> parse_int_pair(const std::string& option, const std::string& text);
 
 }  // namespace shortrun::cli

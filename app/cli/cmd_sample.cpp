@@ -13,27 +13,17 @@ namespace shortrun::cli {
 void add_sample_command(CLI::App& app) {
   struct Options {
     std::string model, init_file, out = "samples.png", npy, trajectory;
-    int64_t n = 64, steps = 0, every = 10, cols = 0, chunk = 16;
-    double step_size = 0, noise = 0;
-    uint64_t seed = 1;
-    std::string init_dist;
-    bool clamp = false, quiet = false;
+    int64_t n = 64, every = 10, cols = 0;
+    bool quiet = false;
+    SamplerOverrides sampler;
     RuntimeOptions rt;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("sample", "Run short-run Langevin chains from noise (or --init images)");
   cmd->add_option("--model,-m", o->model, "model file or run dir (default: the bundled model)");
   cmd->add_option("--n", o->n, "number of chains")->capture_default_str()->check(CLI::Range(1, 1 << 20));
-  auto* steps = cmd->add_option("--steps", o->steps, "Langevin steps K (default: the model's)")->check(CLI::Range(0, 100000));
-  auto* step_size = cmd->add_option("--step-size", o->step_size, "step size (default: the model's)")->check(CLI::NonNegativeNumber);
-  auto* noise = cmd->add_option("--noise", o->noise, "noise std (default: the model's)")->check(CLI::NonNegativeNumber);
-  auto* seed = cmd->add_option("--seed", o->seed, "noise seed (chain i's z and u_k depend only on seed and i)");
-  auto* init_dist = cmd->add_option("--init-dist", o->init_dist, "z distribution: uniform or gaussian (default: the model's)")
-                        ->check(CLI::IsMember({"uniform", "gaussian"}));
+  o->sampler.add(*cmd);
   cmd->add_option("--init", o->init_file, "start chains from images (PNG/JPEG, or NPY [N,C,H,W]) instead of noise");
-  auto* chunk = cmd->add_option("--chunk", o->chunk, "chains per network evaluation (chain i is identical for any --n "
-                                                    "at the same chunk; 0: one batch)")->check(CLI::Range(0, 65536));
-  cmd->add_flag("--clamp", o->clamp, "clamp x to [-1,1] after every step");
   cmd->add_option("--out", o->out, "PNG grid of the final states")->capture_default_str();
   cmd->add_option("--cols", o->cols, "grid columns (default: sqrt(n))");
   cmd->add_option("--npy", o->npy, "also write x_K as float32 NPY [N,C,H,W]");
@@ -41,19 +31,12 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--every", o->every, "trajectory interval")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
-  cmd->callback([o, steps, step_size, noise, seed, init_dist, chunk] {
+  cmd->callback([o] {
     const torch::Device device = apply_runtime(o->rt);
     auto model = open_model(o->model, device);
     model->set_weights_trainable(false);
     model->train(false);
-    SamplerConfig cfg = model->card().sampler;
-    if (steps->count()) cfg.steps = o->steps;
-    if (step_size->count()) cfg.step_size = o->step_size;
-    if (noise->count()) cfg.noise_std = o->noise;
-    if (seed->count()) cfg.seed = o->seed;
-    if (init_dist->count()) cfg.init = o->init_dist;
-    if (chunk->count()) cfg.chunk = o->chunk;
-    cfg.clamp = cfg.clamp || o->clamp;
+    const SamplerConfig cfg = o->sampler.apply(model->card().sampler);
     const DataShape shape = model->shape();
 
     std::optional<torch::Tensor> init;

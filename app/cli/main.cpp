@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   shortrun::cli::add_sample_command(app);
   shortrun::cli::add_convert_command(app);
   shortrun::cli::add_train_command(app);
+  shortrun::cli::add_interpolate_command(app);
+  shortrun::cli::add_reconstruct_command(app);
+  shortrun::cli::add_eval_recon_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -56,11 +56,21 @@ SampleResult LangevinSampler::run(int64_t n, const std::optional<torch::Tensor>&
   return run(chain_range(0, n, model_.device()), init, observer, cancel);
 }
 
-SampleResult LangevinSampler::run(const torch::Tensor& chains_in, const std::optional<torch::Tensor>& init,
-                                  const StepObserver& observer, const std::atomic<bool>* cancel) const {
+NoiseFn LangevinSampler::noise_of(const torch::Tensor& chains_in) const {
   const torch::Tensor chains = chains_in.to(model_.device());
-  const int64_t n = chains.numel();
-  torch::Tensor x = init ? init->to(model_.device(), torch::kFloat32).clone() : initial_state(chains);
+  return [this, chains](int64_t step) { return langevin_noise(chains, step); };
+}
+
+SampleResult LangevinSampler::run(const torch::Tensor& chains, const std::optional<torch::Tensor>& init,
+                                  const StepObserver& observer, const std::atomic<bool>* cancel) const {
+  const torch::Tensor x0 = init ? init->to(model_.device(), torch::kFloat32) : initial_state(chains);
+  return run_from(x0, noise_of(chains), observer, cancel);
+}
+
+SampleResult LangevinSampler::run_from(const torch::Tensor& x0, const NoiseFn& noise, const StepObserver& observer,
+                                       const std::atomic<bool>* cancel) const {
+  const int64_t n = x0.size(0);
+  torch::Tensor x = x0.detach().to(model_.device()).clone();
   torch::Tensor alive = torch::ones({n}, torch::TensorOptions().dtype(torch::kBool).device(model_.device()));
   const auto per_chain = [n](const torch::Tensor& t) { return t.reshape({n, -1}); };
   SampleResult result;
@@ -77,7 +87,10 @@ SampleResult LangevinSampler::run(const torch::Tensor& chains_in, const std::opt
       break;
     }
     torch::Tensor x_next = x + config_.step_size * g;
-    if (config_.noise_std > 0) x_next.add_(langevin_noise(chains, k), config_.noise_std);
+    if (config_.noise_std > 0 && noise) {
+      const torch::Tensor u = noise(k);
+      if (u.defined()) x_next.add_(u.to(x.dtype()), config_.noise_std);
+    }
     if (config_.clamp) x_next.clamp_(-1.0, 1.0);
     // A chain whose next state is not finite is frozen at its last finite state.
     alive = alive & torch::isfinite(per_chain(x_next)).all(1);

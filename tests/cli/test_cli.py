@@ -111,6 +111,53 @@ class Cli(unittest.TestCase):
             with self.subTest(args=args):
                 self.assert_one_line_error(args, *frags)
 
+    def test_interpolate(self):
+        p = run("interpolate", "--model", fx("minimal.pth"), "--seeds", "3,7", "--rows", "2", "--cols", "4",
+                "--steps", "6", "--out", wk("interp.png"), "--npy", wk("interp.npy"), "--energy", wk("interp.csv"))
+        self.assertIn("mean energy along the path", p.stdout)
+        x = np.load(wk("interp.npy"))
+        self.assertEqual(x.shape, (2, 4, 1, 32, 32))
+        # rho = 0 is exactly seed 3's chains 0 and 1.
+        a = self.sample_npy(fx("minimal.pth"), wk("seed3.npy"), "--seed", "3", "--n", "2", "--steps", "6")
+        np.testing.assert_array_equal(x[:, 0], a)
+        with open(wk("interp.csv")) as fh:
+            lines = fh.read().strip().splitlines()
+        self.assertEqual(lines[0], "pair,rho,energy")
+        self.assertEqual(len(lines), 1 + 8)
+        run("interpolate", "--model", fx("minimal.pth"), "--chains", "1,2", "--path", "linear", "--noise-mode", "off",
+            "--steps", "3", "--out", wk("interp2.png"))
+        run("interpolate", "--model", fx("minimal.pth"), "--seeds", "3", expect=2)
+
+    def test_reconstruct(self):
+        p = run("reconstruct", "--model", fx("minimal.pth"), "--image", fx("init.png"), "--iters", "3", "--steps", "3",
+                "--json", "--out", wk("recon.png"))
+        j = json.loads(p.stdout)
+        self.assertEqual(len(j["mse"]), 1)
+        self.assertEqual(len(j["mse_curve"]), 4)
+        self.assertTrue(j["hessian_skipped"])
+        p = run("reconstruct", "--model", fx("minimal.pth"), "--image", fx("init.png"), "--iters", "2", "--steps", "2",
+                "--mask", "center", "--out", wk("recon_masked.png"))
+        self.assertIn("image 0: mse", p.stdout)
+        # An RGB image is converted to the model's single channel, with a note.
+        p = run("reconstruct", "--model", fx("minimal.pth"), "--image", fx("cifar_first.npy"), "--iters", "1",
+                "--steps", "2", "--out", "")
+        self.assertIn("RGB -> gray", p.stderr)
+
+    def test_reconstruct_bad_inputs(self):
+        nan = np.zeros((1, 1, 32, 32), np.float32)
+        nan[0, 0, 3, 3] = np.nan
+        np.save(wk("nan.npy"), nan)
+        for args, frags in [
+            (["--image", wk("nan.npy")], ["nan.npy", "NaN"]),
+            (["--image", fx("init.png"), "--mask", fx("folder/img0.png")], ["img0.png", "expected 32x32"]),
+            (["--image", fx("init.png"), "--mask", fx("mask_black.png")], ["observes no pixel"]),
+            (["--image", fx("init.png"), "--mask", "diagonal"], ["diagonal"]),
+            (["--image", wk("missing.png")], ["missing.png"]),
+        ]:
+            with self.subTest(args=args):
+                self.assert_one_line_error(["reconstruct", "--model", fx("minimal.pth"), "--iters", "1", "--steps", "1",
+                                            "--out", ""] + args, *frags)
+
     def test_usage_errors_exit_2(self):
         run("sample", "--no-such-flag", expect=2)
         run("frobnicate", expect=2)

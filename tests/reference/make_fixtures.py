@@ -86,6 +86,45 @@ def write_png_gray(path, img):
         fh.write(png)
 
 
+RECON = dict(steps=5, step_size=0.5, noise=0.01, iters=5, lr=0.05)
+
+
+def write_reconstruction_reference(out, sd, x0):
+    """A few Adam iterations on z through the unrolled chain, with full double backward
+    (create_graph=True) — the ground truth for the C++ reconstruction, LeakyReLU and SiLU."""
+    g = torch.Generator().manual_seed(5)
+    k, n = RECON["steps"], 2
+    z0 = torch.rand(n, 1, 32, 32, generator=g) * 2 - 1
+    u = torch.randn(k, n, 1, 32, 32, generator=g)
+    obs = torch.cat([x0, torch.rand(1, 1, 32, 32, generator=g) * 2 - 1])
+    mask = torch.ones(1, 1, 32, 32)
+    mask[..., 8:24, 8:24] = 0
+    w = mask.expand_as(obs) / mask.sum()
+    for name, arr in [("z0", z0), ("u", u), ("obs", obs), ("mask", mask)]:
+        np.save(os.path.join(out, f"recon_{name}.npy"), arr.numpy())
+    for act in ["lrelu", "silu"]:
+        net = F()
+        if act == "silu":
+            net.f = nn.Sequential(*[nn.SiLU() if isinstance(m, nn.LeakyReLU) else m for m in net.f])
+        net.load_state_dict(sd)
+        for p in net.parameters():
+            p.requires_grad_(False)
+        z = z0.clone().requires_grad_(True)
+        opt = torch.optim.Adam([z], lr=RECON["lr"])
+        for _ in range(RECON["iters"]):
+            x = z
+            for step in range(k):
+                grad = torch.autograd.grad(net(x).sum(), [x], create_graph=True)[0]
+                x = x + RECON["step_size"] * grad + RECON["noise"] * u[step]
+            loss = (w * (x - obs) ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                z.clamp_(-1, 1)
+        np.save(os.path.join(out, f"recon_z_{act}.npy"), z.detach().numpy())
+
+
 def write_data_fixtures(out, write_png_gray):
     """Small dataset files for the loaders: IDX (+gzip), CIFAR-10 batches, an image folder."""
     import gzip
@@ -152,6 +191,7 @@ def main(out):
     blob = np.exp(-((yy - 14) ** 2 + (xx - 18) ** 2) / 60.0)
     img_u8 = np.round(blob * 200 + 20).astype(np.uint8)
     write_png_gray(os.path.join(out, "init.png"), img_u8)
+    write_png_gray(os.path.join(out, "mask_black.png"), np.zeros((32, 32), np.uint8))
     x0 = torch.from_numpy(img_u8.astype(np.float32) / 127.5 - 1.0).view(1, 1, 32, 32)
     np.save(os.path.join(out, "init.npy"), x0.numpy())
     np.save(os.path.join(out, "wrong_size.npy"), np.zeros((1, 1, 28, 28), np.float32))
@@ -165,6 +205,7 @@ def main(out):
     xk = langevin_noise_free(net, x0, STEPS, STEP_SIZE)
     np.save(os.path.join(out, "langevin_out.npy"), xk.numpy())
     write_data_fixtures(out, write_png_gray)
+    write_reconstruction_reference(out, sd, x0)
     print(f"fixtures in {out}; |x_K - x_0| = {float((xk - x0).abs().max()):.4f}")
 
 

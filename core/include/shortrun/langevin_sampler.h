@@ -24,6 +24,8 @@ struct StepInfo {
   torch::Tensor alive;      // bool [N]: false once a chain turned NaN/Inf (frozen from then on)
 };
 using StepObserver = std::function<void(const StepInfo&)>;
+// u_k for every chain of a run, [N,C,H,W]; an undefined tensor means no noise at step k.
+using NoiseFn = std::function<torch::Tensor(int64_t step)>;
 
 struct SampleResult {
   torch::Tensor x;      // x_K [N,C,H,W] (frozen chains hold their last finite state)
@@ -48,6 +50,13 @@ class LangevinSampler {
   // for k = 0..K; `cancel` is checked between steps.
   SampleResult run(const torch::Tensor& chains, const std::optional<torch::Tensor>& init = std::nullopt,
                    const StepObserver& observer = nullptr, const std::atomic<bool>* cancel = nullptr) const;
+  // The general form: start at x0 and take u_k from `noise` (so callers can mix, fix or drop
+  // the noise of several chains, as interpolation and reconstruction do).
+  SampleResult run_from(const torch::Tensor& x0, const NoiseFn& noise, const StepObserver& observer = nullptr,
+                        const std::atomic<bool>* cancel = nullptr) const;
+  // The noise function of the given chains under this sampler's seed.
+  NoiseFn noise_of(const torch::Tensor& chains) const;
+  EnergyModel& model() const { return model_; }
   // Chains 0..n-1.
   SampleResult run(int64_t n, const std::optional<torch::Tensor>& init = std::nullopt,
                    const StepObserver& observer = nullptr, const std::atomic<bool>* cancel = nullptr) const;

@@ -1,0 +1,81 @@
+// `shortrun interpolate`: images along paths between noise endpoints; rows are endpoint pairs,
+// columns ρ from 0 to 1; the energy f(M(z_ρ)) along each path goes to a CSV.
+#include <fstream>
+#include <iostream>
+
+#include "cli_common.h"
+#include "shortrun/error.h"
+#include "shortrun/file_util.h"
+#include "shortrun/image_io.h"
+#include "shortrun/interpolation.h"
+#include "shortrun/npy.h"
+
+namespace shortrun::cli {
+
+void add_interpolate_command(CLI::App& app) {
+  struct Options {
+    std::string model, seeds = "1,2", chains, out = "interpolation.png", npy, energy;
+    int64_t rows = 8;
+    InterpolationSpec spec;
+    SamplerOverrides sampler;
+    RuntimeOptions rt;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("interpolate", "Interpolate between noise endpoints z1, z2 of the short-run generator");
+  cmd->add_option("--model,-m", o->model, "model file or run dir (default: the bundled model)");
+  cmd->add_option("--seeds", o->seeds, "A,B: row r runs from chain r under seed A to chain r under seed B")->capture_default_str();
+  cmd->add_option("--chains", o->chains, "I,J: one row from chain I to chain J under --seed (instead of --seeds)");
+  cmd->add_option("--path", o->spec.path, "linear or spherical")->capture_default_str()->check(CLI::IsMember({"linear", "spherical"}));
+  cmd->add_option("--noise-mode", o->spec.noise, "Langevin noise along the path: fixed (endpoint 1's), mixed, off")
+      ->capture_default_str()->check(CLI::IsMember({"fixed", "mixed", "off"}));
+  cmd->add_option("--cols", o->spec.points, "points along each path (ρ = 0 ... 1)")->capture_default_str()->check(CLI::Range(2, 1000));
+  cmd->add_option("--rows", o->rows, "endpoint pairs")->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_option("--out", o->out, "PNG grid (rows: pairs, columns: ρ)")->capture_default_str();
+  cmd->add_option("--npy", o->npy, "images as NPY [rows, cols, C, H, W]");
+  cmd->add_option("--energy", o->energy, "CSV of f(M(z_ρ)): pair,rho,energy");
+  o->sampler.add(*cmd);
+  add_runtime_options(*cmd, o->rt);
+  cmd->callback([o] {
+    const torch::Device device = apply_runtime(o->rt);
+    auto model = open_model(o->model, device);
+    model->set_weights_trainable(false);
+    model->train(false);
+    const SamplerConfig cfg = o->sampler.apply(model->card().sampler);
+    std::vector<Endpoint> e1, e2;
+    if (!o->chains.empty()) {
+      const auto ij = parse_int_pair("--chains", o->chains);
+      e1.push_back({cfg.seed, ij[0]});
+      e2.push_back({cfg.seed, ij[1]});
+    } else {
+      const auto ab = parse_int_pair("--seeds", o->seeds);
+      for (int64_t r = 0; r < o->rows; ++r) {
+        e1.push_back({static_cast<uint64_t>(ab[0]), r});
+        e2.push_back({static_cast<uint64_t>(ab[1]), r});
+      }
+    }
+    const LangevinSampler sampler(*model, cfg);
+    const InterpolationResult res = interpolate(sampler, e1, e2, o->spec);
+    const int64_t P = res.x.size(0), R = res.x.size(1);
+    const torch::Tensor x = res.x.to(torch::kCPU);
+    if (!o->out.empty()) write_png(o->out, make_grid(x.flatten(0, 1), R));
+    if (!o->npy.empty()) write_npy(o->npy, x);
+    const torch::Tensor e = res.energy.to(torch::kCPU, torch::kFloat64);
+    if (!o->energy.empty()) {
+      write_file_atomic(o->energy, [&](std::ostream& out) {
+        out << "pair,rho,energy\n";
+        for (int64_t p = 0; p < P; ++p)
+          for (int64_t r = 0; r < R; ++r)
+            out << p << "," << res.rho[r].item<double>() << "," << e[p][r].item<double>() << "\n";
+      });
+    }
+    std::cout << "interpolated " << P << " pair(s) x " << R << " points (" << o->spec.path << " path, noise "
+              << o->spec.noise << ", K=" << cfg.steps << ")";
+    if (!o->out.empty()) std::cout << " -> " << o->out;
+    std::cout << "\nmean energy along the path (rho: f):";
+    const torch::Tensor mean = e.mean(0);
+    for (int64_t r = 0; r < R; ++r) std::printf(" %.2f:%.3f", res.rho[r].item<double>(), mean[r].item<double>());
+    std::cout << std::endl;
+  });
+}
+
+}  // namespace shortrun::cli
