@@ -38,4 +38,8 @@ o = sys.argv[1]
 a, b = np.load(f"{o}/cuda.npy"), np.load(f"{o}/cpu.npy")
 print("cuda vs cpu: max |diff| %.3g, mean |diff| %.3g, range %.3g" % (abs(a-b).max(), abs(a-b).mean(), abs(b).max()))
 PY
+  if [ "${GPU_EVAL_RECON:-0}" = 1 ]; then  # the paper's reconstruction metric, 500 test images
+    ./build-gpu/shortrun eval-recon --model "$ref" --device cuda --data "idx:$DEPS/t10k-images-idx3-ubyte.gz" \
+      --n 500 --batch 500 --iters 200 --chunk 0 2> "$OUT/eval_recon.log"; tail -2 "$OUT/eval_recon.log"
+  fi
 fi
