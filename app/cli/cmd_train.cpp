@@ -43,6 +43,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--steps", c.sampler.steps, "Langevin steps K")->capture_default_str();
   cmd->add_option("--step-size", c.sampler.step_size, "Langevin step size")->capture_default_str();
   cmd->add_option("--noise", c.sampler.noise_std, "Langevin noise std")->capture_default_str();
+  cmd->add_flag("--clamp", c.sampler.clamp, "clamp samples to [-1,1] after every Langevin step (steadier; the paper does not)");
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
   cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--data-noise", c.data_noise, "std of Gaussian noise added to data")->capture_default_str();

@@ -1,6 +1,7 @@
 // Threads and device selection.
 #include "shortrun/runtime.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include <ATen/Context.h>
@@ -11,6 +12,11 @@
 namespace shortrun {
 
 int set_threads(int n) {
+  if (n <= 0) {
+    // OMP_NUM_THREADS, when set, is the user's (or the test runner's) explicit choice.
+    const char* omp = std::getenv("OMP_NUM_THREADS");
+    n = omp ? std::atoi(omp) : 0;
+  }
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);
   return n;

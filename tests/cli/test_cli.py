@@ -143,6 +143,14 @@ class Cli(unittest.TestCase):
                 "--steps", "2", "--out", "")
         self.assertIn("RGB -> gray", p.stderr)
 
+    def test_eval_recon(self):
+        p = run("eval-recon", "--model", fx("minimal.pth"), "--data", "idx:" + fx("tiny-images-idx3-ubyte.gz"),
+                "--n", "5", "--batch", "2", "--iters", "2", "--steps", "2")
+        j = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(j["n"], 5)
+        self.assertGreater(j["mse_mean"], 0)
+        self.assertIn("5/5 images", p.stderr)
+
     def test_reconstruct_bad_inputs(self):
         nan = np.zeros((1, 1, 32, 32), np.float32)
         nan[0, 0, 3, 3] = np.nan

@@ -6,7 +6,8 @@
 
 namespace shortrun {
 
-// n <= 0: one thread per hardware core (Debian's torch defaults to a single thread).
+// n <= 0: OMP_NUM_THREADS if set, else one thread per hardware core (Debian's torch
+// defaults to a single thread).
 // Returns the number set.
 int set_threads(int n);
 
