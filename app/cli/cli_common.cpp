@@ -95,4 +95,14 @@ std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device 
   return load_energy_model(resolve_model_path(given), device);
 }
 
+SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides) {
+  SamplingSetup s;
+  s.device = apply_runtime(rt);
+  s.model = open_model(model, s.device);
+  s.model->set_weights_trainable(false);
+  s.model->train(false);
+  s.sampler = overrides.apply(s.model->card().sampler);
+  return s;
+}
+
 }  // namespace shortrun::cli

@@ -30,6 +30,15 @@ class SamplerOverrides {
   std::vector<CLI::Option*> given_;  // steps, step_size, noise, seed, init, chunk
 };
 
+// What every sampling command starts with: threads and device set, the model loaded with
+// its weights frozen, and the sampler settings (the model's defaults plus overrides).
+struct SamplingSetup {
+  torch::Device device = torch::kCPU;
+  std::unique_ptr<EnergyModel> model;
+  SamplerConfig sampler;
+};
+SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides);
+
 // The bundled model (assets/fmnist.safetensors), looked up next to the executable, in the
 // install prefix and in the source tree.
 std::string default_model_path();

@@ -9,14 +9,16 @@
 #include "shortrun/image_io.h"
 #include "shortrun/interpolation.h"
 #include "shortrun/npy.h"
+#include "shortrun/reconstruction.h"
 
 namespace shortrun::cli {
 
 void add_interpolate_command(CLI::App& app) {
   struct Options {
-    std::string model, seeds = "1,2", chains, out = "interpolation.png", npy, energy;
+    std::string model, seeds = "1,2", chains, images, out = "interpolation.png", npy, energy;
     int64_t rows = 8;
     InterpolationSpec spec;
+    ReconstructConfig rc;
     SamplerOverrides sampler;
     RuntimeOptions rt;
   };
@@ -25,6 +27,10 @@ void add_interpolate_command(CLI::App& app) {
   cmd->add_option("--model,-m", o->model, "model file or run dir (default: the bundled model)");
   cmd->add_option("--seeds", o->seeds, "A,B: row r runs from chain r under seed A to chain r under seed B")->capture_default_str();
   cmd->add_option("--chains", o->chains, "I,J: one row from chain I to chain J under --seed (instead of --seeds)");
+  cmd->add_option("--images", o->images, "A,B: endpoints are the z inferred by reconstructing images A and B "
+                                          "(--recon-iters, --recon-lr); each keeps its chain's noise");
+  cmd->add_option("--recon-iters", o->rc.iters, "reconstruction iterations for --images")->capture_default_str();
+  cmd->add_option("--recon-lr", o->rc.lr, "reconstruction learning rate for --images")->capture_default_str();
   cmd->add_option("--path", o->spec.path, "linear or spherical")->capture_default_str()->check(CLI::IsMember({"linear", "spherical"}));
   cmd->add_option("--noise-mode", o->spec.noise, "Langevin noise along the path: fixed (endpoint 1's), mixed, off")
       ->capture_default_str()->check(CLI::IsMember({"fixed", "mixed", "off"}));
@@ -36,25 +42,44 @@ void add_interpolate_command(CLI::App& app) {
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
-    const torch::Device device = apply_runtime(o->rt);
-    auto model = open_model(o->model, device);
-    model->set_weights_trainable(false);
-    model->train(false);
-    const SamplerConfig cfg = o->sampler.apply(model->card().sampler);
-    std::vector<Endpoint> e1, e2;
-    if (!o->chains.empty()) {
-      const auto ij = parse_int_pair("--chains", o->chains);
-      e1.push_back({cfg.seed, ij[0]});
-      e2.push_back({cfg.seed, ij[1]});
-    } else {
-      const auto ab = parse_int_pair("--seeds", o->seeds);
-      for (int64_t r = 0; r < o->rows; ++r) {
-        e1.push_back({static_cast<uint64_t>(ab[0]), r});
-        e2.push_back({static_cast<uint64_t>(ab[1]), r});
-      }
-    }
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    EnergyModel* model = setup.model.get();
+    const SamplerConfig& cfg = setup.sampler;
     const LangevinSampler sampler(*model, cfg);
-    const InterpolationResult res = interpolate(sampler, e1, e2, o->spec);
+    InterpolationResult res;
+    if (!o->images.empty()) {
+      // Reconstruct both images (as chains 0 and 1), then walk between the inferred z.
+      const auto comma = o->images.find(',');
+      if (comma == std::string::npos) throw CLI::ValidationError("--images", "expected two image files as A,B");
+      std::vector<torch::Tensor> imgs;
+      for (const std::string& path : {o->images.substr(0, comma), o->images.substr(comma + 1)}) {
+        std::string note;
+        const torch::Tensor img = read_image_or_npy(path)[0];
+        imgs.push_back(conform_image(img, model->shape().channels, model->shape().height, model->shape().width, &note));
+        if (!note.empty()) std::cerr << "note: " << path << ": " << note << "\n";
+      }
+      const torch::Tensor chains = chain_range(0, 2, setup.device);
+      const ReconstructResult r = Reconstructor(sampler, o->rc).run(torch::stack(imgs).to(setup.device), torch::Tensor(), chains);
+      std::cout << "reconstructed the endpoints: mse " << r.mse[0].item<double>() << ", " << r.mse[1].item<double>() << "\n";
+      const NoiseFn noise = sampler.noise_of(chains);
+      res = interpolate(sampler, r.z.narrow(0, 0, 1), r.z.narrow(0, 1, 1),
+                        [&](int64_t k) { return noise(k).narrow(0, 0, 1); },
+                        [&](int64_t k) { return noise(k).narrow(0, 1, 1); }, o->spec);
+    } else {
+      std::vector<Endpoint> e1, e2;
+      if (!o->chains.empty()) {
+        const auto ij = parse_int_pair("--chains", o->chains);
+        e1.push_back({cfg.seed, ij[0]});
+        e2.push_back({cfg.seed, ij[1]});
+      } else {
+        const auto ab = parse_int_pair("--seeds", o->seeds);
+        for (int64_t r = 0; r < o->rows; ++r) {
+          e1.push_back({static_cast<uint64_t>(ab[0]), r});
+          e2.push_back({static_cast<uint64_t>(ab[1]), r});
+        }
+      }
+      res = interpolate(sampler, e1, e2, o->spec);
+    }
     const int64_t P = res.x.size(0), R = res.x.size(1);
     const torch::Tensor x = res.x.to(torch::kCPU);
     if (!o->out.empty()) write_png(o->out, make_grid(x.flatten(0, 1), R));

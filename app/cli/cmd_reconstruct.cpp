@@ -64,11 +64,10 @@ void add_reconstruct_command(CLI::App& app) {
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
-    const torch::Device device = apply_runtime(o->rt);
-    auto model = open_model(o->model, device);
-    model->set_weights_trainable(false);
-    model->train(false);
-    const SamplerConfig cfg = o->sampler.apply(model->card().sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    const torch::Device device = setup.device;
+    EnergyModel* model = setup.model.get();
+    const SamplerConfig& cfg = setup.sampler;
     const torch::Tensor observed = load_observed(o->image, model->shape());
     torch::Tensor mask;
     try {
@@ -131,11 +130,10 @@ void add_eval_recon_command(CLI::App& app) {
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
-    const torch::Device device = apply_runtime(o->rt);
-    auto model = open_model(o->model, device);
-    model->set_weights_trainable(false);
-    model->train(false);
-    const SamplerConfig cfg = o->sampler.apply(model->card().sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    const torch::Device device = setup.device;
+    EnergyModel* model = setup.model.get();
+    const SamplerConfig& cfg = setup.sampler;
     DataOptions d;
     d.split = o->split;
     d.image_size = model->shape().height;

@@ -32,11 +32,10 @@ void add_sample_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
-    const torch::Device device = apply_runtime(o->rt);
-    auto model = open_model(o->model, device);
-    model->set_weights_trainable(false);
-    model->train(false);
-    const SamplerConfig cfg = o->sampler.apply(model->card().sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    const torch::Device device = setup.device;
+    EnergyModel* model = setup.model.get();
+    const SamplerConfig& cfg = setup.sampler;
     const DataShape shape = model->shape();
 
     std::optional<torch::Tensor> init;

@@ -127,6 +127,10 @@ class Cli(unittest.TestCase):
         run("interpolate", "--model", fx("minimal.pth"), "--chains", "1,2", "--path", "linear", "--noise-mode", "off",
             "--steps", "3", "--out", wk("interp2.png"))
         run("interpolate", "--model", fx("minimal.pth"), "--seeds", "3", expect=2)
+        p = run("interpolate", "--model", fx("minimal.pth"), "--images", fx("init.png") + "," + fx("cifar_first.npy"),
+                "--recon-iters", "2", "--steps", "2", "--cols", "3", "--npy", wk("interp_img.npy"), "--out", "")
+        self.assertIn("reconstructed the endpoints", p.stdout)
+        self.assertEqual(np.load(wk("interp_img.npy")).shape, (1, 3, 1, 32, 32))
 
     def test_reconstruct(self):
         p = run("reconstruct", "--model", fx("minimal.pth"), "--image", fx("init.png"), "--iters", "3", "--steps", "3",
