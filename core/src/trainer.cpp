@@ -127,12 +127,12 @@ Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
 
 std::string Trainer::latest_checkpoint() const { return out_dir_ + "/checkpoints/latest.safetensors"; }
 
-void Trainer::save(const std::string& path) {
+void Trainer::save(const std::string& path, double wall_s) {
   NamedTensors state = adam_->state();
   state.emplace_back("iteration", torch::tensor(iteration_, torch::kInt64));
-  state.emplace_back("wall_s", torch::tensor(wall_before_, torch::kFloat64));
+  state.emplace_back("wall_s", torch::tensor(wall_s, torch::kFloat64));
   model_->card().provenance["iterations"] = iteration_;
-  model_->card().provenance["train_wall_s"] = wall_before_;
+  model_->card().provenance["train_wall_s"] = wall_s;
   save_checkpoint(path, *model_, state);
 }
 
@@ -224,14 +224,11 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     }
     if (iteration_ % config_.sample_every == 0 || iteration_ == config_.iters) write_sample_grid(samples.x);
     if (iteration_ % config_.checkpoint_every == 0 || iteration_ == config_.iters) {
-      const double saved_before = wall_before_;
-      wall_before_ += wall_now;
-      save(latest_checkpoint());
-      wall_before_ = saved_before;
+      save(latest_checkpoint(), wall_before_ + wall_now);
     }
   }
   wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();
-  save(latest_checkpoint());
+  save(latest_checkpoint(), wall_before_);
   save_checkpoint(out_dir_ + "/model.safetensors", *model_);
   return iteration_;
 }

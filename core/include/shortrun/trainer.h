@@ -56,7 +56,7 @@ class Trainer {
 
  private:
   Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
-  void save(const std::string& name);
+  void save(const std::string& path, double wall_s);  // wall_s: total training seconds so far
   void write_sample_grid(const torch::Tensor& samples);
 
   TrainerConfig config_;
