@@ -20,7 +20,7 @@ void add_convert_command(CLI::App& app) {
   cmd->callback([opt] {
     auto model = load_energy_model(opt->from, torch::kCPU);
     std::unique_ptr<NativeEnergyModel> native;
-    if (auto* n = dynamic_cast<NativeEnergyModel*>(model.get())) {
+    if (dynamic_cast<NativeEnergyModel*>(model.get())) {
       native.reset(static_cast<NativeEnergyModel*>(model.release()));
     } else if (auto* ts = dynamic_cast<TorchScriptEnergyModel*>(model.get())) {
       // A scripted copy of the paper's net: its parameters follow one of the known layouts.
