@@ -10,7 +10,10 @@ packages=(
   dataset-fashion-mnist                # training data for `shortrun train --data fashion-mnist`
 )
 if [ "${SHORTRUN_EXPLORER:-1}" = 1 ]; then
-  packages+=(libimgui-dev libglfw3-dev libglew-dev libgl-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core)
+  # The GUI, its software-GL test display (Xvfb + Mesa), the font and PIL for screenshot checks.
+  # (GIF/MP4 export uses Debian's ffmpeg when it is installed; it is optional.)
+  packages+=(libimgui-dev libglfw3-dev libglew-dev libgl-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core
+             python3-pil)
 fi
 
 missing=()

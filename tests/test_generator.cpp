@@ -74,6 +74,22 @@ TEST_F(Interpolation, FixedNoiseKeepsEndpointOnesNoise) {
   EXPECT_TRUE(torch::equal(r.x[0][2], s3.run_from(s7.initial_state(chain), s3.noise_of(chain)).x[0]));
 }
 
+TEST_F(Interpolation, ExplicitRhoMatchesTheStripColumnExactly) {
+  // The explorer's live ρ slider generates one point; it must be the strip's image at that ρ.
+  InterpolationSpec strip;
+  strip.points = 5;
+  InterpolationSpec live = strip;
+  live.rhos = {0.25};
+  const LangevinSampler s(*model, cfg);
+  const InterpolationResult a = interpolate(s, {{3, 2}}, {{7, 5}}, strip);
+  const InterpolationResult b = interpolate(s, {{3, 2}}, {{7, 5}}, live);
+  ASSERT_EQ(b.x.sizes(), torch::IntArrayRef({1, 1, 1, 32, 32}));
+  EXPECT_TRUE(torch::equal(b.x[0][0], a.x[0][1]));
+  EXPECT_EQ(b.energy[0][0].item<float>(), a.energy[0][1].item<float>());
+  live.rhos = {1.5};
+  expect_error([&] { interpolate(s, {{3, 2}}, {{7, 5}}, live); }, {"rho", "[0, 1]"});
+}
+
 TEST(PathWeights, ArePapersForms) {
   EXPECT_EQ(path_weights("linear", 0.25), std::make_pair(0.75, 0.25));
   const auto [a, b] = path_weights("spherical", 0.6);

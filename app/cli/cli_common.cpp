@@ -34,6 +34,7 @@ void SamplerOverrides::add(CLI::App& cmd) {
                                                "of chains at the same chunk; 0: one batch)")->check(CLI::Range(0, 65536)),
   };
   cmd.add_flag("--clamp", clamp_, "clamp x to [-1,1] after every step");
+  cmd.add_flag("--no-clamp", no_clamp_, "do not clamp, even if the model's defaults do")->excludes("--clamp");
 }
 
 SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
@@ -43,7 +44,8 @@ SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
   if (given_[3]->count()) c.seed = values_.seed;
   if (given_[4]->count()) c.init = values_.init;
   if (given_[5]->count()) c.chunk = values_.chunk;
-  c.clamp = c.clamp || clamp_;
+  if (clamp_) c.clamp = true;
+  if (no_clamp_) c.clamp = false;
   c.validate();
   return c;
 }
@@ -60,35 +62,6 @@ std::vector<int64_t> parse_int_pair(const std::string& option, const std::string
   } catch (const std::exception&) {
   }
   throw CLI::ValidationError(option, "expected two non-negative integers as A,B, got '" + text + "'");
-}
-
-std::string default_model_path() {
-  const std::string name = "fmnist.safetensors";
-  std::vector<fs::path> candidates;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    candidates.push_back(exe.parent_path() / "assets" / name);
-    candidates.push_back(exe.parent_path().parent_path() / "assets" / name);
-    candidates.push_back(exe.parent_path().parent_path() / "share" / "shortrun" / "assets" / name);
-  }
-#ifdef SHORTRUN_SOURCE_ASSETS_DIR
-  candidates.push_back(fs::path(SHORTRUN_SOURCE_ASSETS_DIR) / name);
-#endif
-  for (const auto& c : candidates)
-    if (fs::exists(c, ec)) return c.string();
-  throw Error("the bundled model (assets/" + name + ") was not found next to the executable or in the source tree; pass --model FILE");
-}
-
-std::string resolve_model_path(const std::string& given) {
-  if (given.empty()) return default_model_path();
-  std::error_code ec;
-  if (fs::is_directory(given, ec)) {
-    for (const char* rel : {"/model.safetensors", "/checkpoints/latest.safetensors"})
-      if (file_exists(given + rel)) return given + rel;
-    throw file_error(given, "is a directory without model.safetensors or checkpoints/latest.safetensors");
-  }
-  return given;
 }
 
 std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device) {

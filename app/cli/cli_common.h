@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "shortrun/energy_model.h"
+#include "shortrun/model_paths.h"
 
 namespace shortrun::cli {
 
@@ -26,7 +27,7 @@ class SamplerOverrides {
 
  private:
   SamplerConfig values_;
-  bool clamp_ = false;
+  bool clamp_ = false, no_clamp_ = false;
   std::vector<CLI::Option*> given_;  // steps, step_size, noise, seed, init, chunk
 };
 
@@ -39,11 +40,6 @@ struct SamplingSetup {
 };
 SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides);
 
-// The bundled model (assets/fmnist.safetensors), looked up next to the executable, in the
-// install prefix and in the source tree.
-std::string default_model_path();
-// A model path as given, a run directory (its model.safetensors or checkpoint), or the bundled one.
-std::string resolve_model_path(const std::string& given);
 std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device);
 
 // Subcommand registration (one file each).

@@ -12,7 +12,13 @@ void InterpolationSpec::validate() const {
   if (path != "linear" && path != "spherical") throw Error("path '" + path + "' is unknown; expected linear or spherical");
   if (noise != "fixed" && noise != "mixed" && noise != "off")
     throw Error("interpolation noise '" + noise + "' is unknown; expected fixed, mixed or off");
-  if (points < 2 || points > 1000) throw Error("interpolation points must be in 2..1000");
+  if (!rhos.empty()) {
+    if (rhos.size() > 1000) throw Error("at most 1000 interpolation points");
+    for (double r : rhos)
+      if (!(r >= 0.0 && r <= 1.0)) throw Error("interpolation rho must be in [0, 1]");
+  } else if (points < 2 || points > 1000) {
+    throw Error("interpolation points must be in 2..1000");
+  }
 }
 
 std::pair<double, double> path_weights(const std::string& path, double rho) {
@@ -50,13 +56,14 @@ InterpolationResult interpolate(const LangevinSampler& sampler, const torch::Ten
   if (z1.sizes() != z2.sizes() || z1.dim() != 4 || z1.size(0) == 0)
     throw Error("interpolation needs two non-empty [P,C,H,W] endpoint batches of the same shape");
   const SamplerConfig& cfg = sampler.config();
-  const int64_t P = z1.size(0), R = spec.points;
+  std::vector<double> rhos = spec.rhos;
+  if (rhos.empty())
+    for (int64_t r = 0; r < spec.points; ++r) rhos.push_back(double(r) / double(spec.points - 1));
+  const int64_t P = z1.size(0), R = static_cast<int64_t>(rhos.size());
   const auto opts = z1.options();
-  std::vector<double> wa, wb, rhos;
-  for (int64_t r = 0; r < R; ++r) {
-    const double rho = double(r) / double(R - 1);
+  std::vector<double> wa, wb;
+  for (double rho : rhos) {
     const auto [a, b] = path_weights(spec.path, rho);
-    rhos.push_back(rho);
     wa.push_back(a);
     wb.push_back(b);
   }

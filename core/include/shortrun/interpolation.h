@@ -13,6 +13,7 @@
 #pragma once
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -24,6 +25,7 @@ struct InterpolationSpec {
   std::string path = "spherical";  // linear | spherical
   std::string noise = "fixed";     // fixed | mixed | off
   int64_t points = 10;             // ρ = 0, 1/(points−1), ..., 1
+  std::vector<double> rhos;        // explicit ρ values in [0,1]; when set, `points` is ignored
   void validate() const;
 };
 

@@ -1,0 +1,322 @@
+// Chains panel: the grid of N chains at the scrubbed step (streamed in as the worker samples),
+// the timeline with playback, the enlarged chain with its residual heatmap and plots, and the
+// energy / gradient / residual plots of all chains with the data band.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "explorer.h"
+#include "plots.h"
+
+namespace shortrun::explorer {
+
+namespace {
+
+// Advances playback / follow mode; keeps the step within what has been sampled.
+void update_timeline(Explorer& ex, const ChainRun* run) {
+  ChainsUi& c = ex.chains;
+  const int ready = run ? run->ready.load(std::memory_order_acquire) : 0;
+  if (ready == 0) {
+    c.step = 0;
+    return;
+  }
+  if (c.follow) c.step = ready - 1;
+  if (c.playing) {
+    c.play_accum += ImGui::GetIO().DeltaTime * c.speed;
+    const int advance = int(c.play_accum);
+    c.play_accum -= advance;
+    c.step += advance;
+    if (c.step >= ready) {
+      if (run->finished.load() && c.loop) {
+        c.step = 0;
+      } else {
+        c.step = ready - 1;
+        if (run->finished.load()) c.playing = false;
+      }
+    }
+  }
+  c.step = std::clamp(c.step, 0, ready - 1);
+}
+
+void draw_timeline(Explorer& ex, const ChainRun* run) {
+  ChainsUi& c = ex.chains;
+  const int ready = run ? run->ready.load() : 0;
+  const int K = run ? run->steps() : ex.sampler.steps;
+  if (ImGui::Button("|<")) ex.set_step(0), c.playing = false;
+  tip("first step (x_0 = z)");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("back", ImGuiDir_Left)) ex.step_by(-1);
+  tip("one step back (Left)");
+  ImGui::SameLine();
+  if (ImGui::Button(c.playing ? "Pause" : "Play", ImVec2(60, 0))) ex.toggle_play();
+  tip("play / pause the chain (Space)");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("fwd", ImGuiDir_Right)) ex.step_by(1);
+  tip("one step forward (Right)");
+  ImGui::SameLine();
+  if (ImGui::Button(">|")) ex.set_step(K), c.playing = false;
+  tip("last step (x_K)");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 430));
+  int step = c.step;
+  if (ImGui::SliderInt("##step", &step, 0, std::max(K, 1), "step %d")) ex.set_step(step), c.playing = false;
+  tip("scrub through the recorded steps (nothing is re-run)");
+  ImGui::SameLine();
+  ImGui::Checkbox("loop", &c.loop);
+  tip("restart from step 0 when playback reaches K");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  ImGui::SliderFloat("steps/s", &c.speed, 1.0f, 200.0f, "%.0f", ImGuiSliderFlags_Logarithmic);
+  tip("playback speed");
+  ImGui::SameLine();
+  if (ImGui::Checkbox("live", &c.follow)) c.playing = false;
+  tip("follow the newest step while the chains are sampled");
+  if (run) {
+    const double secs = run->seconds.load();
+    const char* state = run->finished.load() ? "done" : run->cancelled.load() ? "cancelled" : "sampling";
+    ImGui::TextDisabled("run %llu: %d chains, %d/%d steps %s in %.1f s (%.0f chain-steps/s)%s",
+                        static_cast<unsigned long long>(run->id), run->shape.n, std::max(0, ready - 1), K, state, secs,
+                        secs > 0 ? double(run->shape.n) * std::max(0, ready - 1) / secs : 0.0,
+                        run->custom_init ? "  - started from the reconstruction's z" : "");
+  } else {
+    ImGui::TextDisabled("waiting for the model...");
+  }
+}
+
+// Uploads frame `step` of the run into the grid atlas if it is not already there.
+void update_grid_texture(Explorer& ex, const ChainRun& run, int cols) {
+  ChainsUi& c = ex.chains;
+  DisplayImage& img = ex.views->grid;
+  const ImageShape& s = run.shape;
+  const int rows = (s.n + cols - 1) / cols;
+  img.ensure(cols * s.w, rows * s.h, s.c);
+  DisplayParams p;
+  p.nearest = c.nearest;
+  if (c.shown_run == run.id && c.shown_step == c.step && c.shown_selected == int(p.nearest)) return;
+  std::vector<Tile> tiles;
+  const std::vector<float>& frame = run.frames[c.step];
+  const DeviceFrame* dev = run.device_frames.empty() ? nullptr : &run.device_frames[c.step];
+  for (int i = 0; i < s.n; ++i) {
+    Tile t;
+    t.x = (i % cols) * s.w;
+    t.y = (i / cols) * s.h;
+    t.w = s.w;
+    t.h = s.h;
+    t.c = s.c;
+    t.host = frame.data() + size_t(i) * s.image_floats();
+    if (dev && dev->data) {
+      t.device_channels = dev->channels;
+      t.device = dev->data + size_t(i) * s.w * s.h * dev->channels;
+    }
+    tiles.push_back(t);
+  }
+  img.upload(*ex.uploader, tiles);
+  img.render(*ex.colormap, p);
+  c.shown_run = run.id;
+  c.shown_step = c.step;
+  c.shown_selected = int(p.nearest);
+}
+
+void draw_grid(Explorer& ex, const ChainRun& run, float width) {
+  const ImageShape& s = run.shape;
+  const int cols = int(std::ceil(std::sqrt(double(s.n))));
+  const int rows = (s.n + cols - 1) / cols;
+  update_grid_texture(ex, run, cols);
+  // Integer magnification keeps nearest-neighbour pixels square.
+  const float gap = 2.0f;
+  float tile = std::floor((width - gap * cols) / float(cols));
+  if (tile >= s.w) tile = std::floor(tile / s.w) * s.w;
+  tile = std::clamp(tile, 8.0f, float(s.w) * 12.0f);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const DisplayImage& img = ex.views->grid;
+  for (int i = 0; i < s.n; ++i) {
+    const int gx = i % cols, gy = i / cols;
+    const ImVec2 a(origin.x + gx * (tile + gap), origin.y + gy * (tile + gap));
+    const ImVec2 b(a.x + tile, a.y + tile);
+    const ImVec2 uv0(float(gx * s.w) / img.width(), float(gy * s.h) / img.height());
+    const ImVec2 uv1(float((gx + 1) * s.w) / img.width(), float((gy + 1) * s.h) / img.height());
+    dl->AddImage(img.id(), a, b, uv0, uv1);
+    const bool alive = run.alive[ex.chains.step].empty() || run.alive[ex.chains.step][i];
+    if (!alive) dl->AddRect(a, b, IM_COL32(255, 60, 60, 255), 0, 0, 2.0f);
+    if (i == ex.chains.selected) dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(255, 200, 40, 255), 0, 0, 2.0f);
+  }
+  ImGui::InvisibleButton("grid", ImVec2(cols * (tile + gap), rows * (tile + gap)));
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    const int gx = int((m.x - origin.x) / (tile + gap)), gy = int((m.y - origin.y) / (tile + gap));
+    const int i = gy * cols + gx;
+    if (gx >= 0 && gx < cols && i >= 0 && i < s.n) {
+      const int k = ex.chains.step;
+      ImGui::SetTooltip("chain %d  f = %.4g  |grad f| = %.3g%s\nclick to enlarge", i, run.energy[k][i], run.grad_norm[k][i],
+                        run.alive[k].empty() || run.alive[k][i] ? "" : "  (NaN: frozen)");
+      if (ImGui::IsItemClicked()) ex.select_chain(i == ex.chains.selected ? -1 : i);
+    }
+  }
+}
+
+std::vector<float> column(const ChainRun& run, const std::vector<std::vector<float>>& v, int chain, int ready) {
+  std::vector<float> y(ready);
+  for (int k = 0; k < ready; ++k) y[k] = v[k][chain];
+  return y;
+}
+
+std::vector<float> mean_over_chains(const std::vector<std::vector<float>>& v, int ready) {
+  std::vector<float> y(ready);
+  for (int k = 0; k < ready; ++k) {
+    double s = 0;
+    int n = 0;
+    for (float e : v[k])
+      if (std::isfinite(e)) s += e, ++n;
+    y[k] = n ? float(s / n) : NAN;
+  }
+  return y;
+}
+
+// Mean (thick) and per-chain (thin) curves of one statistic, the selected chain highlighted.
+std::vector<PlotSeries> series_of(const ChainRun& run, const std::vector<std::vector<float>>& v, int ready, int selected,
+                                  const char* name) {
+  std::vector<PlotSeries> out;
+  const int n = run.shape.n;
+  // At most 32 faint per-chain lines (every n/32-th chain): more is a smear, and costs frames.
+  const int stride = (n + 31) / 32;
+  for (int i = 0; i < n; i += stride)
+    if (i != selected) out.push_back({column(run, v, i, ready), IM_COL32(150, 170, 200, 50), 1.0f, "", true});
+  out.push_back({mean_over_chains(v, ready), IM_COL32(90, 200, 255, 255), 2.2f, std::string("mean ") + name});
+  if (selected >= 0 && selected < n)
+    out.push_back({column(run, v, selected, ready), IM_COL32(255, 200, 40, 255), 1.8f, "chain " + std::to_string(selected)});
+  return out;
+}
+
+void draw_plots(Explorer& ex, const ChainRun& run, float width, float height) {
+  const int ready = run.ready.load();
+  if (ready == 0) return;
+  const int K = run.steps();
+  PlotSpec spec;
+  spec.x_count = K + 1;
+  spec.marker = ex.chains.step;
+  spec.size = ImVec2(width, height);
+  spec.title = "f(x_k): mean, per chain, and f over real data (band)";
+  const ModelInfo* m = ex.pub.model.get();
+  if (m && m->band.valid) {
+    spec.band = PlotBand{true, m->band.mean - m->band.std, m->band.mean + m->band.std, m->band.mean,
+                         IM_COL32(80, 190, 90, 70), "data f (mean +- std)"};
+  }
+  int picked = plot_lines("energy", spec, series_of(run, run.energy, ready, ex.chains.selected, "f"));
+  spec.band = PlotBand{};
+  spec.title = "|grad f(x_k)| (log scale)";
+  spec.log_y = true;
+  const int picked2 = plot_lines("grad", spec, series_of(run, run.grad_norm, ready, ex.chains.selected, "|grad f|"));
+  spec.title = "|x_{k+1} - x_k|: the residual each step adds (log scale)";
+  const int picked3 = plot_lines("delta", spec, series_of(run, run.delta_norm, std::min(ready, K), ex.chains.selected, "|dx|"));
+  for (int p : {picked, picked2, picked3})
+    if (p >= 0) ex.set_step(p), ex.chains.playing = false;
+}
+
+// The enlarged chain, its residual heatmap and its own f / |grad f| curves.
+void draw_selected(Explorer& ex, const ChainRun& run, float width) {
+  const int i = ex.chains.selected;
+  const ImageShape& s = run.shape;
+  const int cols = int(std::ceil(std::sqrt(double(s.n))));
+  const int k = ex.chains.step;
+  ImGui::Text("chain %d at step %d", i, k);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("close")) ex.select_chain(-1);
+  tip("back to the grid alone");
+  const float big = std::floor(std::min(width * 0.5f - 8, 320.0f) / s.w) * s.w;
+  const DisplayImage& img = ex.views->grid;
+  const int gx = i % cols, gy = i / cols;
+  ImGui::Image(img.id(), ImVec2(big, big), ImVec2(float(gx * s.w) / img.width(), float(gy * s.h) / img.height()),
+               ImVec2(float((gx + 1) * s.w) / img.width(), float((gy + 1) * s.h) / img.height()));
+  tip("the chain at the current step, nearest-neighbour magnified");
+  ImGui::SameLine();
+  // Residual heatmap of Δx_k = x_{k+1} − x_k (channel mean), diverging colormap.
+  const int ready = run.ready.load();
+  const int kd = std::min(k, ready - 2);
+  DisplayImage& heat = ex.views->heat;
+  heat.ensure(s.w, s.h, 1);
+  float max_abs = 0;
+  if (kd >= 0) {
+    std::vector<float> d(size_t(s.w) * s.h);
+    const float* a = run.frames[kd].data() + size_t(i) * s.image_floats();
+    const float* b = run.frames[kd + 1].data() + size_t(i) * s.image_floats();
+    for (int p = 0; p < s.w * s.h; ++p) {
+      float acc = 0;
+      for (int ch = 0; ch < s.c; ++ch) acc += b[p * s.c + ch] - a[p * s.c + ch];
+      d[p] = acc / s.c;
+      max_abs = std::max(max_abs, std::fabs(d[p]));
+    }
+    Tile t{0, 0, s.w, s.h, 1, d.data(), nullptr, 0};
+    heat.upload(*ex.uploader, {t});
+    if (ex.chains.residual_auto) ex.chains.residual_range = std::max(max_abs, 1e-6f);
+    DisplayParams p;
+    p.lo = -ex.chains.residual_range;
+    p.hi = ex.chains.residual_range;
+    p.colormap = Colormap::kDiverging;
+    heat.render(*ex.colormap, p);
+  }
+  ImGui::BeginGroup();
+  ImGui::Image(heat.id(), ImVec2(big, big));
+  tip("residual x_{k+1} - x_k of this chain: blue negative, white zero, red positive");
+  ImGui::SetNextItemWidth(big - 60);
+  if (ImGui::SliderFloat("##range", &ex.chains.residual_range, 1e-4f, 2.0f, "+-%.3g", ImGuiSliderFlags_Logarithmic))
+    ex.chains.residual_auto = false;
+  tip("colour range of the heatmap (symmetric)");
+  ImGui::SameLine();
+  ImGui::Checkbox("auto", &ex.chains.residual_auto);
+  tip("range = the largest |residual| at this step");
+  ImGui::EndGroup();
+  if (ImGui::Button("Use as endpoint A")) ex.set_endpoint('a', i);
+  tip("interpolate from this chain (Interpolation tab)");
+  ImGui::SameLine();
+  if (ImGui::Button("Use as endpoint B")) ex.set_endpoint('b', i);
+  tip("interpolate to this chain (Interpolation tab)");
+  if (ready > 0) {
+    ImGui::Text("f = %.5g   |grad f| = %.4g   |dx| = %.4g", run.energy[k][i], run.grad_norm[k][i], run.delta_norm[k][i]);
+    PlotSpec spec;
+    spec.x_count = run.steps() + 1;
+    spec.marker = k;
+    spec.size = ImVec2(width, 90);
+    spec.title = "this chain: f(x_k)";
+    const int p1 = plot_lines("sel_f", spec, {{column(run, run.energy, i, ready), IM_COL32(255, 200, 40, 255), 1.8f, "f"}});
+    spec.title = "this chain: |grad f(x_k)|";
+    spec.log_y = true;
+    const int p2 = plot_lines("sel_g", spec, {{column(run, run.grad_norm, i, ready), IM_COL32(255, 140, 60, 255), 1.8f, "|grad f|"}});
+    for (int p : {p1, p2})
+      if (p >= 0) ex.set_step(p), ex.chains.playing = false;
+  }
+}
+
+}  // namespace
+
+void draw_chains_panel(Explorer& ex) {
+  const std::shared_ptr<ChainRun> run_ptr = ex.pub.chains;
+  const ChainRun* run = run_ptr.get();
+  update_timeline(ex, run);
+  draw_timeline(ex, run);
+  ImGui::Separator();
+  if (!run || run->ready.load() == 0) {
+    ImGui::TextDisabled(ex.pub.model ? "sampling..." : "load a model to start (Model panel, or drop a file here)");
+    return;
+  }
+  if (ex.chains.selected >= run->shape.n) ex.chains.selected = -1;
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float plot_h = 105.0f;
+  const float grid_w = ex.chains.selected >= 0 ? avail * 0.5f : std::min(avail, ImGui::GetContentRegionAvail().y - 3 * (plot_h + 30));
+  ImGui::BeginGroup();
+  ImGui::Checkbox("nearest", &ex.chains.nearest);
+  tip("nearest-neighbour magnification (off: linear filtering)");
+  draw_grid(ex, *run, std::max(grid_w, 160.0f));
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  const float right = ImGui::GetContentRegionAvail().x;
+  if (ex.chains.selected >= 0) draw_selected(ex, *run, right);
+  else draw_plots(ex, *run, right, plot_h);
+  ImGui::EndGroup();
+  if (ex.chains.selected >= 0) draw_plots(ex, *run, avail, plot_h * 0.8f);
+}
+
+}  // namespace shortrun::explorer

@@ -1,0 +1,206 @@
+// Reconstruct panel: a canvas at the model's resolution (brush, eraser, mask painting, undo,
+// load by path or drag-and-drop), the live reconstruction with its MSE curve, observed |
+// reconstruction | error side by side, and "show its chain" to watch the inferred z sampled.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "explorer.h"
+#include "plots.h"
+
+namespace shortrun::explorer {
+
+namespace {
+
+void upload_single(Explorer& ex, DisplayImage& img, const std::vector<float>& pixels, const ImageShape& s,
+                   const DisplayParams& p, int channels) {
+  img.ensure(s.w, s.h, channels);
+  img.upload(*ex.uploader, {Tile{0, 0, s.w, s.h, channels, pixels.data()}});
+  img.render(*ex.colormap, p);
+}
+
+// The canvas, magnified, painted with the mouse; hidden (masked) pixels tinted red.
+void draw_canvas(Explorer& ex, float size) {
+  Canvas& cv = ex.canvas;
+  const ImageShape s{1, cv.channels(), cv.height(), cv.width()};
+  if (cv.version() != ex.recon.shown_canvas) {
+    upload_single(ex, ex.views->canvas, cv.pixels(), s, DisplayParams{}, s.c);
+    ex.recon.shown_canvas = cv.version();
+  }
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::Image(ex.views->canvas.id(), ImVec2(size, size));
+  ImGui::SetCursorScreenPos(origin);
+  ImGui::InvisibleButton("canvas", ImVec2(size, size));
+  const float scale = size / float(s.w);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const std::vector<float>& mask = cv.mask();
+  for (int y = 0; y < s.h; ++y)
+    for (int x = 0; x < s.w; ++x)
+      if (mask[size_t(y) * s.w + x] < 0.5f)
+        dl->AddRectFilled(ImVec2(origin.x + x * scale, origin.y + y * scale),
+                          ImVec2(origin.x + (x + 1) * scale, origin.y + (y + 1) * scale), IM_COL32(220, 40, 40, 110));
+  dl->AddRect(origin, ImVec2(origin.x + size, origin.y + size), IM_COL32(120, 120, 120, 255));
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  const float px = (m.x - origin.x) / scale, py = (m.y - origin.y) / scale;
+  if (ImGui::IsItemHovered())
+    dl->AddCircle(m, ex.recon.brush.radius * scale, ex.recon.brush.mask ? IM_COL32(255, 80, 80, 200) : IM_COL32(255, 220, 80, 200), 24, 1.5f);
+  if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+    cv.stroke_to(px, py, ex.recon.brush);
+  } else if (cv.stroking()) {
+    cv.end_stroke();
+  }
+}
+
+void draw_tools(Explorer& ex) {
+  ReconUi& r = ex.recon;
+  int tool = r.brush.erase ? 1 : 0;
+  if (ImGui::RadioButton("brush", &tool, 0)) r.brush.erase = false;
+  tip("paint with the brush value");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("eraser", &tool, 1)) r.brush.erase = true;
+  tip("image: paint the background (-1); mask: mark pixels observed again");
+  ImGui::SameLine(0, 20);
+  int layer = r.brush.mask ? 1 : 0;
+  if (ImGui::RadioButton("image", &layer, 0)) r.brush.mask = false;
+  tip("strokes change the image");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("mask", &layer, 1)) r.brush.mask = true;
+  tip("strokes hide pixels from the reconstruction loss (inpainting); hidden pixels are tinted red");
+  ImGui::SetNextItemWidth(140);
+  ImGui::SliderFloat("size", &r.brush.radius, 0.5f, 8.0f, "%.1f px");
+  tip("brush radius in image pixels");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(140);
+  ImGui::SliderFloat("value", &r.brush.value, -1.0f, 1.0f, "%.2f");
+  tip("brush brightness: -1 black, 1 white");
+  if (ex.canvas.channels() >= 3) {
+    ImGui::SameLine();
+    ImGui::Checkbox("colour", &r.brush.use_color);
+    tip("paint a colour instead of a gray value");
+    if (r.brush.use_color) {
+      ImGui::SameLine();
+      float c01[3] = {(r.brush.color[0] + 1) / 2, (r.brush.color[1] + 1) / 2, (r.brush.color[2] + 1) / 2};
+      if (ImGui::ColorEdit3("##col", c01, ImGuiColorEditFlags_NoInputs))
+        for (int i = 0; i < 3; ++i) r.brush.color[i] = c01[i] * 2 - 1;
+      tip("brush colour");
+    }
+  }
+  if (ImGui::Button("Clear")) ex.canvas.clear();
+  tip("clear the image and the mask");
+  ImGui::SameLine();
+  if (ImGui::Button("Clear mask")) ex.canvas.clear_mask();
+  tip("mark every pixel observed");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(ex.canvas.undo_depth() == 0);
+  if (ImGui::Button("Undo (Ctrl+Z)")) ex.canvas.undo();
+  tip("undo the last stroke, clear or load");
+  ImGui::EndDisabled();
+  ImGui::SetNextItemWidth(-60);
+  const bool enter = ImGui::InputTextWithHint("##img", "image path (.png .jpg .npy) or drop one on the window", r.image_path,
+                                              sizeof(r.image_path), ImGuiInputTextFlags_EnterReturnsTrue);
+  tip("an image is converted to the model's channels and resized to its resolution");
+  ImGui::SameLine();
+  if (ImGui::Button("Open") || enter) ex.drop_file(r.image_path);
+  tip("load the image onto the canvas");
+}
+
+}  // namespace
+
+void draw_reconstruct_panel(Explorer& ex) {
+  if (!ex.pub.model || ex.canvas.width() == 0) {
+    ImGui::TextDisabled("load a model first");
+    return;
+  }
+  ReconUi& r = ex.recon;
+  const ImageShape s{1, ex.canvas.channels(), ex.canvas.height(), ex.canvas.width()};
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float canvas_size = std::floor(std::min(avail * 0.4f, 12.0f * s.w) / s.w) * s.w;
+
+  ImGui::BeginGroup();
+  draw_tools(ex);
+  draw_canvas(ex, canvas_size);
+  ImGui::EndGroup();
+  ImGui::SameLine(0, 16);
+
+  ImGui::BeginGroup();
+  ImGui::PushItemWidth(120);
+  ImGui::SliderInt("iterations", &r.iters, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
+  tip("Adam iterations on z, each back-propagating through all K steps");
+  ImGui::SameLine();
+  ImGui::SliderFloat("lr", &r.lr, 0.001f, 0.5f, "%.3f", ImGuiSliderFlags_Logarithmic);
+  tip("Adam learning rate on z");
+  ImGui::SameLine();
+  ImGui::InputInt("chain", &r.chain);
+  r.chain = std::max(0, r.chain);
+  tip("whose z0 and noise u_k (under the sampler's seed) the reconstruction starts from and keeps");
+  ImGui::PopItemWidth();
+  const ReconRun* run = ex.pub.recon.get();
+  const bool running = run && !run->finished.load();
+  if (ImGui::Button(running ? "Restart" : "Reconstruct")) ex.start_reconstruction();
+  tip("find z with M(z, u) ~ the canvas over its observed pixels (uses the sampler's K, step, noise)");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!running);
+  if (ImGui::Button("Stop")) ex.worker->cancel_reconstruction();
+  tip("stop after the current iteration");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!run || !run->finished.load() || run->z.empty());
+  if (ImGui::Button("Show its chain")) ex.show_reconstruction_chain();
+  tip("sample the chain from the inferred z in the Chains panel, step by step");
+  ImGui::EndDisabled();
+
+  const float tile = std::floor(std::min((ImGui::GetContentRegionAvail().x - 24) / 3.0f, 8.0f * s.w) / s.w) * s.w;
+  if (run) {
+    const int done = run->done.load(std::memory_order_acquire);
+    const std::shared_ptr<const std::vector<float>> latest = std::atomic_load(&run->latest);
+    if (latest && (run->id != r.shown_recon || done != r.shown_done)) {
+      upload_single(ex, ex.views->recon, *latest, s, DisplayParams{}, s.c);
+      std::vector<float> err(size_t(s.w) * s.h);
+      for (int p = 0; p < s.w * s.h; ++p) {
+        float acc = 0;
+        for (int c = 0; c < s.c; ++c) acc += std::fabs((*latest)[p * s.c + c] - run->observed[p * s.c + c]);
+        err[p] = acc / s.c;
+      }
+      DisplayParams ep;
+      ep.lo = 0;
+      ep.hi = r.error_range;
+      ep.colormap = Colormap::kSequential;
+      upload_single(ex, ex.views->error, err, s, ep, 1);
+      r.shown_recon = run->id;
+      r.shown_done = done;
+    }
+    ImGui::Image(ex.views->canvas.id(), ImVec2(tile, tile));
+    tip("observed: the canvas (red-tinted pixels in the canvas are hidden from the loss)");
+    ImGui::SameLine();
+    if (latest) ImGui::Image(ex.views->recon.id(), ImVec2(tile, tile));
+    else ImGui::Dummy(ImVec2(tile, tile));
+    tip("reconstruction M(z, u) at the current iteration");
+    ImGui::SameLine();
+    if (latest) ImGui::Image(ex.views->error.id(), ImVec2(tile, tile));
+    else ImGui::Dummy(ImVec2(tile, tile));
+    tip("|reconstruction - observed| per pixel (sequential colormap, range below)");
+    ImGui::TextUnformatted("observed");
+    ImGui::SameLine(tile + 8);
+    ImGui::TextUnformatted("reconstruction");
+    ImGui::SameLine(2 * tile + 16);
+    ImGui::SetNextItemWidth(tile - 60);
+    if (ImGui::SliderFloat("error", &r.error_range, 0.01f, 2.0f, "0..%.2f", ImGuiSliderFlags_Logarithmic)) r.shown_done = -1;
+    tip("colour range of the error heatmap");
+    std::vector<float> curve(run->curve.begin(), run->curve.begin() + std::min<size_t>(done + 1, run->curve.size()));
+    PlotSpec spec;
+    spec.title = "MSE over observed pixels vs iteration (log scale)";
+    spec.x_count = run->iters + 1;
+    spec.marker = done;
+    spec.log_y = true;
+    spec.size = ImVec2(ImGui::GetContentRegionAvail().x, 140);
+    plot_lines("mse", spec, {{curve, IM_COL32(90, 200, 255, 255), 2.0f, "mse"}});
+    ImGui::Text("iteration %d/%d   mse %.4g%s", done, run->iters, curve.empty() ? NAN : curve.back(),
+                run->cancelled.load() ? "  (stopped)" : run->finished.load() ? "  (done)" : "");
+  } else {
+    ImGui::TextDisabled("draw on the canvas (or drop an image), then press Reconstruct");
+  }
+  ImGui::EndGroup();
+}
+
+}  // namespace shortrun::explorer

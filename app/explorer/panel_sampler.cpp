@@ -1,0 +1,36 @@
+// Sampler panel: K, step size, noise, seed, chain count, init distribution and clamping.
+// Any change re-runs the chains in the background (Explorer::on_published posts it).
+#include <imgui.h>
+
+#include "explorer.h"
+
+namespace shortrun::explorer {
+
+void draw_sampler_panel(Explorer& ex) {
+  if (!ImGui::CollapsingHeader("Sampler", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  SamplerSettings& s = ex.sampler;
+  ImGui::PushItemWidth(150);
+  ImGui::SliderInt("steps K", &s.steps, 0, 400);
+  tip("Langevin steps per chain; changing it re-runs the chains");
+  ImGui::SliderFloat("step size", &s.step_size, 0.0f, 10.0f, "%.4g", ImGuiSliderFlags_Logarithmic);
+  tip("multiplies the energy gradient: x += step_size * grad f(x) + noise * u");
+  ImGui::SliderFloat("noise std", &s.noise_std, 0.0f, 1.0f, "%.4g", ImGuiSliderFlags_Logarithmic);
+  tip("standard deviation of the Gaussian noise added every step");
+  ImGui::InputInt("seed", &s.seed);
+  tip("noise seed: chain i's start z and every u_k are pure functions of (seed, i, k)");
+  ImGui::SliderInt("chains", &s.chains, 1, 256);
+  tip("number of chains in the grid (chain i does not depend on how many run)");
+  int init = s.init == "gaussian" ? 1 : 0;
+  if (ImGui::Combo("init", &init, "uniform U(-1,1)\0gaussian N(0,1)\0")) s.init = init ? "gaussian" : "uniform";
+  tip("distribution of the starting noise z");
+  ImGui::Checkbox("clamp to [-1,1]", &s.clamp);
+  tip("clamp x after every step (the paper does not; the bundled model was trained with it)");
+  ImGui::PopItemWidth();
+  if (ImGui::Button("Re-run (R)")) ex.rerun();
+  tip("sample the same chains again (identical results: the noise is fixed by the seed)");
+  ImGui::SameLine();
+  if (ImGui::Button("New seed")) ++s.seed;
+  tip("next seed: new chains");
+}
+
+}  // namespace shortrun::explorer

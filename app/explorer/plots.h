@@ -1,0 +1,39 @@
+// Line plots drawn with ImGui's draw list (ImGui 1.86 has only PlotLines): several series,
+// an optional shaded band (e.g. f over a data batch), a marker at the current x, hover
+// read-out, and click-to-pick an x (so a plot scrubs the timeline).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+namespace shortrun::explorer {
+
+struct PlotSeries {
+  std::vector<float> y;  // y[i] at x = i (NaN: gap)
+  ImU32 color = IM_COL32(200, 200, 200, 255);
+  float thickness = 1.0f;
+  std::string name;      // shown in the hover read-out (empty: not listed)
+  bool crisp = false;    // no anti-aliasing: a third of the triangles, for many faint lines
+};
+
+struct PlotBand {
+  bool show = false;
+  float lo = 0, hi = 0, mid = 0;
+  ImU32 color = IM_COL32(90, 160, 90, 60);
+  std::string name;
+};
+
+struct PlotSpec {
+  std::string title;
+  ImVec2 size{0, 120};      // width 0: fill the available width
+  int x_count = 0;          // x runs 0..x_count-1
+  int marker = -1;          // vertical line at this x (-1: none)
+  bool log_y = false;
+  PlotBand band;
+};
+
+// Draws the plot; returns the x clicked or dragged over (-1 when not).
+int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSeries>& series);
+
+}  // namespace shortrun::explorer

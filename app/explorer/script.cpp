@@ -1,0 +1,222 @@
+// ScriptRunner and the name -> control / button tables the script uses.
+#include "script.h"
+
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include "explorer.h"
+#include "shortrun/error.h"
+
+namespace shortrun::explorer {
+
+namespace {
+template <typename T>
+T clamped(const nlohmann::json& v, T lo, T hi) {
+  return std::clamp(v.get<T>(), lo, hi);
+}
+}  // namespace
+
+std::vector<std::string> ScriptRunner::controls() {
+  return {"steps", "step_size", "noise_std", "seed", "chains", "init", "clamp", "step", "playing", "loop",
+          "speed", "selected", "residual_range", "residual_auto", "nearest", "tab", "seed_a", "chain_a", "seed_b",
+          "chain_b", "rho", "path", "noise_mode", "points", "brush_radius", "brush_value", "erase", "paint_mask",
+          "recon_iters", "recon_lr", "recon_chain", "threads", "export_folder", "video", "export_selected_only",
+          "help"};
+}
+
+std::vector<std::string> ScriptRunner::buttons() {
+  return {"rerun", "play", "pause", "step_forward", "step_back", "reset_defaults", "random_endpoints", "clear",
+          "clear_mask", "undo", "reconstruct", "stop_reconstruction", "show_chain", "export_grid", "export_window",
+          "export_chain"};
+}
+
+void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v) {
+  SamplerSettings& s = ex.sampler;
+  InterpUi& in = ex.interp;
+  if (name == "steps") s.steps = clamped(v, 0, 2000);
+  else if (name == "step_size") s.step_size = clamped(v, 0.0f, 100.0f);
+  else if (name == "noise_std") s.noise_std = clamped(v, 0.0f, 10.0f);
+  else if (name == "seed") s.seed = v.get<int>();
+  else if (name == "chains") s.chains = clamped(v, 1, 256);
+  else if (name == "init") {
+    const std::string init = v.get<std::string>();
+    if (init != "uniform" && init != "gaussian") throw Error("init must be uniform or gaussian");
+    s.init = init;
+  } else if (name == "clamp") s.clamp = v.get<bool>();
+  else if (name == "step") ex.set_step(v.get<int>());
+  else if (name == "playing") ex.chains.playing = v.get<bool>();
+  else if (name == "loop") ex.chains.loop = v.get<bool>();
+  else if (name == "speed") ex.chains.speed = clamped(v, 0.5f, 500.0f);
+  else if (name == "selected") ex.select_chain(v.get<int>());
+  else if (name == "residual_range") ex.chains.residual_range = clamped(v, 1e-6f, 10.0f), ex.chains.residual_auto = false;
+  else if (name == "residual_auto") ex.chains.residual_auto = v.get<bool>();
+  else if (name == "nearest") ex.chains.nearest = v.get<bool>();
+  else if (name == "tab") {
+    const std::string t = v.get<std::string>();
+    if (t == "chains") ex.tab = Tab::kChains;
+    else if (t == "interpolation") ex.tab = Tab::kInterpolation;
+    else if (t == "reconstruct") ex.tab = Tab::kReconstruct;
+    else throw Error("tab must be chains, interpolation or reconstruct");
+    ex.tab_from_code = true;
+  } else if (name == "seed_a") in.seed_a = v.get<int>(), in.dirty_live = in.dirty_strip = true;
+  else if (name == "chain_a") in.chain_a = clamped(v, 0, 1 << 20), in.dirty_live = in.dirty_strip = true;
+  else if (name == "seed_b") in.seed_b = v.get<int>(), in.dirty_live = in.dirty_strip = true;
+  else if (name == "chain_b") in.chain_b = clamped(v, 0, 1 << 20), in.dirty_live = in.dirty_strip = true;
+  else if (name == "rho") in.rho = clamped(v, 0.0f, 1.0f), in.dirty_live = true;
+  else if (name == "path") {
+    const std::string p = v.get<std::string>();
+    if (p != "linear" && p != "spherical") throw Error("path must be linear or spherical");
+    in.path = p == "linear" ? 0 : 1;
+    in.dirty_live = in.dirty_strip = true;
+  } else if (name == "noise_mode") {
+    const std::string m = v.get<std::string>();
+    if (m != "fixed" && m != "mixed" && m != "off") throw Error("noise_mode must be fixed, mixed or off");
+    in.noise = m == "fixed" ? 0 : m == "mixed" ? 1 : 2;
+    in.dirty_live = in.dirty_strip = true;
+  } else if (name == "points") in.points = clamped(v, 2, 32), in.dirty_strip = true;
+  else if (name == "brush_radius") ex.recon.brush.radius = clamped(v, 0.5f, 16.0f);
+  else if (name == "brush_value") ex.recon.brush.value = clamped(v, -1.0f, 1.0f);
+  else if (name == "erase") ex.recon.brush.erase = v.get<bool>();
+  else if (name == "paint_mask") ex.recon.brush.mask = v.get<bool>();
+  else if (name == "recon_iters") ex.recon.iters = clamped(v, 1, 5000);
+  else if (name == "recon_lr") ex.recon.lr = clamped(v, 1e-5f, 1.0f);
+  else if (name == "recon_chain") ex.recon.chain = clamped(v, 0, 1 << 20);
+  else if (name == "threads") ex.threads_field = clamped(v, 1, 256), ex.worker->set_threads(ex.threads_field);
+  else if (name == "export_folder") std::snprintf(ex.exporter.folder, sizeof(ex.exporter.folder), "%s", v.get<std::string>().c_str());
+  else if (name == "video") {
+    const std::string m = v.get<std::string>();
+    if (m != "none" && m != "gif" && m != "mp4") throw Error("video must be none, gif or mp4");
+    ex.exporter.video = m == "none" ? 0 : m == "gif" ? 1 : 2;
+  } else if (name == "export_selected_only") ex.exporter.selected_only = v.get<bool>();
+  else if (name == "help") ex.show_help = v.get<bool>();
+  else throw Error("unknown control '" + name + "'");
+}
+
+void press_button(Explorer& ex, const std::string& name) {
+  if (name == "rerun") ex.rerun();
+  else if (name == "play") ex.chains.playing = false, ex.toggle_play();
+  else if (name == "pause") ex.chains.playing = false;
+  else if (name == "step_forward") ex.step_by(1);
+  else if (name == "step_back") ex.step_by(-1);
+  else if (name == "reset_defaults") ex.reset_sampler_defaults();
+  else if (name == "random_endpoints") ex.random_endpoints();
+  else if (name == "clear") ex.canvas.clear();
+  else if (name == "clear_mask") ex.canvas.clear_mask();
+  else if (name == "undo") ex.canvas.undo();
+  else if (name == "reconstruct") ex.start_reconstruction();
+  else if (name == "stop_reconstruction") ex.worker->cancel_reconstruction();
+  else if (name == "show_chain") ex.show_reconstruction_chain();
+  else if (name == "export_grid") ex.export_grid_png();
+  else if (name == "export_window") ex.export_window_png();
+  else if (name == "export_chain") ex.export_chain_frames();
+  else throw Error("unknown button '" + name + "'");
+}
+
+ScriptRunner::ScriptRunner(const std::string& path) : path_(path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open the script");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error(path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (j.is_object() && j.contains("actions")) j = j["actions"];
+  if (!j.is_array()) throw Error(path + ": expected a JSON array of actions (or {\"actions\": [...]})");
+  for (const auto& a : j) {
+    if (!a.is_object() || !a.contains("do") || !a["do"].is_string())
+      throw Error(path + ": every action must be an object with a \"do\" string, got " + a.dump());
+    actions_.push_back(a);
+  }
+}
+
+bool ScriptRunner::step(Explorer& ex) {
+  if (next_ >= actions_.size() || !error_.empty()) return false;
+  const nlohmann::json& a = actions_[next_];
+  try {
+    if (run_action(ex, a)) {
+      ++next_;
+      waiting_ = false;
+    }
+  } catch (const std::exception& e) {
+    error_ = path_ + ": action " + std::to_string(next_ + 1) + " " + a.dump() + ": " + e.what();
+    return false;
+  }
+  return next_ < actions_.size() || waiting_;
+}
+
+bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
+  const std::string what = a.value("for", "idle");
+  const Published& p = ex.pub;
+  // Requests the UI has not handed to the worker yet count as pending work.
+  const bool ui_pending = ex.interp.dirty_live || ex.interp.dirty_strip || (ex.pub.model && ex.sampler != ex.requested_sampler);
+  const bool idle = ex.worker->idle() && !(ui_pending && ex.tab == Tab::kInterpolation) && ex.sampler == ex.requested_sampler;
+  if (what == "frames") return ++wait_frames_ >= a.value("frames", 1);
+  if (what == "idle") return idle;
+  // A model load (or its failure) since the last non-wait action.
+  if (what == "model")
+    return idle && ((ex.pub.model ? ex.pub.model->id : 0) != before_model_ || ex.errors.size() != before_errors_);
+  if (what == "sampler") return idle && p.chains && p.chains->finished.load();
+  if (what == "interpolation") return idle && p.interp_live && p.interp_strip && !ex.interp.dirty_live && !ex.interp.dirty_strip;
+  if (what == "reconstruction") return idle && p.recon && p.recon->finished.load();
+  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, frames)");
+}
+
+bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
+  const std::string what = a["do"].get<std::string>();
+  if (what == "wait") {
+    if (!waiting_) {
+      waiting_ = true;
+      wait_frames_ = 0;
+      wait_start_ = std::chrono::steady_clock::now();
+      // Give freshly posted requests one frame to reach the worker.
+      return false;
+    }
+    if (waiting_done(ex, a)) return true;
+    const double timeout = a.value("timeout_s", 300.0);
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start_).count() > timeout)
+      throw Error("timed out after " + std::to_string(int(timeout)) + " s (worker: " +
+                  (ex.pub.activity.empty() ? std::string("idle") : ex.pub.activity) + ")");
+    return false;
+  }
+  before_model_ = ex.pub.model ? ex.pub.model->id : 0;
+  before_errors_ = ex.errors.size();
+  if (what == "set") set_control(ex, a.at("control").get<std::string>(), a.at("value"));
+  else if (what == "press") press_button(ex, a.at("button").get<std::string>());
+  else if (what == "click_chain") {
+    const int i = a.at("index").get<int>();
+    ex.select_chain(i);
+    const std::string as = a.value("as", "");
+    if (as == "a" || as == "b") ex.set_endpoint(as[0], i);
+  } else if (what == "drop_file") ex.drop_file(a.at("path").get<std::string>());
+  else if (what == "stroke") {
+    Brush b = ex.recon.brush;
+    b.radius = a.value("radius", b.radius);
+    b.value = a.value("value", b.value);
+    b.mask = a.value("mask", false);
+    b.erase = a.value("erase", false);
+    ex.canvas.begin_stroke();
+    for (const auto& p : a.at("points")) ex.canvas.stroke_to(p.at(0).get<float>(), p.at(1).get<float>(), b);
+    ex.canvas.end_stroke();
+  } else if (what == "key") {
+    const std::string k = a.at("key").get<std::string>();
+    if (k == "space") ex.toggle_play();
+    else if (k == "left") ex.step_by(-1);
+    else if (k == "right") ex.step_by(1);
+    else if (k == "r") ex.rerun();
+    else throw Error("unknown key '" + k + "' (space, left, right, r)");
+  } else if (what == "screenshot") ex.request_screenshot(a.at("path").get<std::string>());
+  else if (what == "dump_state") {
+    const std::string path = a.at("path").get<std::string>();
+    std::ofstream out(path);
+    if (!out) throw Error(path + ": cannot write the state dump");
+    out << ex.state().dump(2) << "\n";
+  } else {
+    throw Error("unknown action '" + what + "'");
+  }
+  return true;
+}
+
+}  // namespace shortrun::explorer

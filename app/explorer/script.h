@@ -1,0 +1,54 @@
+// --script actions.json: replays UI actions through the same Explorer actions a user's clicks
+// use, one action per frame, with waits for the worker. The file is a JSON array of actions
+// (or {"actions": [...]}); each is an object with "do":
+//   {"do": "set", "control": "steps", "value": 20}        any control listed in controls()
+//   {"do": "press", "button": "rerun"}                    any button listed in buttons()
+//   {"do": "click_chain", "index": 3, "as": "a"}          select a chain ("as": also make it endpoint a|b)
+//   {"do": "drop_file", "path": "x.png"}                  as if dropped on the window
+//   {"do": "stroke", "points": [[4,4],[20,20]], "radius": 2, "value": 1, "mask": false, "erase": false}
+//   {"do": "key", "key": "space|left|right|r"}
+//   {"do": "wait", "for": "idle|sampler|model|interpolation|reconstruction|frames", "frames": 5, "timeout_s": 120}
+//   {"do": "screenshot", "path": "out.png"}   {"do": "dump_state", "path": "state.json"}
+// Paths are relative to the working directory.
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shortrun::explorer {
+
+class Explorer;
+
+class ScriptRunner {
+ public:
+  explicit ScriptRunner(const std::string& path);  // throws shortrun::Error on a bad file
+  // Runs at most one action (or one frame of a wait); false when done or failed (see error()).
+  bool step(Explorer& ex);
+  const std::string& error() const { return error_; }
+
+  static std::vector<std::string> controls();
+  static std::vector<std::string> buttons();
+
+ private:
+  bool run_action(Explorer& ex, const nlohmann::json& a);  // false: still waiting
+  bool waiting_done(Explorer& ex, const nlohmann::json& a);
+
+  std::string path_;
+  std::vector<nlohmann::json> actions_;
+  size_t next_ = 0;
+  std::string error_;
+  bool waiting_ = false;
+  int wait_frames_ = 0;
+  uint64_t before_model_ = 0;  // model id and error count before the last non-wait action
+  size_t before_errors_ = 0;
+  std::chrono::steady_clock::time_point wait_start_;
+};
+
+// Sets a named control as its widget would; throws shortrun::Error for unknown names/values.
+void set_control(Explorer& ex, const std::string& name, const nlohmann::json& value);
+// Presses a named button; throws shortrun::Error for an unknown name.
+void press_button(Explorer& ex, const std::string& name);
+
+}  // namespace shortrun::explorer

@@ -1,0 +1,72 @@
+// UserConfig: the config folder and recent.json.
+#include "user_config.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "shortrun/file_util.h"
+
+namespace shortrun::explorer {
+
+namespace fs = std::filesystem;
+
+UserConfig::UserConfig(const std::string& dir) {
+  if (dir == "none") return;
+  if (!dir.empty()) {
+    dir_ = dir;
+  } else if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
+    dir_ = (fs::path(xdg) / "shortrun").string();
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    dir_ = (fs::path(home) / ".config" / "shortrun").string();
+  }
+  if (dir_.empty()) return;
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) {
+    std::fprintf(stderr, "shortrun-explorer: cannot create %s (%s); settings will not persist\n", dir_.c_str(),
+                 ec.message().c_str());
+    dir_.clear();
+    return;
+  }
+  load();
+}
+
+std::string UserConfig::imgui_ini_path() const { return dir_.empty() ? "" : (fs::path(dir_) / "imgui.ini").string(); }
+
+void UserConfig::load() {
+  std::ifstream in(fs::path(dir_) / "recent.json");
+  if (!in) return;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    for (const auto& p : j.at("recent")) recent_.push_back(p.get<std::string>());
+  } catch (const std::exception&) {
+    recent_.clear();  // a damaged list is not worth an error: start a new one
+  }
+}
+
+void UserConfig::save() const {
+  if (dir_.empty()) return;
+  try {
+    const nlohmann::json j = {{"recent", recent_}};
+    write_file_atomic((fs::path(dir_) / "recent.json").string(), [&](std::ostream& out) { out << j.dump(2) << "\n"; });
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shortrun-explorer: %s\n", e.what());
+  }
+}
+
+void UserConfig::add_recent(const std::string& path) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(path, ec);
+  const std::string p = ec ? path : abs.lexically_normal().string();
+  recent_.erase(std::remove(recent_.begin(), recent_.end(), p), recent_.end());
+  recent_.insert(recent_.begin(), p);
+  if (recent_.size() > kMaxRecent) recent_.resize(kMaxRecent);
+  save();
+}
+
+}  // namespace shortrun::explorer

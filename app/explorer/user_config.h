@@ -1,0 +1,29 @@
+// Where the explorer keeps what a user expects to persist: imgui.ini (window layout) and the
+// recent-files list, in $XDG_CONFIG_HOME/shortrun (or ~/.config/shortrun), never the working
+// directory. An empty dir means nothing is persisted.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace shortrun::explorer {
+
+class UserConfig {
+ public:
+  static constexpr size_t kMaxRecent = 10;
+  // dir "" picks the default; "none" disables persistence.
+  explicit UserConfig(const std::string& dir = "");
+
+  const std::string& dir() const { return dir_; }
+  std::string imgui_ini_path() const;  // "" when not persisting
+  const std::vector<std::string>& recent() const { return recent_; }
+  // Moves path to the front of the list and saves it (errors only print a warning).
+  void add_recent(const std::string& path);
+
+ private:
+  void load();
+  void save() const;
+  std::string dir_;
+  std::vector<std::string> recent_;
+};
+
+}  // namespace shortrun::explorer

@@ -1,0 +1,445 @@
+// The torch worker thread: a queue of jobs, each superseding older jobs of its kind, run one
+// at a time against the loaded model; results are published as snapshots (snapshots.h).
+#include "worker.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "export_jobs.h"
+#include "shortrun/datasets.h"
+#include "shortrun/energy_model.h"
+#include "shortrun/error.h"
+#include "shortrun/image_io.h"
+#include "shortrun/interpolation.h"
+#include "shortrun/langevin_sampler.h"
+#include "shortrun/reconstruction.h"
+#include "shortrun/runtime.h"
+
+namespace shortrun::explorer {
+
+nlohmann::json settings_json(const SamplerSettings& s) {
+  return {{"steps", s.steps},         {"step_size", s.step_size}, {"noise_std", s.noise_std}, {"init", s.init},
+          {"seed", s.seed},           {"clamp", s.clamp},         {"chains", s.chains}};
+}
+
+struct Worker::Torch {
+  std::unique_ptr<EnergyModel> model;
+  std::shared_ptr<const ModelInfo> info;
+  torch::Device device = torch::kCPU;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s) {
+  SamplerConfig c = model.card().sampler;
+  c.steps = s.steps;
+  c.step_size = s.step_size;
+  c.noise_std = s.noise_std;
+  c.init = s.init;
+  c.seed = static_cast<uint64_t>(s.seed);
+  c.clamp = s.clamp;
+  c.validate();
+  return c;
+}
+
+// [N,C,H,W] -> host NHWC floats.
+std::vector<float> to_nhwc(const torch::Tensor& x) {
+  const torch::Tensor t = x.detach().permute({0, 2, 3, 1}).contiguous().to(torch::kCPU, torch::kFloat32);
+  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+}
+std::vector<float> to_vector(const torch::Tensor& v) {
+  const torch::Tensor t = v.detach().reshape({-1}).contiguous().to(torch::kCPU, torch::kFloat32);
+  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+}
+// host NHWC floats -> [N,C,H,W] on device.
+torch::Tensor from_nhwc(const std::vector<float>& v, const ImageShape& s, torch::Device device) {
+  return torch::from_blob(const_cast<float*>(v.data()), {s.n, s.h, s.w, s.c}, torch::kFloat32)
+      .permute({0, 3, 1, 2})
+      .contiguous()
+      .to(device);
+}
+
+std::string arch_line(const ModelCard& card) {
+  if (!card.arch) return card.source + " (architecture not recorded)";
+  const ArchSpec& a = *card.arch;
+  return a.kind + " n_f=" + std::to_string(a.nf) + " " + a.activation + ", " + card.shape.str();
+}
+
+// f over up to 64 images of the data the model was trained on (or Fashion-MNIST for 1×32×32).
+DataBand data_band(EnergyModel& model) {
+  DataBand band;
+  std::string spec;
+  const nlohmann::json& prov = model.card().provenance;
+  if (prov.contains("trainer") && prov["trainer"].contains("data")) spec = prov["trainer"]["data"].get<std::string>();
+  const DataShape& shape = model.shape();
+  if (spec.empty() && shape.channels == 1 && shape.height == 32) spec = "fashion-mnist";
+  if (spec.empty()) {
+    band.note = "no data band: the checkpoint does not say which data it was trained on";
+    return band;
+  }
+  try {
+    DataOptions opts;
+    opts.split = (spec == "fashion-mnist" || spec.rfind("cifar10:", 0) == 0) ? "test" : "train";
+    opts.image_size = shape.height;
+    opts.limit = 64;
+    const Dataset data = load_dataset(spec, opts);
+    if (data.images.size(1) != shape.channels) throw Error("data has " + std::to_string(data.images.size(1)) + " channels");
+    torch::NoGradGuard no_grad;
+    const torch::Tensor f = model.energy(data.images.to(model.device())).to(torch::kCPU);
+    band.valid = true;
+    band.mean = f.mean().item<float>();
+    band.std = f.std().item<float>();
+    band.min = f.min().item<float>();
+    band.max = f.max().item<float>();
+    band.count = static_cast<int>(f.numel());
+    band.source = spec + " (" + opts.split + ", " + std::to_string(band.count) + " images)";
+  } catch (const std::exception& e) {
+    band.note = std::string("no data band: ") + e.what();
+  }
+  return band;
+}
+
+}  // namespace
+
+Worker::Worker(WorkerOptions options) : torch_(std::make_unique<Torch>()), options_(std::move(options)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Worker::~Worker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    queue_.clear();
+    if (running_cancel_) running_cancel_->store(true);
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void Worker::post(Kind kind, std::string label, std::function<void(const std::atomic<bool>&)> run) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const bool supersedes = kind != Kind::kExport;
+    if (supersedes)
+      queue_.erase(std::remove_if(queue_.begin(), queue_.end(), [&](const Job& j) { return j.kind == kind; }),
+                   queue_.end());
+    if (kind == Kind::kLoad) {
+      // A new model makes every pending result meaningless.
+      queue_.clear();
+      if (running_ && running_cancel_) running_cancel_->store(true);
+    } else if (supersedes && running_ && running_kind_ == kind && running_cancel_) {
+      running_cancel_->store(true);  // a stale run stops within one step
+    }
+    queue_.push_back(Job{kind, std::move(run), std::move(label)});
+    pub_.queued = static_cast<int>(queue_.size());
+  }
+  wake_.notify_all();
+}
+
+void Worker::loop() {
+  try {
+    torch_->device = parse_device(options_.device);
+  } catch (const std::exception& e) {
+    fail(e.what());
+    torch_->device = torch::kCPU;
+  }
+  int threads = options_.threads;
+  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  set_threads(threads);  // on this thread: OpenMP's thread count is per calling thread
+  while (true) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      running_ = true;
+      running_kind_ = job.kind;
+      running_cancel_ = std::make_shared<std::atomic<bool>>(false);
+      pub_.activity = job.label;
+      pub_.queued = static_cast<int>(queue_.size());
+    }
+    const std::shared_ptr<std::atomic<bool>> cancel = running_cancel_;
+    try {
+      job.run(*cancel);
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_ = false;
+    running_cancel_.reset();
+    pub_.activity.clear();
+  }
+}
+
+void Worker::fail(const std::string& what) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pub_.error = what;
+  ++pub_.error_version;
+}
+
+void Worker::notify(const std::string& what) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pub_.message = what;
+  ++pub_.message_version;
+}
+
+Published Worker::published() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pub_;
+}
+
+bool Worker::idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !running_ && queue_.empty();
+}
+
+void Worker::set_threads(int threads) {
+  post(Kind::kThreads, "setting threads", [this, threads](const std::atomic<bool>&) {
+    const int n = shortrun::set_threads(threads);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pub_.model) {
+      auto info = std::make_shared<ModelInfo>(*pub_.model);
+      info->threads = n;
+      pub_.model = info;
+    }
+  });
+}
+
+void Worker::set_device(const std::string& device) {
+  post(Kind::kDevice, "moving the model to " + device, [this, device](const std::atomic<bool>&) {
+    const torch::Device d = parse_device(device);
+    torch_->device = d;
+    if (!torch_->model) return;
+    torch_->model->to(d);
+    auto info = std::make_shared<ModelInfo>(*torch_->info);
+    info->device = d.str();
+    torch_->info = info;
+    std::lock_guard<std::mutex> lock(mutex_);
+    pub_.model = info;
+  });
+}
+
+void Worker::load_model(const std::string& path) {
+  post(Kind::kLoad, "loading " + path, [this, path](const std::atomic<bool>&) {
+    std::unique_ptr<EnergyModel> model = load_energy_model(path, torch_->device);
+    model->set_weights_trainable(false);
+    model->train(false);
+    auto info = std::make_shared<ModelInfo>();
+    const ModelCard& card = model->card();
+    info->path = path;
+    info->source = card.source;
+    info->architecture = arch_line(card);
+    info->parameters = model->parameter_count();
+    info->shape = ImageShape{0, int(card.shape.channels), int(card.shape.height), int(card.shape.width)};
+    SamplerSettings d;
+    d.steps = int(card.sampler.steps);
+    d.step_size = float(card.sampler.step_size);
+    d.noise_std = float(card.sampler.noise_std);
+    d.init = card.sampler.init;
+    d.seed = int(card.sampler.seed);
+    d.clamp = card.sampler.clamp;
+    info->defaults = d;
+    nlohmann::json j;
+    to_json(j, card);
+    info->card = j;
+    info->device = torch_->device.str();
+    info->cuda_available = torch::cuda::is_available();
+    info->threads = torch::get_num_threads();
+    torch_->model = std::move(model);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      info->id = next_id_++;
+      pub_.model = info;
+      pub_.chains.reset();
+      pub_.interp_live.reset();
+      pub_.interp_strip.reset();
+      pub_.recon.reset();
+      pub_.error.clear();
+      ++pub_.error_version;
+    }
+    torch_->info = info;
+    // The data band is slow-ish (reads the data set): its own job, so sampling starts first.
+    post(Kind::kBand, "energy of a data batch", [this, id = info->id](const std::atomic<bool>&) {
+      if (!torch_->model || !torch_->info || torch_->info->id != id) return;
+      auto with_band = std::make_shared<ModelInfo>(*torch_->info);
+      with_band->band = data_band(*torch_->model);
+      torch_->info = with_band;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (pub_.model && pub_.model->id == id) pub_.model = with_band;
+    });
+  });
+}
+
+void Worker::sample(const SamplerSettings& settings) {
+  sample_from_z(settings, {}, 0);
+}
+
+void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z, int chain) {
+  const std::string label = "sampling " + std::to_string(settings.chains) + " chains";
+  post(Kind::kSample, label, [this, settings, z = std::move(z), chain](const std::atomic<bool>& cancel) {
+    if (!torch_->model) throw Error("no model loaded");
+    EnergyModel& model = *torch_->model;
+    const LangevinSampler sampler(model, sampler_config(model, settings));
+    auto run = std::make_shared<ChainRun>();
+    run->settings = settings;
+    run->custom_init = !z.empty();
+    const DataShape& ds = model.shape();
+    const int n = run->custom_init ? 1 : settings.chains;
+    run->settings.chains = n;
+    run->shape = ImageShape{n, int(ds.channels), int(ds.height), int(ds.width)};
+    const int K = settings.steps;
+    run->frames.resize(K + 1);
+    run->energy.resize(K + 1);
+    run->grad_norm.resize(K + 1);
+    run->delta_norm.resize(K + 1);
+    run->alive.resize(K + 1);
+    const bool keep_device = options_.device_frames && torch_->device.is_cuda();
+    if (keep_device) run->device_frames.resize(K + 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      run->id = next_id_++;
+      pub_.chains = run;
+    }
+    torch::Tensor chains = chain_range(run->custom_init ? chain : 0, n, torch_->device);
+    std::optional<torch::Tensor> init;
+    if (run->custom_init) init = from_nhwc(z, run->shape, torch_->device);
+    const auto t0 = Clock::now();
+    const SampleResult result = sampler.run(chains, init, [&](const StepInfo& s) {
+      const int k = static_cast<int>(s.step);
+      run->frames[k] = to_nhwc(s.x);
+      if (keep_device) {
+        torch::Tensor nhwc = s.x.detach().permute({0, 2, 3, 1});
+        if (nhwc.size(3) == 3) nhwc = torch::cat({nhwc, torch::ones_like(nhwc.narrow(3, 0, 1))}, 3);
+        auto t = std::make_shared<torch::Tensor>(nhwc.contiguous().clone());
+        run->device_frames[k] = DeviceFrame{t->data_ptr<float>(), int(t->size(3)), std::shared_ptr<const void>(t, t.get())};
+      }
+      run->energy[k] = to_vector(s.energy);
+      run->grad_norm[k] = to_vector(s.grad_norm);
+      run->delta_norm[k] = s.delta.defined() ? to_vector(s.delta.flatten(1).norm(2, 1)) : std::vector<float>(n, 0.0f);
+      const torch::Tensor alive = s.alive.to(torch::kCPU, torch::kUInt8);
+      run->alive[k] = std::vector<uint8_t>(alive.data_ptr<uint8_t>(), alive.data_ptr<uint8_t>() + n);
+      run->seconds.store(seconds_since(t0));
+      run->ready.store(k + 1, std::memory_order_release);
+    }, &cancel);
+    run->cancelled.store(result.cancelled);
+    run->finished.store(!result.cancelled);
+  });
+}
+
+void Worker::interpolate(const InterpRequest& request, bool live) {
+  post(live ? Kind::kInterpLive : Kind::kInterpStrip, live ? "interpolating (live ρ)" : "interpolating (strip)",
+       [this, request, live](const std::atomic<bool>& cancel) {
+         if (!torch_->model) throw Error("no model loaded");
+         EnergyModel& model = *torch_->model;
+         const LangevinSampler sampler(model, sampler_config(model, request.sampler));
+         InterpolationSpec spec;
+         spec.path = request.path;
+         spec.noise = request.noise;
+         spec.rhos.assign(request.rho.begin(), request.rho.end());
+         const auto t0 = Clock::now();
+         InterpolationResult r;
+         try {
+           r = shortrun::interpolate(sampler, {Endpoint{uint64_t(request.seed_a), request.chain_a}},
+                                     {Endpoint{uint64_t(request.seed_b), request.chain_b}}, spec, &cancel);
+         } catch (const Error&) {
+           if (cancel.load()) return;  // superseded by a newer request
+           throw;
+         }
+         auto out = std::make_shared<InterpResult>();
+         const DataShape& ds = model.shape();
+         out->shape = ImageShape{int(request.rho.size()), int(ds.channels), int(ds.height), int(ds.width)};
+         out->rho = request.rho;
+         out->images = to_nhwc(r.x[0]);
+         out->energy = to_vector(r.energy[0]);
+         out->path = request.path;
+         out->noise = request.noise;
+         out->seconds = seconds_since(t0);
+         std::lock_guard<std::mutex> lock(mutex_);
+         out->id = next_id_++;
+         (live ? pub_.interp_live : pub_.interp_strip) = out;
+       });
+}
+
+void Worker::cancel_reconstruction() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), [](const Job& j) { return j.kind == Kind::kRecon; }),
+               queue_.end());
+  if (running_ && running_kind_ == Kind::kRecon && running_cancel_) running_cancel_->store(true);
+}
+
+void Worker::reconstruct(const ReconRequest& request) {
+  post(Kind::kRecon, "reconstructing", [this, request](const std::atomic<bool>& cancel) {
+    if (!torch_->model) throw Error("no model loaded");
+    EnergyModel& model = *torch_->model;
+    const DataShape& ds = model.shape();
+    const ImageShape shape{1, int(ds.channels), int(ds.height), int(ds.width)};
+    if (request.observed.size() != shape.floats() || request.mask.size() != size_t(shape.h) * shape.w)
+      throw Error("reconstruction input does not match the model's " + ds.str() + " images");
+    const LangevinSampler sampler(model, sampler_config(model, request.sampler));
+    ReconstructConfig cfg;
+    cfg.iters = request.iters;
+    cfg.lr = request.lr;
+    const Reconstructor recon(sampler, cfg);
+    auto run = std::make_shared<ReconRun>();
+    run->shape = shape;
+    run->iters = request.iters;
+    run->curve.assign(request.iters + 1, std::nanf(""));
+    run->observed = request.observed;
+    run->mask = request.mask;
+    run->chain = request.chain;
+    run->seed = uint64_t(request.sampler.seed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      run->id = next_id_++;
+      pub_.recon = run;
+    }
+    const torch::Tensor observed = from_nhwc(request.observed, shape, torch_->device);
+    const torch::Tensor mask = torch::from_blob(const_cast<float*>(request.mask.data()), {1, 1, shape.h, shape.w},
+                                                torch::kFloat32).clone().to(torch_->device);
+    const torch::Tensor chains = chain_range(request.chain, 1, torch_->device);
+    const ReconstructResult result = recon.run(observed, mask, chains, [&](const ReconstructIteration& it) {
+      run->curve[it.iteration] = it.mse[0].item<float>();
+      std::atomic_store(&run->latest, std::shared_ptr<const std::vector<float>>(
+                                          std::make_shared<std::vector<float>>(to_nhwc(it.x))));
+      run->done.store(static_cast<int>(it.iteration), std::memory_order_release);
+    }, &cancel);
+    run->cancelled.store(result.cancelled);
+    if (!result.cancelled) run->z = to_nhwc(result.z);
+    run->finished.store(true);
+  });
+}
+
+void Worker::load_image(const std::string& path) {
+  post(Kind::kImage, "reading " + path, [this, path](const std::atomic<bool>&) {
+    if (!torch_->model) throw Error("no model loaded");
+    const DataShape& ds = torch_->model->shape();
+    const torch::Tensor batch = read_image_or_npy(path);
+    auto img = std::make_shared<LoadedImage>();
+    img->path = path;
+    img->shape = ImageShape{1, int(ds.channels), int(ds.height), int(ds.width)};
+    const torch::Tensor x = conform_image(batch[0], ds.channels, ds.height, ds.width, &img->note);
+    img->pixels = to_nhwc(x.unsqueeze(0));
+    std::lock_guard<std::mutex> lock(mutex_);
+    img->id = next_id_++;
+    pub_.image = img;
+  });
+}
+
+void Worker::export_chains(const ExportRequest& request) {
+  post(Kind::kExport, "exporting " + request.path, [this, request](const std::atomic<bool>& cancel) {
+    const std::string done = request.kind == "grid_png" ? write_grid_png(request) : write_chain_frames(request, cancel);
+    notify(done);
+  });
+}
+
+}  // namespace shortrun::explorer

@@ -1,0 +1,14 @@
+// Where models are found: the bundled model and what a user's model argument may name.
+#pragma once
+#include <string>
+
+namespace shortrun {
+
+// The bundled model (assets/fmnist.safetensors), looked up next to the executable, in the
+// install prefix and in the source tree; throws shortrun::Error if it is nowhere.
+std::string default_model_path();
+// A model path as given, a run directory (its model.safetensors or checkpoint), or the bundled
+// one for "".
+std::string resolve_model_path(const std::string& given);
+
+}  // namespace shortrun
