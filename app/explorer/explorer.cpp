@@ -232,7 +232,7 @@ void Explorer::on_published() {
     if (!pub.error.empty()) {
       errors.push_back(pub.error);
       status_message = pub.error;
-      if (pub.activity.empty() && pub.error.find("load") != std::string::npos) model_error = pub.error;
+      if (pub.error_job == "model" || pub.error_job == "device") model_error = pub.error;
     }
   }
   if (pub.message_version != seen_message_) {

@@ -215,8 +215,8 @@ void draw_plots(Explorer& ex, const ChainRun& run, float width, float height) {
     if (p >= 0) ex.set_step(p), ex.chains.playing = false;
 }
 
-// The enlarged chain, its residual heatmap and its own f / |grad f| curves.
-void draw_selected(Explorer& ex, const ChainRun& run, float width) {
+// The enlarged chain and its residual heatmap, `big` pixels each.
+void draw_selected(Explorer& ex, const ChainRun& run, float big) {
   const int i = ex.chains.selected;
   const ImageShape& s = run.shape;
   const int cols = int(std::ceil(std::sqrt(double(s.n))));
@@ -225,7 +225,6 @@ void draw_selected(Explorer& ex, const ChainRun& run, float width) {
   ImGui::SameLine();
   if (ImGui::SmallButton("close")) ex.select_chain(-1);
   tip("back to the grid alone");
-  const float big = std::floor(std::min(width * 0.5f - 8, 320.0f) / s.w) * s.w;
   const DisplayImage& img = ex.views->grid;
   const int gx = i % cols, gy = i / cols;
   ImGui::Image(img.id(), ImVec2(big, big), ImVec2(float(gx * s.w) / img.width(), float(gy * s.h) / img.height()),
@@ -273,20 +272,9 @@ void draw_selected(Explorer& ex, const ChainRun& run, float width) {
   ImGui::SameLine();
   if (ImGui::Button("Use as endpoint B")) ex.set_endpoint('b', i);
   tip("interpolate to this chain (Interpolation tab)");
-  if (ready > 0) {
-    ImGui::Text("f = %.5g   |grad f| = %.4g   |dx| = %.4g", run.energy[k][i], run.grad_norm[k][i], run.delta_norm[k][i]);
-    PlotSpec spec;
-    spec.x_count = run.steps() + 1;
-    spec.marker = k;
-    spec.size = ImVec2(width, 90);
-    spec.title = "this chain: f(x_k)";
-    const int p1 = plot_lines("sel_f", spec, {{column(run, run.energy, i, ready), IM_COL32(255, 200, 40, 255), 1.8f, "f"}});
-    spec.title = "this chain: |grad f(x_k)|";
-    spec.log_y = true;
-    const int p2 = plot_lines("sel_g", spec, {{column(run, run.grad_norm, i, ready), IM_COL32(255, 140, 60, 255), 1.8f, "|grad f|"}});
-    for (int p : {p1, p2})
-      if (p >= 0) ex.set_step(p), ex.chains.playing = false;
-  }
+  if (ready > 0)
+    ImGui::Text("f = %.5g   |grad f| = %.4g   |dx| = %.4g   (its curves: orange in the plots below)", run.energy[k][i],
+                run.grad_norm[k][i], run.delta_norm[k][i]);
 }
 
 }  // namespace
@@ -302,9 +290,12 @@ void draw_chains_panel(Explorer& ex) {
     return;
   }
   if (ex.chains.selected >= run->shape.n) ex.chains.selected = -1;
-  const float avail = ImGui::GetContentRegionAvail().x;
-  const float plot_h = 105.0f;
-  const float grid_w = ex.chains.selected >= 0 ? avail * 0.5f : std::min(avail, ImGui::GetContentRegionAvail().y - 3 * (plot_h + 30));
+  const float avail = ImGui::GetContentRegionAvail().x, avail_y = ImGui::GetContentRegionAvail().y;
+  const float title = ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  const bool selected = ex.chains.selected >= 0;
+  // Grid left; right: the enlarged chain and its heatmap (when one is selected) above the three
+  // plots, where the selected chain's curves are drawn in orange.
+  const float grid_w = std::min(avail * (selected ? 0.45f : 0.55f), avail_y - ImGui::GetFrameHeightWithSpacing() - 8);
   ImGui::BeginGroup();
   ImGui::Checkbox("nearest", &ex.chains.nearest);
   tip("nearest-neighbour magnification (off: linear filtering)");
@@ -313,10 +304,17 @@ void draw_chains_panel(Explorer& ex) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   const float right = ImGui::GetContentRegionAvail().x;
-  if (ex.chains.selected >= 0) draw_selected(ex, *run, right);
-  else draw_plots(ex, *run, right, plot_h);
+  float top = 0;
+  if (selected) {
+    const float w = float(run->shape.w);
+    const float big = std::max(w, std::floor(std::min(right * 0.5f - 8, avail_y * 0.36f) / w) * w);
+    const float y0 = ImGui::GetCursorPosY();
+    draw_selected(ex, *run, big);
+    top = ImGui::GetCursorPosY() - y0;
+  }
+  const float plot_h = std::max(50.0f, (avail_y - top - 3 * title) / 3 - 4);
+  draw_plots(ex, *run, right, plot_h);
   ImGui::EndGroup();
-  if (ex.chains.selected >= 0) draw_plots(ex, *run, avail, plot_h * 0.8f);
 }
 
 }  // namespace shortrun::explorer

@@ -52,7 +52,7 @@ void draw_canvas(Explorer& ex, float size) {
   }
 }
 
-void draw_tools(Explorer& ex) {
+void draw_tools(Explorer& ex, float width) {
   ReconUi& r = ex.recon;
   int tool = r.brush.erase ? 1 : 0;
   if (ImGui::RadioButton("brush", &tool, 0)) r.brush.erase = false;
@@ -96,7 +96,7 @@ void draw_tools(Explorer& ex) {
   if (ImGui::Button("Undo (Ctrl+Z)")) ex.canvas.undo();
   tip("undo the last stroke, clear or load");
   ImGui::EndDisabled();
-  ImGui::SetNextItemWidth(-60);
+  ImGui::SetNextItemWidth(width - ImGui::CalcTextSize("Open").x - 3 * ImGui::GetStyle().ItemSpacing.x);
   const bool enter = ImGui::InputTextWithHint("##img", "image path (.png .jpg .npy) or drop one on the window", r.image_path,
                                               sizeof(r.image_path), ImGuiInputTextFlags_EnterReturnsTrue);
   tip("an image is converted to the model's channels and resized to its resolution");
@@ -118,7 +118,7 @@ void draw_reconstruct_panel(Explorer& ex) {
   const float canvas_size = std::floor(std::min(avail * 0.4f, 12.0f * s.w) / s.w) * s.w;
 
   ImGui::BeginGroup();
-  draw_tools(ex);
+  draw_tools(ex, canvas_size);
   draw_canvas(ex, canvas_size);
   ImGui::EndGroup();
   ImGui::SameLine(0, 16);
@@ -160,7 +160,7 @@ void draw_reconstruct_panel(Explorer& ex) {
       for (int p = 0; p < s.w * s.h; ++p) {
         float acc = 0;
         for (int c = 0; c < s.c; ++c) acc += std::fabs((*latest)[p * s.c + c] - run->observed[p * s.c + c]);
-        err[p] = acc / s.c;
+        err[p] = run->mask[p] > 0.5f ? acc / s.c : 0.0f;  // hidden pixels are not errors: the loss ignores them
       }
       DisplayParams ep;
       ep.lo = 0;
@@ -179,7 +179,7 @@ void draw_reconstruct_panel(Explorer& ex) {
     ImGui::SameLine();
     if (latest) ImGui::Image(ex.views->error.id(), ImVec2(tile, tile));
     else ImGui::Dummy(ImVec2(tile, tile));
-    tip("|reconstruction - observed| per pixel (sequential colormap, range below)");
+    tip("|reconstruction - observed| per observed pixel (hidden pixels show 0; sequential colormap, range below)");
     ImGui::TextUnformatted("observed");
     ImGui::SameLine(tile + 8);
     ImGui::TextUnformatted("reconstruction");

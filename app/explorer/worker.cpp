@@ -109,6 +109,22 @@ DataBand data_band(EnergyModel& model) {
 
 }  // namespace
 
+const char* Worker::job_name(Kind kind) {
+  switch (kind) {
+    case Kind::kLoad: return "model";
+    case Kind::kSample: return "sample";
+    case Kind::kInterpLive:
+    case Kind::kInterpStrip: return "interpolation";
+    case Kind::kRecon: return "reconstruction";
+    case Kind::kExport: return "export";
+    case Kind::kThreads: return "threads";
+    case Kind::kBand: return "band";
+    case Kind::kImage: return "image";
+    case Kind::kDevice: return "device";
+  }
+  return "";
+}
+
 Worker::Worker(WorkerOptions options) : torch_(std::make_unique<Torch>()), options_(std::move(options)) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -148,7 +164,7 @@ void Worker::loop() {
   try {
     torch_->device = parse_device(options_.device);
   } catch (const std::exception& e) {
-    fail(e.what());
+    fail(e.what(), "device");
     torch_->device = torch::kCPU;
   }
   int threads = options_.threads;
@@ -172,7 +188,7 @@ void Worker::loop() {
     try {
       job.run(*cancel);
     } catch (const std::exception& e) {
-      fail(e.what());
+      fail(e.what(), job_name(job.kind));
     }
     std::lock_guard<std::mutex> lock(mutex_);
     running_ = false;
@@ -181,9 +197,10 @@ void Worker::loop() {
   }
 }
 
-void Worker::fail(const std::string& what) {
+void Worker::fail(const std::string& what, const std::string& job) {
   std::lock_guard<std::mutex> lock(mutex_);
   pub_.error = what;
+  pub_.error_job = job;
   ++pub_.error_version;
 }
 

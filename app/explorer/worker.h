@@ -50,7 +50,8 @@ struct Published {
   std::shared_ptr<const InterpResult> interp_live, interp_strip;
   std::shared_ptr<ReconRun> recon;
   std::shared_ptr<const LoadedImage> image;
-  std::string error;        // the latest error ("" after a success of the same kind)
+  std::string error;        // the latest error ("" after a successful model load)
+  std::string error_job;    // which job failed: model | sample | interpolation | reconstruction | export | ...
   std::string message;      // the latest notice (export written, ...)
   std::string activity;     // what the worker is doing now ("" when idle)
   uint64_t error_version = 0, message_version = 0;
@@ -95,9 +96,10 @@ class Worker {
     std::function<void(const std::atomic<bool>& cancel)> run;
     std::string label;
   };
+  static const char* job_name(Kind kind);
   void post(Kind kind, std::string label, std::function<void(const std::atomic<bool>&)> run);
   void loop();
-  void fail(const std::string& what);
+  void fail(const std::string& what, const std::string& job = "");
   void notify(const std::string& what);
 
   // Worker-thread-only state (torch types hidden in the .cpp).
