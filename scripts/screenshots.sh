@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 for script in docs/screenshots/*.json; do
   name=$(basename "$script" .json)
   echo "screenshot: $name"
-  xvfb-run -a -s "-screen 0 1600x1000x24" ./build/shortrun-explorer --config-dir none --size 1440x860 \
+  xvfb-run -a -s "-screen 0 1600x1000x24" ./build/shortrun-explorer --config-dir none --size 1280x800 \
     --script "$script" --screenshot "docs/screenshots/$name.png" "$@"
 done

@@ -545,6 +545,10 @@ bool Explorer::screenshot(const std::string& path) {
   return true;
 }
 
+double Explorer::seconds_since_start() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+}
+
 nlohmann::json Explorer::state() const {
   nlohmann::json j;
   j["tab"] = tab == Tab::kChains ? "chains" : tab == Tab::kInterpolation ? "interpolation" : "reconstruct";
@@ -614,7 +618,8 @@ nlohmann::json Explorer::state() const {
     return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
   };
   j["fps"] = {{"mean_recent", stats.mean_fps(stats.frame_ms)}, {"frames", stats.frames},
-              {"build_ms", mean(stats.build_ms)}, {"draw_ms", mean(stats.draw_ms)}};
+              {"build_ms", mean(stats.build_ms)}, {"draw_ms", mean(stats.draw_ms)},
+              {"first_image_s", stats.first_image_s}};
   if (!stats.sampling_ms.empty()) {
     std::vector<double> s = stats.sampling_ms;
     std::sort(s.begin(), s.end());

@@ -28,7 +28,7 @@ struct ExplorerOptions {
   std::string device = "cpu";
   int threads = 0;              // torch threads (0: cores − 1)
   int chains = 16;
-  int width = 1440, height = 900;
+  int width = 1280, height = 800;
   std::string screenshot;       // write the window here after the script and --frames, then exit
   int frames = 0;               // frames to render before the screenshot/exit (0 = run until closed)
   std::string script;           // actions.json to replay (the app exits when it ends)
@@ -92,6 +92,7 @@ struct FrameStats {
   std::deque<double> build_ms, draw_ms; // of which: building the UI (+ uploads), GL drawing + swap
   std::vector<double> sampling_ms;      // frame times while the worker was sampling chains
   uint64_t frames = 0;
+  double first_image_s = -1;            // start-up to the first chain image on screen
   double mean_fps(const std::deque<double>& ms) const;
 };
 
@@ -121,6 +122,7 @@ class Explorer {
   bool screenshot(const std::string& path);   // the window as it was last rendered
   void request_screenshot(const std::string& path) { pending_screenshot_ = path; }
   nlohmann::json state() const;
+  double seconds_since_start() const;
   void quit(int code) { quit_ = true; exit_code_ = code; }
 
   // State the panels read and edit (one context object, as in polyscope).
@@ -172,6 +174,7 @@ class Explorer {
   int exit_code_ = 0;
   float ui_scale_ = 1.0f;
   std::chrono::steady_clock::time_point last_frame_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 // Panels (one file each).

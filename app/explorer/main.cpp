@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   app.add_option("--chains", o.chains, "chains in the grid")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--size", [&](const CLI::results_t& r) {
        return std::sscanf(r[0].c_str(), "%dx%d", &o.width, &o.height) == 2 && o.width >= 320 && o.height >= 240;
-     }, "window size WxH (default 1440x900)");
+     }, "window size WxH (default 1280x800)");
   app.add_option("--tab", o.tab, "panel shown first")->check(CLI::IsMember({"chains", "interpolation", "reconstruct"}));
   app.add_option("--script", o.script, "replay UI actions from this JSON file (see app/explorer/script.h)");
   app.add_flag("--stay", o.stay, "keep the window open after the script instead of exiting");

@@ -116,6 +116,7 @@ void update_grid_texture(Explorer& ex, const ChainRun& run, int cols) {
   img.render(*ex.colormap, p);
   c.shown_run = run.id;
   c.shown_step = c.step;
+  if (ex.stats.first_image_s < 0) ex.stats.first_image_s = ex.seconds_since_start();
   c.shown_selected = int(p.nearest);
 }
 
