@@ -598,7 +598,8 @@ nlohmann::json Explorer::state() const {
   nlohmann::json in = {{"seed_a", interp.seed_a}, {"chain_a", interp.chain_a}, {"seed_b", interp.seed_b},
                        {"chain_b", interp.chain_b}, {"rho", interp.rho}, {"path", interp.path == 0 ? "linear" : "spherical"},
                        {"noise", interp.noise == 0 ? "fixed" : interp.noise == 1 ? "mixed" : "off"}, {"points", interp.points}};
-  if (pub.interp_live) in["live"] = {{"rho", pub.interp_live->rho}, {"energy", pub.interp_live->energy}};
+  if (pub.interp_live)
+    in["live"] = {{"rho", pub.interp_live->rho}, {"energy", pub.interp_live->energy}, {"seconds", pub.interp_live->seconds}};
   if (pub.interp_strip) in["strip"] = {{"rho", pub.interp_strip->rho}, {"energy", pub.interp_strip->energy}};
   j["interpolation"] = in;
   nlohmann::json rc = {{"canvas_version", canvas.version()}, {"undo_depth", canvas.undo_depth()},

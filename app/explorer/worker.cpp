@@ -358,7 +358,11 @@ void Worker::interpolate(const InterpRequest& request, bool live) {
        [this, request, live](const std::atomic<bool>& cancel) {
          if (!torch_->model) throw Error("no model loaded");
          EnergyModel& model = *torch_->model;
-         const LangevinSampler sampler(model, sampler_config(model, request.sampler));
+         SamplerConfig cfg = sampler_config(model, request.sampler);
+         // The live image is one chain: evaluated alone rather than padded to a chunk of 16, so
+         // dragging ρ stays interactive. It then matches the strip's image to float rounding.
+         if (live) cfg.chunk = 1;
+         const LangevinSampler sampler(model, cfg);
          InterpolationSpec spec;
          spec.path = request.path;
          spec.noise = request.noise;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -104,7 +105,7 @@ TEST_F(WorkerTest, StaleRunIsCancelledWithinAStep) {
   EXPECT_EQ(worker->published().chains->settings.seed, s.seed);
 }
 
-TEST_F(WorkerTest, LiveRhoImageEqualsTheStripsImage) {
+TEST_F(WorkerTest, LiveRhoImageMatchesTheStripsImage) {
   InterpRequest r;
   r.sampler = defaults();
   r.seed_a = 3;
@@ -119,8 +120,9 @@ TEST_F(WorkerTest, LiveRhoImageEqualsTheStripsImage) {
   const size_t image = p.interp_strip->shape.image_floats();
   ASSERT_EQ(p.interp_live->images.size(), image);
   const std::vector<float> middle(p.interp_strip->images.begin() + image, p.interp_strip->images.begin() + 2 * image);
-  EXPECT_EQ(p.interp_live->images, middle);
-  EXPECT_EQ(p.interp_live->energy[0], p.interp_strip->energy[1]);
+  // The live image runs as a batch of one (fast), the strip in chunks of 16: equal to rounding.
+  for (size_t i = 0; i < image; ++i) ASSERT_NEAR(p.interp_live->images[i], middle[i], 1e-4) << i;
+  EXPECT_NEAR(p.interp_live->energy[0], p.interp_strip->energy[1], 1e-3 * std::abs(p.interp_strip->energy[1]) + 1e-4);
 }
 
 TEST_F(WorkerTest, ReconstructionStreamsItsCurveAndGivesZ) {
