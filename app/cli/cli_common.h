@@ -50,6 +50,10 @@ void add_train_command(CLI::App& app);
 void add_interpolate_command(CLI::App& app);
 void add_reconstruct_command(CLI::App& app);
 void add_eval_recon_command(CLI::App& app);
+void add_train_features_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 // "3,7" -> {3, 7}; throws CLI::ValidationError naming the option otherwise.
 std::vector<int64_t> parse_int_pair(const std::string& option, const std::string& text);

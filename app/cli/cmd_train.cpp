@@ -24,13 +24,41 @@ std::string format_seconds(double s) {
   return buf;
 }
 
+// One progress report: a bar redrawn in place on a terminal, plain lines otherwise (logs).
+void report(const TrainProgress& p, bool tty) {
+  if (!p.event.empty()) {
+    if (p.event == "eval")
+      std::printf("%seval at iteration %lld: FD %.3f %s\n", tty ? "\r\033[K" : "", static_cast<long long>(p.iteration), p.fd,
+                  p.message.c_str());
+    else
+      std::printf("%s%s: %s\n", tty ? "\r\033[K" : "", p.event.c_str(), p.message.c_str());
+    std::fflush(stdout);
+    return;
+  }
+  if (tty) {
+    const int width = 24;
+    const int filled = p.iters > 0 ? int(double(width) * double(p.iteration) / double(p.iters)) : width;
+    std::string bar(size_t(filled), '#');
+    bar.resize(width, '-');
+    std::printf("\r\033[K[%s] %3d%% %lld/%lld  %.3f it/s  ETA %s  f(data) %+.3f  gap %+.3f  |grad f| %.3f", bar.c_str(),
+                p.iters > 0 ? int(100 * p.iteration / p.iters) : 100, static_cast<long long>(p.iteration),
+                static_cast<long long>(p.iters), p.its_per_s, format_seconds(p.eta_s).c_str(), p.f_data,
+                p.f_data - p.f_samples, p.grad_norm);
+  } else {
+    std::printf("iter %6lld/%lld  f(data) %+10.4f  f(samples) %+10.4f  gap %+9.4f  |grad f| %8.4f  %6.3f it/s  ETA %s\n",
+                static_cast<long long>(p.iteration), static_cast<long long>(p.iters), p.f_data, p.f_samples,
+                p.f_data - p.f_samples, p.grad_norm, p.its_per_s, format_seconds(p.eta_s).c_str());
+  }
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
   struct Options {
     TrainerConfig cfg;
     std::string out, resume;
-    int64_t limit = 0;
+    int64_t limit = 0, eval_every = -1;
     RuntimeOptions rt;
   };
   auto o = std::make_shared<Options>();
@@ -39,7 +67,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--data", c.data, "fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR")->capture_default_str();
   cmd->add_option("--out", o->out, "run directory (config.json, metrics.jsonl, samples/, checkpoints/)");
   cmd->add_option("--resume", o->resume, "continue the run in this directory");
-  cmd->add_option("--iters", c.iters, "training iterations")->capture_default_str();
+  CLI::Option* iters_opt = cmd->add_option("--iters", c.iters, "training iterations (with --resume: a new total)")->capture_default_str();
   cmd->add_option("--steps", c.sampler.steps, "Langevin steps K")->capture_default_str();
   cmd->add_option("--step-size", c.sampler.step_size, "Langevin step size")->capture_default_str();
   cmd->add_option("--noise", c.sampler.noise_std, "Langevin noise std")->capture_default_str();
@@ -57,11 +85,26 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--sample-every", c.sample_every, "iterations between sample grids")->capture_default_str();
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "iterations between checkpoints")->capture_default_str();
   cmd->add_option("--limit", o->limit, "use only the first N data images (0: all)");
+  cmd->add_option("--eval-every", o->eval_every, "iterations between FD evaluations that keep checkpoints/best.safetensors "
+                                                 "(default: 250 when the bundled Fashion-MNIST feature net applies, else 0)");
+  cmd->add_option("--eval-n", c.eval_n, "samples per evaluation")->capture_default_str();
+  cmd->add_option("--eval-features", c.eval_features, "feature net for the evaluation (default: the bundled one)");
+  cmd->add_flag("!--no-watchdog", c.watchdog, "do not roll back when training diverges");
+  cmd->add_option("--watch-gap", c.watch_gap, "|f(data) - f(samples)| that counts as runaway")->capture_default_str();
+  cmd->add_option("--watch-patience", c.watch_patience, "runaway logged iterations in a row before a rollback")->capture_default_str();
+  cmd->add_option("--rollback-lr-factor", c.rollback_lr_factor, "learning-rate factor applied at each rollback")->capture_default_str();
   add_runtime_options(*cmd, o->rt);
-  cmd->callback([o] {
+  cmd->callback([o, iters_opt] {
     if (o->out.empty() == o->resume.empty()) throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
     const torch::Device device = apply_runtime(o->rt);
+    if (o->resume.empty()) {
+      TrainerConfig& c = o->cfg;
+      if (c.eval_features.empty() && c.data == "fashion-mnist" && c.arch.channels == 1 && c.arch.image_size == 32)
+        c.eval_features = find_asset("fmnist_features.safetensors");
+      c.eval_every = o->eval_every >= 0 ? o->eval_every : (c.eval_features.empty() ? 0 : 250);
+    }
     Trainer trainer = o->resume.empty() ? Trainer(o->cfg, o->out, device) : Trainer::resume(o->resume, device);
+    if (!o->resume.empty() && iters_opt->count()) trainer.set_iters(o->cfg.iters);
     const TrainerConfig& cfg = trainer.config();
     const std::string dir = o->resume.empty() ? o->out : o->resume;
 
@@ -77,12 +120,9 @@ void add_train_command(CLI::App& app) {
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    const int64_t done = trainer.run(data, &g_stop, [](const TrainProgress& p) {
-      std::printf("iter %6lld/%lld  f(data) %+10.4f  f(samples) %+10.4f  gap %+9.4f  |grad f| %8.4f  %6.3f it/s  ETA %s\n",
-                  static_cast<long long>(p.iteration), static_cast<long long>(p.iters), p.f_data, p.f_samples,
-                  p.f_data - p.f_samples, p.grad_norm, p.its_per_s, format_seconds(p.eta_s).c_str());
-      std::fflush(stdout);
-    });
+    const bool tty = isatty(STDOUT_FILENO);
+    const int64_t done = trainer.run(data, &g_stop, [tty](const TrainProgress& p) { report(p, tty); });
+    if (tty) std::printf("\n");
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     std::cout << (g_stop.load() ? "interrupted; saved" : "done;") << " iteration " << done << " -> "

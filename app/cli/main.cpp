@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   shortrun::cli::add_interpolate_command(app);
   shortrun::cli::add_reconstruct_command(app);
   shortrun::cli::add_eval_recon_command(app);
+  shortrun::cli::add_train_features_command(app);
+  shortrun::cli::add_eval_command(app);
+  shortrun::cli::add_plot_command(app);
+  shortrun::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

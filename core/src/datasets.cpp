@@ -3,7 +3,10 @@
 
 #include <stb_image.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +17,28 @@
 
 namespace shortrun {
 namespace fs = std::filesystem;
+
+namespace {
+// Pipes the bytes through `gzip -dc`; empty on any failure.
+std::vector<uint8_t> gunzip_with_tool(const std::vector<uint8_t>& data) {
+  char tmpl[] = "/tmp/shortrun_gz_XXXXXX";
+  const int fd = mkstemp(tmpl);
+  if (fd < 0) return {};
+  const bool written = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  close(fd);
+  std::vector<uint8_t> out;
+  if (written) {
+    if (FILE* pipe = popen(("gzip -dc < " + std::string(tmpl) + " 2>/dev/null").c_str(), "r")) {
+      uint8_t buf[65536];
+      size_t got = 0;
+      while ((got = fread(buf, 1, sizeof buf, pipe)) > 0) out.insert(out.end(), buf, buf + got);
+      if (pclose(pipe) != 0) out.clear();
+    }
+  }
+  std::remove(tmpl);
+  return out;
+}
+}  // namespace
 
 std::vector<uint8_t> maybe_gunzip(const std::vector<uint8_t>& data, const std::string& origin) {
   if (data.size() < 2 || data[0] != 0x1f || data[1] != 0x8b) return data;
@@ -32,8 +57,12 @@ std::vector<uint8_t> maybe_gunzip(const std::vector<uint8_t>& data, const std::s
   const int n = stbi_zlib_decode_noheader_buffer(reinterpret_cast<char*>(out.data()), static_cast<int>(out.size()),
                                                  reinterpret_cast<const char*>(data.data() + pos),
                                                  static_cast<int>(data.size() - pos - 8));
-  if (n < 0 || static_cast<uint32_t>(n) != isize) throw file_error(origin, bad + "inflate failed (truncated file?)");
-  return out;
+  if (n >= 0 && static_cast<uint32_t>(n) == isize) return out;
+  // stb's inflate rejects valid streams with incomplete Huffman trees (Debian's Fashion-MNIST
+  // label files use one); gzip itself (an essential Debian package) reads them.
+  std::vector<uint8_t> fallback = gunzip_with_tool(data);
+  if (fallback.size() == isize) return fallback;
+  throw file_error(origin, bad + "inflate failed (truncated file?)");
 }
 
 torch::Tensor read_idx_images(const std::string& path) {

@@ -11,8 +11,7 @@ namespace shortrun {
 
 namespace fs = std::filesystem;
 
-std::string default_model_path() {
-  const std::string name = "fmnist.safetensors";
+std::string find_asset(const std::string& name) {
   std::vector<fs::path> candidates;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -26,7 +25,15 @@ std::string default_model_path() {
 #endif
   for (const auto& c : candidates)
     if (fs::exists(c, ec)) return c.string();
-  throw Error("the bundled model (assets/" + name + ") was not found next to the executable or in the source tree; pass --model FILE");
+  return "";
+}
+
+std::string default_model_path() {
+  const std::string name = "fmnist.safetensors";
+  const std::string path = find_asset(name);
+  if (path.empty())
+    throw Error("the bundled model (assets/" + name + ") was not found next to the executable or in the source tree; pass --model FILE");
+  return path;
 }
 
 std::string resolve_model_path(const std::string& given) {

@@ -10,6 +10,8 @@
 
 #include "shortrun/checkpoint.h"
 #include "shortrun/error.h"
+#include "shortrun/evaluation.h"
+#include "shortrun/features.h"
 #include "shortrun/file_util.h"
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
@@ -27,13 +29,20 @@ void TrainerConfig::validate() const {
   if (!(lr > 0) || !std::isfinite(lr)) throw Error("learning rate must be a positive number");
   if (!(data_noise >= 0)) throw Error("data noise must be >= 0");
   if (log_every < 1 || sample_every < 1 || checkpoint_every < 1) throw Error("log/sample/checkpoint intervals must be >= 1");
+  if (eval_every < 0 || eval_n < 2) throw Error("eval_every must be >= 0 and eval_n >= 2");
+  if (eval_every > 0 && eval_features.empty()) throw Error("evaluation during training needs a feature net (eval_features)");
+  if (!(watch_gap > 0) || watch_patience < 1 || !(rollback_lr_factor > 0 && rollback_lr_factor < 1) || max_rollbacks < 0)
+    throw Error("watchdog settings: watch_gap > 0, watch_patience >= 1, 0 < rollback_lr_factor < 1, max_rollbacks >= 0");
 }
 
 void to_json(nlohmann::json& j, const TrainerConfig& c) {
   j = {{"data", c.data},       {"arch", c.arch},          {"sampler", c.sampler},     {"iters", c.iters},
        {"batch", c.batch},     {"lr", c.lr},              {"beta1", c.beta1},         {"beta2", c.beta2},
        {"data_noise", c.data_noise}, {"seed", c.seed},    {"log_every", c.log_every}, {"sample_every", c.sample_every},
-       {"checkpoint_every", c.checkpoint_every}};
+       {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
+       {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
+       {"watch_patience", c.watch_patience}, {"rollback_lr_factor", c.rollback_lr_factor},
+       {"max_rollbacks", c.max_rollbacks}};
 }
 
 void from_json(const nlohmann::json& j, TrainerConfig& c) {
@@ -51,6 +60,14 @@ void from_json(const nlohmann::json& j, TrainerConfig& c) {
   c.log_every = j.value("log_every", d.log_every);
   c.sample_every = j.value("sample_every", d.sample_every);
   c.checkpoint_every = j.value("checkpoint_every", d.checkpoint_every);
+  c.eval_every = j.value("eval_every", d.eval_every);
+  c.eval_n = j.value("eval_n", d.eval_n);
+  c.eval_features = j.value("eval_features", d.eval_features);
+  c.watchdog = j.value("watchdog", d.watchdog);
+  c.watch_gap = j.value("watch_gap", d.watch_gap);
+  c.watch_patience = j.value("watch_patience", d.watch_patience);
+  c.rollback_lr_factor = j.value("rollback_lr_factor", d.rollback_lr_factor);
+  c.max_rollbacks = j.value("max_rollbacks", d.max_rollbacks);
   c.validate();
 }
 
@@ -97,32 +114,54 @@ Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
   Trainer t(config, out_dir, device, false);
   const std::string ckpt = t.latest_checkpoint();
   if (!file_exists(ckpt)) throw file_error(ckpt, "missing; nothing to resume");
-  LoadedCheckpoint loaded = load_checkpoint(ckpt, device);
-  if (!loaded.model->card().arch || loaded.model->card().arch->summary() != config.arch.summary())
+  t.restore(ckpt);
+  t.trim_metrics();
+  return t;
+}
+
+void Trainer::restore(const std::string& ckpt) {
+  LoadedCheckpoint loaded = load_checkpoint(ckpt, device_);
+  if (!loaded.model->card().arch || loaded.model->card().arch->summary() != config_.arch.summary())
     throw file_error(ckpt, "architecture (" + (loaded.model->card().arch ? loaded.model->card().arch->summary() : "?") +
-                               ") differs from the run's config (" + config.arch.summary() + ")");
-  t.model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
-  t.model_->card() = loaded.model->card();
+                               ") differs from the run's config (" + config_.arch.summary() + ")");
+  model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
+  model_->card() = loaded.model->card();
   NamedTensors adam_state;
   for (const auto& [name, tensor] : loaded.train_state) {
-    if (name == "iteration") t.iteration_ = tensor.item<int64_t>();
-    else if (name == "wall_s") t.wall_before_ = tensor.item<double>();
-    else adam_state.emplace_back(name, tensor.to(device));
+    if (name == "iteration") iteration_ = tensor.item<int64_t>();
+    else if (name == "wall_s") wall_before_ = tensor.item<double>();
+    else if (name == "lr") adam_->options().lr = tensor.item<double>();
+    else if (name == "best_fd") best_fd_ = tensor.item<double>();
+    else if (name == "rollbacks") rollbacks_ = tensor.item<int64_t>();
+    else adam_state.emplace_back(name, tensor.to(device_));
   }
-  t.adam_->load_state(adam_state, ckpt);
-  // Drop metrics logged after the checkpoint: those iterations will run again.
-  const std::string metrics = out_dir + "/metrics.jsonl";
+  adam_->load_state(adam_state, ckpt);
+}
+
+void Trainer::trim_metrics() const {
+  const std::string metrics = out_dir_ + "/metrics.jsonl";
   std::ifstream in(metrics);
   std::string line, kept;
   while (std::getline(in, line)) {
     try {
-      if (nlohmann::json::parse(line).value("iteration", int64_t(0)) <= t.iteration_) kept += line + "\n";
+      if (nlohmann::json::parse(line).value("iteration", int64_t(0)) <= iteration_) kept += line + "\n";
     } catch (const std::exception&) {
     }
   }
   in.close();
   write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
-  return t;
+}
+
+void Trainer::log_event(const nlohmann::json& event) const {
+  std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << event.dump() << "\n";
+}
+
+void Trainer::set_iters(int64_t iters) {
+  if (iters < iteration_) throw Error("--iters " + std::to_string(iters) + " is below the run's " + std::to_string(iteration_) + " finished iterations");
+  config_.iters = iters;
+  nlohmann::json cfg = config_;
+  cfg["torch_version"] = torch_version();
+  write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
 }
 
 std::string Trainer::latest_checkpoint() const { return out_dir_ + "/checkpoints/latest.safetensors"; }
@@ -131,6 +170,9 @@ void Trainer::save(const std::string& path, double wall_s) {
   NamedTensors state = adam_->state();
   state.emplace_back("iteration", torch::tensor(iteration_, torch::kInt64));
   state.emplace_back("wall_s", torch::tensor(wall_s, torch::kFloat64));
+  state.emplace_back("lr", torch::tensor(adam_->options().lr, torch::kFloat64));
+  state.emplace_back("best_fd", torch::tensor(best_fd_, torch::kFloat64));
+  state.emplace_back("rollbacks", torch::tensor(rollbacks_, torch::kInt64));
   model_->card().provenance["iterations"] = iteration_;
   model_->card().provenance["train_wall_s"] = wall_s;
   save_checkpoint(path, *model_, state);
@@ -161,12 +203,71 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   }());
   model_->train(true);
 
+  // Evaluation: the test split's feature statistics are computed once.
+  std::unique_ptr<FeatureExtractor> features;
+  GaussianStats test_stats;
+  SamplerConfig eval_sampler = config_.sampler;
+  eval_sampler.seed = config_.seed + 7919;  // fixed chains, apart from the training chains' noise
+  if (config_.eval_every > 0) {
+    features = load_feature_extractor(config_.eval_features, device_);
+    torch::Tensor test;
+    try {
+      DataOptions d;
+      d.split = "test";
+      d.image_size = shape.height;
+      d.limit = config_.eval_n;
+      test = load_dataset(config_.data, d).images;
+    } catch (const Error&) {
+    }
+    // Sources without a test split are evaluated against their first training images.
+    if (!test.defined() || test.size(0) < config_.eval_n) test = data.images.narrow(0, 0, std::min(config_.eval_n, n_data));
+    test_stats = gaussian_stats(features->features(test));
+  }
+  // The watchdog rolls back to latest.safetensors: there is always one, and it is only written
+  // while the run is healthy.
+  if (!file_exists(latest_checkpoint())) save(latest_checkpoint(), wall_before_);
+
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   auto last_log = t0;
   int64_t last_log_iter = iteration_;
   double f_data_acc = 0, f_samp_acc = 0, grad_acc = 0;
-  int64_t acc_n = 0;
+  int64_t acc_n = 0, strikes = 0;
+  const auto wall_total = [&] { return wall_before_ + std::chrono::duration<double>(clock::now() - t0).count(); };
+
+  const auto roll_back = [&](const std::string& reason) {
+    if (rollbacks_ >= config_.max_rollbacks)
+      throw Error("training diverged again at iteration " + std::to_string(iteration_) + " (" + reason + ") after " +
+                  std::to_string(rollbacks_) + " rollbacks; the last good state is " + latest_checkpoint());
+    const int64_t from = iteration_, rollbacks = rollbacks_ + 1;
+    const double lr = adam_->options().lr * config_.rollback_lr_factor, wall = wall_before_, best = best_fd_;
+    restore(latest_checkpoint());
+    wall_before_ = wall;
+    best_fd_ = best;  // best.safetensors is not rolled back
+    adam_->options().lr = lr;
+    rollbacks_ = rollbacks;
+    trim_metrics();
+    const std::string msg = reason + " at iteration " + std::to_string(from) + ": rolled back to iteration " +
+                            std::to_string(iteration_) + ", learning rate now " + std::to_string(lr);
+    log_event({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
+               {"lr", lr}, {"rollbacks", rollbacks_}, {"wall_s", wall_total()}});
+    save(latest_checkpoint(), wall_total());  // the lower rate and the count survive a restart
+    strikes = 0;
+    f_data_acc = f_samp_acc = 0;
+    acc_n = 0;
+    last_log = clock::now();
+    last_log_iter = iteration_;
+    if (on_log) {
+      TrainProgress p;
+      p.iteration = iteration_;
+      p.iters = config_.iters;
+      p.event = "rollback";
+      p.message = msg;
+      p.lr = lr;
+      on_log(p);
+    }
+  };
+
   while (iteration_ < config_.iters) {
     if (stop && stop->load()) break;
     const int64_t it = iteration_;
@@ -190,13 +291,18 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     const torch::Tensor f_data = f.narrow(0, 0, config_.batch).mean();
     const torch::Tensor f_samp = f.narrow(0, config_.batch, config_.batch).mean();
     const torch::Tensor loss = f_samp - f_data;
+    const double fd_value = f_data.item<double>(), fs_value = f_samp.item<double>();
+    if (config_.watchdog && !(std::isfinite(fd_value) && std::isfinite(fs_value))) {
+      roll_back("non-finite energy");
+      continue;
+    }
     adam_->zero_grad();
     loss.backward();
     adam_->step();
     iteration_ = it + 1;
 
-    f_data_acc += f_data.item<double>();
-    f_samp_acc += f_samp.item<double>();
+    f_data_acc += fd_value;
+    f_samp_acc += fs_value;
     ++acc_n;
     if (grad_n) grad_acc = grad_sum / grad_n;
 
@@ -212,19 +318,53 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       p.its_per_s = dt > 0 ? (iteration_ - last_log_iter) / dt : 0;
       p.eta_s = p.its_per_s > 0 ? (config_.iters - iteration_) / p.its_per_s : 0;
       p.wall_s = wall_before_ + wall_now;
+      p.lr = adam_->options().lr;
+      const double gap = p.f_data - p.f_samples;
       nlohmann::json m = {{"iteration", p.iteration}, {"wall_s", p.wall_s},       {"f_data", p.f_data},
-                          {"f_samples", p.f_samples}, {"gap", p.f_data - p.f_samples}, {"grad_norm", p.grad_norm},
-                          {"lr", adam_->options().lr}, {"its_per_s", p.its_per_s}};
-      std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << m.dump() << "\n";
+                          {"f_samples", p.f_samples}, {"gap", gap},               {"grad_norm", p.grad_norm},
+                          {"lr", p.lr},               {"its_per_s", p.its_per_s}};
+      log_event(m);
       if (on_log) on_log(p);
       last_log = clock::now();
       last_log_iter = iteration_;
       f_data_acc = f_samp_acc = 0;
       acc_n = 0;
+      const bool runaway = !std::isfinite(gap) || !std::isfinite(p.grad_norm) || std::fabs(gap) > config_.watch_gap;
+      strikes = runaway ? strikes + 1 : 0;
+      if (config_.watchdog && strikes >= config_.watch_patience) {
+        char reason[96];
+        std::snprintf(reason, sizeof reason, "|f(data) - f(samples)| = %.3g above %.3g for %lld logs", std::fabs(gap),
+                      config_.watch_gap, static_cast<long long>(strikes));
+        roll_back(reason);
+        continue;
+      }
     }
     if (iteration_ % config_.sample_every == 0 || iteration_ == config_.iters) write_sample_grid(samples.x);
+    if (features && strikes == 0 && (iteration_ % config_.eval_every == 0 || iteration_ == config_.iters)) {
+      const double fd = sample_fd(*model_, eval_sampler, *features, &test_stats, torch::Tensor(), config_.eval_n);
+      const bool best = fd < best_fd_;
+      if (best) {
+        best_fd_ = fd;
+        model_->card().provenance["iterations"] = iteration_;
+        model_->card().provenance["eval"] = {{"fd", fd}, {"n", config_.eval_n}, {"iteration", iteration_},
+                                             {"features", config_.eval_features}};
+        save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
+      }
+      log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
+                 {"wall_s", wall_before_ + wall_now}});
+      if (on_log) {
+        TrainProgress p;
+        p.iteration = iteration_;
+        p.iters = config_.iters;
+        p.event = "eval";
+        p.fd = fd;
+        p.message = best ? "new best -> checkpoints/best.safetensors" : "";
+        on_log(p);
+      }
+    }
     if (iteration_ % config_.checkpoint_every == 0 || iteration_ == config_.iters) {
-      save(latest_checkpoint(), wall_before_ + wall_now);
+      // Only a healthy state may become the rollback target.
+      if (strikes == 0) save(latest_checkpoint(), wall_before_ + wall_now);
     }
   }
   wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();

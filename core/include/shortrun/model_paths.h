@@ -7,6 +7,8 @@ namespace shortrun {
 // The bundled model (assets/fmnist.safetensors), looked up next to the executable, in the
 // install prefix and in the source tree; throws shortrun::Error if it is nowhere.
 std::string default_model_path();
+// A file of assets/ (e.g. "fmnist_features.safetensors"), looked up the same way; "" if absent.
+std::string find_asset(const std::string& name);
 // A model path as given, a run directory (its model.safetensors or checkpoint), or the bundled
 // one for "".
 std::string resolve_model_path(const std::string& given);

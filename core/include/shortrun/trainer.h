@@ -3,6 +3,7 @@
 // Adam. Writes a run directory: config.json, metrics.jsonl, samples/, checkpoints/.
 #pragma once
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -26,6 +27,18 @@ struct TrainerConfig {
   double data_noise = 0.03;  // σ of the Gaussian added to data
   uint64_t seed = 1;
   int64_t log_every = 10, sample_every = 100, checkpoint_every = 100;
+  // Evaluation: every eval_every iterations (0: never) the FD of eval_n samples against the test
+  // split in the feature space of eval_features; the best checkpoint is kept as best.safetensors.
+  int64_t eval_every = 0, eval_n = 500;
+  std::string eval_features;
+  // Divergence watchdog: a non-finite loss, or |f(data) − f(samples)| above watch_gap for
+  // watch_patience logged iterations in a row, rolls back to the last good checkpoint and
+  // multiplies the learning rate by rollback_lr_factor (at most max_rollbacks times).
+  bool watchdog = true;
+  double watch_gap = 100.0;
+  int64_t watch_patience = 3;
+  double rollback_lr_factor = 0.5;
+  int64_t max_rollbacks = 5;
 
   void validate() const;
 };
@@ -34,7 +47,10 @@ void from_json(const nlohmann::json& j, TrainerConfig& c);
 
 struct TrainProgress {
   int64_t iteration = 0, iters = 0;
-  double f_data = 0, f_samples = 0, grad_norm = 0, its_per_s = 0, eta_s = 0, wall_s = 0;
+  double f_data = 0, f_samples = 0, grad_norm = 0, its_per_s = 0, eta_s = 0, wall_s = 0, lr = 0;
+  std::string event;  // "" for a regular log line; "eval", "rollback", "warning" otherwise
+  std::string message;
+  double fd = NAN;    // set with event "eval"
 };
 
 class Trainer {
@@ -53,10 +69,17 @@ class Trainer {
   const TrainerConfig& config() const { return config_; }
   int64_t iteration() const { return iteration_; }
   std::string latest_checkpoint() const;
+  // Changes the run's total iterations (to extend a resumed run); updates config.json.
+  void set_iters(int64_t iters);
 
  private:
   Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
   void save(const std::string& path, double wall_s);  // wall_s: total training seconds so far
+  // Loads weights, Adam state and counters from a checkpoint of this run.
+  void restore(const std::string& path);
+  // Drops metrics.jsonl lines of iterations after iteration_ (they will run again).
+  void trim_metrics() const;
+  void log_event(const nlohmann::json& event) const;
   void write_sample_grid(const torch::Tensor& samples);
 
   TrainerConfig config_;
@@ -66,6 +89,8 @@ class Trainer {
   std::unique_ptr<Adam> adam_;
   int64_t iteration_ = 0;
   double wall_before_ = 0;  // seconds trained before this process (resumed runs)
+  double best_fd_ = INFINITY;
+  int64_t rollbacks_ = 0;
 };
 
 }  // namespace shortrun

@@ -1,0 +1,179 @@
+// `shortrun plot RUN_DIR --out curves.png`: the run's metrics.jsonl as a picture — energies of
+// data and samples, their gap, the gradient norm along the chain, the evaluation FD (best
+// marked) — with rollbacks of the divergence watchdog drawn across every panel.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli_common.h"
+#include "raster.h"
+#include "shortrun/error.h"
+#include "shortrun/file_util.h"
+
+namespace shortrun::cli {
+
+namespace {
+
+struct Series {
+  std::vector<double> x, y;
+  Rgb color;
+  std::string name;
+};
+
+struct Metrics {
+  Series f_data{{}, {}, {40, 110, 200}, "f(data)"}, f_samples{{}, {}, {230, 120, 30}, "f(samples)"};
+  Series gap{{}, {}, {40, 150, 70}, "f(data) - f(samples)"}, grad{{}, {}, {130, 70, 180}, "mean |grad f| along the chain"};
+  Series fd{{}, {}, {200, 40, 60}, "FD (eval)"};
+  std::vector<double> rollbacks;
+  double max_iter = 0;
+};
+
+Metrics read_metrics(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw file_error(path, "cannot open (is this a run directory made by `shortrun train`?)");
+  Metrics m;
+  std::string line;
+  int64_t lineno = 0, good = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty()) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const std::exception&) {
+      throw file_error(path, "line " + std::to_string(lineno) + " is not JSON");
+    }
+    const double it = j.value("iteration", 0.0);
+    m.max_iter = std::max(m.max_iter, it);
+    const std::string event = j.value("event", "");
+    const auto num = [&](const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
+    if (event == "eval") {
+      m.fd.x.push_back(it);
+      m.fd.y.push_back(num("fd"));
+    } else if (event == "rollback") {
+      m.rollbacks.push_back(it);
+    } else if (event.empty()) {
+      for (auto [s, k] : {std::pair{&m.f_data, "f_data"}, {&m.f_samples, "f_samples"}, {&m.gap, "gap"}, {&m.grad, "grad_norm"}}) {
+        s->x.push_back(it);
+        s->y.push_back(num(k));
+      }
+    }
+    ++good;
+  }
+  if (good == 0) throw file_error(path, "has no logged iterations yet");
+  return m;
+}
+
+// Round tick spacing (1, 2 or 5 × 10^k) giving about `count` ticks over [lo, hi].
+double tick_step(double lo, double hi, int count) {
+  const double raw = (hi - lo) / std::max(1, count);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (raw <= m * mag) return m * mag;
+  return 10 * mag;
+}
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, (std::fabs(v) >= 1e5 || (std::fabs(v) < 1e-2 && v != 0)) ? "%.2g" : "%.6g", v);
+  return b;
+}
+
+void panel(Raster& r, int top, int height, const std::string& title, const std::vector<const Series*>& series,
+           const Metrics& m, bool log_y, bool mark_best) {
+  const int left = 90, right = r.width() - 30, bottom = top + height - 28, ptop = top + 26;
+  const Rgb axis{90, 90, 90}, grid{225, 225, 225}, text{30, 30, 30};
+  r.text(left, top + 2, title, 17, text);
+  double lo = INFINITY, hi = -INFINITY;
+  for (const Series* s : series)
+    for (double v : s->y)
+      if (std::isfinite(v) && (!log_y || v > 0)) {
+        const double t = log_y ? std::log10(v) : v;
+        lo = std::min(lo, t);
+        hi = std::max(hi, t);
+      }
+  r.fill_rect(left, ptop, right, bottom, {250, 250, 250});
+  if (!(lo <= hi)) {
+    r.text(left + 10, ptop + 10, "no data in this run", 15, {140, 140, 140});
+    return;
+  }
+  if (hi - lo < 1e-9) lo -= 0.5, hi += 0.5;
+  const double pad = (hi - lo) * 0.05;
+  lo -= pad;
+  hi += pad;
+  const double xmax = std::max(1.0, m.max_iter);
+  const auto X = [&](double it) { return float(left + (right - left) * it / xmax); };
+  const auto Y = [&](double v) {
+    const double t = log_y ? std::log10(std::max(v, 1e-300)) : v;
+    return float(bottom - (bottom - ptop) * (t - lo) / (hi - lo));
+  };
+  // Grid and tick labels.
+  const double ys = tick_step(lo, hi, 5);
+  for (double t = std::ceil(lo / ys) * ys; t <= hi; t += ys) {
+    const float y = float(bottom - (bottom - ptop) * (t - lo) / (hi - lo));
+    r.line(left, y, right, y, grid, 1.0f);
+    r.text(left - 8, y - 8, fmt(log_y ? std::pow(10.0, t) : t), 13, axis, true);
+  }
+  const double xs = tick_step(0, xmax, 8);
+  for (double t = 0; t <= xmax; t += xs) {
+    r.line(X(t), ptop, X(t), bottom, grid, 1.0f);
+    r.text(X(t) - r.text_width(fmt(t), 13) / 2, bottom + 4, fmt(t), 13, axis);
+  }
+  if (!log_y && lo < 0 && hi > 0) r.line(left, Y(0), right, Y(0), {160, 160, 160}, 1.2f);
+  for (double it : m.rollbacks) r.line(X(it), ptop, X(it), bottom, {220, 30, 30}, 2.0f, 0.8f);
+  float legend_x = left + r.text_width(title, 17) + 30;
+  for (const Series* s : series) {
+    for (size_t i = 1; i < s->x.size(); ++i)
+      if (std::isfinite(s->y[i - 1]) && std::isfinite(s->y[i]))
+        r.line(X(s->x[i - 1]), Y(s->y[i - 1]), X(s->x[i]), Y(s->y[i]), s->color, 2.0f);
+    if (s->x.size() == 1 || mark_best)
+      for (size_t i = 0; i < s->x.size(); ++i) r.line(X(s->x[i]), Y(s->y[i]), X(s->x[i]), Y(s->y[i]), s->color, 6.0f);
+    r.fill_rect(int(legend_x), top + 9, int(legend_x) + 18, top + 13, s->color);
+    legend_x += 24 + r.text(legend_x + 24, top + 3, s->name, 14, text) + 12;
+  }
+  if (mark_best && !series.empty() && !series[0]->y.empty()) {
+    const Series& s = *series[0];
+    const size_t best = size_t(std::min_element(s.y.begin(), s.y.end(), [](double a, double b) {
+                                  return std::isfinite(a) && (!std::isfinite(b) || a < b);
+                                }) - s.y.begin());
+    r.line(X(s.x[best]), Y(s.y[best]), X(s.x[best]), Y(s.y[best]), {20, 20, 20}, 11.0f);
+    r.line(X(s.x[best]), Y(s.y[best]), X(s.x[best]), Y(s.y[best]), {255, 215, 0}, 7.0f);
+    r.text(legend_x, top + 3, "best " + fmt(s.y[best]) + " at iteration " + fmt(s.x[best]), 14, text);
+  }
+  r.line(left, bottom, right, bottom, axis, 1.2f);
+  r.line(left, ptop, left, bottom, axis, 1.2f);
+}
+
+}  // namespace
+
+void add_plot_command(CLI::App& app) {
+  struct Options {
+    std::string run, out = "curves.png";
+    int width = 1200, height = 1100;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("plot", "Draw a run's energy curves and evaluation FD into a PNG");
+  cmd->add_option("run", o->run, "run directory (made by shortrun train)")->required();
+  cmd->add_option("--out", o->out, "output PNG")->capture_default_str();
+  cmd->add_option("--width", o->width, "image width")->capture_default_str()->check(CLI::Range(400, 8000));
+  cmd->add_option("--height", o->height, "image height")->capture_default_str()->check(CLI::Range(400, 8000));
+  cmd->callback([o] {
+    const Metrics m = read_metrics(o->run + "/metrics.jsonl");
+    Raster r(o->width, o->height, {255, 255, 255});
+    const int h = (o->height - 50) / 4;
+    std::string title = o->run + ": " + std::to_string(int64_t(m.max_iter)) + " iterations";
+    if (!m.rollbacks.empty()) title += ", " + std::to_string(m.rollbacks.size()) + " watchdog rollback(s) (red lines)";
+    r.text(20, 12, title, 20, {0, 0, 0});
+    panel(r, 45, h, "energy", {&m.f_data, &m.f_samples}, m, false, false);
+    panel(r, 45 + h, h, "gap", {&m.gap}, m, false, false);
+    panel(r, 45 + 2 * h, h, "gradient", {&m.grad}, m, true, false);
+    panel(r, 45 + 3 * h, h, "evaluation", {&m.fd}, m, false, !m.fd.y.empty());
+    r.write_png(o->out);
+    std::printf("%s: %zu logged iterations, %zu evaluations, %zu rollbacks%s\n", o->out.c_str(), m.f_data.x.size(),
+                m.fd.x.size(), m.rollbacks.size(), r.has_font() ? "" : " (no DejaVu font: apt-get install fonts-dejavu-core for labels)");
+  });
+}
+
+}  // namespace shortrun::cli

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Training that researchers can trust, end to end through the CLI: the divergence watchdog,
+SIGKILL + resume reaching the same weights, best.safetensors by FD, `plot`, `eval`, and bad
+input that fails in one line without touching a good checkpoint.
+
+usage: test_training.py SHORTRUN FIXTURE_DIR WORK_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+import unittest
+
+import numpy as np
+
+SHORTRUN, FIX, WORK = (os.path.abspath(p) for p in sys.argv[1:4])
+del sys.argv[1:4]
+os.makedirs(WORK, exist_ok=True)
+TINY_DEFAULTS = {"--data": "idx:" + os.path.join(FIX, "tiny-images-idx3-ubyte.gz"), "--nf": "4", "--steps": "3",
+                 "--batch": "4", "--threads": "1", "--eval-every": "0"}
+
+
+def tiny(**over):
+    """Arguments of a tiny training run; over: option name without dashes (underscores) -> value."""
+    opts = dict(TINY_DEFAULTS)
+    opts.update({"--" + k.replace("_", "-"): str(v) for k, v in over.items()})
+    return [x for kv in opts.items() for x in kv]
+
+
+TINY = tiny()
+
+
+def run(*args, expect=0, timeout=600):
+    p = subprocess.run([SHORTRUN, *args], capture_output=True, text=True, timeout=timeout)
+    if p.returncode != expect:
+        raise AssertionError(f"shortrun {' '.join(args)} exited {p.returncode}, expected {expect}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def wk(name):
+    return os.path.join(WORK, name)
+
+
+def fresh(name):
+    d = wk(name)
+    shutil.rmtree(d, ignore_errors=True)
+    return d
+
+
+def metrics(run_dir):
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def tensors(path):
+    """The tensors of a .safetensors file as {name: bytes} (metadata such as wall time ignored)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    data = blob[8 + n:]
+    return {k: data[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items() if k != "__metadata__"}
+
+
+class Training(unittest.TestCase):
+    def assert_one_line_error(self, args, *fragments):
+        p = run(*args, expect=1)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        for f in fragments:
+            self.assertIn(f, lines[0])
+
+    def test_watchdog_rolls_back_a_forced_divergence_and_goes_on(self):
+        d = fresh("diverge")
+        p = run("train", *TINY, "--out", d, "--iters", "30", "--lr", "50", "--log-every", "1", "--checkpoint-every", "2",
+                "--watch-gap", "500", "--watch-patience", "2", "--rollback-lr-factor", "0.1")
+        events = [m for m in metrics(d) if m.get("event") == "rollback"]
+        self.assertGreaterEqual(len(events), 1, p.stdout)
+        self.assertIn("rollback", p.stdout)
+        self.assertLess(events[-1]["lr"], 50)
+        logged = [m for m in metrics(d) if "event" not in m]
+        self.assertEqual(logged[-1]["iteration"], 30)
+        self.assertTrue(all(np.isfinite(m["gap"]) for m in logged[-3:]))
+        # Iterations logged before a rollback and then run again appear once.
+        its = [m["iteration"] for m in logged]
+        self.assertEqual(its, sorted(set(its)))
+        run("sample", "--model", d, "--n", "4", "--out", wk("after_divergence.png"), "--threads", "1")
+
+    def test_sigkill_then_resume_reaches_the_same_weights(self):
+        a, b = fresh("straight"), fresh("killed")
+        args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1"]
+        run("train", *args, "--out", a)
+        proc = subprocess.Popen([SHORTRUN, "train", *args, "--out", b], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if os.path.exists(os.path.join(b, "metrics.jsonl")) and len(metrics(b)) >= 8:
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed_at = len(metrics(b))
+        run("train", "--resume", b, "--threads", "1")
+        self.assertLess(killed_at, 40, "the run finished before it could be killed")
+        ta, tb = tensors(os.path.join(a, "model.safetensors")), tensors(os.path.join(b, "model.safetensors"))
+        self.assertEqual(ta.keys(), tb.keys())
+        for k in ta:
+            self.assertEqual(ta[k], tb[k], f"{k} differs after SIGKILL at logged iteration {killed_at} + resume")
+
+    def test_best_checkpoint_plot_and_eval(self):
+        d = fresh("evald")
+        feat = wk("feat.safetensors")
+        if not os.path.exists(feat):
+            # A quick feature net (2,000 training images, one epoch): enough for FD's arithmetic.
+            run("train-features", "--out", feat, "--epochs", "1", "--limit", "2000", "--threads", "1", timeout=900)
+        p = run("train", *tiny(eval_every=3), "--out", d, "--iters", "6", "--eval-n", "8",
+                "--eval-features", feat, "--log-every", "1")
+        evals = [m for m in metrics(d) if m.get("event") == "eval"]
+        self.assertEqual([e["iteration"] for e in evals], [3, 6])
+        self.assertTrue(all(np.isfinite(e["fd"]) and e["fd"] >= 0 for e in evals))
+        self.assertTrue(os.path.exists(os.path.join(d, "checkpoints", "best.safetensors")))
+        self.assertIn("eval at iteration 3", p.stdout)
+        out = wk("curves.png")
+        p = run("plot", d, "--out", out)
+        self.assertIn("2 evaluations", p.stdout)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        from PIL import Image
+        img = np.asarray(Image.open(out).convert("RGB")).astype(float)
+        self.assertGreater(img.std(), 8)
+        coloured = (np.abs(img[..., 0] - img[..., 2]) > 60).sum()  # the curves, not just gray axes
+        self.assertGreater(coloured, 500)
+        # eval prints one JSON object with the FD read against its floor and ceiling.
+        p = run("eval", "--model", os.path.join(d, "checkpoints", "best.safetensors"), "--data", "fashion-mnist",
+                "--n", "40", "--features", feat, "--threads", "1")
+        j = json.loads(p.stdout.strip().splitlines()[-1])
+        for k in ["fd", "fd_floor_train", "fd_ceiling_noise", "energy_data", "energy_samples", "saturated_fraction",
+                  "nearest_train_l2"]:
+            self.assertIn(k, j)
+        self.assertLess(j["fd_floor_train"], j["fd_ceiling_noise"])
+
+    def test_bench_reports_both_sides_and_their_ratio(self):
+        for extra in ([], ["--train"]):
+            p = run("bench", *extra, "--nf", "4", "--steps", "3", "--n", "4", "--iters", "2", "--threads", "1")
+            j = json.loads(p.stdout.strip().splitlines()[-1])
+            self.assertEqual(j["mode"], "train" if extra else "sample")
+            self.assertGreater(j["shortrun"], 0)
+            self.assertGreater(j["pytorch"], 0)
+            self.assertAlmostEqual(j["ratio"], j["shortrun"] / j["pytorch"], places=6)
+        self.assert_one_line_error(["bench", "--nf", "4", "--steps", "2", "--n", "2", "--python", wk("no-python")], "no-python")
+
+    def test_bad_data_and_run_dirs_fail_in_one_line(self):
+        folder = fresh("folder_mixed")
+        shutil.copytree(os.path.join(FIX, "folder"), folder)
+        with open(os.path.join(folder, "broken.png"), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
+        p = run("train", *tiny(data="folder:" + folder), "--out", fresh("mixed_run"), "--iters", "1")
+        self.assertIn("2 unreadable skipped", p.stdout + p.stderr)  # notes.txt and broken.png
+        good = fresh("good_run")
+        run("train", *TINY, "--out", good, "--iters", "2")
+        before = tensors(os.path.join(good, "checkpoints", "latest.safetensors"))
+        ro = fresh("readonly")
+        os.makedirs(ro)
+        os.chmod(ro, 0o500)
+        cases = [
+            (["train", *tiny(data="idx:" + wk("nope-idx3-ubyte")), "--out", fresh("r1")], ["nope-idx3-ubyte"]),
+            (["train", *tiny(data="idx:" + os.path.join(FIX, "bad-magic-idx3-ubyte")), "--out", fresh("r2")], ["magic"]),
+            (["train", *tiny(data="cifar10:" + os.path.join(FIX, "cifar_bad")), "--out", fresh("r3")], ["cifar_bad"]),
+            (["train", *tiny(data="folder:" + os.path.join(FIX, "folder_empty")), "--out", fresh("r4")], ["folder_empty"]),
+            (["train", *TINY, "--out", good], ["already holds a run"]),
+            (["train", "--resume", wk("no_such_run")], ["no_such_run"]),
+            (["plot", wk("no_such_run")], ["no_such_run"]),
+        ]
+        if os.geteuid() != 0:  # root writes anywhere
+            cases.append((["train", *TINY, "--out", os.path.join(ro, "run")], ["readonly"]))
+        for args, frags in cases:
+            with self.subTest(args=args):
+                self.assert_one_line_error(args, *frags)
+        os.chmod(ro, 0o700)
+        # Failed attempts never replaced the good run's checkpoint.
+        self.assertEqual(before, tensors(os.path.join(good, "checkpoints", "latest.safetensors")))
+        # A resume whose checkpoint is of another architecture is refused, and nothing is written.
+        mixed = fresh("arch_mismatch")
+        shutil.copytree(good, mixed)
+        other = fresh("other_arch")
+        run("train", *tiny(nf=6), "--out", other, "--iters", "1")
+        shutil.copy(os.path.join(other, "checkpoints", "latest.safetensors"), os.path.join(mixed, "checkpoints", "latest.safetensors"))
+        self.assert_one_line_error(["train", "--resume", mixed], "architecture")
+        self.assertEqual(tensors(os.path.join(other, "checkpoints", "latest.safetensors")),
+                         tensors(os.path.join(mixed, "checkpoints", "latest.safetensors")))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,178 @@
+// Evaluation: the Fréchet distance against closed forms (diagonal and 2×2 non-commuting
+// covariances), its invariances; the feature net learns and round-trips through its file; the
+// trainer's watchdog survives a forced divergence and best.safetensors follows the FD.
+#include <cmath>
+#include <fstream>
+
+#include "shortrun/checkpoint.h"
+#include "shortrun/evaluation.h"
+#include "shortrun/features.h"
+#include "shortrun/frechet.h"
+#include "shortrun/trainer.h"
+#include "test_util.h"
+
+namespace shortrun {
+namespace {
+
+GaussianStats stats(const std::vector<double>& mean, const std::vector<std::vector<double>>& cov) {
+  GaussianStats s;
+  s.mean = torch::tensor(mean, torch::kFloat64);
+  std::vector<double> flat;
+  for (const auto& r : cov) flat.insert(flat.end(), r.begin(), r.end());
+  s.cov = torch::tensor(flat, torch::kFloat64).view({int64_t(mean.size()), int64_t(mean.size())});
+  s.count = 100;
+  return s;
+}
+
+TEST(Frechet, DiagonalClosedForm) {
+  // Commuting (diagonal) covariances: FD = Σ(μ1−μ2)² + Σ(σ1−σ2)².
+  const GaussianStats a = stats({0, 1, 2}, {{4, 0, 0}, {0, 1, 0}, {0, 0, 9}});
+  const GaussianStats b = stats({1, 1, 0}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 4}});
+  EXPECT_NEAR(frechet_distance(a, b), (1 + 0 + 4) + (1 + 0 + 1), 1e-9);
+  EXPECT_NEAR(frechet_distance(a, a), 0.0, 1e-9);
+}
+
+TEST(Frechet, TwoByTwoNonCommutingClosedForm) {
+  // For 2×2 PSD M: tr √M = √(tr M + 2√det M), with M similar to C1·C2 (same trace and det).
+  const GaussianStats a = stats({0, 0}, {{2, 1}, {1, 2}});
+  const GaussianStats b = stats({3, -1}, {{1, 0}, {0, 5}});
+  const double tr_prod = 2 * 1 + 1 * 0 + 1 * 0 + 2 * 5;  // tr(C1 C2)
+  const double det = (2 * 2 - 1) * (1 * 5);
+  const double expect = (9 + 1) + (4 + 6) - 2 * std::sqrt(tr_prod + 2 * std::sqrt(det));
+  EXPECT_NEAR(frechet_distance(a, b), expect, 1e-9);
+  EXPECT_NEAR(frechet_distance(b, a), expect, 1e-9);  // symmetric
+}
+
+TEST(Frechet, SamplesOfTheSameDistributionAreCloseAndShiftsAddTheirSquare) {
+  torch::manual_seed(0);
+  const torch::Tensor x = torch::randn({4000, 8}, torch::kFloat64), y = torch::randn({4000, 8}, torch::kFloat64);
+  const double same = frechet_distance(gaussian_stats(x), gaussian_stats(y));
+  EXPECT_LT(same, 0.05);
+  const double shifted = frechet_distance(gaussian_stats(x), gaussian_stats(x + 2.0));
+  EXPECT_NEAR(shifted, 8 * 4.0, 1e-6);  // same covariance: only ‖Δμ‖² remains
+  test::expect_error([&] { gaussian_stats(x.narrow(0, 0, 1)); }, {"at least two"});
+}
+
+// Two classes a small net must tell apart: a bright top half vs a bright bottom half.
+std::pair<torch::Tensor, torch::Tensor> toy_classes(int64_t n) {
+  torch::manual_seed(3);
+  torch::Tensor x = torch::rand({n, 1, 32, 32}) * 0.4 - 1.0;
+  const torch::Tensor y = torch::arange(n) % 2;
+  for (int64_t i = 0; i < n; ++i) x[i].narrow(1, y[i].item<int64_t>() ? 16 : 0, 16).add_(1.2);
+  return {x, y};
+}
+
+TEST(FeatureNet, LearnsAndRoundTripsThroughItsFile) {
+  const auto [x, y] = toy_classes(256);
+  FeatureTrainConfig cfg;
+  cfg.epochs = 2;
+  cfg.batch = 32;
+  cfg.feature_dim = 16;
+  const std::string path = test::temp_dir("feat") + "/f.safetensors";
+  const FeatureTrainResult r = train_feature_net(x, y, x, y, cfg, path, "toy");
+  EXPECT_GT(r.test_accuracy, 0.95);
+  auto a = load_feature_extractor(path, torch::kCPU);
+  auto b = load_feature_extractor(path, torch::kCPU);
+  const torch::Tensor fa = a->features(x.narrow(0, 0, 8));
+  EXPECT_EQ(fa.sizes(), torch::IntArrayRef({8, 16}));
+  EXPECT_TRUE(torch::equal(fa, b->features(x.narrow(0, 0, 8))));
+  EXPECT_NE(a->description().find("test accuracy 1.0"), std::string::npos) << a->description();
+  test::expect_error([&] { load_feature_extractor(test::temp_dir("feat") + "/none.safetensors", torch::kCPU); }, {"none.safetensors"});
+}
+
+TrainerConfig tiny_config() {
+  TrainerConfig c;
+  c.arch.nf = 4;
+  c.sampler.steps = 3;
+  c.batch = 8;
+  c.iters = 12;
+  c.log_every = 1;
+  c.checkpoint_every = 2;
+  c.sample_every = 1000;
+  return c;
+}
+
+Dataset toy_data() {
+  Dataset d;
+  d.images = toy_classes(64).first;
+  d.description = "toy";
+  return d;
+}
+
+std::vector<nlohmann::json> read_metrics(const std::string& dir) {
+  std::ifstream in(dir + "/metrics.jsonl");
+  std::vector<nlohmann::json> out;
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+TEST(Watchdog, AbsurdLearningRateIsRolledBackAndTheRunFinishes) {
+  TrainerConfig c = tiny_config();
+  c.lr = 50.0;  // absurd: the gap runs away within a few iterations
+  c.watch_gap = 500;  // far above this toy's healthy gap (~30), far below a runaway one
+  c.watch_patience = 2;
+  c.rollback_lr_factor = 0.1;
+  c.max_rollbacks = 8;
+  const std::string dir = test::temp_dir("run");
+  Trainer t(c, dir, torch::kCPU);
+  std::vector<std::string> events;
+  const int64_t done = t.run(toy_data(), nullptr, [&](const TrainProgress& p) {
+    if (!p.event.empty()) events.push_back(p.event + ": " + p.message);
+  });
+  EXPECT_EQ(done, c.iters);
+  ASSERT_FALSE(events.empty()) << "no rollback happened: the forced divergence did not diverge";
+  EXPECT_NE(events[0].find("rolled back"), std::string::npos) << events[0];
+  int rollbacks = 0;
+  double lr = c.lr;
+  for (const auto& m : read_metrics(dir))
+    if (m.value("event", "") == "rollback") ++rollbacks, lr = m["lr"].get<double>();
+  EXPECT_GE(rollbacks, 1);
+  EXPECT_LT(lr, c.lr);
+  for (const auto& p : t.model().parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+  // The lowered rate is in the checkpoint: a resumed run keeps it.
+  Trainer r = Trainer::resume(dir, torch::kCPU);
+  EXPECT_EQ(r.iteration(), c.iters);
+}
+
+TEST(Watchdog, GivesUpWithAClearErrorAfterMaxRollbacks) {
+  TrainerConfig c = tiny_config();
+  c.lr = 1e3;
+  c.watch_gap = 1e-6;  // everything counts as runaway
+  c.watch_patience = 1;
+  c.max_rollbacks = 2;
+  Trainer t(c, test::temp_dir("run"), torch::kCPU);
+  test::expect_error([&] { t.run(toy_data(), nullptr, nullptr); }, {"diverged again", "2 rollbacks", "latest.safetensors"});
+}
+
+TEST(BestCheckpoint, FollowsTheEvaluationFd) {
+  const auto [x, y] = toy_classes(128);
+  FeatureTrainConfig fc;
+  fc.epochs = 1;
+  fc.feature_dim = 8;
+  const std::string feat = test::temp_dir("feat") + "/f.safetensors";
+  train_feature_net(x, y, x, y, fc, feat, "toy");
+  TrainerConfig c = tiny_config();
+  c.iters = 6;
+  c.eval_every = 2;
+  c.eval_n = 16;
+  c.eval_features = feat;
+  c.data = "toy";  // no test split: evaluated against the first training images
+  const std::string dir = test::temp_dir("run");
+  Trainer t(c, dir, torch::kCPU);
+  t.run(toy_data(), nullptr, nullptr);
+  std::vector<double> fds;
+  double best = INFINITY;
+  for (const auto& m : read_metrics(dir))
+    if (m.value("event", "") == "eval") {
+      fds.push_back(m["fd"].get<double>());
+      best = std::min(best, fds.back());
+      EXPECT_DOUBLE_EQ(m["best_fd"].get<double>(), best);
+    }
+  ASSERT_EQ(fds.size(), 3u);
+  const LoadedCheckpoint b = load_checkpoint(dir + "/checkpoints/best.safetensors", torch::kCPU);
+  EXPECT_DOUBLE_EQ(b.model->card().provenance["eval"]["fd"].get<double>(), best);
+}
+
+}  // namespace
+}  // namespace shortrun
