@@ -76,6 +76,7 @@ double tick_step(double lo, double hi, int count) {
 }
 
 std::string fmt(double v) {
+  if (std::fabs(v) < 1e-12) v = 0;  // no "-0" tick labels
   char b[32];
   std::snprintf(b, sizeof b, (std::fabs(v) >= 1e5 || (std::fabs(v) < 1e-2 && v != 0)) ? "%.2g" : "%.6g", v);
   return b;
@@ -96,7 +97,8 @@ void panel(Raster& r, int top, int height, const std::string& title, const std::
       }
   r.fill_rect(left, ptop, right, bottom, {250, 250, 250});
   if (!(lo <= hi)) {
-    r.text(left + 10, ptop + 10, "no data in this run", 15, {140, 140, 140});
+    r.text(left + 10, ptop + 10, title == "evaluation" ? "no evaluations in this run (train with --eval-every N)" : "no data in this run",
+           15, {140, 140, 140});
     return;
   }
   if (hi - lo < 1e-9) lo -= 0.5, hi += 0.5;

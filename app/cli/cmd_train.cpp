@@ -105,6 +105,12 @@ void add_train_command(CLI::App& app) {
     }
     Trainer trainer = o->resume.empty() ? Trainer(o->cfg, o->out, device) : Trainer::resume(o->resume, device);
     if (!o->resume.empty() && iters_opt->count()) trainer.set_iters(o->cfg.iters);
+    if (!o->resume.empty() && o->eval_every >= 0) {
+      // Evaluation can be switched on (or off) for the rest of a resumed run.
+      std::string feat = o->cfg.eval_features.empty() ? trainer.config().eval_features : o->cfg.eval_features;
+      if (feat.empty()) feat = find_asset("fmnist_features.safetensors");
+      trainer.set_evaluation(o->eval_every, o->cfg.eval_n, feat);
+    }
     const TrainerConfig& cfg = trainer.config();
     const std::string dir = o->resume.empty() ? o->out : o->resume;
 

@@ -156,6 +156,16 @@ void Trainer::log_event(const nlohmann::json& event) const {
   std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << event.dump() << "\n";
 }
 
+void Trainer::set_evaluation(int64_t every, int64_t n, const std::string& features) {
+  TrainerConfig c = config_;
+  c.eval_every = every;
+  c.eval_n = n;
+  c.eval_features = features;
+  c.validate();
+  config_ = c;
+  set_iters(config_.iters);  // rewrites config.json
+}
+
 void Trainer::set_iters(int64_t iters) {
   if (iters < iteration_) throw Error("--iters " + std::to_string(iters) + " is below the run's " + std::to_string(iteration_) + " finished iterations");
   config_.iters = iters;

@@ -71,6 +71,8 @@ class Trainer {
   std::string latest_checkpoint() const;
   // Changes the run's total iterations (to extend a resumed run); updates config.json.
   void set_iters(int64_t iters);
+  // Turns evaluation on/off for the rest of the run (every = 0: off); updates config.json.
+  void set_evaluation(int64_t every, int64_t n, const std::string& features);
 
  private:
   Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
