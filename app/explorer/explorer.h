@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,7 @@ struct ChainsUi {
   uint64_t shown_run = 0;     // what the grid texture holds
   int shown_step = -1;
   int shown_selected = -2;
+  std::tuple<uint64_t, int, int, float, bool> shown_heat{};  // (run, chain, step, range, auto) in the heatmap
 };
 
 struct InterpUi {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 #include "explorer.h"
 #include "plots.h"
@@ -238,7 +239,10 @@ void draw_selected(Explorer& ex, const ChainRun& run, float big) {
   DisplayImage& heat = ex.views->heat;
   heat.ensure(s.w, s.h, 1);
   float max_abs = 0;
-  if (kd >= 0) {
+  // Recomputed only when the chain, the step, the run or the range changes, not every frame.
+  const std::tuple<uint64_t, int, int, float, bool> key{run.id, i, kd, ex.chains.residual_range, ex.chains.residual_auto};
+  if (kd >= 0 && key != ex.chains.shown_heat) {
+    ex.chains.shown_heat = key;
     std::vector<float> d(size_t(s.w) * s.h);
     const float* a = run.frames[kd].data() + size_t(i) * s.image_floats();
     const float* b = run.frames[kd + 1].data() + size_t(i) * s.image_floats();
