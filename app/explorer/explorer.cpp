@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "export_jobs.h"
@@ -455,16 +456,23 @@ void Explorer::show_reconstruction_chain() {
   tab_from_code = true;
 }
 
-void Explorer::export_grid_png() {
+std::optional<ExportRequest> Explorer::chain_export(const std::string& kind) {
   if (!pub.chains || !pub.model) {
     status_message = "nothing to export yet";
-    return;
+    return std::nullopt;
   }
   ExportRequest r;
-  r.kind = "grid_png";
+  r.kind = kind;
   r.run = pub.chains;
   r.step = chains.step;
   r.model_path = pub.model->path;
+  return r;
+}
+
+void Explorer::export_grid_png() {
+  std::optional<ExportRequest> req = chain_export("grid_png");
+  if (!req) return;
+  ExportRequest& r = *req;
   char name[64];
   std::snprintf(name, sizeof(name), "grid_seed%d_step%03d.png", pub.chains->settings.seed, chains.step);
   std::error_code ec;
@@ -483,15 +491,9 @@ void Explorer::export_window_png() {
 }
 
 void Explorer::export_chain_frames() {
-  if (!pub.chains || !pub.model) {
-    status_message = "nothing to export yet";
-    return;
-  }
-  ExportRequest r;
-  r.kind = "chain_frames";
-  r.run = pub.chains;
-  r.step = chains.step;
-  r.model_path = pub.model->path;
+  std::optional<ExportRequest> req = chain_export("chain_frames");
+  if (!req) return;
+  ExportRequest& r = *req;
   r.selected = exporter.selected_only ? chains.selected : -1;
   r.video = exporter.video == 1 ? "gif" : exporter.video == 2 ? "mp4" : "";
   char name[64];

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -165,6 +166,8 @@ class Explorer {
   void shortcuts();
   void draw_ui();
   bool capture_window(std::vector<uint8_t>* rgba, int* w, int* h);
+  // An export of the shown chain run at the current step (nullopt, with a status line, if none).
+  std::optional<ExportRequest> chain_export(const std::string& kind);
 
   GLFWwindow* window_ = nullptr;
   std::unique_ptr<ScriptRunner> script_;

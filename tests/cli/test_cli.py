@@ -10,6 +10,9 @@ import unittest
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil  # noqa: E402
+
 SHORTRUN, FIX, WORK = sys.argv[1:4]
 del sys.argv[1:4]
 
@@ -79,11 +82,7 @@ class Cli(unittest.TestCase):
             self.assertIn("1x32x32", out)
 
     def assert_one_line_error(self, args, *fragments):
-        p = run(*args, expect=1)
-        lines = p.stderr.strip().splitlines()
-        self.assertEqual(len(lines), 1, p.stderr)
-        for f in fragments:
-            self.assertIn(f, lines[0])
+        cliutil.assert_one_line_error(self, run, args, *fragments)
 
     def test_bad_inputs_fail_cleanly(self):
         with open(fx("minimal.pth"), "rb") as fh:

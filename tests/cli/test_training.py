@@ -17,6 +17,9 @@ import unittest
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil  # noqa: E402
+
 SHORTRUN, FIX, WORK = (os.path.abspath(p) for p in sys.argv[1:4])
 del sys.argv[1:4]
 os.makedirs(WORK, exist_ok=True)
@@ -68,11 +71,7 @@ def tensors(path):
 
 class Training(unittest.TestCase):
     def assert_one_line_error(self, args, *fragments):
-        p = run(*args, expect=1)
-        lines = p.stderr.strip().splitlines()
-        self.assertEqual(len(lines), 1, p.stderr)
-        for f in fragments:
-            self.assertIn(f, lines[0])
+        cliutil.assert_one_line_error(self, run, args, *fragments)
 
     def test_watchdog_rolls_back_a_forced_divergence_and_goes_on(self):
         d = fresh("diverge")
