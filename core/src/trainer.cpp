@@ -245,6 +245,18 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   int64_t acc_n = 0, strikes = 0;
   const auto wall_total = [&] { return wall_before_ + std::chrono::duration<double>(clock::now() - t0).count(); };
 
+  // Eval and rollback events reach the caller as progress reports with `event` set.
+  const auto report_event = [&](const char* event, const std::string& message, double fd, double lr) {
+    if (!on_log) return;
+    TrainProgress p;
+    p.iteration = iteration_;
+    p.iters = config_.iters;
+    p.event = event;
+    p.message = message;
+    p.fd = fd;
+    p.lr = lr;
+    on_log(p);
+  };
   const auto roll_back = [&](const std::string& reason) {
     if (rollbacks_ >= config_.max_rollbacks)
       throw Error("training diverged again at iteration " + std::to_string(iteration_) + " (" + reason + ") after " +
@@ -267,15 +279,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     acc_n = 0;
     last_log = clock::now();
     last_log_iter = iteration_;
-    if (on_log) {
-      TrainProgress p;
-      p.iteration = iteration_;
-      p.iters = config_.iters;
-      p.event = "rollback";
-      p.message = msg;
-      p.lr = lr;
-      on_log(p);
-    }
+    report_event("rollback", msg, NAN, lr);
   };
 
   while (iteration_ < config_.iters) {
@@ -362,15 +366,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       }
       log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
                  {"wall_s", wall_before_ + wall_now}});
-      if (on_log) {
-        TrainProgress p;
-        p.iteration = iteration_;
-        p.iters = config_.iters;
-        p.event = "eval";
-        p.fd = fd;
-        p.message = best ? "new best -> checkpoints/best.safetensors" : "";
-        on_log(p);
-      }
+      report_event("eval", best ? "new best -> checkpoints/best.safetensors" : "", fd, adam_->options().lr);
     }
     if (iteration_ % config_.checkpoint_every == 0 || iteration_ == config_.iters) {
       // Only a healthy state may become the rollback target.
