@@ -52,6 +52,7 @@ void add_reconstruct_command(CLI::App& app);
 void add_eval_recon_command(CLI::App& app);
 void add_train_features_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_tune_sampler_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   shortrun::cli::add_eval_recon_command(app);
   shortrun::cli::add_train_features_command(app);
   shortrun::cli::add_eval_command(app);
+  shortrun::cli::add_tune_sampler_command(app);
   shortrun::cli::add_plot_command(app);
   shortrun::cli::add_bench_command(app);
   try {

@@ -69,6 +69,18 @@ def tensors(path):
     return {k: data[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items() if k != "__metadata__"}
 
 
+def feature_net():
+    """A quick feature net (2,000 training images, one epoch): enough for FD's arithmetic."""
+    feat = wk("feat.safetensors")
+    if not os.path.exists(feat):
+        run("train-features", "--out", feat, "--epochs", "1", "--limit", "2000", "--threads", "1", timeout=900)
+    return feat
+
+
+def card(path):
+    return json.loads(run("info", "--model", path, "--json").stdout)
+
+
 class Training(unittest.TestCase):
     def assert_one_line_error(self, args, *fragments):
         cliutil.assert_one_line_error(self, run, args, *fragments)
@@ -111,10 +123,7 @@ class Training(unittest.TestCase):
 
     def test_best_checkpoint_plot_and_eval(self):
         d = fresh("evald")
-        feat = wk("feat.safetensors")
-        if not os.path.exists(feat):
-            # A quick feature net (2,000 training images, one epoch): enough for FD's arithmetic.
-            run("train-features", "--out", feat, "--epochs", "1", "--limit", "2000", "--threads", "1", timeout=900)
+        feat = feature_net()
         p = run("train", *tiny(eval_every=3), "--out", d, "--iters", "6", "--eval-n", "8",
                 "--eval-features", feat, "--log-every", "1")
         evals = [m for m in metrics(d) if m.get("event") == "eval"]
@@ -140,6 +149,40 @@ class Training(unittest.TestCase):
                   "nearest_train_l2"]:
             self.assertIn(k, j)
         self.assertLess(j["fd_floor_train"], j["fd_ceiling_noise"])
+
+    def test_tune_sampler_picks_the_lowest_fd_and_writes_a_copy(self):
+        d = fresh("tuned")
+        run("train", *TINY, "--out", d, "--iters", "2")
+        model, copy = os.path.join(d, "model.safetensors"), os.path.join(d, "tuned.safetensors")
+        before = tensors(model)
+        args = ["tune-sampler", "--model", model, "--steps", "1,4", "--step-sizes", "0.5,1", "--n", "16",
+                "--features", feature_net(), "--threads", "1"]
+        j = json.loads(run(*args, "--out", copy).stdout.strip().splitlines()[-1])
+        grid = {(r["steps"], r["step_size"]): r["fd"] for r in j["results"]}
+        self.assertEqual(set(grid), {(1, 0.5), (4, 0.5), (1, 1.0), (4, 1.0)})
+        self.assertTrue(all(np.isfinite(v) and v >= 0 for v in grid.values()))
+        best = min(grid, key=grid.get)
+        self.assertEqual((j["best"]["steps"], j["best"]["step_size"]), best)
+        self.assertEqual(j["trained_with"]["steps"], 3)
+        self.assertIn("training images", j["criterion"])
+        # The copy: same weights, the winner as its sampler defaults, the table in its provenance.
+        self.assertEqual(tensors(copy), before)
+        c = card(copy)
+        self.assertEqual((c["sampler"]["steps"], c["sampler"]["step_size"]), best)
+        self.assertEqual(c["sampler"]["seed"], card(model)["sampler"]["seed"])
+        self.assertEqual(c["provenance"]["sampler_tuning"]["results"], j["results"])
+        self.assertEqual(c["provenance"]["sampler_tuning"]["trained_with"]["steps"], 3)
+        # Seeded: the same table again, and sampling the copy equals sampling the original at the winner.
+        again = json.loads(run(*args).stdout.strip().splitlines()[-1])
+        self.assertEqual([r["fd"] for r in again["results"]], [r["fd"] for r in j["results"]])
+        run("sample", "--model", copy, "--n", "4", "--out", wk("tuned_a.png"), "--npy", wk("tuned_a.npy"), "--threads", "1")
+        run("sample", "--model", model, "--n", "4", "--steps", str(best[0]), "--step-size", str(best[1]),
+            "--out", wk("tuned_b.png"), "--npy", wk("tuned_b.npy"), "--threads", "1")
+        np.testing.assert_array_equal(np.load(wk("tuned_a.npy")), np.load(wk("tuned_b.npy")))
+        # Never over the model itself; a copy needs a .safetensors name.
+        self.assert_one_line_error([*args, "--out", model], "is the model being tuned")
+        self.assert_one_line_error([*args, "--out", wk("tuned.pth")], "expected a .safetensors")
+        self.assertEqual(tensors(model), before)
 
     def test_bench_reports_both_sides_and_their_ratio(self):
         for extra in ([], ["--train"]):
