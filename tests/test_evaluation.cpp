@@ -1,5 +1,5 @@
 // Evaluation: the Fréchet distance against closed forms (diagonal and 2×2 non-commuting
-// covariances), its invariances; the feature net learns and round-trips through its file; the
+// covariances), its invariances; the nearest-image distance against brute force; the feature net learns and round-trips through its file; the
 // trainer's watchdog survives a forced divergence and best.safetensors follows the FD.
 #include <cmath>
 #include <fstream>
@@ -51,6 +51,20 @@ TEST(Frechet, SamplesOfTheSameDistributionAreCloseAndShiftsAddTheirSquare) {
   const double shifted = frechet_distance(gaussian_stats(x), gaussian_stats(x + 2.0));
   EXPECT_NEAR(shifted, 8 * 4.0, 1e-6);  // same covariance: only ‖Δμ‖² remains
   test::expect_error([&] { gaussian_stats(x.narrow(0, 0, 1)); }, {"at least two"});
+}
+
+TEST(NearestDistance, MatchesBruteForceAndFindsACopy) {
+  torch::manual_seed(5);
+  const torch::Tensor ref = torch::rand({300, 3, 8, 8}) * 2 - 1;
+  torch::Tensor x = torch::rand({270, 3, 8, 8}) * 2 - 1;  // more than one chunk of 256
+  x[7].copy_(ref[42]);
+  const torch::Tensor got = nearest_distance(x, ref);
+  ASSERT_EQ(got.sizes(), torch::IntArrayRef({270}));
+  const torch::Tensor d = (x.flatten(1).unsqueeze(1).to(torch::kFloat64) - ref.flatten(1).unsqueeze(0).to(torch::kFloat64))
+                              .pow(2).sum(2).sqrt();  // [270,300] in float64
+  const torch::Tensor expect = std::get<0>(d.min(1));
+  EXPECT_LT((got.to(torch::kFloat64) - expect).abs().max().item<double>(), 1e-3);
+  EXPECT_LT(got[7].item<double>(), 1e-2);  // a copy of a reference image is at distance 0
 }
 
 // Two classes a small net must tell apart: a bright top half vs a bright bottom half.

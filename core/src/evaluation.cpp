@@ -34,20 +34,23 @@ double mean_energy(EnergyModel& model, const torch::Tensor& x) {
   return sum / double(x.size(0));
 }
 
-// Per row of `x`, the L2 distance to its nearest row of `ref` (both flattened).
+}  // namespace
+
 torch::Tensor nearest_distance(const torch::Tensor& x, const torch::Tensor& ref) {
-  const torch::Tensor r = ref.flatten(1).to(torch::kFloat32);
-  const torch::Tensor r2 = r.pow(2).sum(1);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor r = ref.to(torch::kFloat32).contiguous();
+  const torch::Tensor r2 = r.flatten(1).pow(2).sum(1).unsqueeze(1);  // [M,1]
   std::vector<torch::Tensor> out;
   for (int64_t i = 0; i < x.size(0); i += 256) {
-    const torch::Tensor q = x.narrow(0, i, std::min<int64_t>(256, x.size(0) - i)).flatten(1).to(torch::kFloat32);
-    const torch::Tensor d2 = q.pow(2).sum(1, true) + r2.unsqueeze(0) - 2 * q.matmul(r.t());
-    out.push_back(std::get<0>(d2.min(1)).clamp_min(0).sqrt());
+    const torch::Tensor q = x.narrow(0, i, std::min<int64_t>(256, x.size(0) - i)).to(torch::kFloat32).contiguous();
+    // Every r·q at once as a convolution with the queries as filters ([M,b,1,1]): oneDNN runs
+    // it about 10x faster than the reference BLAS behind Debian's LibTorch matmul.
+    const torch::Tensor dots = torch::conv2d(r, q).flatten(1);
+    const torch::Tensor d2 = r2 + q.flatten(1).pow(2).sum(1).unsqueeze(0) - 2 * dots;
+    out.push_back(std::get<0>(d2.min(0)).clamp_min(0).sqrt());
   }
   return torch::cat(out);
 }
-
-}  // namespace
 
 double sample_fd(EnergyModel& model, const SamplerConfig& sampler, FeatureExtractor& features,
                  const GaussianStats* test_stats, const torch::Tensor& test, int64_t n) {

@@ -35,6 +35,9 @@ nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, 
                               const EvalData& data, const EvalOptions& options,
                               const std::function<void(int64_t, int64_t)>& progress = nullptr);
 
+// Per image of `x` [N,C,H,W], the L2 distance to its nearest image of `ref` [M,C,H,W]: [N].
+torch::Tensor nearest_distance(const torch::Tensor& x, const torch::Tensor& ref);
+
 // FD of N samples only (what the trainer computes every few hundred iterations).
 double sample_fd(EnergyModel& model, const SamplerConfig& sampler, FeatureExtractor& features,
                  const GaussianStats* test_stats_or_null, const torch::Tensor& test, int64_t n);
