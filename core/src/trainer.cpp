@@ -169,6 +169,8 @@ void Trainer::set_evaluation(int64_t every, int64_t n, const std::string& featur
 void Trainer::set_iters(int64_t iters) {
   if (iters < iteration_) throw Error("--iters " + std::to_string(iters) + " is below the run's " + std::to_string(iteration_) + " finished iterations");
   config_.iters = iters;
+  // A restored card carries the settings the run started with; checkpoints say what it runs with now.
+  if (model_) model_->card().provenance["trainer"] = nlohmann::json(config_);
   nlohmann::json cfg = config_;
   cfg["torch_version"] = torch_version();
   write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });

@@ -149,6 +149,10 @@ class Training(unittest.TestCase):
                   "nearest_train_l2"]:
             self.assertIn(k, j)
         self.assertLess(j["fd_floor_train"], j["fd_ceiling_noise"])
+        # Extending the run: its checkpoints then record the new total, not the one it started with.
+        run("train", "--resume", d, "--iters", "7", "--threads", "1")
+        self.assertEqual(card(d)["provenance"]["trainer"]["iters"], 7)
+        self.assertEqual(card(d)["provenance"]["iterations"], 7)
 
     def test_tune_sampler_picks_the_lowest_fd_and_writes_a_copy(self):
         d = fresh("tuned")
