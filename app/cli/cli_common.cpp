@@ -64,6 +64,12 @@ std::vector<int64_t> parse_int_pair(const std::string& option, const std::string
   throw CLI::ValidationError(option, "expected two non-negative integers as A,B, got '" + text + "'");
 }
 
+std::string default_features() {
+  const std::string p = find_asset("fmnist_features.safetensors");
+  if (p.empty()) throw Error("no --features given and the bundled assets/fmnist_features.safetensors was not found");
+  return p;
+}
+
 std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device) {
   return load_energy_model(resolve_model_path(given), device);
 }

@@ -42,6 +42,9 @@ SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& 
 
 std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device);
 
+// The bundled evaluation feature net (assets/fmnist_features.safetensors); throws if missing.
+std::string default_features();
+
 // Subcommand registration (one file each).
 void add_info_command(CLI::App& app);
 void add_sample_command(CLI::App& app);

@@ -16,12 +16,6 @@
 namespace shortrun::cli {
 
 namespace {
-std::string default_features() {
-  const std::string p = find_asset("fmnist_features.safetensors");
-  if (p.empty()) throw Error("no --features given and the bundled assets/fmnist_features.safetensors was not found");
-  return p;
-}
-
 void print_table(const nlohmann::json& j) {
   const auto num = [&](const char* k) { return j.at(k).get<double>(); };
   std::fprintf(stderr, "\n  %-34s %10.3f\n", "FD samples vs test", num("fd"));

@@ -17,7 +17,6 @@
 #include "shortrun/evaluation.h"
 #include "shortrun/features.h"
 #include "shortrun/file_util.h"
-#include "shortrun/langevin_sampler.h"
 
 namespace shortrun::cli {
 
@@ -31,15 +30,6 @@ bool ends_with(const std::string& s, const std::string& tail) {
 bool same_file(const std::string& a, const std::string& b) {
   std::error_code ec;
   return std::filesystem::equivalent(a, b, ec);  // false (with ec set) when `a` does not exist yet
-}
-
-// Chains 0..n-1 in pieces of 256, on the CPU.
-torch::Tensor draw_chains(EnergyModel& model, const SamplerConfig& cfg, int64_t n) {
-  const LangevinSampler sampler(model, cfg);
-  std::vector<torch::Tensor> parts;
-  for (int64_t first = 0; first < n; first += 256)
-    parts.push_back(sampler.run(chain_range(first, std::min<int64_t>(256, n - first), model.device())).x.to(torch::kCPU));
-  return torch::cat(parts);
 }
 }  // namespace
 
@@ -84,8 +74,7 @@ void add_tune_sampler_command(CLI::App& app) {
     if (o->steps.empty()) o->steps = {trained.steps};
     if (o->step_sizes.empty()) o->step_sizes = {trained.step_size};
 
-    const std::string feat_path = o->features.empty() ? find_asset("fmnist_features.safetensors") : o->features;
-    if (feat_path.empty()) throw Error("no --features given and the bundled assets/fmnist_features.safetensors was not found");
+    const std::string feat_path = o->features.empty() ? default_features() : o->features;
     std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, device);
 
     DataOptions d;
@@ -113,7 +102,7 @@ void add_tune_sampler_command(CLI::App& app) {
         s.seed = o->seed;
         s.validate();
         const auto t0 = std::chrono::steady_clock::now();
-        const torch::Tensor x = draw_chains(*model, s, o->n);
+        const torch::Tensor x = draw_samples(*model, s, o->n);
         const double fd = frechet_distance(gaussian_stats(features->features(x)), reference_stats);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double saturated = (x.abs() >= 0.99).to(torch::kFloat64).mean().item<double>();

@@ -9,8 +9,6 @@
 
 namespace shortrun {
 
-namespace {
-
 torch::Tensor draw_samples(EnergyModel& model, const SamplerConfig& cfg, int64_t n,
                            const std::function<void(int64_t, int64_t)>& progress) {
   const LangevinSampler sampler(model, cfg);
@@ -23,6 +21,8 @@ torch::Tensor draw_samples(EnergyModel& model, const SamplerConfig& cfg, int64_t
   }
   return torch::cat(parts);
 }
+
+namespace {
 
 double mean_energy(EnergyModel& model, const torch::Tensor& x) {
   torch::NoGradGuard no_grad;

@@ -35,6 +35,11 @@ nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, 
                               const EvalData& data, const EvalOptions& options,
                               const std::function<void(int64_t, int64_t)>& progress = nullptr);
 
+// Chains 0..n-1 of `sampler` (so the result does not depend on n), moved to the CPU: [n,C,H,W].
+// progress(done, n) is called after every piece of 256 chains.
+torch::Tensor draw_samples(EnergyModel& model, const SamplerConfig& sampler, int64_t n,
+                           const std::function<void(int64_t, int64_t)>& progress = nullptr);
+
 // Per image of `x` [N,C,H,W], the L2 distance to its nearest image of `ref` [M,C,H,W]: [N].
 torch::Tensor nearest_distance(const torch::Tensor& x, const torch::Tensor& ref);
 
