@@ -1,5 +1,7 @@
 // Trainer: the loop runs, writes its run directory, and a resumed run is bit-identical to
 // an uninterrupted one.
+#include <unistd.h>
+
 #include <fstream>
 
 #include "shortrun/checkpoint.h"
@@ -26,12 +28,16 @@ TrainerConfig tiny_config() {
 TEST(Trainer, RunsAndWritesItsRunDirectory) {
   const std::string dir = test::temp_dir("run");
   const TrainerConfig cfg = tiny_config();
-  Trainer t(cfg, dir, torch::kCPU);
   int logs = 0;
-  EXPECT_EQ(t.run(load_dataset(cfg.data), nullptr, [&](const TrainProgress& p) {
-    ++logs;
-    EXPECT_TRUE(std::isfinite(p.f_data) && std::isfinite(p.f_samples));
-  }), 4);
+  {
+    Trainer t(cfg, dir, torch::kCPU);
+    EXPECT_EQ(t.run(load_dataset(cfg.data), nullptr, [&](const TrainProgress& p) {
+      ++logs;
+      EXPECT_TRUE(std::isfinite(p.f_data) && std::isfinite(p.f_samples));
+    }), 4);
+    // While it lives, a second trainer on the directory is refused, naming this process.
+    test::expect_error([&] { Trainer(cfg, dir, torch::kCPU); }, {dir, "PID " + std::to_string(getpid())});
+  }
   EXPECT_EQ(logs, 4);
   for (const char* f : {"/config.json", "/metrics.jsonl", "/samples/iter_000002.png", "/samples/iter_000004.png",
                         "/checkpoints/latest.safetensors", "/model.safetensors"})
@@ -41,6 +47,7 @@ TEST(Trainer, RunsAndWritesItsRunDirectory) {
   int lines = 0;
   while (std::getline(metrics, line)) {
     const auto j = nlohmann::json::parse(line);
+    if (j.contains("event")) continue;  // checkpoint events
     EXPECT_TRUE(j.contains("f_data") && j.contains("gap") && j.contains("its_per_s"));
     ++lines;
   }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli_common.h"
@@ -111,6 +112,7 @@ void add_train_command(CLI::App& app) {
       if (feat.empty()) feat = find_asset("fmnist_features.safetensors");
       trainer.set_evaluation(o->eval_every, o->cfg.eval_n, feat);
     }
+    if (const char* at = std::getenv("SHORTRUN_TEST_NONFINITE_AT")) trainer.inject_nonfinite_at(std::atoll(at));
     const TrainerConfig& cfg = trainer.config();
     const std::string dir = o->resume.empty() ? o->out : o->resume;
 

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
+#include "shortrun/build_info.h"
 #include "shortrun/checkpoint.h"
 #include "shortrun/error.h"
 #include "shortrun/evaluation.h"
@@ -20,6 +22,13 @@
 
 namespace shortrun {
 namespace fs = std::filesystem;
+
+namespace {
+// A checkpoint that is intact but belongs to another run: no older generation is tried.
+struct NotThisRun : Error {
+  using Error::Error;
+};
+}  // namespace
 
 void TrainerConfig::validate() const {
   arch.validate();
@@ -78,13 +87,15 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
     : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
   config_.validate();
   std::error_code ec;
+  if (!fresh) lock_ = RunLock(out_dir_);
   if (fresh) {
-    if (file_exists(out_dir_ + "/checkpoints/latest.safetensors"))
-      throw file_error(out_dir_, "already holds a run; continue it with --resume " + out_dir_ + " or choose another --out");
     fs::create_directories(out_dir_ + "/samples", ec);
     fs::create_directories(out_dir_ + "/checkpoints", ec);
     if (ec || !fs::is_directory(out_dir_ + "/checkpoints"))
       throw file_error(out_dir_, "cannot create the run directory (" + ec.message() + ")");
+    lock_ = RunLock(out_dir_);  // before looking: two trainers started together on one new D
+    if (file_exists(latest_checkpoint()))
+      throw file_error(out_dir_, "already holds a run; continue it with --resume " + out_dir_ + " or choose another --out");
     nlohmann::json cfg = config_;
     cfg["torch_version"] = torch_version();
     write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
@@ -95,7 +106,7 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   model_->to(device_);
   ModelCard& card = model_->card();
   card.sampler = config_.sampler;
-  card.provenance = {{"trainer", nlohmann::json(config_)}, {"torch_version", torch_version()}};
+  card.provenance = {{"trainer", nlohmann::json(config_)}, {"torch_version", torch_version()}, {"build", build_json()}};
   adam_ = std::make_unique<Adam>(model_->parameters(), AdamOptions{config_.lr, config_.beta1, config_.beta2, 1e-8});
 }
 
@@ -112,44 +123,115 @@ Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
     throw file_error(cfg_path, "is not a valid run configuration (JSON expected)");
   }
   Trainer t(config, out_dir, device, false);
-  const std::string ckpt = t.latest_checkpoint();
-  if (!file_exists(ckpt)) throw file_error(ckpt, "missing; nothing to resume");
-  t.restore(ckpt);
-  t.trim_metrics();
+  t.restore_generation(0);
+  t.wall_before_ = t.trim_metrics();
+  if (t.trained_threads_ > 0 && t.trained_threads_ != torch::get_num_threads())
+    t.warnings_.push_back("this run was trained with " + std::to_string(t.trained_threads_) + " threads and now runs with " +
+                          std::to_string(torch::get_num_threads()) + "; oneDNN's sums then round differently, so it "
+                          "will not match an uninterrupted run bit for bit (pass --threads " +
+                          std::to_string(t.trained_threads_) + " for that)");
   return t;
+}
+
+std::string Trainer::generation(int g) const {
+  return g == 0 ? latest_checkpoint() : out_dir_ + "/checkpoints/latest." + std::to_string(g) + ".safetensors";
+}
+
+std::string Trainer::restore_generation(int first) {
+  // The existing generations, newest first; start `first` steps back, but never past the oldest.
+  std::vector<std::string> have;
+  for (int g = 0; g < kGenerations; ++g)
+    if (file_exists(generation(g))) have.push_back(generation(g));
+  std::string problems;
+  const size_t start = have.empty() ? 0 : std::min<size_t>(size_t(std::max(0, first)), have.size() - 1);
+  for (size_t i = start; i < have.size(); ++i) {
+    const std::string& path = have[i];
+    try {
+      restore(path);
+      if (!problems.empty()) warnings_.push_back(problems + "; continuing from " + path);
+      return path;
+    } catch (const NotThisRun&) {
+      throw;
+    } catch (const Error& e) {
+      problems += (problems.empty() ? "" : "; ") + std::string(e.what());
+    }
+  }
+  if (problems.empty()) throw file_error(latest_checkpoint(), "missing; nothing to resume");
+  throw Error("no usable checkpoint in " + out_dir_ + "/checkpoints: " + problems);
 }
 
 void Trainer::restore(const std::string& ckpt) {
   LoadedCheckpoint loaded = load_checkpoint(ckpt, device_);
   if (!loaded.model->card().arch || loaded.model->card().arch->summary() != config_.arch.summary())
-    throw file_error(ckpt, "architecture (" + (loaded.model->card().arch ? loaded.model->card().arch->summary() : "?") +
-                               ") differs from the run's config (" + config_.arch.summary() + ")");
-  model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
-  model_->card() = loaded.model->card();
+    throw NotThisRun(file_error(ckpt, "architecture (" + (loaded.model->card().arch ? loaded.model->card().arch->summary() : "?") +
+                                          ") differs from the run's config (" + config_.arch.summary() + ")")
+                         .what());
+  // Everything is checked before any of it replaces the current state.
+  int64_t iteration = -1, rollbacks = 0, threads = 0;
+  double lr = adam_->options().lr, best_fd = INFINITY;
+  Running acc;
   NamedTensors adam_state;
   for (const auto& [name, tensor] : loaded.train_state) {
-    if (name == "iteration") iteration_ = tensor.item<int64_t>();
-    else if (name == "wall_s") wall_before_ = tensor.item<double>();
-    else if (name == "lr") adam_->options().lr = tensor.item<double>();
-    else if (name == "best_fd") best_fd_ = tensor.item<double>();
-    else if (name == "rollbacks") rollbacks_ = tensor.item<int64_t>();
+    const bool scalar = tensor.numel() == 1;
+    if (tensor.is_floating_point() && torch::isnan(tensor).any().item<bool>())
+      throw file_error(ckpt, "training state '" + name + "' contains NaN");
+    if (name != "best_fd" && tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+      throw file_error(ckpt, "training state '" + name + "' contains Inf");
+    const auto int_of = [&] {
+      if (!scalar) throw file_error(ckpt, "training state '" + name + "' is not a single number");
+      return tensor.item<int64_t>();
+    };
+    const auto real_of = [&] {
+      if (!scalar) throw file_error(ckpt, "training state '" + name + "' is not a single number");
+      return tensor.item<double>();
+    };
+    if (name == "iteration") iteration = int_of();
+    else if (name == "lr") lr = real_of();
+    else if (name == "best_fd") best_fd = real_of();
+    else if (name == "rollbacks") rollbacks = int_of();
+    else if (name == "threads") threads = int_of();
+    else if (name == "acc_f_data") acc.f_data = real_of();
+    else if (name == "acc_f_samples") acc.f_samples = real_of();
+    else if (name == "acc_grad") acc.grad = real_of();
+    else if (name == "acc_n") acc.n = int_of();
+    else if (name == "strikes") acc.strikes = int_of();
+    else if (name == "wall_s") continue;  // older checkpoints kept wall time; it now lives in metrics.jsonl
     else adam_state.emplace_back(name, tensor.to(device_));
   }
+  if (iteration < 0) throw file_error(ckpt, "training state has no valid iteration (expected a count >= 0)");
+  if (!(lr > 0)) throw file_error(ckpt, "training state has learning rate " + std::to_string(lr) + "; expected > 0");
+  if (rollbacks < 0 || acc.n < 0 || acc.strikes < 0 || threads < 0 || acc.n > config_.log_every)
+    throw file_error(ckpt, "training state counters are out of range (rollbacks, running sums, strikes, threads)");
+  model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
   adam_->load_state(adam_state, ckpt);
+  model_->card() = loaded.model->card();
+  iteration_ = iteration;
+  adam_->options().lr = lr;
+  best_fd_ = best_fd;
+  rollbacks_ = rollbacks;
+  trained_threads_ = threads;
+  acc_ = acc;
 }
 
-void Trainer::trim_metrics() const {
+double Trainer::trim_metrics() const {
   const std::string metrics = out_dir_ + "/metrics.jsonl";
   std::ifstream in(metrics);
   std::string line, kept;
+  double wall = 0;
   while (std::getline(in, line)) {
     try {
-      if (nlohmann::json::parse(line).value("iteration", int64_t(0)) <= iteration_) kept += line + "\n";
-    } catch (const std::exception&) {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      const int64_t it = j.value("iteration", int64_t(0));
+      if (it > iteration_) continue;
+      if (j.value("partial", false) && it != config_.iters) continue;  // no longer the run's last line
+      kept += line + "\n";
+      if (j.contains("wall_s") && j["wall_s"].is_number()) wall = std::max(wall, j["wall_s"].get<double>());
+    } catch (const std::exception&) {  // a line cut short by a kill: it runs again
     }
   }
   in.close();
   write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
+  return wall;
 }
 
 void Trainer::log_event(const nlohmann::json& event) const {
@@ -169,6 +251,7 @@ void Trainer::set_evaluation(int64_t every, int64_t n, const std::string& featur
 void Trainer::set_iters(int64_t iters) {
   if (iters < iteration_) throw Error("--iters " + std::to_string(iters) + " is below the run's " + std::to_string(iteration_) + " finished iterations");
   config_.iters = iters;
+  trim_metrics();  // a partial last line of the shorter run goes: the extended run logs on cadence
   // A restored card carries the settings the run started with; checkpoints say what it runs with now.
   if (model_) model_->card().provenance["trainer"] = nlohmann::json(config_);
   nlohmann::json cfg = config_;
@@ -178,15 +261,32 @@ void Trainer::set_iters(int64_t iters) {
 
 std::string Trainer::latest_checkpoint() const { return out_dir_ + "/checkpoints/latest.safetensors"; }
 
-void Trainer::save(const std::string& path, double wall_s) {
+void Trainer::save(const std::string& path, bool rotate) {
   NamedTensors state = adam_->state();
+  for (const auto& [name, t] : model_->named_parameters())
+    if (!torch::isfinite(t).all().item<bool>())
+      throw Error("weight '" + name + "' turned non-finite at iteration " + std::to_string(iteration_) +
+                  "; not saved (the last good state is " + latest_checkpoint() + ")");
+  for (const auto& [name, t] : state)
+    if (!torch::isfinite(t).all().item<bool>())
+      throw Error("optimizer state '" + name + "' turned non-finite at iteration " + std::to_string(iteration_) +
+                  "; not saved (the last good state is " + latest_checkpoint() + ")");
   state.emplace_back("iteration", torch::tensor(iteration_, torch::kInt64));
-  state.emplace_back("wall_s", torch::tensor(wall_s, torch::kFloat64));
   state.emplace_back("lr", torch::tensor(adam_->options().lr, torch::kFloat64));
   state.emplace_back("best_fd", torch::tensor(best_fd_, torch::kFloat64));
   state.emplace_back("rollbacks", torch::tensor(rollbacks_, torch::kInt64));
+  state.emplace_back("threads", torch::tensor(int64_t(torch::get_num_threads()), torch::kInt64));
+  state.emplace_back("acc_f_data", torch::tensor(acc_.f_data, torch::kFloat64));
+  state.emplace_back("acc_f_samples", torch::tensor(acc_.f_samples, torch::kFloat64));
+  state.emplace_back("acc_grad", torch::tensor(acc_.grad, torch::kFloat64));
+  state.emplace_back("acc_n", torch::tensor(acc_.n, torch::kInt64));
+  state.emplace_back("strikes", torch::tensor(acc_.strikes, torch::kInt64));
   model_->card().provenance["iterations"] = iteration_;
-  model_->card().provenance["train_wall_s"] = wall_s;
+  if (rotate && path == latest_checkpoint() && file_exists(path)) {
+    std::error_code ec;
+    for (int g = kGenerations - 1; g > 0; --g)
+      if (file_exists(generation(g - 1))) fs::rename(generation(g - 1), generation(g), ec);
+  }
   save_checkpoint(path, *model_, state);
 }
 
@@ -237,14 +337,25 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   }
   // The watchdog rolls back to latest.safetensors: there is always one, and it is only written
   // while the run is healthy.
-  if (!file_exists(latest_checkpoint())) save(latest_checkpoint(), wall_before_);
+  if (!file_exists(latest_checkpoint())) save(latest_checkpoint(), false);
+  for (const std::string& w : warnings_) {
+    log_event({{"iteration", iteration_}, {"event", "warning"}, {"message", w}});
+    if (on_log) {
+      TrainProgress p;
+      p.iteration = iteration_;
+      p.iters = config_.iters;
+      p.event = "warning";
+      p.message = w;
+      on_log(p);
+    }
+  }
+  warnings_.clear();
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   auto last_log = t0;
   int64_t last_log_iter = iteration_;
-  double f_data_acc = 0, f_samp_acc = 0, grad_acc = 0;
-  int64_t acc_n = 0, strikes = 0;
+  int64_t& strikes = acc_.strikes;
   const auto wall_total = [&] { return wall_before_ + std::chrono::duration<double>(clock::now() - t0).count(); };
 
   // Eval and rollback events reach the caller as progress reports with `event` set.
@@ -264,29 +375,37 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       throw Error("training diverged again at iteration " + std::to_string(iteration_) + " (" + reason + ") after " +
                   std::to_string(rollbacks_) + " rollbacks; the last good state is " + latest_checkpoint());
     const int64_t from = iteration_, rollbacks = rollbacks_ + 1;
-    const double lr = adam_->options().lr * config_.rollback_lr_factor, wall = wall_before_, best = best_fd_;
-    restore(latest_checkpoint());
-    wall_before_ = wall;
+    const double lr = adam_->options().lr * config_.rollback_lr_factor, best = best_fd_;
+    // Diverging again before any new checkpoint means the target itself is bad (a poisoned
+    // file, say): go one generation further back each time.
+    const std::string target = restore_generation(static_cast<int>(std::min<int64_t>(rollback_depth_, kGenerations - 1)));
+    ++rollback_depth_;
     best_fd_ = best;  // best.safetensors is not rolled back
     adam_->options().lr = lr;
     rollbacks_ = rollbacks;
     trim_metrics();
     const std::string msg = reason + " at iteration " + std::to_string(from) + ": rolled back to iteration " +
-                            std::to_string(iteration_) + ", learning rate now " + std::to_string(lr);
+                            std::to_string(iteration_) + ", learning rate now " + std::to_string(lr) +
+                            (target == latest_checkpoint() ? "" : " (from " + target + ")");
+    acc_ = Running{};
     log_event({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
                {"lr", lr}, {"rollbacks", rollbacks_}, {"wall_s", wall_total()}});
-    save(latest_checkpoint(), wall_total());  // the lower rate and the count survive a restart
-    strikes = 0;
-    f_data_acc = f_samp_acc = 0;
-    acc_n = 0;
+    save(latest_checkpoint(), false);  // the lower rate and the count survive a restart
     last_log = clock::now();
     last_log_iter = iteration_;
     report_event("rollback", msg, NAN, lr);
   };
 
-  while (iteration_ < config_.iters) {
-    if (stop && stop->load()) break;
+  // Health is judged on the weights that get saved: iteration it's energies come from θ_it, the
+  // weights after it Adam steps, so θ_it is checkpointed (if due and healthy) right after they
+  // are measured and before its own step. The state after the last step is judged the same way
+  // by one more sampling pass, so even the final checkpoint is a measured one.
+  int64_t saved_at = iteration_;
+  while (true) {
+    const bool stopping = stop && stop->load();
     const int64_t it = iteration_;
+    const bool finishing = it >= config_.iters;
+    if (stopping && !finishing) break;  // stop: keep the last checkpoint cadence, save below
     const torch::Tensor chains = chain_range(it * config_.batch, config_.batch, device_);
     // Data batch: indices and noise are functions of (seed, iteration).
     const torch::Tensor idx =
@@ -295,7 +414,11 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     torch::Tensor x_data = images.index_select(0, idx);
     if (config_.data_noise > 0) x_data = x_data + config_.data_noise * noise.normal(chains, 0, NoiseStream::kData, shape.chw());
 
-    const bool log_now = (it + 1) % config_.log_every == 0 || it + 1 == config_.iters;
+    // A run's last iteration is always logged; off the cadence that line is "partial": it keeps
+    // the running sums and strikes, so an extended run (--resume --iters) logs as if uninterrupted.
+    const bool on_cadence = !finishing && (it + 1) % config_.log_every == 0;
+    const bool partial = !finishing && !on_cadence && it + 1 == config_.iters;
+    const bool log_now = on_cadence || partial;
     double grad_sum = 0;
     int64_t grad_n = 0;
     StepObserver observer = nullptr;
@@ -305,32 +428,59 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
 
     const torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
     const torch::Tensor f_data = f.narrow(0, 0, config_.batch).mean();
-    const torch::Tensor f_samp = f.narrow(0, config_.batch, config_.batch).mean();
+    torch::Tensor f_samp = f.narrow(0, config_.batch, config_.batch).mean();
+    if (inject_nonfinite_at_ == it) {  // test hook: a divergence that does not depend on rounding
+      inject_nonfinite_at_ = -1;
+      f_samp = f_samp + std::numeric_limits<double>::quiet_NaN();
+    }
     const torch::Tensor loss = f_samp - f_data;
     const double fd_value = f_data.item<double>(), fs_value = f_samp.item<double>();
-    if (config_.watchdog && !(std::isfinite(fd_value) && std::isfinite(fs_value))) {
+    const bool finite = std::isfinite(fd_value) && std::isfinite(fs_value);
+    if (config_.watchdog && !finite) {
       roll_back("non-finite energy");
+      saved_at = iteration_;
       continue;
+    }
+    // θ_it has just been measured on a batch: it may become the rollback target.
+    const double gap_now = fd_value - fs_value;
+    const bool calm = finite && std::fabs(gap_now) <= config_.watch_gap;
+    const bool healthy = calm && strikes == 0;
+    const double wall_now = std::chrono::duration<double>(clock::now() - t0).count();
+    if (finishing) {
+      if (config_.watchdog && !calm && !stopping) {
+        char reason[96];
+        std::snprintf(reason, sizeof reason, "final weights: |f(data) - f(samples)| = %.3g above %.3g",
+                      std::fabs(gap_now), config_.watch_gap);
+        roll_back(reason);
+        saved_at = iteration_;
+        continue;
+      }
+      break;
+    }
+    if (it != saved_at && it % config_.checkpoint_every == 0 && (healthy || !config_.watchdog)) {
+      save(latest_checkpoint(), true);
+      saved_at = it;
+      rollback_depth_ = 0;
+      log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
     }
     adam_->zero_grad();
     loss.backward();
     adam_->step();
     iteration_ = it + 1;
 
-    f_data_acc += fd_value;
-    f_samp_acc += fs_value;
-    ++acc_n;
-    if (grad_n) grad_acc = grad_sum / grad_n;
+    acc_.f_data += fd_value;
+    acc_.f_samples += fs_value;
+    ++acc_.n;
+    if (grad_n) acc_.grad = grad_sum / grad_n;
 
-    const double wall_now = std::chrono::duration<double>(clock::now() - t0).count();
     if (log_now) {
       const double dt = std::chrono::duration<double>(clock::now() - last_log).count();
       TrainProgress p;
       p.iteration = iteration_;
       p.iters = config_.iters;
-      p.f_data = f_data_acc / acc_n;
-      p.f_samples = f_samp_acc / acc_n;
-      p.grad_norm = grad_acc;
+      p.f_data = acc_.f_data / acc_.n;
+      p.f_samples = acc_.f_samples / acc_.n;
+      p.grad_norm = acc_.grad;
       p.its_per_s = dt > 0 ? (iteration_ - last_log_iter) / dt : 0;
       p.eta_s = p.its_per_s > 0 ? (config_.iters - iteration_) / p.its_per_s : 0;
       p.wall_s = wall_before_ + wall_now;
@@ -339,19 +489,24 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       nlohmann::json m = {{"iteration", p.iteration}, {"wall_s", p.wall_s},       {"f_data", p.f_data},
                           {"f_samples", p.f_samples}, {"gap", gap},               {"grad_norm", p.grad_norm},
                           {"lr", p.lr},               {"its_per_s", p.its_per_s}};
+      if (partial) m["partial"] = true;
       log_event(m);
       if (on_log) on_log(p);
+    }
+    if (on_cadence) {
+      const double gap = acc_.f_data / acc_.n - acc_.f_samples / acc_.n;
       last_log = clock::now();
       last_log_iter = iteration_;
-      f_data_acc = f_samp_acc = 0;
-      acc_n = 0;
-      const bool runaway = !std::isfinite(gap) || !std::isfinite(p.grad_norm) || std::fabs(gap) > config_.watch_gap;
+      acc_.f_data = acc_.f_samples = 0;
+      acc_.n = 0;
+      const bool runaway = !std::isfinite(gap) || !std::isfinite(acc_.grad) || std::fabs(gap) > config_.watch_gap;
       strikes = runaway ? strikes + 1 : 0;
       if (config_.watchdog && strikes >= config_.watch_patience) {
         char reason[96];
         std::snprintf(reason, sizeof reason, "|f(data) - f(samples)| = %.3g above %.3g for %lld logs", std::fabs(gap),
                       config_.watch_gap, static_cast<long long>(strikes));
         roll_back(reason);
+        saved_at = iteration_;
         continue;
       }
     }
@@ -370,13 +525,9 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
                  {"wall_s", wall_before_ + wall_now}});
       report_event("eval", best ? "new best -> checkpoints/best.safetensors" : "", fd, adam_->options().lr);
     }
-    if (iteration_ % config_.checkpoint_every == 0 || iteration_ == config_.iters) {
-      // Only a healthy state may become the rollback target.
-      if (strikes == 0) save(latest_checkpoint(), wall_before_ + wall_now);
-    }
   }
   wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();
-  save(latest_checkpoint(), wall_before_);
+  if (iteration_ != saved_at || !file_exists(latest_checkpoint())) save(latest_checkpoint(), true);
   save_checkpoint(out_dir_ + "/model.safetensors", *model_);
   return iteration_;
 }

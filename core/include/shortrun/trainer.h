@@ -13,6 +13,7 @@
 #include "shortrun/arch.h"
 #include "shortrun/datasets.h"
 #include "shortrun/energy_model.h"
+#include "shortrun/run_lock.h"
 #include "shortrun/sampler_config.h"
 
 namespace shortrun {
@@ -73,14 +74,27 @@ class Trainer {
   void set_iters(int64_t iters);
   // Turns evaluation on/off for the rest of the run (every = 0: off); updates config.json.
   void set_evaluation(int64_t every, int64_t n, const std::string& features);
+  // Test hook: the energies of that iteration become NaN, once (a divergence that does not
+  // depend on floating-point rounding). The CLI sets it from SHORTRUN_TEST_NONFINITE_AT.
+  void inject_nonfinite_at(int64_t iteration) { inject_nonfinite_at_ = iteration; }
 
  private:
+  // Checkpoint generations: latest.safetensors, then latest.1 and latest.2 (older), so one bad
+  // or truncated file never loses the run.
+  static constexpr int kGenerations = 3;
   Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
-  void save(const std::string& path, double wall_s);  // wall_s: total training seconds so far
-  // Loads weights, Adam state and counters from a checkpoint of this run.
+  std::string generation(int g) const;
+  // Writes the training state (everything an uninterrupted run would carry on with; no wall
+  // time, so two identical runs give identical files). rotate: keep the older generations.
+  void save(const std::string& path, bool rotate);
+  // Loads weights, Adam state and counters from a checkpoint of this run (all validated).
   void restore(const std::string& path);
-  // Drops metrics.jsonl lines of iterations after iteration_ (they will run again).
-  void trim_metrics() const;
+  // Restores the newest loadable generation from `first` on; returns its path. Falling back
+  // past an unloadable one leaves a warning for the next run().
+  std::string restore_generation(int first);
+  // Drops metrics.jsonl lines of iterations after iteration_ (they will run again); returns
+  // the wall time logged up to there.
+  double trim_metrics() const;
   void log_event(const nlohmann::json& event) const;
   void write_sample_grid(const torch::Tensor& samples);
 
@@ -93,6 +107,17 @@ class Trainer {
   double wall_before_ = 0;  // seconds trained before this process (resumed runs)
   double best_fd_ = INFINITY;
   int64_t rollbacks_ = 0;
+  int64_t inject_nonfinite_at_ = -1;
+  // Running sums between log lines and the watchdog's strike count: saved with the weights so
+  // a resumed run logs exactly what the uninterrupted one would.
+  struct Running {
+    double f_data = 0, f_samples = 0, grad = 0;
+    int64_t n = 0, strikes = 0;
+  } acc_;
+  int64_t trained_threads_ = 0;   // intra-op threads of the run so far (results depend on it)
+  int64_t rollback_depth_ = 0;    // rollbacks since the last new checkpoint: how far back to go
+  std::vector<std::string> warnings_;
+  RunLock lock_;
 };
 
 }  // namespace shortrun
