@@ -1,5 +1,11 @@
-// Counter-based noise: distribution moments, independence, and addressability.
+// Counter-based noise: Philox4x32-10 against its published known answers and its definition,
+// distribution moments, independence, and addressability.
 #include "shortrun/noise.h"
+
+#include <array>
+#include <cmath>
+
+#include "shortrun/philox_noise.h"
 
 #include "test_util.h"
 
@@ -55,12 +61,89 @@ TEST(Noise, SeedsStepsAndStreamsDiffer) {
   EXPECT_FALSE(torch::equal(a, CounterNoise(1 + (uint64_t(1) << 32)).uniform(c, 0, NoiseStream::kLangevin, {16})));
 }
 
-TEST(Noise, Hash32IsABijectionOnASample) {
-  const torch::Tensor x = torch::arange(0, 1 << 16, torch::kInt64);
-  const torch::Tensor h = hash32(x);
-  EXPECT_EQ(std::get<0>(torch::_unique(h)).numel(), x.numel());
-  EXPECT_LT(h.max().item<int64_t>(), int64_t(1) << 32);
-  EXPECT_GE(h.min().item<int64_t>(), 0);
+// Philox4x32-10 written out from its definition (Salmon et al., SC'11), independent of
+// Random123's implementation: 10 rounds of two 32x32->64 multiplies, a Weyl-sequence key.
+std::array<uint32_t, 4> philox_by_definition(std::array<uint32_t, 4> c, std::array<uint32_t, 2> k) {
+  for (int r = 0; r < 10; ++r) {
+    const uint64_t p0 = uint64_t(0xD2511F53u) * c[0], p1 = uint64_t(0xCD9E8D57u) * c[2];
+    c = {uint32_t(p1 >> 32) ^ c[1] ^ k[0], uint32_t(p1), uint32_t(p0 >> 32) ^ c[3] ^ k[1], uint32_t(p0)};
+    k = {k[0] + 0x9E3779B9u, k[1] + 0xBB67AE85u};
+  }
+  return c;
+}
+
+// Random123's published known-answer vectors (kat_vectors, "philox4x32 10"): counter, key, result.
+struct Kat {
+  std::array<uint32_t, 4> ctr;
+  std::array<uint32_t, 2> key;
+  std::array<uint32_t, 4> out;
+};
+const Kat kKats[] = {
+    {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
+    {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}, {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
+    {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}, {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
+};
+
+TEST(Philox, PublishedKnownAnswers) {
+  for (const Kat& k : kKats) {
+    // Our counter layout: (chain low 32, step, stream | chain high 8 << 8, element block).
+    const uint64_t seed = uint64_t(k.key[1]) << 32 | k.key[0];
+    const uint64_t chain = uint64_t(k.ctr[2] >> 8) << 32 | k.ctr[0];
+    const auto w = philox::block(seed, chain, k.ctr[1], k.ctr[2] & 0xff, k.ctr[3]);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(w.v[i], k.out[i]) << "word " << i;
+    EXPECT_EQ(philox_by_definition(k.ctr, k.key), k.out);
+  }
+  // The same words through CounterNoise on a tensor: seed 0, chain 0, step 0, stream 0, block 0.
+  const torch::Tensor b = CounterNoise(0).bits(torch::zeros({1}, torch::kInt64), 0, 0, 4);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(b[0][i].item<int64_t>(), int64_t(kKats[0].out[i]));
+}
+
+TEST(Philox, AgreesWithTheDefinitionOnRandomCounters) {
+  uint64_t s = 12345;
+  const auto next = [&s] { s = s * 6364136223846793005ULL + 1442695040888963407ULL; return uint32_t(s >> 32); };
+  for (int t = 0; t < 2000; ++t) {
+    const std::array<uint32_t, 4> c = {next(), next(), next() , next()};
+    const std::array<uint32_t, 2> k = {next(), next()};
+    r123::Philox4x32 rng;
+    const auto w = rng({{c[0], c[1], c[2], c[3]}}, {{k[0], k[1]}});
+    ASSERT_EQ((std::array<uint32_t, 4>{w.v[0], w.v[1], w.v[2], w.v[3]}), philox_by_definition(c, k));
+  }
+}
+
+TEST(Philox, ElementsMapToBlocksAndLanes) {
+  // Element e of a chain's stream is lane e % 4 of block e / 4, and uniforms are (w >> 9 + 0.5) / 2^23.
+  CounterNoise noise(77);
+  const torch::Tensor b = noise.bits(torch::tensor({5}, torch::kInt64), 9, 3, 10);
+  const torch::Tensor u = noise.uniform(torch::tensor({5}, torch::kInt64), 9, NoiseStream::kLangevin, {10});
+  for (int e = 0; e < 10; ++e) {
+    const uint32_t w = philox::block(77, 5, 9, 3, uint32_t(e / 4)).v[e % 4];
+    EXPECT_EQ(b[0][e].item<int64_t>(), int64_t(w));
+    EXPECT_EQ(u[0][e].item<float>(), float((double(w >> 9) + 0.5) / 8388608.0));
+  }
+}
+
+TEST(Noise, NormalIsBoxMullerInDoubleOnPhiloxPairs) {
+  CounterNoise noise(5);
+  const torch::Tensor z = noise.normal(torch::tensor({3}, torch::kInt64), 2, NoiseStream::kLangevin, {8});
+  for (int e = 0; e < 8; ++e) {
+    const auto w = philox::block(5, 3, 2, 3, uint32_t(e / 4));
+    const int lane = e % 4, pair = lane / 2;
+    const double u1 = (double(w.v[2 * pair]) + 0.5) / 4294967296.0, u2 = (double(w.v[2 * pair + 1]) + 0.5) / 4294967296.0;
+    const double r = std::sqrt(-2.0 * std::log(u1)), t = 2.0 * M_PI * u2;
+    EXPECT_EQ(z[0][e].item<float>(), float(lane % 2 ? r * std::sin(t) : r * std::cos(t))) << e;
+  }
+}
+
+TEST(Noise, LargeChainIndicesAndStepsStayDistinct) {
+  // Chains 2^32 apart differ (the high bits reach the counter), and so do steps 2^31 apart.
+  CounterNoise noise(1);
+  const torch::Tensor a = noise.uniform(torch::tensor({int64_t(7)}, torch::kInt64), 0, NoiseStream::kLangevin, {16});
+  const torch::Tensor b = noise.uniform(torch::tensor({int64_t(7) + (int64_t(1) << 32)}, torch::kInt64), 0, NoiseStream::kLangevin, {16});
+  const torch::Tensor c = noise.uniform(torch::tensor({int64_t(7)}, torch::kInt64), int64_t(1) << 31, NoiseStream::kLangevin, {16});
+  EXPECT_FALSE(torch::equal(a, b));
+  EXPECT_FALSE(torch::equal(a, c));
+  test::expect_error([&] { noise.uniform(torch::tensor({int64_t(7)}, torch::kInt64), int64_t(1) << 33, NoiseStream::kLangevin, {4}); },
+                     {"step"});
 }
 
 }  // namespace

@@ -83,6 +83,7 @@ TEST_F(SmallNetSampler, ObserverSeesEveryStepWithConsistentResiduals) {
   const SampleResult r = sampler.run(4, std::nullopt, [&](const StepInfo& s) {
     StepInfo c = s;
     c.x = s.x.clone();
+    if (s.delta.defined()) c.delta = s.delta.clone();  // the sampler reuses its buffers
     seen.push_back(c);
   });
   ASSERT_EQ(seen.size(), 13u);

@@ -32,7 +32,14 @@ void SamplerOverrides::add(CLI::App& cmd) {
           ->check(CLI::IsMember({"uniform", "gaussian"})),
       cmd.add_option("--chunk", values_.chunk, "chains per network evaluation (chain i is identical for any number "
                                                "of chains at the same chunk; 0: one batch)")->check(CLI::Range(0, 65536)),
+      cmd.add_option("--precision", values_.precision,
+                     "exact (float32, deterministic), tf32 (CUDA) or bf16 (bf16 autocast; CPU only with AVX512-BF16/AMX)")
+          ->check(CLI::IsMember({"exact", "tf32", "bf16"})),
   };
+  cmd.add_flag("!--no-cuda-graph", values_.cuda_graph, "CUDA: run each step eagerly instead of replaying a captured graph");
+  cmd.add_flag("--mala", mala_, "Metropolis-adjusted Langevin: accept/reject each step under exp(f/T) "
+                                "(the paper's generator is the unadjusted chain, the default)");
+  temperature_ = cmd.add_option("--temperature", values_.temperature, "MALA's T in exp(f/T)")->check(CLI::PositiveNumber);
   cmd.add_flag("--clamp", clamp_, "clamp x to [-1,1] after every step");
   cmd.add_flag("--no-clamp", no_clamp_, "do not clamp, even if the model's defaults do")->excludes("--clamp");
 }
@@ -44,6 +51,10 @@ SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
   if (given_[3]->count()) c.seed = values_.seed;
   if (given_[4]->count()) c.init = values_.init;
   if (given_[5]->count()) c.chunk = values_.chunk;
+  if (given_[6]->count()) c.precision = values_.precision;
+  c.cuda_graph = values_.cuda_graph;
+  if (mala_) c.mala = true;
+  if (temperature_->count()) c.temperature = values_.temperature;
   if (clamp_) c.clamp = true;
   if (no_clamp_) c.clamp = false;
   c.validate();

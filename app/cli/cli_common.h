@@ -18,7 +18,7 @@ struct RuntimeOptions {
 void add_runtime_options(CLI::App& cmd, RuntimeOptions& o);
 torch::Device apply_runtime(const RuntimeOptions& o);  // sets threads, returns the device
 
-// --steps/--step-size/--noise/--seed/--init-dist/--chunk/--clamp: overrides of the sampler
+// --steps/--step-size/--noise/--seed/--init-dist/--chunk/--precision/--clamp: overrides of the sampler
 // defaults a model carries; only options given on the command line change anything.
 class SamplerOverrides {
  public:
@@ -27,8 +27,9 @@ class SamplerOverrides {
 
  private:
   SamplerConfig values_;
-  bool clamp_ = false, no_clamp_ = false;
-  std::vector<CLI::Option*> given_;  // steps, step_size, noise, seed, init, chunk
+  bool clamp_ = false, no_clamp_ = false, mala_ = false;
+  CLI::Option* temperature_ = nullptr;
+  std::vector<CLI::Option*> given_;  // steps, step_size, noise, seed, init, chunk, precision
 };
 
 // What every sampling command starts with: threads and device set, the model loaded with

@@ -1,4 +1,4 @@
-// Sampler panel: K, step size, noise, seed, chain count, init distribution and clamping.
+// Sampler panel: K, step size, noise, seed, chain count, init distribution, clamping, precision.
 // Any change re-runs the chains in the background (Explorer::on_published posts it).
 #include <imgui.h>
 
@@ -25,6 +25,11 @@ void draw_sampler_panel(Explorer& ex) {
   tip("distribution of the starting noise z");
   ImGui::Checkbox("clamp to [-1,1]", &s.clamp);
   tip("clamp x after every step (the paper does not; the bundled model was trained with it)");
+  int precision = s.precision == "tf32" ? 1 : s.precision == "bf16" ? 2 : 0;
+  if (ImGui::Combo("precision", &precision, "exact (float32)\0tf32 (CUDA)\0bf16\0"))
+    s.precision = precision == 1 ? "tf32" : precision == 2 ? "bf16" : "exact";
+  tip("arithmetic of f and its gradient: exact float32 (the reference), TF32 on CUDA, or bf16 autocast "
+      "(CUDA, or a CPU with AVX512-BF16/AMX; refused elsewhere)");
   ImGui::PopItemWidth();
   if (ImGui::Button("Re-run (R)")) ex.rerun();
   tip("sample the same chains again (identical results: the noise is fixed by the seed)");

@@ -21,9 +21,10 @@ struct SamplerSettings {
   int seed = 1;
   bool clamp = false;
   int chains = 16;
+  std::string precision = "exact";  // exact | tf32 | bf16 (SamplerConfig::precision)
   bool operator==(const SamplerSettings& o) const {
     return steps == o.steps && step_size == o.step_size && noise_std == o.noise_std && init == o.init &&
-           seed == o.seed && clamp == o.clamp && chains == o.chains;
+           seed == o.seed && clamp == o.clamp && chains == o.chains && precision == o.precision;
   }
   bool operator!=(const SamplerSettings& o) const { return !(*this == o); }
 };

@@ -22,7 +22,7 @@ namespace shortrun::explorer {
 
 nlohmann::json settings_json(const SamplerSettings& s) {
   return {{"steps", s.steps},         {"step_size", s.step_size}, {"noise_std", s.noise_std}, {"init", s.init},
-          {"seed", s.seed},           {"clamp", s.clamp},         {"chains", s.chains}};
+          {"seed", s.seed},           {"clamp", s.clamp},         {"chains", s.chains},       {"precision", s.precision}};
 }
 
 struct Worker::Torch {
@@ -46,6 +46,7 @@ SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s)
   c.init = s.init;
   c.seed = static_cast<uint64_t>(s.seed);
   c.clamp = s.clamp;
+  c.precision = s.precision;
   c.validate();
   return c;
 }
@@ -265,6 +266,7 @@ void Worker::load_model(const std::string& path) {
     d.init = card.sampler.init;
     d.seed = int(card.sampler.seed);
     d.clamp = card.sampler.clamp;
+    d.precision = card.sampler.precision;
     info->defaults = d;
     nlohmann::json j;
     to_json(j, card);

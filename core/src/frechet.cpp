@@ -19,7 +19,7 @@ GaussianStats gaussian_stats(const torch::Tensor& features) {
 namespace {
 // Symmetric PSD square root: V diag(√max(λ,0)) Vᵀ.
 torch::Tensor sqrt_psd(const torch::Tensor& m) {
-  const auto [evals, evecs] = torch::linalg::eigh((m + m.t()) / 2, "L");
+  const auto [evals, evecs] = torch::linalg_eigh((m + m.t()) / 2, "L");
   return evecs.matmul(torch::diag(evals.clamp_min(0).sqrt())).matmul(evecs.t());
 }
 }  // namespace
@@ -28,7 +28,7 @@ double frechet_distance(const GaussianStats& a, const GaussianStats& b) {
   if (a.mean.sizes() != b.mean.sizes()) throw Error("Fréchet distance between features of different sizes");
   const torch::Tensor s1 = sqrt_psd(a.cov);
   const torch::Tensor m = s1.matmul(b.cov).matmul(s1);
-  const torch::Tensor evals = torch::linalg::eigvalsh((m + m.t()) / 2, "L");
+  const torch::Tensor evals = torch::linalg_eigvalsh((m + m.t()) / 2, "L");
   const double tr_sqrt = evals.clamp_min(0).sqrt().sum().item<double>();
   const double mean_term = (a.mean - b.mean).pow(2).sum().item<double>();
   const double fd = mean_term + a.cov.trace().item<double>() + b.cov.trace().item<double>() - 2.0 * tr_sqrt;

@@ -1,5 +1,13 @@
-// The Langevin loop with per-chain NaN freezing, observers and cancellation.
+// The Langevin loop: ∇f by autograd, then the fused update (noise, step, clamp, NaN freezing),
+// with observers and cancellation between steps.
 #include "shortrun/langevin_sampler.h"
+
+#include <cstdio>
+#include <tuple>
+
+#include "cuda_graph_step.h"
+#include "shortrun/langevin_update.h"
+#include "shortrun/precision.h"
 
 namespace shortrun {
 
@@ -26,10 +34,13 @@ torch::Tensor LangevinSampler::langevin_noise(const torch::Tensor& chains, int64
 std::pair<torch::Tensor, torch::Tensor> LangevinSampler::energy_and_grad(const torch::Tensor& x_in) const {
   // Gradient w.r.t. x only: autograd::grad never writes .grad of the weights.
   torch::AutoGradMode grad_on(true);
-  const auto one_batch = [this](const torch::Tensor& xb) {
-    torch::Tensor x = xb.detach().requires_grad_(true);
+  const bool bf16 = config_.precision == "bf16";
+  const auto one_batch = [this, bf16](const torch::Tensor& xb) {
+    // bf16 runs under autocast (PrecisionScope); channels_last is the layout its kernels want.
+    torch::Tensor x = (bf16 ? xb.detach().contiguous(at::MemoryFormat::ChannelsLast) : xb.detach()).requires_grad_(true);
     torch::Tensor f = model_.energy(x);
     torch::Tensor g = torch::autograd::grad({f.sum()}, {x}, {}, /*retain_graph=*/false, /*create_graph=*/false)[0];
+    if (bf16) return std::make_pair(f.detach().to(torch::kFloat32), g.to(torch::kFloat32).contiguous());
     return std::make_pair(f.detach(), g);
   };
   const int64_t n = x_in.size(0), chunk = config_.chunk;
@@ -61,18 +72,58 @@ NoiseFn LangevinSampler::noise_of(const torch::Tensor& chains_in) const {
   return [this, chains](int64_t step) { return langevin_noise(chains, step); };
 }
 
+langevin::StepParams LangevinSampler::step_params() const {
+  langevin::StepParams p;
+  p.step_size = config_.step_size;
+  p.noise_std = config_.noise_std;
+  p.noisy = config_.noise_std > 0;
+  p.clamp = config_.clamp;
+  return p;
+}
+
 SampleResult LangevinSampler::run(const torch::Tensor& chains, const std::optional<torch::Tensor>& init,
                                   const StepObserver& observer, const std::atomic<bool>* cancel) const {
   const torch::Tensor x0 = init ? init->to(model_.device(), torch::kFloat32) : initial_state(chains);
-  return run_from(x0, noise_of(chains), observer, cancel);
+  // The sampler's own noise is made inside the fused update (no u_k tensor per step).
+  return run_impl(x0, chains.to(model_.device(), torch::kInt64), nullptr, observer, cancel);
 }
 
 SampleResult LangevinSampler::run_from(const torch::Tensor& x0, const NoiseFn& noise, const StepObserver& observer,
                                        const std::atomic<bool>* cancel) const {
+  return run_impl(x0, torch::Tensor(), noise, observer, cancel);
+}
+
+SampleResult LangevinSampler::run_impl(const torch::Tensor& x0, const torch::Tensor& chains, const NoiseFn& noise,
+                                       const StepObserver& observer, const std::atomic<bool>* cancel) const {
+  const PrecisionScope precision(config_.precision, model_.device());
+#ifdef SHORTRUN_WITH_CUDA
+  if (model_.device().is_cuda() && config_.cuda_graph && !config_.mala && chains.defined() && !graph_failed_ &&
+      config_.steps > 0) {
+    try {
+      return run_graph(x0, chains, observer, cancel);
+    } catch (const std::exception& e) {
+      // Capture can fail for modules with host syncs; eager steps give the same chains.
+      graph_.reset();
+      graph_failed_ = true;
+      const std::string what = e.what();
+      std::fprintf(stderr, "shortrun: CUDA graph capture failed (%s); running steps eagerly\n",
+                   what.substr(0, what.find('\n')).c_str());
+    }
+  }
+#endif
   const int64_t n = x0.size(0);
-  torch::Tensor x = x0.detach().to(model_.device()).clone();
+  // float32 chains; float64 ones stay float64 (gradient checks run the chain in double).
+  const auto dtype = x0.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  torch::Tensor x = x0.detach().to(model_.device(), dtype).contiguous().clone();
   torch::Tensor alive = torch::ones({n}, torch::TensorOptions().dtype(torch::kBool).device(model_.device()));
+  torch::Tensor delta = observer ? torch::empty_like(x) : torch::Tensor();
   const auto per_chain = [n](const torch::Tensor& t) { return t.reshape({n, -1}); };
+  const langevin::StepParams params = step_params();
+  const bool mala = config_.mala;
+  // MALA's accept uniforms are addressed by chain like u_k (rows stand in for chains in run_from).
+  const torch::Tensor accept_chains = chains.defined() ? chains : chain_range(0, n, model_.device());
+  torch::Tensor accepted_sum = mala ? torch::zeros({n}, x.options()) : torch::Tensor();
+  torch::Tensor f, g;  // f(x), ∇f(x) of the current x (MALA carries them over from its proposal)
   SampleResult result;
   for (int64_t k = 0; k <= config_.steps; ++k) {
     if (cancel && cancel->load()) {
@@ -81,27 +132,95 @@ SampleResult LangevinSampler::run_from(const torch::Tensor& x0, const NoiseFn& n
     }
     const bool last = k == config_.steps;
     if (last && !observer) break;  // f(x_K) is only needed for the observer
-    auto [f, g] = energy_and_grad(x);
+    if (!mala || !f.defined()) std::tie(f, g) = energy_and_grad(x);
     if (last) {
-      observer(StepInfo{k, x, f, per_chain(g).norm(2, 1), torch::Tensor(), alive});
+      observer(StepInfo{k, x, f, per_chain(g).norm(2, 1), torch::Tensor(), alive, torch::Tensor()});
       break;
     }
-    torch::Tensor x_next = x + config_.step_size * g;
-    if (config_.noise_std > 0 && noise) {
-      const torch::Tensor u = noise(k);
-      if (u.defined()) x_next.add_(u.to(x.dtype()), config_.noise_std);
+    const torch::Tensor grad_norm = observer ? per_chain(g).norm(2, 1) : torch::Tensor();
+    LangevinNoise nz;
+    nz.seed = config_.seed;
+    nz.step = k;
+    langevin::StepParams p = params;
+    if (p.noisy && chains.defined()) {
+      nz.chains = chains;
+    } else if (p.noisy && noise) {
+      nz.u = noise(k);
+      if (nz.u.defined()) nz.u = nz.u.to(x.device(), dtype).contiguous();
+      else p.noisy = false;
+    } else {
+      p.noisy = false;
     }
-    if (config_.clamp) x_next.clamp_(-1.0, 1.0);
-    // A chain whose next state is not finite is frozen at its last finite state.
-    alive = alive & torch::isfinite(per_chain(x_next)).all(1);
-    x_next = torch::where(alive.view({n, 1, 1, 1}), x_next, x);
-    if (observer) observer(StepInfo{k, x, f, per_chain(g).norm(2, 1), x_next - x, alive});
-    x = x_next;
+    torch::Tensor gc = g.to(dtype).contiguous();
+    if (!mala) {
+      // The observer sees x_k: keep it while x is updated in place.
+      const torch::Tensor x_k = observer ? x.clone() : torch::Tensor();
+      langevin_update(x, gc, p, nz, alive, observer ? &delta : nullptr);
+      if (observer) observer(StepInfo{k, x_k, f, grad_norm, delta, alive, torch::Tensor()});
+    } else {
+      // Metropolis-adjusted: the Langevin step is a proposal y ~ N(x + s∇f(x), σ²I), accepted
+      // with probability min(1, exp((f(y) − f(x))/T) q(x|y) / q(y|x)).
+      torch::Tensor y = x.clone();
+      torch::Tensor finite = torch::ones_like(alive);
+      langevin_update(y, gc, p, nz, finite, nullptr);  // non-finite proposals are rejected below
+      auto [fy, gy] = energy_and_grad(y);
+      const double inv_two_var = 1.0 / (2.0 * config_.noise_std * config_.noise_std);
+      const torch::Tensor fwd = per_chain(y - x - config_.step_size * g).pow(2).sum(1) * inv_two_var;   // −log q(y|x)
+      const torch::Tensor bwd = per_chain(x - y - config_.step_size * gy).pow(2).sum(1) * inv_two_var;  // −log q(x|y)
+      const torch::Tensor log_alpha = (fy - f) / config_.temperature + fwd - bwd;
+      const torch::Tensor u = noise_.uniform(accept_chains, k, NoiseStream::kAccept, {1}).reshape({n});
+      const torch::Tensor accept = alive & finite & (torch::log(u) < log_alpha);  // NaN: rejected
+      const torch::Tensor a4 = accept.view({n, 1, 1, 1});
+      torch::Tensor x_next = torch::where(a4, y, x);
+      if (observer) delta.copy_(x_next - x);
+      const torch::Tensor x_k = x, f_k = f;
+      x = x_next;
+      f = torch::where(accept, fy, f);
+      g = torch::where(a4, gy.reshape(x.sizes()), g.reshape(x.sizes()));
+      accepted_sum.add_(accept.to(accepted_sum.dtype()));
+      if (observer) observer(StepInfo{k, x_k, f_k, grad_norm, delta, alive, accept});
+    }
     result.steps_done = k + 1;
   }
+  if (mala) result.accept_rate = accepted_sum / std::max<int64_t>(1, result.steps_done);
   result.x = x;
   result.alive = alive;
   return result;
 }
+
+#ifdef SHORTRUN_WITH_CUDA
+SampleResult LangevinSampler::run_graph(const torch::Tensor& x0_in, const torch::Tensor& chains,
+                                        const StepObserver& observer, const std::atomic<bool>* cancel) const {
+  const torch::Tensor x0 = x0_in.detach().to(model_.device(), torch::kFloat32).contiguous();
+  const bool observed = static_cast<bool>(observer);
+  if (!graph_ || !graph_->fits(x0, observed)) {
+    graph_.reset();
+    graph_ = std::make_shared<CudaGraphStep>(*this, x0, observed);
+  }
+  CudaGraphStep& g = *graph_;
+  g.reset(x0, chains);
+  const int64_t n = x0.size(0);
+  SampleResult result;
+  for (int64_t k = 0; k <= config_.steps; ++k) {
+    if (cancel && cancel->load()) {
+      result.cancelled = true;
+      break;
+    }
+    if (k == config_.steps) {
+      if (observer) {
+        auto [f, grad] = energy_and_grad(g.x);
+        observer(StepInfo{k, g.x, f, grad.reshape({n, -1}).norm(2, 1), torch::Tensor(), g.alive, torch::Tensor()});
+      }
+      break;
+    }
+    g.replay();
+    if (observer) observer(StepInfo{k, g.x_prev, g.f, g.grad_norm, g.delta, g.alive, torch::Tensor()});
+    result.steps_done = k + 1;
+  }
+  result.x = g.x.clone();
+  result.alive = g.alive.clone();
+  return result;
+}
+#endif
 
 }  // namespace shortrun

@@ -1,70 +1,85 @@
-// Counter-based noise from an integer hash, then Box–Muller for Gaussians.
+// Counter-based noise: Philox4x32-10 per element block, Box–Muller for Gaussians; CPU loops
+// here, CUDA kernels in cuda/noise_kernels.cu for CUDA tensors.
 #include "shortrun/noise.h"
 
-#include <cmath>
+#include <ATen/Parallel.h>
+
+#include "shortrun/error.h"
+#include "shortrun/philox_noise.h"
+#include "cuda_launch.h"
 
 namespace shortrun {
 namespace {
-constexpr int64_t kMask = 0xffffffffLL;
 
-// The same hash on one scalar, for the parts of the key that do not vary per chain.
-int64_t hash32_scalar(uint64_t v) {
-  uint64_t x = v & kMask;
-  x ^= x >> 16; x = (x * 0x7feb352dULL) & kMask;
-  x ^= x >> 15; x = (x * 0x68e31da5ULL) & kMask;
-  x ^= x >> 13; x = (x * 0x1b873593ULL) & kMask;
-  x ^= x >> 16;
-  return static_cast<int64_t>(x);
+enum class Kind { kUniform01, kNormal, kBits };
+
+torch::Tensor fill(uint64_t seed, const torch::Tensor& chains_in, int64_t step, int64_t stream, int64_t count, Kind kind) {
+  if (step < 0 || step > 0xffffffffLL) throw Error("noise step " + std::to_string(step) + " is outside 0..2^32-1");
+  if (count < 0 || count > 0xffffffffLL * 4) throw Error("noise element count " + std::to_string(count) + " is too large");
+  const torch::Tensor chains = chains_in.to(torch::kInt64).reshape({-1}).contiguous();
+  const int64_t n = chains.numel();
+  const auto dtype = kind == Kind::kBits ? torch::kInt64 : torch::kFloat32;
+  torch::Tensor out = torch::empty({n, count}, torch::TensorOptions().dtype(dtype).device(chains.device()));
+  if (chains.is_cuda()) {
+    launch_noise_fill(out, chains, seed, static_cast<uint32_t>(step), static_cast<uint32_t>(stream),
+                      kind == Kind::kNormal ? 1 : kind == Kind::kBits ? 2 : 0);
+    return out;
+  }
+  const int64_t* c = chains.data_ptr<int64_t>();
+  const auto st = static_cast<uint32_t>(step), sm = static_cast<uint32_t>(stream);
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto chain = static_cast<uint64_t>(c[i]);
+      for (int64_t e0 = 0; e0 < count; e0 += 4) {
+        const auto w = philox::block(seed, chain, st, sm, static_cast<uint32_t>(e0 >> 2));
+        const int64_t m = std::min<int64_t>(4, count - e0);
+        if (kind == Kind::kBits) {
+          int64_t* o = out.data_ptr<int64_t>() + i * count + e0;
+          for (int64_t j = 0; j < m; ++j) o[j] = static_cast<int64_t>(w.v[j]);
+        } else if (kind == Kind::kUniform01) {
+          float* o = out.data_ptr<float>() + i * count + e0;
+          for (int64_t j = 0; j < m; ++j) o[j] = philox::uniform01(w.v[j]);
+        } else {
+          float v[4];
+          philox::box_muller(w.v[0], w.v[1], &v[0], &v[1]);
+          philox::box_muller(w.v[2], w.v[3], &v[2], &v[3]);
+          float* o = out.data_ptr<float>() + i * count + e0;
+          for (int64_t j = 0; j < m; ++j) o[j] = v[j];
+        }
+      }
+    }
+  });
+  return out;
 }
+
+std::vector<int64_t> out_shape(int64_t n, at::IntArrayRef shape) {
+  std::vector<int64_t> out{n};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
+int64_t numel_of(at::IntArrayRef shape) {
+  int64_t count = 1;
+  for (auto s : shape) count *= s;
+  return count;
+}
+
 }  // namespace
 
-torch::Tensor hash32(const torch::Tensor& x_in) {
-  torch::Tensor x = x_in;
-  x = torch::bitwise_xor(x, torch::bitwise_right_shift(x, 16));
-  x = torch::bitwise_and(x * int64_t{0x7feb352d}, kMask);
-  x = torch::bitwise_xor(x, torch::bitwise_right_shift(x, 15));
-  x = torch::bitwise_and(x * int64_t{0x68e31da5}, kMask);
-  x = torch::bitwise_xor(x, torch::bitwise_right_shift(x, 13));
-  x = torch::bitwise_and(x * int64_t{0x1b873593}, kMask);
-  x = torch::bitwise_xor(x, torch::bitwise_right_shift(x, 16));
-  return x;
-}
-
 torch::Tensor CounterNoise::bits(const torch::Tensor& chains, int64_t step, int64_t stream, int64_t count) const {
-  const auto dev = chains.device();
-  const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(dev);
-  // Key per chain: seed (both halves), chain index (both halves), step, stream.
-  torch::Tensor c = chains.to(i64).reshape({-1, 1});
-  const int64_t seed_key = hash32_scalar(hash32_scalar(seed_) ^ hash32_scalar(seed_ >> 32));
-  torch::Tensor key = hash32(torch::bitwise_xor(torch::bitwise_and(c, kMask), seed_key));
-  key = hash32(torch::bitwise_xor(key, torch::bitwise_right_shift(c, 32)));
-  key = hash32(torch::bitwise_xor(key, hash32_scalar(static_cast<uint64_t>(step) + 0x9e3779b9ULL)));
-  key = hash32(torch::bitwise_xor(key, hash32_scalar(static_cast<uint64_t>(stream) + 0x7f4a7c15ULL)));
-  // Per element: hash(key xor hash(element index)), twice, for good mixing of the two inputs.
-  torch::Tensor idx = hash32(torch::arange(count, i64).reshape({1, -1}) + int64_t{0x3c6ef372});
-  return hash32(torch::bitwise_xor(hash32(torch::bitwise_xor(key, idx)), idx));
+  return fill(seed_, chains, step, stream, count, Kind::kBits);
 }
 
 torch::Tensor CounterNoise::uniform(const torch::Tensor& chains, int64_t step, NoiseStream stream,
                                     at::IntArrayRef shape) const {
-  int64_t count = 1;
-  for (auto s : shape) count *= s;
-  // Top 24 bits -> (0, 1) exactly representable in float32, never 0 or 1.
-  torch::Tensor b = bits(chains, step, static_cast<int64_t>(stream), count);
-  torch::Tensor u = (torch::bitwise_right_shift(b, 8).to(torch::kFloat64) + 0.5) * (1.0 / 16777216.0);
-  std::vector<int64_t> out{chains.numel()};
-  out.insert(out.end(), shape.begin(), shape.end());
-  return u.to(torch::kFloat32).reshape(out);
+  return fill(seed_, chains, step, static_cast<int64_t>(stream), numel_of(shape), Kind::kUniform01)
+      .reshape(out_shape(chains.numel(), shape));
 }
 
 torch::Tensor CounterNoise::normal(const torch::Tensor& chains, int64_t step, NoiseStream stream,
                                    at::IntArrayRef shape) const {
-  const auto s = static_cast<int64_t>(stream);
-  const auto s2 = static_cast<NoiseStream>(s + 1);
-  // Box–Muller in float64 so the result does not depend on float32 transcendental rounding.
-  torch::Tensor u1 = uniform(chains, step, stream, shape).to(torch::kFloat64);
-  torch::Tensor u2 = uniform(chains, step, s2, shape).to(torch::kFloat64);
-  return (torch::sqrt(-2.0 * torch::log(u1)) * torch::cos((2.0 * M_PI) * u2)).to(torch::kFloat32);
+  return fill(seed_, chains, step, static_cast<int64_t>(stream), numel_of(shape), Kind::kNormal)
+      .reshape(out_shape(chains.numel(), shape));
 }
 
 }  // namespace shortrun

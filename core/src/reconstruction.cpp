@@ -6,6 +6,7 @@
 
 #include "shortrun/adam.h"
 #include "shortrun/error.h"
+#include "shortrun/langevin_update.h"
 #include "shortrun/noise.h"
 
 namespace shortrun {
@@ -62,18 +63,21 @@ Reconstructor::LossGrad Reconstructor::loss_and_grad(const torch::Tensor& z, con
                                                                      const torch::Tensor& observed,
                                                                      const torch::Tensor& weights) const {
   const SamplerConfig& cfg = sampler_.config();
-  // Forward: the same arithmetic as LangevinSampler::run_from, keeping every state.
+  // Forward: the same fused update as LangevinSampler::run_from, keeping every state.
   std::vector<torch::Tensor> xs;
   xs.reserve(cfg.steps + 1);
-  torch::Tensor x = z.detach();
+  torch::Tensor x = z.detach().contiguous();
+  torch::Tensor alive = torch::ones({x.size(0)}, torch::TensorOptions().dtype(torch::kBool).device(x.device()));
   for (int64_t k = 0; k < cfg.steps; ++k) {
     xs.push_back(x);
-    torch::Tensor x_next = x + cfg.step_size * sampler_.energy_and_grad(x).second;
-    if (cfg.noise_std > 0 && noise) {
-      const torch::Tensor u = noise(k);
-      if (u.defined()) x_next.add_(u.to(x.dtype()), cfg.noise_std);
-    }
-    if (cfg.clamp) x_next.clamp_(-1.0, 1.0);
+    torch::Tensor g = sampler_.energy_and_grad(x).second.to(x.scalar_type()).contiguous();
+    torch::Tensor x_next = x.clone();
+    langevin::StepParams p = sampler_.step_params();
+    LangevinNoise nz;
+    if (p.noisy && noise) nz.u = noise(k);
+    if (nz.u.defined()) nz.u = nz.u.to(x.device(), x.scalar_type()).contiguous();
+    else p.noisy = false;
+    langevin_update(x_next, g, p, nz, alive, nullptr);
     x = x_next;
   }
   xs.push_back(x);

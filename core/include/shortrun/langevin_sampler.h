@@ -1,17 +1,22 @@
 // Short-run Langevin sampler: x_{k+1} = x_k + step_size·∇f(x_k) + noise_std·u_k from
-// z ~ U(-1,1) (or N(0,1)), with z and every u_k addressable by (seed, chain, step).
+// z ~ U(-1,1) (or N(0,1)), with z and every u_k addressable by (seed, chain, step); optionally
+// Metropolis-adjusted (MALA) against exp(f/T).
 #pragma once
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include <torch/torch.h>
 
 #include "shortrun/energy_model.h"
+#include "shortrun/langevin_math.h"
 #include "shortrun/noise.h"
 #include "shortrun/sampler_config.h"
 
 namespace shortrun {
+
+class CudaGraphStep;
 
 // What the observer sees at step k (0..K). Tensors are views the sampler may reuse: copy
 // what you keep. At k = K, `delta` is undefined (no step follows).
@@ -22,6 +27,7 @@ struct StepInfo {
   torch::Tensor grad_norm;  // ‖∇f(x_k)‖      [N]
   torch::Tensor delta;      // x_{k+1} − x_k  [N,C,H,W]
   torch::Tensor alive;      // bool [N]: false once a chain turned NaN/Inf (frozen from then on)
+  torch::Tensor accepted;   // MALA only: bool [N], whether step k's proposal was accepted
 };
 using StepObserver = std::function<void(const StepInfo&)>;
 // u_k for every chain of a run, [N,C,H,W]; an undefined tensor means no noise at step k.
@@ -30,6 +36,7 @@ using NoiseFn = std::function<torch::Tensor(int64_t step)>;
 struct SampleResult {
   torch::Tensor x;      // x_K [N,C,H,W] (frozen chains hold their last finite state)
   torch::Tensor alive;  // bool [N]
+  torch::Tensor accept_rate;  // MALA only: float [N], the fraction of accepted proposals per chain
   int64_t steps_done = 0;
   bool cancelled = false;
 };
@@ -61,10 +68,23 @@ class LangevinSampler {
   SampleResult run(int64_t n, const std::optional<torch::Tensor>& init = std::nullopt,
                    const StepObserver& observer = nullptr, const std::atomic<bool>* cancel = nullptr) const;
 
+ // The per-element step settings of this config (for the fused update).
+  langevin::StepParams step_params() const;
+
  private:
+  // chains defined: the sampler's own Philox noise of those chains; else u_k = noise(k).
+  SampleResult run_impl(const torch::Tensor& x0, const torch::Tensor& chains, const NoiseFn& noise,
+                        const StepObserver& observer, const std::atomic<bool>* cancel) const;
+
+  // CUDA: the sampler's own chains replay a captured step (cuda_graph_step.h).
+  SampleResult run_graph(const torch::Tensor& x0, const torch::Tensor& chains, const StepObserver& observer,
+                         const std::atomic<bool>* cancel) const;
+
   EnergyModel& model_;
   SamplerConfig config_;
   CounterNoise noise_;
+  mutable std::shared_ptr<CudaGraphStep> graph_;  // captured for the last shape, reused while it fits
+  mutable bool graph_failed_ = false;
 };
 
 // int64 [n] tensor first, first+1, ... on `device`.

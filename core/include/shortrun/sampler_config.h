@@ -19,6 +19,17 @@ struct SamplerConfig {
   // in fixed-size chunks (the last one padded) makes chain i bit-identical for any n.
   // 0: all chains in one batch (fastest for large n, exact replay only at the same n).
   int64_t chunk = 16;
+  // Arithmetic of f and ∇f: "exact" (float32, deterministic cuDNN, no TF32: the reference
+  // numerics), "tf32" (CUDA: TF32 convolutions with cuDNN autotuning) or "bf16" (bf16
+  // autocast with channels_last; on the CPU only where it has AVX512-BF16 or AMX).
+  std::string precision = "exact";
+  // Metropolis-adjusted Langevin: each step is a proposal accepted or rejected under
+  // p(x) ∝ exp(f(x)/temperature) (higher f = more likely). Off by default: the paper's
+  // generator is the unadjusted chain. Needs noise_std > 0 and no clamp.
+  bool mala = false;
+  double temperature = 1.0;
+  // CUDA: capture one whole step (f, ∇f, update) in a CUDA graph and replay it K times.
+  bool cuda_graph = true;
 
   void validate() const;  // throws shortrun::Error
 };

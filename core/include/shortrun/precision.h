@@ -1,0 +1,33 @@
+// Precision modes of f and ∇f (SamplerConfig::precision): exact | tf32 | bf16. A scope sets
+// them around sampling and restores what was there; bf16 on the CPU is refused where the CPU
+// has no native bf16 arithmetic (oneDNN would fall back to slow reference kernels).
+#pragma once
+#include <string>
+
+#include <torch/torch.h>
+
+namespace shortrun {
+
+// True when this CPU has AVX512-BF16 or AMX-BF16 (cpuid) and DNNL_MAX_CPU_ISA does not hide them.
+bool cpu_has_native_bf16();
+
+// Throws shortrun::Error (one line) if `mode` cannot run on `device`.
+void check_precision(const std::string& mode, torch::Device device);
+
+// For its lifetime: exact → no TF32, deterministic cuDNN, no autotuning; tf32 → TF32 and cuDNN
+// autotuning; bf16 → bf16 autocast on `device` for this thread (plus the tf32 flags on CUDA).
+class PrecisionScope {
+ public:
+  PrecisionScope(const std::string& mode, torch::Device device);
+  ~PrecisionScope();
+  PrecisionScope(const PrecisionScope&) = delete;
+  PrecisionScope& operator=(const PrecisionScope&) = delete;
+  bool autocast() const { return autocast_; }
+
+ private:
+  bool tf32_cudnn_, tf32_cublas_, benchmark_, deterministic_;
+  bool autocast_ = false, autocast_was_ = false;
+  torch::Device device_;
+};
+
+}  // namespace shortrun
