@@ -3,12 +3,13 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "shortrun/build_info.h"
 #include "shortrun/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"shortrun — energy-based models learned with short-run MCMC (Nijkamp et al. 2019)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "shortrun 0.1.0");
+  app.set_version_flag("--version", shortrun::build_line());
   shortrun::cli::add_info_command(app);
   shortrun::cli::add_sample_command(app);
   shortrun::cli::add_convert_command(app);
