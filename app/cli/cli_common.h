@@ -59,6 +59,15 @@ void add_tune_sampler_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 
+// Checks on the option's text, before CLI11 converts it (which wraps -1 to 2^64-1, saturates
+// 2^64 and reads 1e23 as a number): a seed is 0 .. 2^64-1 in decimal digits; a count is a
+// non-negative whole number that fits int64.
+CLI::Validator seed_check();
+CLI::Validator count_check();
+
+// Refuses (usage error) two outputs that both go to "-" (standard output).
+void check_one_stdout_output(const std::vector<std::pair<std::string, std::string>>& option_paths);
+
 // "3,7" -> {3, 7}; throws CLI::ValidationError naming the option otherwise.
 std::vector<int64_t> parse_int_pair(const std::string& option, const std::string& text);
 

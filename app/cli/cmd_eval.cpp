@@ -44,8 +44,8 @@ void add_train_features_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "labelled data: fashion-mnist")->capture_default_str()->check(CLI::IsMember({"fashion-mnist"}));
   cmd->add_option("--out", o->out, "output .safetensors")->required();
   cmd->add_option("--epochs", o->cfg.epochs, "passes over the training split")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--seed", o->cfg.seed, "initialisation and shuffling seed")->capture_default_str();
-  cmd->add_option("--limit", o->limit, "use only the first N training images (0: all)");
+  cmd->add_option("--seed", o->cfg.seed, "initialisation and shuffling seed")->capture_default_str()->check(seed_check());
+  cmd->add_option("--limit", o->limit, "use only the first N training images (0: all)")->check(count_check());
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
     apply_runtime(o->rt);

@@ -42,6 +42,7 @@ void add_interpolate_command(CLI::App& app) {
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
+    check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--energy", o->energy}});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;

@@ -24,7 +24,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--n", o->n, "number of chains")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   o->sampler.add(*cmd);
   cmd->add_option("--init", o->init_file, "start chains from images (PNG/JPEG, or NPY [N,C,H,W]) instead of noise");
-  cmd->add_option("--out", o->out, "PNG grid of the final states")->capture_default_str();
+  cmd->add_option("--out", o->out, "PNG grid of the final states ('-': stdout, '': none)")->capture_default_str();
   cmd->add_option("--cols", o->cols, "grid columns (default: sqrt(n))");
   cmd->add_option("--npy", o->npy, "also write x_K as float32 NPY [N,C,H,W]");
   cmd->add_option("--trajectory", o->trajectory, "write states every --every steps as NPY [T,N,C,H,W]");
@@ -32,6 +32,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
+    check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();

@@ -52,7 +52,7 @@ void add_tune_sampler_command(CLI::App& app) {
   cmd->add_option("--step-sizes", o->step_sizes, "step sizes to try, e.g. 0.5,1 (default: the model's)")
       ->delimiter(',')->check(CLI::PositiveNumber);
   cmd->add_option("--n", o->n, "samples per setting, compared with the last N training images")->capture_default_str()->check(CLI::Range(2, 100000));
-  cmd->add_option("--seed", o->seed, "noise seed of the chains (kept apart from eval's default seed 1)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "noise seed of the chains (kept apart from eval's default seed 1)")->capture_default_str()->check(seed_check());
   cmd->add_option("--features", o->features, "feature net (.safetensors from train-features) or TorchScript module (default: the bundled one)");
   cmd->add_option("--out", o->out, "write a copy of the checkpoint with the best setting as its sampler defaults (.safetensors)");
   add_runtime_options(*cmd, o->rt);
