@@ -64,7 +64,8 @@ TEST(NpyHeader, RejectsMalformedAndOverflowingHeaders) {
   bad("{'fortran_order': False, 'shape': (1,)}", "no 'descr'");
   bad("{'descr': '<f4', 'descr': '<f4', " + ok_tail, "appears twice");
   bad("{'descr': [('a', '<f4')], " + ok_tail, "structured dtypes");
-  bad("{'descr': '<f4, " + ok_tail, "expected ':'");
+  bad("{'descr': '<f4, " + ok_tail, "expected ',' or '}'");
+  bad("{'descr' '<f4', " + ok_tail, "expected ':'");
   bad("{'descr': '<f4", "unterminated string");
   bad("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,)}", "neither True nor False");
   bad("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}", "not a non-negative integer");
@@ -123,9 +124,14 @@ TEST(CheckedMath, StridedViewBounds) {
   EXPECT_EQ(check_strided_view(5, {0, 9}, {1, 1}, 5), "");  // empty view at the end
   EXPECT_NE(check_strided_view(6, {0}, {1}, 5), "");         // ... but not past it
   EXPECT_EQ(check_strided_view(0, {1000}, {0}, 1), "");      // zero stride: one element
-  // Issue 16: offset 2^63-2^40, size [2], stride [2^40]: the sum wraps negative.
-  EXPECT_NE(check_strided_view(p63 - (int64_t(1) << 40) + 1, {2}, {int64_t(1) << 40}, 16).find("overflows"),
+  // Issue 16: offset 2^63-2^40, size [2], stride [2^40]: the sum wraps negative. Refused for
+  // its offset in a small storage, and for the overflow itself in a huge one.
+  EXPECT_NE(check_strided_view(p63 - (int64_t(1) << 40) + 1, {2}, {int64_t(1) << 40}, 16), "");
+  EXPECT_NE(check_strided_view(p63 - (int64_t(1) << 40) + 1, {2}, {int64_t(1) << 40}, p63).find("overflows"),
             std::string::npos);
+  // Offset 0, extent 7 * (2^64 + 5) / 7 + 8 wraps to 13: inside a 72-element storage if unchecked.
+  const int64_t x2 = static_cast<int64_t>(~uint64_t(0) / 7 + 1);  // (2^64 + 5) / 7
+  EXPECT_NE(check_strided_view(0, {8, 1, 3, 3}, {x2, 9, 3, 1}, 72).find("overflows"), std::string::npos);
   // offset 2^63-2047 with a stride whose extent wraps to 4, inside the storage (the heap leak).
   const int64_t x = static_cast<int64_t>((static_cast<uint64_t>(1) << 63) / 7 + 292);  // (2^63 + 2043) / 7
   EXPECT_NE(check_strided_view(p63 - 2046, {8, 1, 3, 3}, {x, 9, 3, 1}, 72), "");

@@ -22,7 +22,8 @@ void check_gzip_header(const std::vector<uint8_t>& data, const std::string& orig
 
 [[noreturn]] void gzip_failed(const Inflated& z, const std::string& origin) {
   throw file_error(origin, std::string("corrupt gzip data: ") +
-                               (z.status == Inflated::kTruncated ? "stream ends early (truncated file?)" : "inflate failed"));
+                               (z.status == Inflated::kTruncated ? "stream ends early (truncated file?)"
+                                                                   : clip(z.message.empty() ? "inflate failed" : z.message)));
 }
 }  // namespace
 

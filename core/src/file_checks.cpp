@@ -120,7 +120,11 @@ Inflated inflate_limited(const uint8_t* src, size_t n, ZFormat format, size_t ma
       break;
     }
     if (rc == Z_BUF_ERROR && z.avail_in == 0 && in_left == 0) { r.status = Inflated::kTruncated; break; }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) { r.status = Inflated::kCorrupt; break; }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      r.status = Inflated::kCorrupt;
+      r.message = z.msg ? z.msg : "inflate failed";
+      break;
+    }
   }
   inflateEnd(&z);
   return r;

@@ -163,6 +163,12 @@ add("offset_overflow_crash.pth", one_tensor(2**63 - 2**40, [2], [2**40]), P,
 X = (2**63 + 2043) // 7
 add("offset_overflow_heap_leak.pth", net_pth("f.0.weight", (2**63 - 2047, [8, 1, 3, 3], [X, 9, 3, 1])), P,
     "f.0.weight with offset 2^63-2047 and a stride whose extent wraps to 4", MODEL_CMDS + CONVERT_CMD)
+# The same wrap with an in-range offset: 0 + 7 X' + 8 = 2^64 + 13 wraps to 13 (< 72).
+X2 = (2**64 + 5) // 7
+add("extent_wraps_into_storage.pth", net_pth("f.0.weight", (0, [8, 1, 3, 3], [X2, 9, 3, 1])), P,
+    "f.0.weight with offset 0 and a stride whose extent wraps to 13", MODEL_CMDS + CONVERT_CMD)
+add("extent_overflow.pth", one_tensor(8, [3, 2], [2**62, 1]), P, "offset 8, size [3,2], stride [2^62,1]",
+    MODEL_CMDS)
 add("offset_near_2_62.pth", one_tensor(2**62, [4], [1]), P, "storage offset 2^62", MODEL_CMDS)
 add("offset_negative.pth", one_tensor(-4, [4], [1]), P, "negative storage offset", MODEL_CMDS)
 add("stride_negative.pth", one_tensor(15, [4], [-1]), P, "negative stride", MODEL_CMDS)
@@ -304,7 +310,8 @@ add("idx_isize_lies.gz", gzip_member(deflate_raw(small), zlib.crc32(small), 0xff
     "gzip whose ISIZE says 4 GB", IDX_CMDS)
 add("idx_header_5g.gz", gzip_member(deflate_raw(idx_header(6_500_000)), zlib.crc32(idx_header(6_500_000)), 16), I,
     "IDX header promising 5 GB of images", IDX_CMDS)
-add("idx_truncated.gz", gzip_member(deflate_raw(small), zlib.crc32(small), len(small))[:200], I,
+noisy = idx_header(10) + np.random.default_rng(0).integers(0, 256, 7840, dtype=np.uint8).tobytes()
+add("idx_truncated.gz", gzip_member(deflate_raw(noisy), zlib.crc32(noisy), len(noisy))[:4000], I,
     "truncated gzip IDX", IDX_CMDS)
 add("idx_plain_short.idx", idx_header(1000) + bytes(100), I, "plain IDX shorter than its header", IDX_CMDS)
 

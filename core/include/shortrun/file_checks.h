@@ -45,6 +45,7 @@ struct Inflated {
   enum Status { kComplete, kTooBig, kTruncated, kCorrupt } status = kCorrupt;
   std::vector<uint8_t> bytes;  // what was produced (at most max_out)
   size_t produced = 0;
+  std::string message;  // zlib's reason when corrupt ("incorrect length check", ...)
 };
 Inflated inflate_limited(const uint8_t* src, size_t n, ZFormat format, size_t max_out, bool reserve = false,
                          bool keep = true);
