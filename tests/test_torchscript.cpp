@@ -27,8 +27,7 @@ TEST(TorchScriptGuard, AcceptsAPureConvNet) {
 def forward(self, x):
     h = torch.leaky_relu(torch.conv2d(x, self.w, None, [1, 1], [1, 1]), 0.2)
     h = torch.avg_pool2d(torch.silu(h), [2, 2])
-    if h.dim() != 4:
-        raise ValueError("expected 4-D")
+    assert h.dim() == 4, "expected 4-D"
     return h.flatten(1).sum(1) * 0.5
 )"), "");
 }
@@ -37,7 +36,7 @@ TEST(TorchScriptGuard, AcceptsTheBoundedShapeLoopsOfNormLayers) {
   // GroupNorm/BatchNorm script `for i in range(len(size) - 2)`; bounded by the rank.
   EXPECT_EQ(verdict(R"(
 def forward(self, x):
-    size = x.size()
+    size = [x.size(0), 1] + list(x.size()[2:])
     n = size[0]
     for i in range(len(size) - 2):
         n = n * size[i + 2]
@@ -60,6 +59,12 @@ TEST(TorchScriptGuard, RefusesSideEffectsRandomnessAndUnboundedWork) {
        "    return x.sum()\n",
        "prim::Loop"},
       {"def forward(self, x):\n    l = [0] * 1099511627776\n    return x.sum() + len(l)\n", "aten::mul on a list"},
+      {"def forward(self, x):\n    l = [1, 2]\n    for i in range(40):\n        l = l + l\n    return x.sum() + len(l)\n",
+       "aten::add on a list"},
+      {"def forward(self, x):\n    a = x.size() + x.size()\n    b = a + a\n    c = b + b\n    d = c + c\n    e = d + d\n"
+       "    f = e + e\n    g = f + f\n    h = g + g\n    i = h + h\n    j = i + i\n    k = j + j\n    l = k + k\n"
+       "    return x.sum() + len(l)\n",
+       "aten::add on a list"},
       {"def forward(self, x):\n    return torch.conv2d(x, self.w, None, [1, 1], [100000, 100000]).sum()\n",
        "aten::conv2d with a padding"},
       {"def forward(self, x):\n    return torch.dropout(x, 0.5, True).sum()\n", "aten::dropout"},
@@ -95,11 +100,10 @@ TEST(TorchScriptGuard, RefusesAnArchiveWhoseLoadingRunsSetstate) {
   torch::jit::Module m("__torch__.Evil");
   m.register_parameter("w", torch::ones({1}), false);
   m.define("def forward(self, x):\n    return x.sum() * self.w\n"
-           "def __getstate__(self):\n    return (self.w, self.training)\n"
-           "def __setstate__(self, state: Tuple[Tensor, bool]):\n"
+           "def __getstate__(self):\n    return (self.w, 1)\n"
+           "def __setstate__(self, state: Tuple[Tensor, int]):\n"
            "    t = torch.from_file('" + marker + "', True, 8, dtype=0).fill_(65)\n"
-           "    self.w = state[0] + t[0:1].float() * 0.0\n"
-           "    self.training = state[1]\n");
+           "    self.w = state[0] + t[0:1].float() * 0.0\n");
   m.save(path);
   ASSERT_FALSE(std::filesystem::exists(marker));
   test::expect_error([&] { load_torchscript(path, false); }, {path, "__setstate__", "--trust-code"});
