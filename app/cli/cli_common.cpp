@@ -72,6 +72,30 @@ torch::Device apply_runtime(const RuntimeOptions& o) {
   return parse_device(o.device);
 }
 
+void add_model_options(CLI::App& cmd, ModelOptions& o) {
+  cmd.add_flag("--trust-code", o.trust_code,
+               "accept a TorchScript .pt whatever operators it uses. RISK: a .pt file is a program; with this flag "
+               "its code runs with your rights and can read, write or delete your files. Without it only pure "
+               "tensor operators (conv, linear, activations, norms, pools, arithmetic, reshapes) are accepted. "
+               "Use it only for files whose author you trust");
+  cmd.add_option("--input-shape", o.input_shape,
+                 "C,H,W input of a TorchScript model (default: its model_card.json, else found by running forward; "
+                 "`info` never runs it)");
+}
+
+ModelLoadOptions load_options(const ModelOptions& o) {
+  ModelLoadOptions l;
+  l.trust_code = o.trust_code;
+  if (!o.input_shape.empty()) {
+    try {
+      l.input_shape = parse_data_shape(o.input_shape, "value");
+    } catch (const Error& e) {
+      throw CLI::ValidationError("--input-shape", e.what());
+    }
+  }
+  return l;
+}
+
 void SamplerOverrides::add(CLI::App& cmd) {
   given_ = {
       cmd.add_option("--steps", values_.steps, "Langevin steps K (default: the model's)")->check(CLI::Range(0, 100000)),
@@ -120,14 +144,16 @@ std::string default_features() {
   return p;
 }
 
-std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device) {
-  return load_energy_model(resolve_model_path(given), device);
+std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device, const ModelLoadOptions& options) {
+  return load_energy_model(resolve_model_path(given), device, options);
 }
 
-SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides) {
+SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const ModelOptions& mo,
+                                const SamplerOverrides& overrides) {
   SamplingSetup s;
+  const ModelLoadOptions load = load_options(mo);  // usage errors before any work
   s.device = apply_runtime(rt);
-  s.model = open_model(model, s.device);
+  s.model = open_model(model, s.device, load);
   s.model->set_weights_trainable(false);
   s.model->train(false);
   s.sampler = overrides.apply(s.model->card().sampler);

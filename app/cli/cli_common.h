@@ -18,6 +18,15 @@ struct RuntimeOptions {
 void add_runtime_options(CLI::App& cmd, RuntimeOptions& o);
 torch::Device apply_runtime(const RuntimeOptions& o);  // sets threads, returns the device
 
+// --trust-code and --input-shape: how a command treats a TorchScript model (a program, not just
+// weights). Every command that loads a model or a feature net takes them.
+struct ModelOptions {
+  bool trust_code = false;
+  std::string input_shape;  // "C,H,W"; empty: the module's model card, else probed
+};
+void add_model_options(CLI::App& cmd, ModelOptions& o);
+ModelLoadOptions load_options(const ModelOptions& o);
+
 // --steps/--step-size/--noise/--seed/--init-dist/--chunk/--clamp: overrides of the sampler
 // defaults a model carries; only options given on the command line change anything.
 class SamplerOverrides {
@@ -38,9 +47,10 @@ struct SamplingSetup {
   std::unique_ptr<EnergyModel> model;
   SamplerConfig sampler;
 };
-SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides);
+SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const ModelOptions& mo,
+                                const SamplerOverrides& overrides);
 
-std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device);
+std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device, const ModelLoadOptions& options);
 
 // The bundled evaluation feature net (assets/fmnist_features.safetensors); throws if missing.
 std::string default_features();

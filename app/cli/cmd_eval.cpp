@@ -74,6 +74,7 @@ void add_eval_command(CLI::App& app) {
     EvalOptions eval;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("eval", "FD of N short-run samples vs the test split in a learned feature space (one JSON object)");
@@ -86,10 +87,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("!--no-memorisation", o->eval.memorisation, "skip the nearest-training-image distances");
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
-    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device);
+    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device, o->mo.trust_code);
     DataOptions d;
     d.image_size = setup.model->shape().height;
     d.split = "train";

@@ -17,6 +17,7 @@ void add_sample_command(CLI::App& app) {
     bool quiet = false;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("sample", "Run short-run Langevin chains from noise (or --init images)");
@@ -31,9 +32,10 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--every", o->every, "trajectory interval")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}});
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;
