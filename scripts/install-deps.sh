@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libtorch-dev nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev librandom123-dev
+  libtorch-dev nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev librandom123-dev zlib1g-dev
   python3-torch python3-numpy          # the independent reference the tests compare against
   dataset-fashion-mnist                # training data for `shortrun train --data fashion-mnist`
 )

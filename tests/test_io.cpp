@@ -1,7 +1,12 @@
 // File formats: NPY, PNG, image conformance, IDX (+gzip), CIFAR-10 batches, image folders.
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <fstream>
+#include <limits>
 
 #include "shortrun/datasets.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 #include "shortrun/image_io.h"
 #include "shortrun/npy.h"
@@ -29,7 +34,156 @@ TEST(Npy, BadFiles) {
   const std::string dir = test::temp_dir("npy");
   std::ofstream(dir + "/junk.npy") << "hello";
   expect_error([&] { read_npy(dir + "/junk.npy"); }, {"junk.npy", "NUMPY"});
-  expect_error([&] { read_image_or_npy(dir + "/none.npy"); }, {"none.npy", "cannot open"});
+  expect_error([&] { read_image_or_npy(dir + "/none.npy"); }, {"none.npy", "no such file"});
+  expect_error([&] { read_npy(dir); }, {dir, "is a directory"});
+}
+
+// The header dict is parsed by hand (std::regex recursed once per character of a 20,000-char
+// descr and overflowed the stack).
+TEST(NpyHeader, ParsesWhatNumpyWrites) {
+  NpyHeader h = parse_npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }          \n");
+  EXPECT_EQ(h.descr, "<f4");
+  EXPECT_FALSE(h.fortran_order);
+  EXPECT_EQ(h.shape, (std::vector<int64_t>{2, 3, 4}));
+  h = parse_npy_header("{\"shape\":(5,),\"fortran_order\":True,\"descr\":\"<f8\"}");
+  EXPECT_EQ(h.descr, "<f8");
+  EXPECT_TRUE(h.fortran_order);
+  EXPECT_EQ(h.shape, (std::vector<int64_t>{5}));
+  EXPECT_TRUE(parse_npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': ()}").shape.empty());
+  EXPECT_EQ(parse_npy_header("{'descr':'<f4','fortran_order':False,'shape':(3L, 0)}").shape, (std::vector<int64_t>{3, 0}));
+}
+
+TEST(NpyHeader, RejectsMalformedAndOverflowingHeaders) {
+  const std::string ok_tail = "'fortran_order': False, 'shape': (1,)}";
+  auto bad = [](const std::string& text, const std::string& fragment) {
+    expect_error([&] { parse_npy_header(text); }, {fragment});
+  };
+  bad("", "expected '{'");
+  bad("{'descr': '<f4', " + ok_tail + " trailing", "text after the header dict");
+  bad("{'descr': '<f4', 'fortran_order': False}", "no 'shape'");
+  bad("{'fortran_order': False, 'shape': (1,)}", "no 'descr'");
+  bad("{'descr': '<f4', 'descr': '<f4', " + ok_tail, "appears twice");
+  bad("{'descr': [('a', '<f4')], " + ok_tail, "structured dtypes");
+  bad("{'descr': '<f4, " + ok_tail, "expected ',' or '}'");
+  bad("{'descr' '<f4', " + ok_tail, "expected ':'");
+  bad("{'descr': '<f4", "unterminated string");
+  bad("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,)}", "neither True nor False");
+  bad("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}", "not a non-negative integer");
+  bad("{'descr': '<f4', 'fortran_order': False, 'shape': (1 2)}", "expected ',' or ')'");
+  bad("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775808,)}", "overflows 64 bits");
+  bad("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296)}", "overflows 64 bits");
+  bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296)}", "overflows 64 bits");
+  bad("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", "unknown header key");
+  bad("{'descr': 'a\\'b', " + ok_tail, "escape sequences");
+  // Long headers parse in linear time without recursion.
+  EXPECT_EQ(parse_npy_header("{'descr': '<f4" + std::string(200000, 'x') + "', " + ok_tail).descr.size(), 200003u);
+  EXPECT_EQ(parse_npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::string(100000, ' ') + "1,)}").shape.size(), 1u);
+}
+
+TEST(Npy, HeaderLengthLimitIsNamed) {
+  const std::string p = test::temp_dir("npy") + "/long.npy";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
+  header += std::string(20000, ' ') + "\n";
+  std::ofstream out(p, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  out.write(reinterpret_cast<const char*>(&len), 2);
+  out << header;
+  out.write("\0\0\0\0", 4);
+  out.close();
+  expect_error([&] { read_npy(p); }, {"long.npy", "10000 bytes", "SHORTRUN_MAX_NPY_HEADER_BYTES"});
+  setenv("SHORTRUN_MAX_NPY_HEADER_BYTES", "30000", 1);
+  EXPECT_EQ(read_npy(p).numel(), 1);
+  unsetenv("SHORTRUN_MAX_NPY_HEADER_BYTES");
+}
+
+// Arithmetic on sizes, strides and offsets from files: overflow is an answer, never a wrap.
+TEST(CheckedMath, MulAddNumel) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(checked_mul(3, 4), 12);
+  EXPECT_EQ(checked_mul(int64_t(1) << 31, int64_t(1) << 31), int64_t(1) << 62);
+  EXPECT_FALSE(checked_mul(int64_t(1) << 32, int64_t(1) << 31));
+  EXPECT_FALSE(checked_mul(-1, 2));
+  EXPECT_EQ(checked_add(max - 1, 1), max);
+  EXPECT_FALSE(checked_add(max, 1));
+  EXPECT_FALSE(checked_add(-5, 1));
+  EXPECT_EQ(checked_numel({}), 1);
+  EXPECT_EQ(checked_numel({2, 3, 4}), 24);
+  EXPECT_EQ(checked_numel({0, 5}), 0);
+  EXPECT_FALSE(checked_numel({-1}));
+  EXPECT_FALSE(checked_numel({int64_t(1) << 32, int64_t(1) << 32}));
+  // An empty tensor whose other sizes overflow: LibTorch would overflow computing its storage.
+  EXPECT_FALSE(checked_numel({0, int64_t(1) << 40, int64_t(1) << 40}));
+}
+
+TEST(CheckedMath, StridedViewBounds) {
+  const int64_t p63 = std::numeric_limits<int64_t>::max();  // 2^63 - 1
+  EXPECT_EQ(check_strided_view(0, {4, 4}, {4, 1}, 16), "");
+  EXPECT_EQ(check_strided_view(2, {2, 3}, {1, 2}, 8), "");  // transposed: last = 2 + 1 + 4 = 7
+  EXPECT_NE(check_strided_view(2, {2, 3}, {1, 2}, 7), "");
+  EXPECT_EQ(check_strided_view(5, {0, 9}, {1, 1}, 5), "");  // empty view at the end
+  EXPECT_NE(check_strided_view(6, {0}, {1}, 5), "");         // ... but not past it
+  EXPECT_EQ(check_strided_view(0, {1000}, {0}, 1), "");      // zero stride: one element
+  // Issue 16: offset 2^63-2^40, size [2], stride [2^40]: the sum wraps negative. Refused for
+  // its offset in a small storage, and for the overflow itself in a huge one.
+  EXPECT_NE(check_strided_view(p63 - (int64_t(1) << 40) + 1, {2}, {int64_t(1) << 40}, 16), "");
+  EXPECT_NE(check_strided_view(p63 - (int64_t(1) << 40) + 1, {2}, {int64_t(1) << 40}, p63).find("overflows"),
+            std::string::npos);
+  // Offset 0, extent 7 * (2^64 + 5) / 7 + 8 wraps to 13: inside a 72-element storage if unchecked.
+  const int64_t x2 = static_cast<int64_t>(~uint64_t(0) / 7 + 1);  // (2^64 + 5) / 7
+  EXPECT_NE(check_strided_view(0, {8, 1, 3, 3}, {x2, 9, 3, 1}, 72).find("overflows"), std::string::npos);
+  // offset 2^63-2047 with a stride whose extent wraps to 4, inside the storage (the heap leak).
+  const int64_t x = static_cast<int64_t>((static_cast<uint64_t>(1) << 63) / 7 + 292);  // (2^63 + 2043) / 7
+  EXPECT_NE(check_strided_view(p63 - 2046, {8, 1, 3, 3}, {x, 9, 3, 1}, 72), "");
+  EXPECT_NE(check_strided_view(int64_t(1) << 62, {4}, {1}, 16), "");
+  EXPECT_NE(check_strided_view(-1, {4}, {1}, 16).find("negative"), std::string::npos);
+  EXPECT_NE(check_strided_view(0, {4}, {-1}, 16).find("negative"), std::string::npos);
+  EXPECT_NE(check_strided_view(0, {-4}, {1}, 16).find("negative"), std::string::npos);
+  EXPECT_NE(check_strided_view(0, {4}, {1, 1}, 16).find("rank"), std::string::npos);
+  EXPECT_NE(check_strided_view(0, {int64_t(1) << 32, int64_t(1) << 32}, {0, 0}, 16).find("overflows"), std::string::npos);
+  EXPECT_NE(check_strided_view(0, {3, p63}, {p63, 1}, 16).find("overflows"), std::string::npos);
+}
+
+TEST(Limits, EnvironmentOverridesAndBadValues) {
+  EXPECT_EQ(kMaxPickleOps.value(), kMaxPickleOps.default_value);
+  setenv("SHORTRUN_MAX_PICKLE_OPS", "123", 1);
+  EXPECT_EQ(kMaxPickleOps.value(), 123);
+  EXPECT_NE(kMaxPickleOps.exceeded("x").find("limit of 123 opcodes (set SHORTRUN_MAX_PICKLE_OPS"), std::string::npos);
+  for (const char* bad : {"0", "-5", "12abc", "lots", "99999999999999999999"}) {
+    setenv("SHORTRUN_MAX_PICKLE_OPS", bad, 1);
+    expect_error([&] { kMaxPickleOps.value(); }, {"SHORTRUN_MAX_PICKLE_OPS", "positive integer"});
+  }
+  unsetenv("SHORTRUN_MAX_PICKLE_OPS");
+}
+
+TEST(FileChecks, RefusesNonRegularFilesWithoutBlocking) {
+  const std::string dir = test::temp_dir("fifo");
+  const std::string fifo = dir + "/model.pth";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expect_error([&] { read_regular_file(fifo); }, {"model.pth", "FIFO"});
+  expect_error([&] { read_npy(fifo); }, {"model.pth", "FIFO"});
+  expect_error([&] { read_image(fifo); }, {"model.pth", "FIFO"});
+  expect_error([&] { read_idx_images(fifo); }, {"model.pth", "FIFO"});
+  expect_error([&] { read_regular_file("/dev/zero"); }, {"/dev/zero", "character device"});
+  expect_error([&] { read_regular_file(dir); }, {dir, "is a directory"});
+  expect_error([&] { read_regular_file(dir + "/none"); }, {"none", "no such file"});
+}
+
+TEST(Png, HugeHeaderIsRefusedBeforeDecoding) {
+  // A 20000x20000 gray PNG header (decoding it would take 400 MB, as float 1.6 GB).
+  const std::string p = test::temp_dir("png") + "/huge.png";
+  const torch::Tensor small = torch::zeros({1, 4, 4});
+  write_png(p, small);
+  std::string bytes;
+  {
+    std::ifstream in(p, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // IHDR width/height live at bytes 16..23 (the CRC is not checked by stb's info pass).
+  const unsigned char dims[8] = {0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20};
+  bytes.replace(16, 8, reinterpret_cast<const char*>(dims), 8);
+  std::ofstream(p, std::ios::binary) << bytes;
+  expect_error([&] { read_image(p); }, {"huge.png", "20000x20000", "SHORTRUN_MAX_IMAGE_PIXELS"});
 }
 
 TEST(Png, RoundTripIsExactForEightBitValues) {

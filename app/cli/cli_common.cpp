@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 
 #include "shortrun/error.h"
@@ -12,9 +14,57 @@
 namespace shortrun::cli {
 namespace fs = std::filesystem;
 
+namespace {
+// A whole number written with digits only: no sign, no exponent, no blanks.
+bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+}  // namespace
+
+CLI::Validator seed_check() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const std::string want = "expected a seed from 0 to 18446744073709551615 (digits only), got '" + s + "'";
+        if (!all_digits(s)) return want;
+        errno = 0;
+        std::strtoull(s.c_str(), nullptr, 10);
+        return errno == ERANGE ? want : "";
+      },
+      "SEED");
+}
+
+CLI::Validator count_check() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const std::string want = "expected a whole number from 0 to 9223372036854775807, got '" + s + "'";
+        if (!all_digits(s)) return want;
+        errno = 0;
+        std::strtoll(s.c_str(), nullptr, 10);
+        return errno == ERANGE ? want : "";
+      },
+      "N");
+}
+
+void check_one_stdout_output(const std::vector<std::pair<std::string, std::string>>& option_paths) {
+  std::string first;
+  for (const auto& [option, path] : option_paths) {
+    if (path != "-") continue;
+    if (!first.empty()) throw CLI::ValidationError(option, "only one output can go to '-' (stdout); " + first + " already does");
+    first = option;
+  }
+}
+
 void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
   cmd.add_option("--device", o.device, "cpu, cuda or auto (CUDA when available)")->capture_default_str();
-  cmd.add_option("--threads", o.threads, "intra-op CPU threads (0: one per core)")->capture_default_str();
+  const int cap = max_threads();
+  cmd.add_option("--threads", o.threads, "intra-op CPU threads (0: one per core; at most 4 per core)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [cap](std::string& s) -> std::string {
+            const std::string want = "expected 0 (one per core) to " + std::to_string(cap) + " (4 x " +
+                                     std::to_string(cap / 4) + " cores), got '" + s + "'";
+            if (!all_digits(s) || s.size() > 9) return want;
+            return std::stoi(s) > cap ? want : "";
+          },
+          "N"));
 }
 
 torch::Device apply_runtime(const RuntimeOptions& o) {
@@ -22,12 +72,36 @@ torch::Device apply_runtime(const RuntimeOptions& o) {
   return parse_device(o.device);
 }
 
+void add_model_options(CLI::App& cmd, ModelOptions& o) {
+  cmd.add_flag("--trust-code", o.trust_code,
+               "accept a TorchScript .pt whatever operators it uses. RISK: a .pt file is a program; with this flag "
+               "its code runs with your rights and can read, write or delete your files. Without it only pure "
+               "tensor operators (conv, linear, activations, norms, pools, arithmetic, reshapes) are accepted. "
+               "Use it only for files whose author you trust");
+  cmd.add_option("--input-shape", o.input_shape,
+                 "C,H,W input of a TorchScript model (default: its model_card.json, else found by running forward; "
+                 "`info` never runs it)");
+}
+
+ModelLoadOptions load_options(const ModelOptions& o) {
+  ModelLoadOptions l;
+  l.trust_code = o.trust_code;
+  if (!o.input_shape.empty()) {
+    try {
+      l.input_shape = parse_data_shape(o.input_shape, "value");
+    } catch (const Error& e) {
+      throw CLI::ValidationError("--input-shape", e.what());
+    }
+  }
+  return l;
+}
+
 void SamplerOverrides::add(CLI::App& cmd) {
   given_ = {
       cmd.add_option("--steps", values_.steps, "Langevin steps K (default: the model's)")->check(CLI::Range(0, 100000)),
       cmd.add_option("--step-size", values_.step_size, "step size (default: the model's)")->check(CLI::NonNegativeNumber),
       cmd.add_option("--noise", values_.noise_std, "noise std (default: the model's)")->check(CLI::NonNegativeNumber),
-      cmd.add_option("--seed", values_.seed, "noise seed (chain i's z and u_k depend only on seed and i)"),
+      cmd.add_option("--seed", values_.seed, "noise seed (chain i's z and u_k depend only on seed and i)")->check(seed_check()),
       cmd.add_option("--init-dist", values_.init, "z distribution: uniform or gaussian (default: the model's)")
           ->check(CLI::IsMember({"uniform", "gaussian"})),
       cmd.add_option("--chunk", values_.chunk, "chains per network evaluation (chain i is identical for any number "
@@ -81,14 +155,16 @@ std::string default_features() {
   return p;
 }
 
-std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device) {
-  return load_energy_model(resolve_model_path(given), device);
+std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device, const ModelLoadOptions& options) {
+  return load_energy_model(resolve_model_path(given), device, options);
 }
 
-SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides) {
+SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const ModelOptions& mo,
+                                const SamplerOverrides& overrides) {
   SamplingSetup s;
+  const ModelLoadOptions load = load_options(mo);  // usage errors before any work
   s.device = apply_runtime(rt);
-  s.model = open_model(model, s.device);
+  s.model = open_model(model, s.device, load);
   s.model->set_weights_trainable(false);
   s.model->train(false);
   s.sampler = overrides.apply(s.model->card().sampler);

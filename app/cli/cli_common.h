@@ -18,6 +18,15 @@ struct RuntimeOptions {
 void add_runtime_options(CLI::App& cmd, RuntimeOptions& o);
 torch::Device apply_runtime(const RuntimeOptions& o);  // sets threads, returns the device
 
+// --trust-code and --input-shape: how a command treats a TorchScript model (a program, not just
+// weights). Every command that loads a model or a feature net takes them.
+struct ModelOptions {
+  bool trust_code = false;
+  std::string input_shape;  // "C,H,W"; empty: the module's model card, else probed
+};
+void add_model_options(CLI::App& cmd, ModelOptions& o);
+ModelLoadOptions load_options(const ModelOptions& o);
+
 // --steps/--step-size/--noise/--seed/--init-dist/--chunk/--precision/--clamp: overrides of the sampler
 // defaults a model carries; only options given on the command line change anything.
 class SamplerOverrides {
@@ -39,9 +48,10 @@ struct SamplingSetup {
   std::unique_ptr<EnergyModel> model;
   SamplerConfig sampler;
 };
-SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const SamplerOverrides& overrides);
+SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const ModelOptions& mo,
+                                const SamplerOverrides& overrides);
 
-std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device);
+std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device, const ModelLoadOptions& options);
 
 // The bundled evaluation feature net (assets/fmnist_features.safetensors); throws if missing.
 std::string default_features();
@@ -59,6 +69,15 @@ void add_eval_command(CLI::App& app);
 void add_tune_sampler_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+
+// Checks on the option's text, before CLI11 converts it (which wraps -1 to 2^64-1, saturates
+// 2^64 and reads 1e23 as a number): a seed is 0 .. 2^64-1 in decimal digits; a count is a
+// non-negative whole number that fits int64.
+CLI::Validator seed_check();
+CLI::Validator count_check();
+
+// Refuses (usage error) two outputs that both go to "-" (standard output).
+void check_one_stdout_output(const std::vector<std::pair<std::string, std::string>>& option_paths);
 
 // "3,7" -> {3, 7}; throws CLI::ValidationError naming the option otherwise.
 std::vector<int64_t> parse_int_pair(const std::string& option, const std::string& text);

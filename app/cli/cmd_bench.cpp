@@ -2,6 +2,7 @@
 // loop, run in the same invocation on the same device with the same threads and shapes,
 // reported as a ratio. Sampling: chain-steps/s of the Langevin loop. --train: training
 // iterations/s of the paper's configuration (n_f=64, K=100, batch 64, Adam 1e-4, noise 0.03).
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -63,8 +64,19 @@ print(iters / (time.perf_counter() - t0))
 
 double run_reference(const std::string& python, const std::string& mode, int nf, int K, int n, int threads, int iters,
                      int warmup, const std::string& device) {
-  const fs::path script = fs::temp_directory_path() / ("shortrun_bench_" + std::to_string(getpid()) + ".py");
-  std::ofstream(script) << kReference;
+  // A fresh file of our own (O_EXCL, mode 600): a predictable name in /tmp could be a link
+  // someone else planted.
+  std::string name = (fs::temp_directory_path() / "shortrun_bench_XXXXXX.py").string();
+  const int fd = mkstemps(name.data(), 3);
+  if (fd < 0) throw Error("cannot create a temporary file in " + fs::temp_directory_path().string());
+  const std::string text = kReference;
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  const fs::path script = name;
+  if (!written) {
+    fs::remove(script);
+    throw Error(name + ": cannot write the PyTorch reference script");
+  }
   const std::string cmd = python + " " + script.string() + " " + mode + " " + std::to_string(nf) + " " + std::to_string(K) +
                           " " + std::to_string(n) + " " + std::to_string(threads) + " " + std::to_string(iters) + " " +
                           std::to_string(warmup) + " " + device + " 2>&1";

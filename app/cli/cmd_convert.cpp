@@ -12,13 +12,15 @@ namespace shortrun::cli {
 void add_convert_command(CLI::App& app) {
   struct Options {
     std::string from, out;
+    ModelOptions mo;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("convert", "Convert a PyTorch .pth state_dict or TorchScript .pt into a native checkpoint");
   cmd->add_option("--from", opt->from, "input file (.pth state_dict or .pt TorchScript)")->required();
   cmd->add_option("--out", opt->out, "output .safetensors")->required();
+  add_model_options(*cmd, opt->mo);
   cmd->callback([opt] {
-    auto model = load_energy_model(opt->from, torch::kCPU);
+    auto model = load_energy_model(opt->from, torch::kCPU, load_options(opt->mo));
     std::unique_ptr<NativeEnergyModel> native;
     if (dynamic_cast<NativeEnergyModel*>(model.get())) {
       native.reset(static_cast<NativeEnergyModel*>(model.release()));

@@ -44,8 +44,8 @@ void add_train_features_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "labelled data: fashion-mnist")->capture_default_str()->check(CLI::IsMember({"fashion-mnist"}));
   cmd->add_option("--out", o->out, "output .safetensors")->required();
   cmd->add_option("--epochs", o->cfg.epochs, "passes over the training split")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--seed", o->cfg.seed, "initialisation and shuffling seed")->capture_default_str();
-  cmd->add_option("--limit", o->limit, "use only the first N training images (0: all)");
+  cmd->add_option("--seed", o->cfg.seed, "initialisation and shuffling seed")->capture_default_str()->check(seed_check());
+  cmd->add_option("--limit", o->limit, "use only the first N training images (0: all)")->check(count_check());
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
     apply_runtime(o->rt);
@@ -74,6 +74,7 @@ void add_eval_command(CLI::App& app) {
     EvalOptions eval;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("eval", "FD of N short-run samples vs the test split in a learned feature space (one JSON object)");
@@ -86,10 +87,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("!--no-memorisation", o->eval.memorisation, "skip the nearest-training-image distances");
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
-    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device);
+    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device, o->mo.trust_code);
     DataOptions d;
     d.image_size = setup.model->shape().height;
     d.split = "train";

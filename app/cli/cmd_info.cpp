@@ -9,14 +9,20 @@ void add_info_command(CLI::App& app) {
   struct Options {
     std::string model;
     bool json = false;
+    ModelOptions mo;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("info", "Describe a model: architecture, data shape, sampler defaults, provenance");
-  cmd->add_option("--model,-m", opt->model, "checkpoint (.safetensors), TorchScript (.pt), state_dict (.pth) or run dir; default: bundled");
+  cmd->add_option("--model,-m", opt->model, "checkpoint (.safetensors), state_dict (.pth), run dir or TorchScript program (.pt, see --trust-code); default: bundled");
   cmd->add_flag("--json", opt->json, "print the model card as one JSON object");
+  add_model_options(*cmd, opt->mo);
   cmd->callback([opt] {
+    ModelLoadOptions load = load_options(opt->mo);
+    // Describing a file runs none of its code: a TorchScript module's input shape comes from its
+    // model card or --input-shape, never from a trial forward (unless its author is trusted).
+    load.run_forward = load.trust_code;
     const std::string path = resolve_model_path(opt->model);
-    auto model = load_energy_model(path, torch::kCPU);
+    auto model = load_energy_model(path, torch::kCPU, load);
     const ModelCard& card = model->card();
     nlohmann::json j = card;
     j["file"] = path;

@@ -21,6 +21,7 @@ void add_interpolate_command(CLI::App& app) {
     ReconstructConfig rc;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("interpolate", "Interpolate between noise endpoints z1, z2 of the short-run generator");
@@ -41,8 +42,10 @@ void add_interpolate_command(CLI::App& app) {
   cmd->add_option("--energy", o->energy, "CSV of f(M(z_ρ)): pair,rho,energy");
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--energy", o->energy}});
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;
     const LangevinSampler sampler(*model, cfg);

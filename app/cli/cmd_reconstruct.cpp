@@ -52,6 +52,7 @@ void add_reconstruct_command(CLI::App& app) {
     ReconstructConfig rc;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("reconstruct", "Find z so that the short-run chain M(z, u) reproduces an image");
@@ -63,8 +64,9 @@ void add_reconstruct_command(CLI::App& app) {
   add_reconstruct_options(*cmd, o->rc);
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;
@@ -118,6 +120,7 @@ void add_eval_recon_command(CLI::App& app) {
     ReconstructConfig rc;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("eval-recon", "Mean reconstruction MSE over n images of a data split (one JSON line)");
@@ -129,8 +132,9 @@ void add_eval_recon_command(CLI::App& app) {
   add_reconstruct_options(*cmd, o->rc);
   o->sampler.add(*cmd);
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;

@@ -17,6 +17,7 @@ void add_sample_command(CLI::App& app) {
     bool quiet = false;
     SamplerOverrides sampler;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("sample", "Run short-run Langevin chains from noise (or --init images)");
@@ -24,15 +25,17 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--n", o->n, "number of chains")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   o->sampler.add(*cmd);
   cmd->add_option("--init", o->init_file, "start chains from images (PNG/JPEG, or NPY [N,C,H,W]) instead of noise");
-  cmd->add_option("--out", o->out, "PNG grid of the final states")->capture_default_str();
+  cmd->add_option("--out", o->out, "PNG grid of the final states ('-': stdout, '': none)")->capture_default_str();
   cmd->add_option("--cols", o->cols, "grid columns (default: sqrt(n))");
   cmd->add_option("--npy", o->npy, "also write x_K as float32 NPY [N,C,H,W]");
   cmd->add_option("--trajectory", o->trajectory, "write states every --every steps as NPY [T,N,C,H,W]");
   cmd->add_option("--every", o->every, "trajectory interval")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->sampler);
+    check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}});
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;

@@ -81,11 +81,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu")
       ->capture_default_str()->check(CLI::IsMember({"lrelu", "silu", "softplus", "elu"}));
   cmd->add_option("--image-size", c.arch.image_size, "32 or 64")->capture_default_str();
-  cmd->add_option("--seed", c.seed, "seed for weights, batches and all noise")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "seed for weights, batches and all noise")->capture_default_str()->check(seed_check());
   cmd->add_option("--log-every", c.log_every, "iterations between progress lines")->capture_default_str();
   cmd->add_option("--sample-every", c.sample_every, "iterations between sample grids")->capture_default_str();
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "iterations between checkpoints")->capture_default_str();
-  cmd->add_option("--limit", o->limit, "use only the first N data images (0: all)");
+  cmd->add_option("--limit", o->limit, "use only the first N data images (0: all)")->check(count_check());
   cmd->add_option("--eval-every", o->eval_every, "iterations between FD evaluations that keep checkpoints/best.safetensors "
                                                  "(default: 250 when the bundled Fashion-MNIST feature net applies, else 0)");
   cmd->add_option("--eval-n", c.eval_n, "samples per evaluation")->capture_default_str();

@@ -41,6 +41,7 @@ void add_tune_sampler_command(CLI::App& app) {
     int64_t n = 1000;
     uint64_t seed = kDefaultTuneSeed;
     RuntimeOptions rt;
+    ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -52,18 +53,20 @@ void add_tune_sampler_command(CLI::App& app) {
   cmd->add_option("--step-sizes", o->step_sizes, "step sizes to try, e.g. 0.5,1 (default: the model's)")
       ->delimiter(',')->check(CLI::PositiveNumber);
   cmd->add_option("--n", o->n, "samples per setting, compared with the last N training images")->capture_default_str()->check(CLI::Range(2, 100000));
-  cmd->add_option("--seed", o->seed, "noise seed of the chains (kept apart from eval's default seed 1)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "noise seed of the chains (kept apart from eval's default seed 1)")->capture_default_str()->check(seed_check());
   cmd->add_option("--features", o->features, "feature net (.safetensors from train-features) or TorchScript module (default: the bundled one)");
   cmd->add_option("--out", o->out, "write a copy of the checkpoint with the best setting as its sampler defaults (.safetensors)");
   add_runtime_options(*cmd, o->rt);
+  add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     const std::string model_path = resolve_model_path(o->model);
     if (!o->out.empty()) {
       if (!ends_with(o->out, ".safetensors")) throw Error("--out " + o->out + ": expected a .safetensors file name");
       if (same_file(o->out, model_path)) throw Error("--out " + o->out + " is the model being tuned; write the copy elsewhere");
     }
+    const ModelLoadOptions load = load_options(o->mo);
     const torch::Device device = apply_runtime(o->rt);
-    std::unique_ptr<EnergyModel> model = load_energy_model(model_path, device);
+    std::unique_ptr<EnergyModel> model = load_energy_model(model_path, device, load);
     model->set_weights_trainable(false);
     model->train(false);
     auto* native = dynamic_cast<NativeEnergyModel*>(model.get());
@@ -75,7 +78,7 @@ void add_tune_sampler_command(CLI::App& app) {
     if (o->step_sizes.empty()) o->step_sizes = {trained.step_size};
 
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
-    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, device);
+    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, device, o->mo.trust_code);
 
     DataOptions d;
     d.image_size = model->shape().height;

@@ -1,12 +1,21 @@
 // `shortrun`: the command-line face of the core library. Errors print one line and exit 1;
 // usage errors exit 2.
+#include <cstring>
 #include <iostream>
 
 #include "cli_common.h"
 #include "shortrun/build_info.h"
 #include "shortrun/error.h"
+#include "shortrun/file_util.h"
 
 int main(int argc, char** argv) {
+  // An output written to "-" (--out -, --npy=-) owns stdout: everything else that would print
+  // there (progress lines, library warnings) goes to stderr instead.
+  for (int i = 1; i < argc; ++i) {
+    const size_t n = std::strlen(argv[i]);
+    if (std::strcmp(argv[i], "-") == 0 || (n > 3 && argv[i][0] == '-' && std::strcmp(argv[i] + n - 2, "=-") == 0))
+      shortrun::reserve_stdout_for_output();
+  }
   CLI::App app{"shortrun — energy-based models learned with short-run MCMC (Nijkamp et al. 2019)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", shortrun::build_line());

@@ -8,6 +8,7 @@
 
 #include "explorer.h"
 #include "shortrun/error.h"
+#include "shortrun/file_util.h"
 
 namespace shortrun::explorer {
 
@@ -215,9 +216,7 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
   } else if (what == "screenshot") ex.request_screenshot(a.at("path").get<std::string>());
   else if (what == "dump_state") {
     const std::string path = a.at("path").get<std::string>();
-    std::ofstream out(path);
-    if (!out) throw Error(path + ": cannot write the state dump");
-    out << ex.state().dump(2) << "\n";
+    write_file_atomic(path, [&](std::ostream& out) { out << ex.state().dump(2) << "\n"; });
   } else {
     throw Error("unknown action '" + what + "'");
   }

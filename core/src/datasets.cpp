@@ -1,17 +1,13 @@
-// Dataset loaders: IDX (+gzip via stb's inflate), CIFAR-10 binary, image folders.
+// Dataset loaders: IDX (+gzip via zlib, bounded), CIFAR-10 binary, image folders.
 #include "shortrun/datasets.h"
 
-#include <stb_image.h>
-
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 #include "shortrun/image_io.h"
 
@@ -19,65 +15,69 @@ namespace shortrun {
 namespace fs = std::filesystem;
 
 namespace {
-// Pipes the bytes through `gzip -dc`; empty on any failure.
-std::vector<uint8_t> gunzip_with_tool(const std::vector<uint8_t>& data) {
-  char tmpl[] = "/tmp/shortrun_gz_XXXXXX";
-  const int fd = mkstemp(tmpl);
-  if (fd < 0) return {};
-  const bool written = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-  close(fd);
-  std::vector<uint8_t> out;
-  if (written) {
-    if (FILE* pipe = popen(("gzip -dc < " + std::string(tmpl) + " 2>/dev/null").c_str(), "r")) {
-      uint8_t buf[65536];
-      size_t got = 0;
-      while ((got = fread(buf, 1, sizeof buf, pipe)) > 0) out.insert(out.end(), buf, buf + got);
-      if (pclose(pipe) != 0) out.clear();
-    }
-  }
-  std::remove(tmpl);
-  return out;
+// gzip header checks shared by maybe_gunzip and the IDX reader.
+void check_gzip_header(const std::vector<uint8_t>& data, const std::string& origin) {
+  if (data.size() < 18 || data[2] != 8) throw file_error(origin, "corrupt gzip data: unsupported header");
+}
+
+[[noreturn]] void gzip_failed(const Inflated& z, const std::string& origin) {
+  throw file_error(origin, std::string("corrupt gzip data: ") +
+                               (z.status == Inflated::kTruncated ? "stream ends early (truncated file?)"
+                                                                   : clip(z.message.empty() ? "inflate failed" : z.message)));
 }
 }  // namespace
 
+// The gzip ISIZE field is not trusted (it can lie): the stream is inflated under a cap.
 std::vector<uint8_t> maybe_gunzip(const std::vector<uint8_t>& data, const std::string& origin) {
   if (data.size() < 2 || data[0] != 0x1f || data[1] != 0x8b) return data;
-  const std::string bad = "corrupt gzip data: ";
-  if (data.size() < 18 || data[2] != 8) throw file_error(origin, bad + "unsupported header");
-  const uint8_t flags = data[3];
-  size_t pos = 10;
-  if (flags & 4) pos += 2 + (data[10] | (data[11] << 8));            // FEXTRA
-  if (flags & 8) while (pos < data.size() && data[pos++]) {}          // FNAME
-  if (flags & 16) while (pos < data.size() && data[pos++]) {}         // FCOMMENT
-  if (flags & 2) pos += 2;                                            // FHCRC
-  if (pos + 8 > data.size()) throw file_error(origin, bad + "truncated");
-  uint32_t isize = 0;
-  std::memcpy(&isize, data.data() + data.size() - 4, 4);
-  std::vector<uint8_t> out(isize);
-  const int n = stbi_zlib_decode_noheader_buffer(reinterpret_cast<char*>(out.data()), static_cast<int>(out.size()),
-                                                 reinterpret_cast<const char*>(data.data() + pos),
-                                                 static_cast<int>(data.size() - pos - 8));
-  if (n >= 0 && static_cast<uint32_t>(n) == isize) return out;
-  // stb's inflate rejects valid streams with incomplete Huffman trees (Debian's Fashion-MNIST
-  // label files use one); gzip itself (an essential Debian package) reads them.
-  std::vector<uint8_t> fallback = gunzip_with_tool(data);
-  if (fallback.size() == isize) return fallback;
-  throw file_error(origin, bad + "inflate failed (truncated file?)");
+  check_gzip_header(data, origin);
+  const int64_t cap = kMaxDecodedBytes.value();
+  Inflated z = inflate_limited(data.data(), data.size(), ZFormat::kGzip, static_cast<size_t>(cap));
+  if (z.status == Inflated::kTooBig)
+    throw file_error(origin, kMaxDecodedBytes.exceeded("gzip data inflating to more than " + std::to_string(cap) + " bytes"));
+  if (z.status != Inflated::kComplete) gzip_failed(z, origin);
+  return std::move(z.bytes);
 }
 
 torch::Tensor read_idx_images(const std::string& path) {
-  const auto bytes = maybe_gunzip(read_file_bytes(path), path);
-  auto be32 = [&](size_t at) {
-    return (uint32_t(bytes[at]) << 24) | (uint32_t(bytes[at + 1]) << 16) | (uint32_t(bytes[at + 2]) << 8) | bytes[at + 3];
+  std::vector<uint8_t> bytes = read_regular_file(path);
+  const bool gz = bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+  auto be32 = [](const std::vector<uint8_t>& b, size_t at) {
+    return (uint32_t(b[at]) << 24) | (uint32_t(b[at + 1]) << 16) | (uint32_t(b[at + 2]) << 8) | b[at + 3];
   };
-  if (bytes.size() < 16 || be32(0) != 0x00000803)
+  // The header first (for gzip: only its first 16 inflated bytes), so the size it promises is
+  // checked before anything big is allocated or inflated.
+  std::vector<uint8_t> gz_head;
+  if (gz) {
+    check_gzip_header(bytes, path);
+    Inflated z = inflate_limited(bytes.data(), bytes.size(), ZFormat::kGzip, 16);
+    if (z.status == Inflated::kCorrupt) gzip_failed(z, path);
+    gz_head = std::move(z.bytes);
+  }
+  const std::vector<uint8_t>& head = gz ? gz_head : bytes;
+  if (head.size() < 16 || be32(head, 0) != 0x00000803)
     throw file_error(path, "not an IDX image file: expected magic 0x00000803 (unsigned bytes, 3 dimensions)");
-  const uint64_t n = be32(4), rows = be32(8), cols = be32(12);
-  if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096 || bytes.size() - 16 < n * rows * cols)
-    throw file_error(path, "IDX header says " + std::to_string(n) + "x" + std::to_string(rows) + "x" +
-                               std::to_string(cols) + " but the file holds " + std::to_string(bytes.size() - 16) + " bytes");
-  torch::Tensor t = torch::empty({int64_t(n), int64_t(rows), int64_t(cols)}, torch::kUInt8);
-  std::memcpy(t.data_ptr(), bytes.data() + 16, n * rows * cols);
+  const int64_t n = be32(head, 4), rows = be32(head, 8), cols = be32(head, 12);
+  if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
+    throw file_error(path, "IDX header says " + std::to_string(n) + "x" + std::to_string(rows) + "x" + std::to_string(cols) +
+                               " images; expected 1..4096 rows and columns");
+  const int64_t pixels = n * rows * cols;  // < 2^56: cannot overflow
+  const std::string promised = "IDX header says " + std::to_string(n) + "x" + std::to_string(rows) + "x" + std::to_string(cols);
+  if (pixels > kMaxDecodedBytes.value() - 16)
+    throw file_error(path, kMaxDecodedBytes.exceeded(promised + ", " + std::to_string(pixels) + " bytes,"));
+  if (gz) {
+    // Exactly 16 + pixels bytes may come out; a stream that holds more is refused unread.
+    Inflated z = inflate_limited(bytes.data(), bytes.size(), ZFormat::kGzip, static_cast<size_t>(16 + pixels), true);
+    if (z.status == Inflated::kTooBig)
+      throw file_error(path, promised + " but the gzip data inflates to more than its " + std::to_string(16 + pixels) + " bytes");
+    if (z.status == Inflated::kCorrupt) gzip_failed(z, path);
+    bytes = std::move(z.bytes);  // a truncated stream is reported as too short below
+  }
+  if (static_cast<int64_t>(bytes.size()) - 16 != pixels)
+    throw file_error(path, promised + " (" + std::to_string(pixels) + " bytes) but the file holds " +
+                               std::to_string(bytes.size() - 16) + " bytes of pixels");
+  torch::Tensor t = torch::empty({n, rows, cols}, torch::kUInt8);
+  if (pixels) std::memcpy(t.data_ptr(), bytes.data() + 16, static_cast<size_t>(pixels));
   return t;
 }
 
@@ -117,7 +117,7 @@ Dataset load_cifar(const std::string& dir, const DataOptions& o) {
       if (o.split != "test" && !parts.empty()) continue;
       throw file_error(f, "missing; expected CIFAR-10 binary batch files (data_batch_1.bin ... / test_batch.bin)");
     }
-    const auto bytes = read_file_bytes(f);
+    const auto bytes = read_regular_file(f);
     if (bytes.empty() || bytes.size() % 3073 != 0)
       throw file_error(f, "size " + std::to_string(bytes.size()) + " is not a multiple of 3073 bytes (label + 3x32x32)");
     const int64_t n = bytes.size() / 3073;

@@ -8,6 +8,7 @@
 #include "shortrun/file_util.h"
 #include "shortrun/state_dict_import.h"
 #include "shortrun/torch_pickle.h"
+#include "shortrun/torchscript_guard.h"
 
 namespace shortrun {
 
@@ -102,11 +103,38 @@ void NativeEnergyModel::load_named_parameters(const std::vector<std::pair<std::s
 
 // ---- TorchScript ----
 
-TorchScriptEnergyModel::TorchScriptEnergyModel(torch::jit::Module module, const std::string& origin)
+TorchScriptEnergyModel::TorchScriptEnergyModel(torch::jit::Module module, const std::string& origin,
+                                               const std::optional<ModelCard>& card, const ModelLoadOptions& options)
     : module_(std::move(module)), origin_(origin) {
   module_.eval();
+  if (card) {
+    card_ = *card;
+    card_.arch.reset();  // the module's code, not an ArchSpec, defines the net
+  }
   card_.source = "torchscript";
-  card_.provenance = {{"imported_from", origin}};
+  if (!card_.provenance.is_object()) card_.provenance = nlohmann::json::object();
+  card_.provenance["imported_from"] = origin;
+  const std::optional<DataShape> shape = options.input_shape ? options.input_shape
+                                         : card                ? std::optional<DataShape>(card->shape)
+                                                               : std::nullopt;
+  if (shape) {
+    card_.shape = *shape;
+    if (!options.run_forward) return;
+    try {
+      torch::NoGradGuard no_grad;
+      energy(torch::zeros({2, shape->channels, shape->height, shape->width}));
+      return;
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      throw file_error(origin, "TorchScript module does not accept a " + shape->str() + " batch (" +
+                                   what.substr(0, what.find('\n')) + ")");
+    }
+  }
+  if (!options.run_forward)
+    throw file_error(origin, "TorchScript module carries no model card (extra file model_card.json) giving its input "
+                             "shape; pass --input-shape C,H,W (describing a file does not run its code to find out)");
   // Shape: channels from the first 4-D weight; size by probing the sizes the paper uses.
   int64_t channels = 1;
   for (const auto& p : module_.parameters()) {
@@ -126,7 +154,8 @@ TorchScriptEnergyModel::TorchScriptEnergyModel(torch::jit::Module module, const 
     }
   }
   throw file_error(origin, "TorchScript module does not accept a " + std::to_string(channels) +
-                               "-channel 32x32, 64x64 or 28x28 batch with an energy per image (" + last_problem + ")");
+                               "-channel 32x32, 64x64 or 28x28 batch with an energy per image (" + last_problem +
+                               "); pass --input-shape C,H,W");
 }
 
 torch::Tensor TorchScriptEnergyModel::energy(const torch::Tensor& x) {
@@ -163,17 +192,45 @@ void TorchScriptEnergyModel::to(torch::Device device) {
 
 // ---- loading ----
 
-std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device) {
+DataShape parse_data_shape(const std::string& text, const std::string& what) {
+  std::vector<int64_t> v;
+  std::stringstream in(text);
+  std::string part;
+  bool ok = true;
+  while (ok && std::getline(in, part, ',')) {
+    size_t used = 0;
+    try {
+      v.push_back(std::stoll(part, &used));
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    ok = ok && used == part.size() && v.back() >= 1 && v.back() <= 65536;
+  }
+  if (!ok || v.size() != 3 || text.empty() || text.back() == ',')
+    throw Error(what + " '" + text + "': expected C,H,W (three integers in 1..65536), e.g. 1,32,32");
+  return DataShape{v[0], v[1], v[2]};
+}
+
+namespace {
+
+std::optional<ModelCard> parse_model_card(const std::optional<std::string>& text, const std::string& path) {
+  if (!text) return std::nullopt;
+  try {
+    return nlohmann::json::parse(*text).get<ModelCard>();
+  } catch (const std::exception& e) {
+    throw file_error(path, std::string("extra file model_card.json: ") + e.what());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device,
+                                               const ModelLoadOptions& options) {
   if (!file_exists(path)) throw file_error(path, "no such file");
   if (is_torchscript_archive(path)) {
-    torch::jit::Module module;
-    try {
-      module = torch::jit::load(path, torch::Device(torch::kCPU));
-    } catch (const std::exception& e) {
-      std::string what = e.what();
-      throw file_error(path, "cannot load TorchScript module (" + what.substr(0, what.find('\n')) + ")");
-    }
-    auto model = std::make_unique<TorchScriptEnergyModel>(std::move(module), path);
+    TorchScriptFile file = load_torchscript(path, options.trust_code, torch::kCPU);
+    const std::optional<ModelCard> card = parse_model_card(file.model_card, path);
+    auto model = std::make_unique<TorchScriptEnergyModel>(std::move(file.module), path, card, options);
     model->to(device);
     return model;
   }

@@ -8,6 +8,8 @@
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
 #include "shortrun/safetensors.h"
+#include "shortrun/torch_pickle.h"
+#include "shortrun/torchscript_guard.h"
 
 namespace shortrun {
 
@@ -153,16 +155,13 @@ FeatureTrainResult train_feature_net(const torch::Tensor& train_x, const torch::
   return result;
 }
 
-std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, torch::Device device) {
+std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, torch::Device device, bool trust_code) {
   if (!file_exists(path)) throw file_error(path, "feature extractor not found (train one with `shortrun train-features`)");
   if (lowercase_extension(path) != ".safetensors") {
-    torch::jit::Module m;
-    try {
-      m = torch::jit::load(path, device);
-    } catch (const c10::Error&) {
-      throw file_error(path, "not a TorchScript module or a .safetensors feature net");
-    }
-    return std::make_unique<ScriptedFeatures>(std::move(m), device, path);
+    if (!is_zip_archive(path)) throw file_error(path, "not a TorchScript module or a .safetensors feature net");
+    // Checked against the operator allowlist before any of its code runs, like an energy model.
+    TorchScriptFile file = load_torchscript(path, trust_code, device);
+    return std::make_unique<ScriptedFeatures>(std::move(file.module), device, path);
   }
   const SafetensorsFile file = read_safetensors(path);
   const auto it = file.metadata.find(kMetadataKey);

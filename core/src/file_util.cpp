@@ -1,18 +1,121 @@
-// Whole-file reads and temp-file-then-rename writes.
+// Whole-file reads, and writes that replace only regular files (temp file, fsync, rename).
 #include "shortrun/file_util.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <streambuf>
 
 #include "shortrun/error.h"
 
 namespace shortrun {
+namespace {
+
+std::string errno_text(int err) { return std::string(std::strerror(err)); }
+
+// An ostream buffer over a file descriptor that remembers the first write error.
+class FdBuffer : public std::streambuf {
+ public:
+  explicit FdBuffer(int fd) : fd_(fd), buf_(1 << 16) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  int error() const { return err_; }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  int sync() override { return drain() ? 0 : -1; }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (n < static_cast<std::streamsize>(buf_.size())) return std::streambuf::xsputn(s, n);
+    return drain() && write_all(s, static_cast<size_t>(n)) ? n : 0;  // large blocks skip the copy
+  }
+
+ private:
+  bool drain() {
+    const bool ok = write_all(pbase(), static_cast<size_t>(pptr() - pbase()));
+    setp(buf_.data(), buf_.data() + buf_.size());
+    return ok;
+  }
+  bool write_all(const char* p, size_t n) {
+    while (n > 0 && err_ == 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        err_ = w < 0 ? errno : EIO;
+        break;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return err_ == 0;
+  }
+  int fd_;
+  int err_ = 0;
+  std::vector<char> buf_;
+};
+
+// Runs write() into fd; throws "<path>: write failed (...)" on a write error.
+void write_to_fd(int fd, const std::string& path, const std::function<void(std::ostream&)>& write) {
+  FdBuffer buf(fd);
+  std::ostream out(&buf);
+  write(out);
+  out.flush();
+  if (buf.error() != 0) throw file_error(path, "write failed (" + errno_text(buf.error()) + ")");
+  if (!out) throw file_error(path, "write failed");
+}
+
+// "-" writes here; -1 until reserve_stdout_for_output moves stdout's text to stderr.
+int g_stdout_fd = -1;
+std::atomic<bool> g_stdout_used{false};
+
+void write_stdout(const std::function<void(std::ostream&)>& write) {
+  if (g_stdout_used.exchange(true))
+    throw Error("-: standard output already holds another output of this run; give a file name");
+  const int fd = g_stdout_fd >= 0 ? g_stdout_fd : STDOUT_FILENO;
+  if (::isatty(fd)) throw Error("-: standard output is a terminal; redirect it to a file or pipe, or give a file name");
+  std::cout.flush();
+  std::fflush(stdout);
+  write_to_fd(fd, "-", write);
+}
+
+// The path a chain of symlinks ends at (the path itself if it is not a link). A dangling
+// link resolves to the missing path it names, which is then created.
+std::string follow_symlinks(const std::string& path) {
+  std::string p = path;
+  for (int depth = 0; depth < 40; ++depth) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+    std::vector<char> buf(PATH_MAX + 1);
+    const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size());
+    if (n < 0) throw file_error(path, "cannot read the symbolic link (" + errno_text(errno) + ")");
+    const std::filesystem::path link(std::string(buf.data(), static_cast<size_t>(n)));
+    p = link.is_absolute() ? link.string() : (std::filesystem::path(p).parent_path() / link).string();
+  }
+  throw file_error(path, "too many levels of symbolic links");
+}
+
+std::string kind_of(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+}  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::error_code ec;
@@ -28,21 +131,92 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
+void reserve_stdout_for_output() {
+  if (g_stdout_fd >= 0) return;
+  std::cout.flush();
+  std::fflush(stdout);
+  const int fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return;  // no stdout open: "-" will fail with the write error
+  if (::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    ::close(fd);
+    return;
+  }
+  g_stdout_fd = fd;
+}
+
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  try {
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw file_error(path, std::string("cannot write (") + std::strerror(errno) + ")");
-      write(out);
-      out.flush();
-      if (!out) throw file_error(path, "write failed (disk full?)");
+  if (path.empty()) throw Error("empty output path");
+  if (path == "-") return write_stdout(write);
+  // Symlinks are written through: the file they point at is replaced, the link is kept, so a
+  // link into another directory keeps pointing at the new output.
+  const std::string target = follow_symlinks(path);
+
+  struct stat st;
+  bool existing = false;
+  if (::stat(target.c_str(), &st) == 0) {
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+      // A device or pipe is a destination, not a file to replace: /dev/null discards, a FIFO
+      // feeds a reader. No O_CREAT, no O_TRUNC.
+      const int fd = ::open(target.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+      if (fd < 0) throw file_error(path, "cannot open for writing (" + errno_text(errno) + ")");
+      try {
+        write_to_fd(fd, path, write);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      if (::close(fd) != 0) throw file_error(path, "write failed (" + errno_text(errno) + ")");
+      return;
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw file_error(path, std::string("cannot replace (") + std::strerror(errno) + ")");
+    if (!S_ISREG(st.st_mode)) throw file_error(path, "is " + kind_of(st.st_mode) + "; expected a file name to write");
+    if (::access(target.c_str(), W_OK) != 0)
+      throw file_error(path, "exists and is not writable (" + errno_text(errno) + "); not replacing it");
+    existing = true;
+  } else if (errno != ENOENT) {
+    throw file_error(path, "cannot write (" + errno_text(errno) + ")");
+  }
+
+  // The temp file lives in the target's directory so that rename() is atomic.
+  static std::atomic<unsigned> counter{0};
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = target + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) throw file_error(path, "cannot write (" + errno_text(errno) + ")");
+  }
+  if (fd < 0) throw file_error(path, "cannot create a temporary file next to it");
+  try {
+    if (existing) {
+      // Owner first: chown clears set-id bits. Without the right to chown (not root), the
+      // file becomes ours; set-id bits are then dropped rather than granted to us.
+      mode_t mode = st.st_mode & 07777;
+      if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) && ::fchown(fd, st.st_uid, st.st_gid) != 0)
+        mode &= ~static_cast<mode_t>(S_ISUID | S_ISGID);
+      if (::fchmod(fd, mode) != 0) throw file_error(path, "cannot set the mode of the new file (" + errno_text(errno) + ")");
+    }
+    write_to_fd(fd, path, write);
+    if (::fsync(fd) != 0) throw file_error(path, "write failed (" + errno_text(errno) + ")");
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0) throw file_error(path, "write failed (" + errno_text(errno) + ")");
+    // Re-check just before the rename: whatever appeared meanwhile must still be a file.
+    struct stat now;
+    if (::lstat(target.c_str(), &now) == 0 && !S_ISREG(now.st_mode))
+      throw file_error(path, "changed into " + kind_of(now.st_mode) + " while writing; not replacing it");
+    if (std::rename(tmp.c_str(), target.c_str()) != 0)
+      throw file_error(path, "cannot replace (" + errno_text(errno) + ")");
   } catch (...) {
-    std::remove(tmp.c_str());
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
     throw;
+  }
+  // Make the rename itself durable; best effort (some file systems refuse fsync on a directory).
+  const std::string dir = std::filesystem::path(target).parent_path().string();
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
 }
 

@@ -4,23 +4,74 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <climits>
+#include <cstring>
 #include <sstream>
 
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 #include "shortrun/npy.h"
 
 namespace shortrun {
 
+namespace {
+uint32_t be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
+
+// stb inflates a PNG's image data into a buffer that grows as needed, so a 32x32 header over a
+// few MB of IDAT could expand to gigabytes. Count what the stream inflates to (storing nothing)
+// against what the header's size needs, before stb sees it.
+void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path) {
+  if (b.size() < 8 || std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) != 0) return;
+  uint64_t w = 0, h = 0, bits = 0;
+  std::vector<uint8_t> idat;
+  for (size_t at = 8; b.size() - at >= 12;) {
+    const uint32_t len = be32(&b[at]);
+    if (len > b.size() - at - 12) break;  // truncated: stb reports it
+    const uint8_t* type = &b[at + 4];
+    const uint8_t* d = &b[at + 8];
+    if (std::memcmp(type, "IHDR", 4) == 0 && len >= 13) {
+      w = be32(d);
+      h = be32(d + 4);
+      const int channels[] = {1, 0, 3, 1, 2, 0, 4};  // by colour type
+      bits = d[9] <= 6 ? uint64_t(channels[d[9]]) * d[8] : 0;
+    } else if (std::memcmp(type, "IDAT", 4) == 0) {
+      idat.insert(idat.end(), d, d + len);
+    } else if (std::memcmp(type, "IEND", 4) == 0) {
+      break;
+    }
+    at += 12 + size_t(len);
+  }
+  if (idat.empty() || w == 0 || h == 0 || bits == 0) return;  // stb refuses these itself
+  // Rows of (filter byte + pixels); Adam7 interlacing adds at most a few bytes per row.
+  const uint64_t need = h * (1 + (w * bits + 7) / 8);
+  const uint64_t cap = 2 * need + 65536;
+  const Inflated z = inflate_limited(idat.data(), idat.size(), ZFormat::kZlib, static_cast<size_t>(cap), false, false);
+  if (z.status == Inflated::kTooBig)
+    throw file_error(path, "PNG image data inflates past the " + std::to_string(cap) + " bytes a " + std::to_string(w) +
+                               "x" + std::to_string(h) + " image can need (a decompression bomb?)");
+}
+}  // namespace
+
 torch::Tensor read_image(const std::string& path) {
-  const auto bytes = read_file_bytes(path);
+  const auto bytes = read_regular_file(path);
+  const std::string expected = "expected PNG or JPEG";
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) throw file_error(path, "image file over 2 GiB; " + expected);
+  const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, c = 0;
-  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, 0);
+  // The header's dimensions first: a 20000x20000 PNG of a few KB must not be decoded at all.
+  if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &c))
+    throw file_error(path, std::string("not a readable image (") + stbi_failure_reason() + "); " + expected);
+  const int64_t max_pixels = kMaxImagePixels.value();
+  if (w <= 0 || h <= 0 || int64_t(w) * h > max_pixels)
+    throw file_error(path, kMaxImagePixels.exceeded("image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels"));
+  check_png_inflation(bytes, path);
+  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &c, 0);
   if (!pixels)
-    throw file_error(path, std::string("not a readable image (") + stbi_failure_reason() + "); expected PNG or JPEG");
-  torch::Tensor hwc = torch::from_blob(pixels, {h, w, c}, torch::kUInt8).clone();
-  stbi_image_free(pixels);
-  return hwc.permute({2, 0, 1}).to(torch::kFloat32).div(127.5).sub(1.0).contiguous();
+    throw file_error(path, std::string("not a readable image (") + stbi_failure_reason() + "); " + expected);
+  struct Free { stbi_uc* p; ~Free() { stbi_image_free(p); } } free_pixels{pixels};
+  const torch::Tensor hwc = torch::from_blob(pixels, {h, w, c}, torch::kUInt8);
+  return hwc.permute({2, 0, 1}).to(torch::kFloat32).div_(127.5).sub_(1.0).contiguous();
 }
 
 torch::Tensor read_image_or_npy(const std::string& path) {

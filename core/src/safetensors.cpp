@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 
 namespace shortrun {
@@ -41,7 +42,7 @@ const torch::Tensor* SafetensorsFile::find(const std::string& name) const {
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  const std::vector<uint8_t> bytes = read_regular_file(path);
   const std::string bad = "not a valid .safetensors file: ";
   if (bytes.size() < 8) throw file_error(path, bad + "shorter than its 8-byte header length");
   uint64_t header_len = 0;
@@ -49,9 +50,21 @@ SafetensorsFile read_safetensors(const std::string& path) {
   if (header_len == 0 || header_len > bytes.size() - 8)
     throw file_error(path, bad + "header length " + std::to_string(header_len) + " exceeds the file size " +
                                std::to_string(bytes.size()));
+  if (header_len > static_cast<uint64_t>(kMaxSafetensorsHeaderBytes.value()))
+    throw file_error(path, bad + kMaxSafetensorsHeaderBytes.exceeded("header of " + std::to_string(header_len) + " bytes"));
   nlohmann::json header;
+  // The format nests 3 levels ({name: {shape: [...]}}); deeper JSON is refused while parsing,
+  // before a DOM of millions of nested arrays is built.
+  constexpr int kMaxDepth = 8;
+  struct TooDeep {};
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(header_len));
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(header_len),
+                                   [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+                                     if (depth > kMaxDepth) throw TooDeep{};
+                                     return true;
+                                   });
+  } catch (const TooDeep&) {
+    throw file_error(path, bad + "header JSON nests deeper than " + std::to_string(kMaxDepth) + " levels");
   } catch (const std::exception&) {
     throw file_error(path, bad + "header is not JSON");
   }
@@ -66,29 +79,32 @@ SafetensorsFile read_safetensors(const std::string& path) {
     if (name == "__metadata__") {
       if (!entry.is_object()) throw file_error(path, bad + "__metadata__ is not an object");
       for (auto m = entry.begin(); m != entry.end(); ++m) {
-        if (!m.value().is_string()) throw file_error(path, bad + "__metadata__ value '" + m.key() + "' is not a string");
+        if (!m.value().is_string()) throw file_error(path, bad + "__metadata__ value '" + clip(m.key()) + "' is not a string");
         file.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
-    const std::string where = "tensor '" + name + "': ";
+    const std::string where = "tensor '" + clip(name) + "': ";
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
       throw file_error(path, bad + where + "expected {dtype, shape, data_offsets}");
     if (!entry["dtype"].is_string()) throw file_error(path, bad + where + "dtype is not a string");
     const DtypeInfo* dtype = dtype_by_name(entry["dtype"].get<std::string>());
     if (!dtype)
-      throw file_error(path, bad + where + "unsupported dtype '" + entry["dtype"].get<std::string>() +
+      throw file_error(path, bad + where + "unsupported dtype '" + clip(entry["dtype"].get<std::string>(), 20) +
                                  "' (expected F32, F64, F16, BF16, I64, I32 or U8)");
     std::vector<int64_t> shape;
-    uint64_t numel = 1;
     if (!entry["shape"].is_array()) throw file_error(path, bad + where + "shape is not an array");
     for (const auto& d : entry["shape"]) {
       if (!d.is_number_unsigned()) throw file_error(path, bad + where + "shape has a non-integer entry");
       const uint64_t v = d.get<uint64_t>();
-      if (v > (1ull << 40) || (v && numel > (1ull << 40) / v)) throw file_error(path, bad + where + "shape too large");
-      numel *= v;
+      if (v > (1ull << 40)) throw file_error(path, bad + where + "shape too large");
       shape.push_back(static_cast<int64_t>(v));
     }
+    // Zero-sized dimensions included: LibTorch multiplies all of them when allocating.
+    const auto checked = checked_numel(shape);
+    const auto checked_bytes = checked ? checked_mul(*checked, dtype->size) : std::nullopt;
+    if (!checked_bytes) throw file_error(path, bad + where + "shape's size overflows 64 bits");
+    const uint64_t numel = static_cast<uint64_t>(*checked);
     const auto& off = entry["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
       throw file_error(path, bad + where + "data_offsets must be [begin, end]");

@@ -1,12 +1,13 @@
 // Layout detection and architecture inference for the paper's state_dicts.
 #include "shortrun/state_dict_import.h"
 
+#include <cctype>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "shortrun/energy_net.h"
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 
 namespace shortrun {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 std::string shape_str(const torch::Tensor& t) {
   std::ostringstream s;
   s << t.sizes();
-  return s.str();
+  return clip(s.str(), 80);
 }
 
 std::string found_summary(const NamedTensors& tensors) {
@@ -22,9 +23,27 @@ std::string found_summary(const NamedTensors& tensors) {
   size_t shown = 0;
   for (const auto& [name, t] : tensors) {
     if (shown++ == 4) { s << ", ..."; break; }
-    s << (shown > 1 ? ", " : "") << name << " " << shape_str(t);
+    s << (shown > 1 ? ", " : "") << clip(name, 60) << " " << shape_str(t);
   }
   return s.str();
+}
+
+// Matches "<prefix><digits>.weight" or "<prefix><digits>.bias" (no regex: keys come from the
+// file and may be 100,000 characters long). At most 6 digits, so the index fits an int.
+bool match_key(const std::string& name, const std::string& prefix, int* index, bool* is_weight) {
+  if (name.compare(0, prefix.size(), prefix) != 0) return false;
+  size_t i = prefix.size(), digits = 0;
+  int v = 0;
+  for (; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])); ++i, ++digits) {
+    if (digits == 6) return false;
+    v = v * 10 + (name[i] - '0');
+  }
+  if (digits == 0) return false;
+  const std::string rest = name.substr(i);
+  if (rest != ".weight" && rest != ".bias") return false;
+  *index = v;
+  *is_weight = rest == ".weight";
+  return true;
 }
 
 }  // namespace
@@ -39,23 +58,21 @@ ImportedNet import_state_dict(const NamedTensors& tensors_in, const std::string&
     tensors.emplace_back(name.rfind("module.", 0) == 0 ? name.substr(7) : name, t);
 
   // Recognise the layout and collect conv layers as index -> (weight, bias).
-  const std::regex minimal(R"(f\.(\d+)\.(weight|bias))"), mixed(R"(conv(\d+)\.(weight|bias))"),
-      sequential(R"((\d+)\.(weight|bias))");
   std::string layout;
   std::map<int, std::pair<torch::Tensor, torch::Tensor>> layers;
   for (const auto& [name, t] : tensors) {
-    std::smatch m;
     std::string this_layout;
     int index = 0;
-    if (std::regex_match(name, m, minimal)) { this_layout = "minimal"; index = std::stoi(m[1]); }
-    else if (std::regex_match(name, m, mixed)) { this_layout = "mixed-precision"; index = 2 * std::stoi(m[1]); }
-    else if (std::regex_match(name, m, sequential)) { this_layout = "sequential"; index = std::stoi(m[1]); }
-    else throw file_error(origin, "unknown state_dict key '" + name + "'; " + expected);
+    bool is_weight = false;
+    if (match_key(name, "f.", &index, &is_weight)) this_layout = "minimal";
+    else if (match_key(name, "conv", &index, &is_weight)) { this_layout = "mixed-precision"; index *= 2; }
+    else if (match_key(name, "", &index, &is_weight)) this_layout = "sequential";
+    else throw file_error(origin, "unknown state_dict key '" + clip(name) + "'; " + expected);
     if (!layout.empty() && layout != this_layout)
-      throw file_error(origin, "state_dict mixes key layouts ('" + name + "' in a " + layout + " file); " + expected);
+      throw file_error(origin, "state_dict mixes key layouts ('" + clip(name) + "' in a " + layout + " file); " + expected);
     layout = this_layout;
     auto& slot = layers[index];
-    (m[2] == "weight" ? slot.first : slot.second) = t;
+    (is_weight ? slot.first : slot.second) = t;
   }
   if (layers.empty()) throw file_error(origin, "state_dict is empty; " + expected);
 

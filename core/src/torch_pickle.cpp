@@ -1,19 +1,164 @@
-// A restricted pickle virtual machine for state_dict archives (protocols 2-5).
+// A restricted pickle virtual machine for state_dict archives (protocols 2-5), over a small
+// zip reader of our own: every size, offset and count from the file is checked before use.
 #include "shortrun/torch_pickle.h"
 
-#include <caffe2/serialize/inline_container.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <unordered_set>
 #include <variant>
 
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 
 namespace shortrun {
 namespace {
+
+// ---- zip (torch.save >= 1.6 writes an uncompressed zip64-style archive; deflate is read too) ----
+
+uint16_t le16(const uint8_t* p) { return uint16_t(p[0] | (p[1] << 8)); }
+uint32_t le32(const uint8_t* p) { return uint32_t(le16(p)) | (uint32_t(le16(p + 2)) << 16); }
+uint64_t le64(const uint8_t* p) { return uint64_t(le32(p)) | (uint64_t(le32(p + 4)) << 32); }
+
+struct ZipEntry {
+  uint16_t flags = 0, method = 0;
+  uint32_t crc = 0;
+  uint64_t compressed = 0, size = 0, local_offset = 0;
+};
+
+// The central directory of a zip held in memory. Entries are found by name relative to the
+// archive's top folder ("archive/data.pkl" -> "data.pkl"), as PyTorch's reader does.
+class ZipReader {
+ public:
+  ZipReader(std::string path, std::vector<uint8_t> bytes) : path_(std::move(path)), bytes_(std::move(bytes)) {
+    const size_t n = bytes_.size();
+    if (n < 22) fail("too short for a zip archive");
+    // End of central directory: the last signature whose comment ends exactly at the file's end.
+    size_t eocd = std::string::npos;
+    for (size_t i = n - 22 + 1; i-- > 0 && n - i <= 22 + 0xffff;)
+      if (le32(&bytes_[i]) == 0x06054b50 && i + 22 + le16(&bytes_[i + 20]) == n) { eocd = i; break; }
+    if (eocd == std::string::npos) fail("no end-of-central-directory record (truncated file?)");
+    uint64_t count = le16(&bytes_[eocd + 10]), cd_size = le32(&bytes_[eocd + 12]), cd_offset = le32(&bytes_[eocd + 16]);
+    if (count == 0xffff || cd_size == 0xffffffff || cd_offset == 0xffffffff) {  // zip64
+      if (eocd < 20 || le32(&bytes_[eocd - 20]) != 0x07064b50) fail("zip64 locator missing");
+      const uint64_t z = le64(&bytes_[eocd - 12]);
+      if (n < 56 || z > n - 56 || le32(&bytes_[z]) != 0x06064b50) fail("zip64 end-of-central-directory record missing");
+      count = le64(&bytes_[z + 32]);
+      cd_size = le64(&bytes_[z + 40]);
+      cd_offset = le64(&bytes_[z + 48]);
+    }
+    if (cd_offset > n || cd_size > n - cd_offset) fail("central directory lies outside the file");
+    if (count > cd_size / 46) fail("central directory lists more entries than it can hold");
+    size_t at = static_cast<size_t>(cd_offset);
+    const size_t cd_end = static_cast<size_t>(cd_offset + cd_size);
+    uint64_t inflated_total = 0;
+    for (uint64_t k = 0; k < count; ++k) {
+      if (cd_end - at < 46 || le32(&bytes_[at]) != 0x02014b50) fail("corrupt central directory");
+      const uint8_t* h = &bytes_[at];
+      ZipEntry e;
+      e.flags = le16(h + 8);
+      e.method = le16(h + 10);
+      e.crc = le32(h + 16);
+      e.compressed = le32(h + 20);
+      e.size = le32(h + 24);
+      e.local_offset = le32(h + 42);
+      const size_t name_len = le16(h + 28), extra_len = le16(h + 30), comment_len = le16(h + 32);
+      if (cd_end - at - 46 < name_len + extra_len + comment_len) fail("corrupt central directory");
+      std::string name(reinterpret_cast<const char*>(h + 46), name_len);
+      read_zip64_extra(h + 46 + name_len, extra_len, e);
+      at += 46 + name_len + extra_len + comment_len;
+      if (e.flags & 1) fail("entry '" + clip(name) + "' is encrypted");
+      if (e.method != 0 && e.method != 8) fail("entry '" + clip(name) + "' uses compression method " + std::to_string(e.method) + " (expected stored or deflate)");
+      if (e.method == 0 && e.compressed != e.size) fail("stored entry '" + clip(name) + "' has differing sizes");
+      if (e.local_offset > n || e.compressed > n) fail("entry '" + clip(name) + "' lies outside the file");
+      if (e.method == 8) {
+        // Deflate is where a small file becomes a big one: bound the declared sizes up front.
+        inflated_total += e.size;
+        if (inflated_total > static_cast<uint64_t>(kMaxDecodedBytes.value()))
+          fail(kMaxDecodedBytes.exceeded("compressed entries inflating to " + std::to_string(inflated_total) + " bytes"));
+      }
+      if (k == 0) {
+        const size_t slash = name.find('/');
+        if (slash == std::string::npos) fail("first entry '" + clip(name) + "' is not inside a top-level folder");
+        prefix_ = name.substr(0, slash + 1);
+      }
+      if (!entries_.emplace(std::move(name), e).second) fail("an entry name appears twice");
+    }
+    if (entries_.empty()) fail("empty zip archive");
+  }
+
+  const ZipEntry* find(const std::string& record) const {
+    auto it = entries_.find(prefix_ + record);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  bool has(const std::string& record) const { return find(record) != nullptr; }
+
+  // The record's bytes, checked against its CRC-32.
+  std::vector<uint8_t> read(const std::string& record) const {
+    const ZipEntry* e = find(record);
+    if (!e) fail("'" + clip(record) + "' is missing from the archive");
+    const size_t n = bytes_.size();
+    const uint64_t lo = e->local_offset;
+    if (n - lo < 30 || le32(&bytes_[lo]) != 0x04034b50) fail("corrupt local header of '" + clip(record) + "'");
+    const uint64_t data = lo + 30 + le16(&bytes_[lo + 26]) + le16(&bytes_[lo + 28]);
+    if (data > n || e->compressed > n - data) fail("'" + clip(record) + "' runs past the end of the file (truncated?)");
+    const uint8_t* src = &bytes_[static_cast<size_t>(data)];
+    std::vector<uint8_t> out;
+    if (e->method == 0) {
+      out.assign(src, src + e->compressed);
+    } else {
+      // Inflate to at most the declared size (bounded in the constructor): a stream that
+      // would give more is refused, not grown.
+      Inflated z = inflate_limited(src, static_cast<size_t>(e->compressed), ZFormat::kRaw, static_cast<size_t>(e->size), true);
+      if (z.status == Inflated::kTooBig)
+        fail("'" + clip(record) + "' inflates past its declared " + std::to_string(e->size) + " bytes");
+      if (z.status != Inflated::kComplete || z.bytes.size() != e->size)
+        fail("'" + clip(record) + "' does not inflate to its declared " + std::to_string(e->size) + " bytes (corrupt?)");
+      out = std::move(z.bytes);
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < out.size(); off += 1u << 30)
+      crc = crc32(crc, out.data() + off, static_cast<uInt>(std::min<size_t>(out.size() - off, 1u << 30)));
+    if (crc != e->crc) fail("'" + clip(record) + "' fails its CRC-32 check (corrupt file?)");
+    return out;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw file_error(path_, "not a readable PyTorch zip archive: " + what);
+  }
+  void read_zip64_extra(const uint8_t* p, size_t len, ZipEntry& e) const {
+    // Only the fields that are 0xffffffff in the fixed header are present, in this order.
+    while (len >= 4) {
+      const uint16_t id = le16(p), sz = le16(p + 2);
+      if (sz > len - 4) fail("corrupt extra field in the central directory");
+      if (id == 0x0001) {
+        size_t at = 0;
+        for (uint64_t* field : {&e.size, &e.compressed, &e.local_offset}) {
+          if (*field != 0xffffffff) continue;
+          if (sz - at < 8) fail("corrupt zip64 extra field");
+          *field = le64(p + 4 + at);
+          at += 8;
+        }
+      }
+      p += 4 + sz;
+      len -= 4 + sz;
+    }
+  }
+
+  std::string path_;
+  std::vector<uint8_t> bytes_;
+  std::string prefix_;
+  std::map<std::string, ZipEntry> entries_;
+};
+
+// ---- pickle values ----
 
 struct Value;
 using ValuePtr = std::shared_ptr<Value>;
@@ -30,9 +175,34 @@ struct Value {
   std::variant<None, Mark, bool, int64_t, double, std::string, Tuple, std::shared_ptr<List>,
                std::shared_ptr<Dict>, Global, Storage, torch::Tensor>
       v;
+  Value() = default;
+  Value(const Value&) = delete;
+  Value& operator=(const Value&) = delete;
+  // A tuple nested a million deep would overflow the stack if destroyed recursively: take the
+  // children out and release them from a flat work list. (Lists and dicts are owned by the
+  // Unpickler, which empties them flatly; see ~Unpickler.)
+  ~Value() {
+    auto* t = std::get_if<Tuple>(&v);
+    if (!t || t->empty()) return;
+    std::vector<ValuePtr> pending = std::move(*t);
+    t->clear();
+    while (!pending.empty()) {
+      ValuePtr x = std::move(pending.back());
+      pending.pop_back();
+      if (x.use_count() == 1)
+        if (auto* xt = std::get_if<Tuple>(&x->v)) {
+          for (auto& c : *xt) pending.push_back(std::move(c));
+          xt->clear();
+        }
+    }  // x dies here, childless
+  }
 };
 
-ValuePtr make(decltype(Value::v) v) { return std::make_shared<Value>(Value{std::move(v)}); }
+ValuePtr make(decltype(Value::v) v) {
+  auto p = std::make_shared<Value>();
+  p->v = std::move(v);
+  return p;
+}
 
 const std::map<std::string, torch::ScalarType> kStorageTypes = {
     {"FloatStorage", torch::kFloat32}, {"DoubleStorage", torch::kFloat64}, {"HalfStorage", torch::kFloat16},
@@ -50,11 +220,39 @@ bool allowed_global(const Global& g) {
 
 class Unpickler {
  public:
-  Unpickler(const std::string& path, caffe2::serialize::PyTorchStreamReader& zip, const uint8_t* data, size_t size)
-      : path_(path), zip_(zip), p_(data), end_(data + size) {}
+  Unpickler(const std::string& path, const ZipReader& zip, const uint8_t* data, size_t size)
+      : path_(path), zip_(zip), p_(data), end_(data + size), max_ops_(kMaxPickleOps.value()),
+        max_memo_(kMaxPickleMemo.value()), max_decoded_(kMaxDecodedBytes.value()) {}
 
+  // Lists and dicts may refer to each other in cycles (and nest deeply): empty them one by
+  // one, so nothing is freed recursively and no cycle leaks.
+  ~Unpickler() {
+    std::vector<ValuePtr> released;
+    for (auto& l : lists_) {
+      for (auto& v : l->items) released.push_back(std::move(v));
+      l->items.clear();
+    }
+    for (auto& d : dicts_) {
+      for (auto& [k, v] : d->items) {
+        released.push_back(std::move(k));
+        released.push_back(std::move(v));
+      }
+      d->items.clear();
+    }
+  }
+
+  // Runs the pickle and flattens its top-level dict into named tensors.
+  NamedTensors load() {
+    ValuePtr root = run();
+    const auto* d = std::get_if<std::shared_ptr<Dict>>(&root->v);
+    if (!d) throw file_error(path_, "top-level object is not a dict; expected a state_dict");
+    return flatten(**d);
+  }
+
+ private:
   ValuePtr run() {
     while (true) {
+      if (++ops_ > max_ops_) fail(kMaxPickleOps.exceeded("pickle of more than " + std::to_string(max_ops_) + " opcodes"));
       const uint8_t op = byte();
       switch (op) {
         case 0x80: byte(); break;                        // PROTO
@@ -70,13 +268,14 @@ class Unpickler {
         case 'J': stack_.push_back(make(static_cast<int64_t>(static_cast<int32_t>(u32())))); break;  // BININT
         case 'K': stack_.push_back(make(static_cast<int64_t>(byte()))); break;                        // BININT1
         case 'M': stack_.push_back(make(static_cast<int64_t>(u16()))); break;                         // BININT2
-        case 0x8a: {                                                                                  // LONG1
-          const size_t n = byte();
-          if (n > 8) fail("integer wider than 64 bits");
-          int64_t v = 0;
-          for (size_t i = 0; i < n; ++i) v |= static_cast<int64_t>(byte()) << (8 * i);
-          if (n > 0 && n < 8 && (v >> (8 * n - 1)) & 1) v -= int64_t(1) << (8 * n);
-          stack_.push_back(make(v));
+        case 0x8a:    // LONG1
+        case 0x8b: {  // LONG4: its length is checked before a byte of it is read
+          const uint64_t n = op == 0x8a ? byte() : u32();
+          if (n > 8) fail("integer of " + std::to_string(n) + " bytes (wider than 64 bits); a state_dict holds none");
+          uint64_t u = 0;
+          for (size_t i = 0; i < n; ++i) u |= uint64_t(byte()) << (8 * i);
+          if (n > 0 && n < 8 && ((u >> (8 * n - 1)) & 1)) u |= ~uint64_t(0) << (8 * n);  // sign-extend
+          stack_.push_back(make(static_cast<int64_t>(u)));
           break;
         }
         case 'G': {  // BINFLOAT (big-endian double)
@@ -101,9 +300,9 @@ class Unpickler {
         case 0x85: tuple_n(1); break;
         case 0x86: tuple_n(2); break;
         case 0x87: tuple_n(3); break;
-        case ']': stack_.push_back(make(std::make_shared<List>())); break;  // EMPTY_LIST
-        case 'l': {                                                          // LIST
-          auto l = std::make_shared<List>();
+        case ']': stack_.push_back(make(new_list())); break;  // EMPTY_LIST
+        case 'l': {                                            // LIST
+          auto l = new_list();
           l->items = pop_mark();
           stack_.push_back(make(l));
           break;
@@ -115,10 +314,10 @@ class Unpickler {
           l->items.insert(l->items.end(), items.begin(), items.end());
           break;
         }
-        case '}': stack_.push_back(make(std::make_shared<Dict>())); break;  // EMPTY_DICT
-        case 'd': {                                                          // DICT
+        case '}': stack_.push_back(make(new_dict())); break;  // EMPTY_DICT
+        case 'd': {                                            // DICT
           auto items = pop_mark();
-          auto d = std::make_shared<Dict>();
+          auto d = new_dict();
           add_pairs(*d, items);
           stack_.push_back(make(d));
           break;
@@ -144,9 +343,9 @@ class Unpickler {
           push_global(Global{as_str(module), as_str(name)});
           break;
         }
-        case 0x94: memo_[memo_.size()] = top(); break;   // MEMOIZE
-        case 'q': memo_[byte()] = top(); break;          // BINPUT
-        case 'r': memo_[u32()] = top(); break;           // LONG_BINPUT
+        case 0x94: memo_put(static_cast<uint32_t>(memo_.size())); break;  // MEMOIZE
+        case 'q': memo_put(byte()); break;                                // BINPUT
+        case 'r': memo_put(u32()); break;                                 // LONG_BINPUT
         case 'h': stack_.push_back(memo_get(byte())); break;  // BINGET
         case 'j': stack_.push_back(memo_get(u32())); break;   // LONG_BINGET
         case 'R': {  // REDUCE
@@ -166,7 +365,6 @@ class Unpickler {
     }
   }
 
- private:
   [[noreturn]] void fail(const std::string& what) const {
     throw file_error(path_, "cannot read as a PyTorch state_dict: " + what);
   }
@@ -221,6 +419,24 @@ class Unpickler {
     if (it == memo_.end()) fail("pickle refers to a memo entry that was never stored");
     return it->second;
   }
+  void memo_put(uint32_t i) {
+    auto v = top();
+    auto it = memo_.find(i);
+    if (it != memo_.end()) { it->second = v; return; }
+    if (static_cast<int64_t>(memo_.size()) >= max_memo_)
+      fail(kMaxPickleMemo.exceeded("pickle memo of more than " + std::to_string(max_memo_) + " entries"));
+    memo_.emplace(i, std::move(v));
+  }
+  std::shared_ptr<List> new_list() { return lists_.emplace_back(std::make_shared<List>()); }
+  std::shared_ptr<Dict> new_dict() { return dicts_.emplace_back(std::make_shared<Dict>()); }
+  // Everything decoded from the file (tensor copies, names) counts against one budget.
+  void charge(int64_t bytes, const std::string& what) {
+    const auto total = checked_add(decoded_, bytes);
+    if (!total || *total > max_decoded_)
+      fail(kMaxDecodedBytes.exceeded(what + " (" + std::to_string(bytes) + " bytes, after " + std::to_string(decoded_) +
+                                     " decoded)"));
+    decoded_ = *total;
+  }
   std::shared_ptr<List> as_list(const ValuePtr& v) {
     if (auto* l = std::get_if<std::shared_ptr<List>>(&v->v)) return *l;
     fail("APPEND onto something that is not a list");
@@ -253,7 +469,7 @@ class Unpickler {
   }
   void push_global(const Global& g) {
     if (!allowed_global(g))
-      fail("it refers to '" + g.full() + "', which a plain state_dict never needs; refusing to load it "
+      fail("it refers to '" + clip(g.full()) + "', which a plain state_dict never needs; refusing to load it "
            "(save only model.state_dict(), or export with torch.jit.save)");
     stack_.push_back(make(g));
   }
@@ -262,7 +478,7 @@ class Unpickler {
     const auto* g = std::get_if<Global>(&fn->v);
     if (!g) fail("REDUCE of something that is not an allowed callable");
     const Tuple& args = as_tuple(args_v);
-    if (g->name == "OrderedDict") return make(std::make_shared<Dict>());
+    if (g->name == "OrderedDict") return make(new_dict());
     if (g->name == "_rebuild_parameter") {
       if (args.empty() || !std::holds_alternative<torch::Tensor>(args[0]->v)) fail("bad _rebuild_parameter arguments");
       return args[0];
@@ -273,18 +489,19 @@ class Unpickler {
       if (!storage) fail("_rebuild_tensor_v2 without a storage");
       const int64_t offset = as_int(args[1]);
       const auto size = as_ints(args[2]), stride = as_ints(args[3]);
-      if (size.size() != stride.size()) fail("tensor size and stride differ in rank");
-      int64_t last = offset;
-      for (size_t i = 0; i < size.size(); ++i) {
-        if (size[i] < 0 || stride[i] < 0) fail("negative tensor size or stride");
-        if (size[i] > 0) last += (size[i] - 1) * stride[i];
-      }
-      int64_t numel = 1;
-      for (auto s : size) numel *= s;
-      if (offset < 0 || (numel > 0 && last >= storage->flat.numel())) fail("tensor view lies outside its storage");
+      // Every element the view can reach must lie inside its storage: checked in 64-bit
+      // arithmetic that refuses to overflow (a wrapped sum once let a view read the heap).
+      const std::string why = check_strided_view(offset, size, stride, storage->flat.numel());
+      if (!why.empty()) fail(why);
+      const int64_t numel = *checked_numel(size);
+      const auto nbytes = checked_mul(numel, storage->flat.element_size());
+      if (!nbytes) fail("tensor's byte size overflows 64 bits");
+      // A view with zero strides can be far larger than its storage: count the copy.
+      charge(*nbytes, "tensor of " + std::to_string(numel) + " elements");
+      if (numel == 0) return make(torch::empty(size, storage->flat.options()));
       return make(storage->flat.as_strided(size, stride, offset).clone());
     }
-    fail("'" + g->full() + "' cannot be called");
+    fail("'" + clip(g->full()) + "' cannot be called");
   }
 
   ValuePtr persistent_load(const ValuePtr& pid) {
@@ -295,90 +512,127 @@ class Unpickler {
     const std::string key = as_str(t[2]);
     const int64_t numel = as_int(t[4]);
     auto it = storages_.find(key);
-    if (it != storages_.end()) return make(it->second);
+    if (it != storages_.end()) {
+      if (it->second.flat.numel() != numel) fail("storage '" + clip(key) + "' is declared with two sizes");
+      return make(it->second);
+    }
     const std::string record = "data/" + key;
-    if (!zip_.hasRecord(record)) fail("storage '" + record + "' is missing from the archive");
-    auto [ptr, nbytes] = zip_.getRecord(record);
+    const ZipEntry* entry = zip_.find(record);
+    if (!entry) fail("storage '" + clip(record) + "' is missing from the archive");
     const auto dtype = kStorageTypes.at(type->name);
     const int64_t elem = c10::elementSize(dtype);
-    if (numel < 0 || static_cast<int64_t>(nbytes) != numel * elem)
-      fail("storage '" + record + "' holds " + std::to_string(nbytes) + " bytes, expected " + std::to_string(numel * elem));
+    const auto expected = checked_mul(numel, elem);
+    if (!expected) fail("storage '" + clip(record) + "' has an invalid element count " + std::to_string(numel));
+    // Compare the sizes before reading (or inflating) a byte of the record.
+    if (entry->size != static_cast<uint64_t>(*expected))
+      fail("storage '" + clip(record) + "' holds " + std::to_string(entry->size) + " bytes, expected " +
+           std::to_string(*expected));
+    const std::vector<uint8_t> bytes = zip_.read(record);
     torch::Tensor flat = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-    if (nbytes) std::memcpy(flat.data_ptr(), ptr.get(), nbytes);
+    if (!bytes.empty()) std::memcpy(flat.data_ptr(), bytes.data(), bytes.size());
     Storage s{flat};
     storages_[key] = s;
     return make(s);
   }
 
+  // Tensors of the top-level dict in file order; nested dicts give '.'-joined names. Walked
+  // with an explicit stack (dicts nest as deep as the file likes), refusing cycles, and
+  // counting visits (dicts shared along many paths could otherwise multiply without end).
+  NamedTensors flatten(const Dict& root) {
+    struct Frame { const Dict* d; size_t next; const std::string* key; };
+    std::vector<Frame> path{{&root, 0, nullptr}};
+    std::unordered_set<const Dict*> on_path{&root};
+    NamedTensors out;
+    int64_t visits = 0;
+    while (!path.empty()) {
+      Frame& f = path.back();
+      if (f.next == f.d->items.size()) {
+        on_path.erase(f.d);
+        path.pop_back();
+        continue;
+      }
+      const auto& [k, v] = f.d->items[f.next++];
+      if (++visits > max_ops_)
+        fail(kMaxPickleOps.exceeded("nested dicts with more than " + std::to_string(max_ops_) + " entries"));
+      const auto* key = std::get_if<std::string>(&k->v);
+      if (!key) continue;
+      if (const auto* t = std::get_if<torch::Tensor>(&v->v)) {
+        std::string name;
+        for (size_t i = 1; i < path.size(); ++i) {
+          charge(static_cast<int64_t>(path[i].key->size() + 1), "tensor names");
+          name += *path[i].key + ".";
+        }
+        charge(static_cast<int64_t>(key->size()), "tensor names");
+        out.emplace_back(name + *key, t->contiguous());
+      } else if (const auto* sub = std::get_if<std::shared_ptr<Dict>>(&v->v)) {
+        if (!on_path.insert(sub->get()).second) fail("a dict contains itself");
+        path.push_back({sub->get(), 0, key});
+      }
+    }
+    return out;
+  }
+
   std::string path_;
-  caffe2::serialize::PyTorchStreamReader& zip_;
+  const ZipReader& zip_;
   const uint8_t* p_;
   const uint8_t* end_;
+  const int64_t max_ops_, max_memo_, max_decoded_;
+  int64_t ops_ = 0, decoded_ = 0;
   std::vector<ValuePtr> stack_;
   std::map<uint32_t, ValuePtr> memo_;
   std::map<std::string, Storage> storages_;
+  std::vector<std::shared_ptr<List>> lists_;
+  std::vector<std::shared_ptr<Dict>> dicts_;
 };
 
-void flatten(const std::string& prefix, const Dict& d, NamedTensors& out) {
-  for (const auto& [k, v] : d.items) {
-    const auto* key = std::get_if<std::string>(&k->v);
-    if (!key) continue;
-    const std::string name = prefix.empty() ? *key : prefix + "." + *key;
-    if (const auto* t = std::get_if<torch::Tensor>(&v->v)) out.emplace_back(name, t->contiguous());
-    else if (const auto* sub = std::get_if<std::shared_ptr<Dict>>(&v->v)) flatten(name, **sub, out);
-  }
-}
-
-std::unique_ptr<caffe2::serialize::PyTorchStreamReader> open_zip(const std::string& path) {
-  try {
-    return std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-  } catch (const std::exception&) {
-    throw file_error(path, "not a readable PyTorch zip archive (truncated or corrupt?)");
-  }
+// The file's first bytes (false if shorter); never blocks on a FIFO: require_regular_file first.
+bool starts_with(const std::string& path, const char* magic, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string got(n, '\0');
+  return in.read(&got[0], static_cast<std::streamsize>(n)) && std::memcmp(got.data(), magic, n) == 0;
 }
 
 }  // namespace
 
 bool is_zip_archive(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  return in.read(magic, 4) && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  require_regular_file(path, "expected a model file");
+  return starts_with(path, "PK\x03\x04", 4);
 }
 
 bool is_torchscript_archive(const std::string& path) {
   if (!is_zip_archive(path)) return false;
   try {
-    caffe2::serialize::PyTorchStreamReader zip(path);
-    return zip.hasRecord("constants.pkl") || zip.hasRecord("code/__torch__.py");
-  } catch (const std::exception&) {
-    return false;
+    ZipReader zip(path, read_regular_file(path));
+    return zip.has("constants.pkl") || zip.has("code/__torch__.py");
+  } catch (const Error&) {
+    return false;  // read_torch_state_dict says what is wrong with it
   }
 }
 
 NamedTensors read_torch_state_dict(const std::string& path) {
-  if (!file_exists(path)) throw file_error(path, "no such file");
+  require_regular_file(path, "expected a PyTorch state_dict (.pth)");
   if (!is_zip_archive(path)) {
-    const auto bytes = read_file_bytes(path);
-    if (bytes.size() >= 2 && bytes[0] == 0x80)
+    if (starts_with(path, "\x80", 1))
       throw file_error(path, "legacy (pre-1.6, non-zip) torch.save format; re-save it with a recent PyTorch: "
                              "torch.save(torch.load(f), f2) (it writes the zip format by default)");
     throw file_error(path, "not a PyTorch checkpoint (expected a torch.save zip archive)");
   }
-  auto zip = open_zip(path);
-  if (!zip->hasRecord("data.pkl")) throw file_error(path, "zip archive has no data.pkl; expected a torch.save file");
+  const ZipReader zip(path, read_regular_file(path));
+  if (!zip.has("data.pkl")) throw file_error(path, "zip archive has no data.pkl; expected a torch.save file");
+  const std::vector<uint8_t> pickle = zip.read("data.pkl");
   try {
-    auto [ptr, size] = zip->getRecord("data.pkl");
-    Unpickler up(path, *zip, static_cast<const uint8_t*>(ptr.get()), size);
-    ValuePtr root = up.run();
-    NamedTensors out;
-    if (auto* d = std::get_if<std::shared_ptr<Dict>>(&root->v)) flatten("", **d, out);
-    else throw file_error(path, "top-level object is not a dict; expected a state_dict");
+    NamedTensors out = Unpickler(path, zip, pickle.data(), pickle.size()).load();
     if (out.empty()) throw file_error(path, "the state_dict holds no tensors");
     return out;
   } catch (const Error&) {
     throw;
+  } catch (const std::bad_alloc&) {
+    throw file_error(path, "out of memory while reading the state_dict");
   } catch (const std::exception& e) {
-    throw file_error(path, std::string("corrupt archive (") + std::string(e.what()).substr(0, 120) + ")");
+    // LibTorch messages span lines and name its internals: keep ours, one line.
+    throw file_error(path, "cannot read as a PyTorch state_dict: " + clip(std::string(e.what()).substr(0, std::string(e.what()).find('\n')), 120));
   }
 }
 

@@ -78,10 +78,26 @@ class NativeEnergyModel : public EnergyModel {
   std::shared_ptr<EnergyNetImpl> net_;
 };
 
+// How to treat a TorchScript module: it is a program, not just weights.
+struct ModelLoadOptions {
+  // Accept any module, whatever operators it uses; its code then runs with this process's
+  // rights (it can read, write or delete files). Off: only the allowlisted pure tensor
+  // operators of torchscript_guard.h.
+  bool trust_code = false;
+  // C,H,W the module takes. Default: its model card (extra file model_card.json), else found
+  // by running forward at 32x32, 64x64 and 28x28 (when run_forward allows).
+  std::optional<DataShape> input_shape;
+  // Whether loading may run forward (to find or check the input shape). `info` says no: it
+  // describes a file without running any of its code.
+  bool run_forward = true;
+};
+
 // A TorchScript module saved with torch.jit.save; output [N], [N,1] or [N,1,1,1].
 class TorchScriptEnergyModel : public EnergyModel {
  public:
-  TorchScriptEnergyModel(torch::jit::Module module, const std::string& origin);
+  // card: the module's model card, if it carries one (its data shape and sampler defaults).
+  TorchScriptEnergyModel(torch::jit::Module module, const std::string& origin,
+                         const std::optional<ModelCard>& card = std::nullopt, const ModelLoadOptions& options = {});
   torch::Tensor energy(const torch::Tensor& x) override;
   std::vector<torch::Tensor> parameters() override;
   void to(torch::Device device) override;
@@ -94,7 +110,13 @@ class TorchScriptEnergyModel : public EnergyModel {
 };
 
 // Loads any supported file: .safetensors (native), TorchScript archive, torch.save state_dict.
-// Everything is validated before use; errors name the file and what was expected.
-std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device);
+// Everything is validated before use; errors name the file and what was expected. A TorchScript
+// module is checked against the operator allowlist before any of its code runs (unless
+// options.trust_code).
+std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device,
+                                               const ModelLoadOptions& options = {});
+
+// "1,32,32" -> DataShape; throws Error naming `what` (e.g. "--input-shape") otherwise.
+DataShape parse_data_shape(const std::string& text, const std::string& what);
 
 }  // namespace shortrun

@@ -56,8 +56,10 @@ FeatureTrainResult train_feature_net(const torch::Tensor& train_x, const torch::
                                      const std::string& data_description,
                                      const std::function<void(int64_t, double, double)>& on_epoch = nullptr);
 
-// A native feature net (.safetensors from train_feature_net) or a TorchScript module.
-std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, torch::Device device);
+// A native feature net (.safetensors from train_feature_net) or a TorchScript module, which must
+// pass the operator allowlist of torchscript_guard.h unless trust_code (it then runs any code).
+std::unique_ptr<FeatureExtractor> load_feature_extractor(const std::string& path, torch::Device device,
+                                                         bool trust_code = false);
 
 // Class labels of Debian's Fashion-MNIST split ("train" | "test"), int64 [N].
 torch::Tensor fashion_mnist_labels(const std::string& split);

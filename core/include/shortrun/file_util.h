@@ -1,4 +1,4 @@
-// Small file helpers shared by the readers and writers: whole-file reads and atomic writes.
+// Small file helpers shared by the readers and writers: whole-file reads and safe writes.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -11,9 +11,21 @@ namespace shortrun {
 // Whole file as bytes; throws "<path>: cannot open (...)" if unreadable.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
-// Calls write(stream) on "<path>.tmp.<pid>", flushes, then renames over path.
-// On any failure the temp file is removed and the original path is untouched.
+// Writes an output without ever replacing something that is not a file of ours:
+//  - missing path or regular file: write(stream) goes to a new temp file next to the target
+//    (O_EXCL), which is fsync'ed and renamed over it; an existing file keeps its mode and,
+//    where permitted, its owner. On any failure the temp file is removed and the target is
+//    untouched. A read-only existing file is refused.
+//  - symlink: followed (any depth); its final target is replaced as above, the link stays.
+//  - character device or FIFO (/dev/null, a named pipe): written straight to, never replaced.
+//  - "-": written straight to standard output (see reserve_stdout_for_output).
+//  - directory, block device, socket: refused with one line.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// For a program whose output goes to "-": moves what would print on stdout (progress lines,
+// library warnings) to stderr, and keeps the real stdout for the one "-" output. Call it
+// before anything prints. Without it, "-" writes to file descriptor 1 as it is.
+void reserve_stdout_for_output();
 
 bool file_exists(const std::string& path);
 std::string lowercase_extension(const std::string& path);  // ".png", ".safetensors", ...

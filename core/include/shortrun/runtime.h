@@ -6,10 +6,15 @@
 
 namespace shortrun {
 
-// n <= 0: OMP_NUM_THREADS if set, else one thread per hardware core (Debian's torch
-// defaults to a single thread).
-// Returns the number set.
+// n <= 0: OMP_NUM_THREADS if set, else one thread per available core (Debian's torch
+// defaults to a single thread). Capped at max_threads(). Returns the number set.
+// Linked into a program, this file also makes OpenMP's idle threads sleep instead of spin:
+// before any library starts, the process re-executes itself once with OMP_WAIT_POLICY=PASSIVE
+// unless the environment already sets a wait policy (see runtime.cpp).
 int set_threads(int n);
+
+int available_cores();  // cores this process may run on (its CPU affinity)
+int max_threads();      // 4 x available_cores(): more threads only add overhead
 
 // "cpu" | "cuda" | "cuda:N" | "auto" (CUDA when available). Throws shortrun::Error if CUDA is
 // asked for but not available in this build or machine.
