@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Release check of the Debian package (too slow for CI: about 15 minutes and 3 GB): builds
-# shortrun_<version>_amd64.deb with cpack from a fresh build without tests, installs it with
-# apt into a clean Debian 12 chroot (debootstrap; apt resolves its Depends from the archive),
-# then runs `shortrun info`, `shortrun sample` and a headless explorer screenshot in there.
-# Needs root. The result goes to the README's Set-up section by hand.
+# Release check of the Debian package (too slow for CI: the chroot alone downloads about 1 GB):
+# packs shortrun_<version>_amd64.deb with cpack from ${BUILD_DIR:-build} (built first if it is
+# missing), installs it with apt into a clean Debian 12 chroot (debootstrap; apt resolves its
+# Depends from the archive), then runs `shortrun --version`, `info`, `sample` and a headless
+# explorer screenshot in there. Needs root. The last result is noted in the README's Set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${CHROOT:-/var/tmp/shortrun-deb-chroot}
 command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
-BUILD_DIR=build-deb bash scripts/build.sh -DSHORTRUN_BUILD_TESTS=OFF
-(cd build-deb && cpack -G DEB > cpack.log)
-deb=$(ls build-deb/shortrun_*_amd64.deb)
+dir=${BUILD_DIR:-build}
+[ -x "$dir/shortrun" ] || BUILD_DIR=$dir bash scripts/build.sh
+(cd "$dir" && cpack -G DEB > cpack.log)
+deb=$(ls "$dir"/shortrun_*_amd64.deb)
 echo "test-deb: built $deb ($(du -h "$deb" | cut -f1)); Depends: $(dpkg-deb -f "$deb" Depends)"
 if [ ! -x "$root/usr/bin/apt-get" ]; then
   rm -rf "$root"
@@ -28,5 +29,5 @@ chroot "$root" /bin/sh -ec '
   shortrun sample --n 16 --steps 10 --out /tmp/samples.png
   xvfb-run -a -s "-screen 0 1600x1000x24" shortrun-explorer --config-dir none --frames 30 --screenshot /tmp/explorer.png
   ls -la /tmp/samples.png /tmp/explorer.png'
-cp "$root/tmp/explorer.png" build-deb/deb-explorer.png
-echo "test-deb: ok; the chroot's explorer screenshot is build-deb/deb-explorer.png"
+cp "$root/tmp/explorer.png" "$dir/deb-explorer.png"
+echo "test-deb: ok; the chroot's explorer screenshot is $dir/deb-explorer.png"

@@ -162,6 +162,7 @@ class Training(unittest.TestCase):
         self.assertEqual(ta.keys(), tb.keys())
         for k in ta:
             self.assertEqual(ta[k], tb[k], f"{k} differs after SIGKILL at logged iteration {killed_at} + resume")
+        self.assertEqual(untimed(metrics(a)), untimed(metrics(b)), "metrics.jsonl differs after SIGKILL + resume")
 
     def test_resume_and_extension_are_the_run_they_continue(self):
         # 24 iterations straight vs 7 (off the log and checkpoint cadences) then --resume --iters 24:
