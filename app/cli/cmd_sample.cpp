@@ -1,4 +1,7 @@
 // `shortrun sample`: run short-run Langevin chains and write a PNG grid / NPY / trajectory.
+// Chains stream through in fixed-size batches (chain i is the same for any batch: the noise is
+// addressed by chain and evaluations come in fixed-size chunks), so memory does not grow with
+// --n: NPY outputs are assembled in a temporary file, the PNG is written last.
 #include <chrono>
 #include <iostream>
 
@@ -7,13 +10,14 @@
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
 #include "shortrun/npy.h"
+#include "spill_file.h"
 
 namespace shortrun::cli {
 
 void add_sample_command(CLI::App& app) {
   struct Options {
     std::string model, init_file, out = "samples.png", npy, trajectory;
-    int64_t n = 64, every = 10, cols = 0;
+    int64_t n = 64, every = 10, cols = 0, batch = 1024;
     bool quiet = false;
     SamplerOverrides sampler;
     RuntimeOptions rt;
@@ -30,6 +34,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--npy", o->npy, "also write x_K as float32 NPY [N,C,H,W]");
   cmd->add_option("--trajectory", o->trajectory, "write states every --every steps as NPY [T,N,C,H,W]");
   cmd->add_option("--every", o->every, "trajectory interval")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-chains", o->batch, "chains sampled at a time; memory is bounded by this, not by --n "
+                                             "(the results do not depend on it unless --chunk 0)")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
@@ -41,38 +48,80 @@ void add_sample_command(CLI::App& app) {
     const SamplerConfig& cfg = setup.sampler;
     const DataShape shape = model->shape();
 
-    std::optional<torch::Tensor> init;
+    torch::Tensor init_images;  // cycled through to fill the chains, batch by batch
     if (!o->init_file.empty()) {
       torch::Tensor imgs = read_image_or_npy(o->init_file);
       if (imgs.size(1) != shape.channels || imgs.size(2) != shape.height || imgs.size(3) != shape.width)
         throw file_error(o->init_file, "image is " + std::to_string(imgs.size(1)) + "x" + std::to_string(imgs.size(2)) + "x" +
                                            std::to_string(imgs.size(3)) + " (CxHxW); the model expects " + shape.str());
-      // Cycle through the given images to fill n chains.
-      init = imgs.index_select(0, torch::arange(o->n, torch::kInt64).remainder(imgs.size(0)));
+      if (imgs.size(0) == 0) throw file_error(o->init_file, "holds no images; expected at least one [C,H,W] image");
+      init_images = imgs;
     }
-    std::vector<torch::Tensor> frames;
-    StepObserver observer = nullptr;
-    if (!o->trajectory.empty())
-      observer = [&](const StepInfo& s) {
-        if (s.step % o->every == 0 || s.step == cfg.steps) frames.push_back(s.x.detach().to(torch::kCPU).clone());
-      };
+    // Chunked evaluation makes chain i independent of its batch; --chunk 0 (one evaluation
+    // for all chains) keeps all chains in one batch, as asked.
+    const int64_t n = o->n;
+    const int64_t batch = cfg.chunk > 0 ? (std::min(o->batch, n) + cfg.chunk - 1) / cfg.chunk * cfg.chunk : n;
+    const int64_t d = shape.numel();
+    std::vector<int64_t> frame_steps;
+    for (int64_t k = 0; k <= cfg.steps; ++k)
+      if (k % o->every == 0 || k == cfg.steps) frame_steps.push_back(k);
+    const auto chw = shape.chw();
+    std::vector<int64_t> x_shape{n}, traj_shape{static_cast<int64_t>(frame_steps.size()), n};
+    x_shape.insert(x_shape.end(), chw.begin(), chw.end());
+    traj_shape.insert(traj_shape.end(), chw.begin(), chw.end());
+    const std::string x_pre = npy_preamble(x_shape), traj_pre = npy_preamble(traj_shape);
+    std::unique_ptr<SpillFile> x_spill, traj_spill;
+    if (!o->npy.empty()) x_spill = std::make_unique<SpillFile>("--npy " + o->npy);
+    if (!o->trajectory.empty()) traj_spill = std::make_unique<SpillFile>("--trajectory " + o->trajectory);
+    const int64_t grid_max = 4096;  // a grid of more images is no picture anyone looks at
+    std::vector<torch::Tensor> grid_parts;
     LangevinSampler sampler(*model, cfg);
+    int64_t dead = 0;
+    double accept_sum = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    SampleResult result = sampler.run(o->n, init, observer);
+    for (int64_t first = 0; first < n; first += batch) {
+      const int64_t b = std::min(batch, n - first);
+      StepObserver observer = nullptr;
+      size_t frame = 0;
+      if (traj_spill)
+        observer = [&](const StepInfo& s) {
+          if (frame >= frame_steps.size() || s.step != frame_steps[frame]) return;
+          const uint64_t at = traj_pre.size() + (uint64_t(frame) * uint64_t(n) + uint64_t(first)) * uint64_t(d) * 4;
+          traj_spill->write_at(at, s.x);
+          ++frame;
+        };
+      std::optional<torch::Tensor> init_b;
+      if (init_images.defined())
+        init_b = init_images.index_select(0, torch::arange(first, first + b, torch::kInt64).remainder(init_images.size(0)));
+      const SampleResult r = sampler.run(chain_range(first, b, device), init_b, observer);
+      dead += b - r.alive.sum().item<int64_t>();
+      if (r.accept_rate.defined()) accept_sum += r.accept_rate.sum().item<double>();
+      const torch::Tensor x = r.x.to(torch::kCPU);
+      if (x_spill) x_spill->write_at(x_pre.size() + uint64_t(first) * uint64_t(d) * 4, x);
+      if (first < grid_max) grid_parts.push_back(x.narrow(0, 0, std::min(b, grid_max - first)).clone());
+    }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t dead = o->n - result.alive.sum().item<int64_t>();
-
-    const torch::Tensor x = result.x.to(torch::kCPU);
-    const int64_t cols = o->cols > 0 ? o->cols : static_cast<int64_t>(std::ceil(std::sqrt(double(o->n))));
-    if (!o->out.empty()) write_png(o->out, make_grid(x, cols));
-    if (!o->npy.empty()) write_npy(o->npy, x);
-    if (!o->trajectory.empty()) write_npy(o->trajectory, torch::stack(frames));
+    const uint64_t x_bytes = x_pre.size() + uint64_t(n) * uint64_t(d) * 4;
+    const uint64_t traj_bytes = traj_pre.size() + uint64_t(frame_steps.size()) * uint64_t(n) * uint64_t(d) * 4;
+    if (x_spill) {
+      x_spill->write_at(0, x_pre.data(), x_pre.size());
+      x_spill->copy_to(o->npy, x_bytes);
+    }
+    if (traj_spill) {
+      traj_spill->write_at(0, traj_pre.data(), traj_pre.size());
+      traj_spill->copy_to(o->trajectory, traj_bytes);
+    }
+    const torch::Tensor grid = torch::cat(grid_parts);
+    const int64_t shown = grid.size(0);
+    const int64_t cols = o->cols > 0 ? o->cols : static_cast<int64_t>(std::ceil(std::sqrt(double(shown))));
+    if (!o->out.empty()) write_png(o->out, make_grid(grid, cols));  // last: everything else has succeeded
     if (!o->quiet) {
-      std::cout << "sampled " << o->n << " chains x " << cfg.steps << " steps (step " << cfg.step_size << ", noise "
+      std::cout << "sampled " << n << " chains x " << cfg.steps << " steps (step " << cfg.step_size << ", noise "
                 << cfg.noise_std << ", seed " << cfg.seed << ") on " << device << " in " << secs << " s ("
-                << (secs > 0 ? double(o->n * cfg.steps) / secs : 0.0) << " chain-steps/s)";
-      if (!o->out.empty()) std::cout << " -> " << o->out;
+                << (secs > 0 ? double(n * cfg.steps) / secs : 0.0) << " chain-steps/s)";
+      if (!o->out.empty()) std::cout << " -> " << o->out << (shown < n ? " (the first " + std::to_string(shown) + ")" : "");
       std::cout << "\n";
+      if (cfg.mala) std::cout << "MALA: mean acceptance " << accept_sum / double(n) << "\n";
       if (dead) std::cout << "warning: " << dead << " chain(s) turned NaN/Inf and were frozen at their last finite state\n";
     }
   });

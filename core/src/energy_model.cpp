@@ -224,6 +224,15 @@ std::optional<ModelCard> parse_model_card(const std::optional<std::string>& text
 
 }  // namespace
 
+namespace {
+// One policy for every format: a weight with NaN or Inf is refused, naming it.
+void refuse_non_finite(const std::vector<std::pair<std::string, torch::Tensor>>& params, const std::string& path) {
+  for (const auto& [name, t] : params)
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+      throw file_error(path, "weight '" + name + "' contains NaN or Inf");
+}
+}  // namespace
+
 std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device,
                                                const ModelLoadOptions& options) {
   if (!file_exists(path)) throw file_error(path, "no such file");
@@ -231,11 +240,13 @@ std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::D
     TorchScriptFile file = load_torchscript(path, options.trust_code, torch::kCPU);
     const std::optional<ModelCard> card = parse_model_card(file.model_card, path);
     auto model = std::make_unique<TorchScriptEnergyModel>(std::move(file.module), path, card, options);
+    refuse_non_finite(model->named_parameters(), path);
     model->to(device);
     return model;
   }
   if (is_zip_archive(path) || lowercase_extension(path) == ".pth" || lowercase_extension(path) == ".pt") {
     ImportedNet net = import_state_dict(read_torch_state_dict(path), path);
+    refuse_non_finite(net.params, path);
     auto model = std::make_unique<NativeEnergyModel>(net.arch);
     model->load_named_parameters(net.params, path);
     model->card().source = "state_dict:" + net.layout;

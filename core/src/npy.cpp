@@ -157,19 +157,25 @@ torch::Tensor read_npy(const std::string& path) {
   return t.to(torch::kFloat32);
 }
 
-void write_npy(const std::string& path, const torch::Tensor& tensor) {
-  const torch::Tensor t = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+std::string npy_preamble(const std::vector<int64_t>& sizes) {
   std::string shape = "(";
-  for (int64_t i = 0; i < t.dim(); ++i) shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : i + 1 < t.dim() ? ", " : "");
+  for (size_t i = 0; i < sizes.size(); ++i)
+    shape += std::to_string(sizes[i]) + (sizes.size() == 1 ? "," : i + 1 < sizes.size() ? ", " : "");
   shape += ")";
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + header.size() + 1) % 64 != 0) header.push_back(' ');
   header.push_back('\n');
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out.append(reinterpret_cast<const char*>(&len), 2);
+  return out + header;
+}
+
+void write_npy(const std::string& path, const torch::Tensor& tensor) {
+  const torch::Tensor t = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  const std::string preamble = npy_preamble(t.sizes().vec());
   write_file_atomic(path, [&](std::ostream& out) {
-    out.write("\x93NUMPY\x01\x00", 8);
-    const uint16_t len = static_cast<uint16_t>(header.size());
-    out.write(reinterpret_cast<const char*>(&len), 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
     out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * 4));
   });
 }

@@ -19,5 +19,8 @@ NpyHeader parse_npy_header(const std::string& text);
 
 torch::Tensor read_npy(const std::string& path);              // float32 CPU tensor
 void write_npy(const std::string& path, const torch::Tensor& t);  // any float tensor, stored as <f4
+// The bytes before the data of a little-endian float32 NPY v1.0 file of this shape (for files
+// written piece by piece).
+std::string npy_preamble(const std::vector<int64_t>& shape);
 
 }  // namespace shortrun
