@@ -54,7 +54,6 @@ void add_sample_command(CLI::App& app) {
       if (imgs.size(1) != shape.channels || imgs.size(2) != shape.height || imgs.size(3) != shape.width)
         throw file_error(o->init_file, "image is " + std::to_string(imgs.size(1)) + "x" + std::to_string(imgs.size(2)) + "x" +
                                            std::to_string(imgs.size(3)) + " (CxHxW); the model expects " + shape.str());
-      if (imgs.size(0) == 0) throw file_error(o->init_file, "holds no images; expected at least one [C,H,W] image");
       init_images = imgs;
     }
     // Chunked evaluation makes chain i independent of its batch; --chunk 0 (one evaluation

@@ -80,6 +80,7 @@ torch::Tensor read_image_or_npy(const std::string& path) {
     torch::Tensor t = read_npy(path);
     if (t.dim() == 3) t = t.unsqueeze(0);
     if (t.dim() != 4) throw file_error(path, "expected an array of shape [C,H,W] or [N,C,H,W], got " + std::to_string(t.dim()) + " dimensions");
+    if (t.size(0) == 0 || t.numel() == 0) throw file_error(path, "holds no images; expected at least one [C,H,W] image");
     if (!torch::isfinite(t).all().item<bool>()) throw file_error(path, "contains NaN or Inf values; expected finite pixel values");
     return t;
   }

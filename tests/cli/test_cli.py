@@ -59,10 +59,14 @@ class Cli(unittest.TestCase):
                                       "NaN or Inf")
         self.assertFalse(os.path.exists(wk("nan.safetensors")))
 
-    def test_init_with_no_images_is_one_line(self):
-        np.save(wk("empty.npy"), np.zeros((0, 1, 32, 32), np.float32))
-        cliutil.assert_one_line_error(self, run, ["sample", "--model", fx("minimal.pth"), "--init", wk("empty.npy"),
-                                                  "--out", ""], "empty.npy", "no images")
+    def test_an_npy_with_no_images_is_one_line_everywhere(self):
+        e = wk("empty.npy")
+        np.save(e, np.zeros((0, 1, 32, 32), np.float32))
+        for args in (["sample", "--model", fx("minimal.pth"), "--init", e, "--out", ""],
+                     ["reconstruct", "--model", fx("minimal.pth"), "--image", e, "--iters", "1", "--out", ""],
+                     ["interpolate", "--model", fx("minimal.pth"), "--images", e + "," + e, "--out", ""]):
+            with self.subTest(args[0]):
+                cliutil.assert_one_line_error(self, run, args, "empty.npy", "no images")
 
     def test_sample_streams_in_batches_with_flat_memory(self):
         # Chains stream in fixed-size batches: the result does not depend on --batch-chains, and
