@@ -96,3 +96,22 @@ TEST(Trainer, BadInputs) {
 
 }  // namespace
 }  // namespace shortrun
+
+namespace shortrun {
+namespace {
+
+// A checkpoint's optimizer state is file input too: malformed names and counts are one-line
+// errors naming the file, not "stoul" or "a Tensor with 2 elements".
+TEST(AdamState, MalformedNamesAndCountsAreClearErrors) {
+  torch::Tensor w = torch::zeros({3}, torch::requires_grad());
+  Adam adam({w}, AdamOptions{1e-3, 0.9, 0.999, 1e-8});
+  const torch::Tensor m = torch::zeros({3}), step = torch::tensor(int64_t(4));
+  test::expect_error([&] { adam.load_state({{"adam/step", step}, {"adam/m/x", m}, {"adam/v/0", m}}, "ck.safetensors"); },
+                     {"ck.safetensors", "adam/m/x", "adam/m/N"});
+  test::expect_error([&] { adam.load_state({{"adam/step", torch::tensor({1, 2})}, {"adam/m/0", m}, {"adam/v/0", m}}, "ck.safetensors"); },
+                     {"ck.safetensors", "adam/step"});
+  EXPECT_NO_THROW(adam.load_state({{"adam/step", step}, {"adam/m/0", m}, {"adam/v/0", m}}, "ck.safetensors"));
+}
+
+}  // namespace
+}  // namespace shortrun

@@ -104,6 +104,14 @@ void add_train_command(CLI::App& app) {
         c.eval_features = find_asset("fmnist_features.safetensors");
       c.eval_every = o->eval_every >= 0 ? o->eval_every : (c.eval_features.empty() ? 0 : 250);
     }
+    // A new run reads its data before it creates anything: bad data leaves no run directory.
+    Dataset fresh_data;
+    if (o->resume.empty()) {
+      DataOptions d;
+      d.image_size = o->cfg.arch.image_size;
+      d.limit = o->limit;
+      fresh_data = load_dataset(o->cfg.data, d);
+    }
     Trainer trainer = o->resume.empty() ? Trainer(o->cfg, o->out, device) : Trainer::resume(o->resume, device);
     if (!o->resume.empty() && iters_opt->count()) trainer.set_iters(o->cfg.iters);
     if (!o->resume.empty() && o->eval_every >= 0) {
@@ -116,10 +124,12 @@ void add_train_command(CLI::App& app) {
     const TrainerConfig& cfg = trainer.config();
     const std::string dir = o->resume.empty() ? o->out : o->resume;
 
-    DataOptions data_options;
-    data_options.image_size = cfg.arch.image_size;
-    data_options.limit = o->limit;
-    const Dataset data = load_dataset(cfg.data, data_options);
+    const Dataset data = o->resume.empty() ? std::move(fresh_data) : [&] {
+      DataOptions d;
+      d.image_size = cfg.arch.image_size;
+      d.limit = o->limit;
+      return load_dataset(cfg.data, d);
+    }();
     std::cout << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")
               << cfg.arch.summary() << " on " << data.description << "; K=" << cfg.sampler.steps
               << " step=" << cfg.sampler.step_size << " noise=" << cfg.sampler.noise_std << " batch=" << cfg.batch

@@ -48,10 +48,19 @@ void Adam::load_state(const NamedTensors& state, const std::string& origin) {
   size_t found = 0;
   torch::NoGradGuard no_grad;
   for (const auto& [name, t] : state) {
-    if (name == "adam/step") { step_ = t.item<int64_t>(); ++found; continue; }
+    if (name == "adam/step") {
+      if (t.numel() != 1 || t.is_floating_point() || t.item<int64_t>() < 0)
+        throw file_error(origin, "optimizer state 'adam/step' is not one count >= 0");
+      step_ = t.item<int64_t>();
+      ++found;
+      continue;
+    }
     for (const char* kind : {"adam/m/", "adam/v/"}) {
       if (name.rfind(kind, 0) != 0) continue;
-      const size_t i = std::stoul(name.substr(7));
+      const std::string index = name.substr(7);
+      if (index.empty() || index.size() > 9 || index.find_first_not_of("0123456789") != std::string::npos)
+        throw file_error(origin, "optimizer state '" + name + "' is not named adam/m/N or adam/v/N");
+      const size_t i = static_cast<size_t>(std::stoul(index));
       auto& dst = kind[5] == 'm' ? m_ : v_;
       if (i >= dst.size() || dst[i].sizes() != t.sizes())
         throw file_error(origin, "optimizer state '" + name + "' does not fit this model");

@@ -227,6 +227,13 @@ class Training(unittest.TestCase):
         self.assertIn("latest.1.safetensors", rollbacks[-1])
         self.assertEqual([m for m in metrics(d) if "event" not in m][-1]["iteration"], 20)
 
+    def test_bad_data_leaves_no_run_directory(self):
+        d = fresh("baddata")
+        cliutil.assert_one_line_error(self, run, ["train", *tiny(data="idx:" + wk("missing.gz")), "--out", d, "--iters", "2"],
+                                      "missing.gz")
+        self.assertFalse(os.path.exists(d), "a failed start left a run directory behind")
+        run("train", *TINY, "--out", d, "--iters", "2")
+
     def test_two_trainers_never_share_a_run_directory(self):
         d = fresh("locked")
         args = [*tiny(nf=8, steps=30), "--iters", "400", "--log-every", "1"]
