@@ -13,7 +13,7 @@ if [ "${SHORTRUN_EXPLORER:-1}" = 1 ]; then
   # The GUI, its software-GL test display (Xvfb + Mesa), the font and PIL for screenshot checks.
   # (GIF/MP4 export uses Debian's ffmpeg when it is installed; it is optional.)
   packages+=(libimgui-dev libglfw3-dev libglew-dev libgl-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core
-             python3-pil)
+             python3-pil xdotool)  # xdotool: the GUI tests send real key and mouse events
 fi
 
 missing=()

@@ -1,5 +1,7 @@
 // The chain as a generator x = M(z, u): interpolation endpoints, the reconstruction gradient
 // (finite differences, float64, smooth net), agreement with PyTorch, masks, bad inputs.
+#include <atomic>
+
 #include "shortrun/datasets.h"
 #include "shortrun/image_io.h"
 #include "shortrun/interpolation.h"
@@ -242,6 +244,54 @@ TEST(Masks, Shapes) {
   EXPECT_EQ(make_mask("left", 32, 32).sum().item<double>(), 512);
   const double kept = make_mask("random:0.5", 32, 32).mean().item<double>();
   EXPECT_NEAR(kept, 0.5, 0.06);
+}
+
+}  // namespace
+}  // namespace shortrun
+
+namespace shortrun {
+namespace {
+
+// Stop means stop: a cancel raised while step k of the first iteration's forward sweep runs is
+// seen before the next network evaluation, for a piecewise-linear net (no reverse-sweep
+// evaluations) and a smooth one (Hessian-vector products in the reverse sweep).
+TEST(ReconstructionCancel, LandsWithinOneNetworkEvaluationOfBothSweeps) {
+  for (const std::string activation : {"lrelu", "silu"}) {
+    auto model = fixture_net(activation);
+    SamplerConfig cfg;
+    cfg.steps = 40;
+    cfg.step_size = 0.5;
+    cfg.noise_std = 0.01;
+    const LangevinSampler sampler(*model, cfg);
+    ReconstructConfig rc;
+    rc.iters = 5;
+    const Reconstructor rec(sampler, rc);
+    const torch::Tensor obs = torch::zeros({1, 1, 32, 32});
+    const torch::Tensor z0 = torch::rand({1, 1, 32, 32}) * 2 - 1;
+    std::atomic<bool> cancel{false};
+    int calls = 0;
+    // The noise of step k is asked for right after step k's network evaluation.
+    const NoiseFn noise = [&](int64_t k) {
+      ++calls;
+      if (k == 7) cancel.store(true);
+      return torch::zeros({1, 1, 32, 32});
+    };
+    const ReconstructResult r = rec.run(obs, torch::Tensor(), z0, noise, nullptr, &cancel);
+    EXPECT_TRUE(r.cancelled) << activation;
+    EXPECT_EQ(calls, 8) << activation << ": evaluations went on after the stop";
+    EXPECT_EQ(r.curve.size(0), 0) << activation << ": no iteration finished";
+    EXPECT_FALSE(r.x.defined()) << activation << ": no final K-step pass after a stop";
+    // A stop raised during the last forward step lands in the reverse sweep of the smooth net
+    // (its Hessian-vector products are network evaluations); the piecewise-linear net has none
+    // left to skip and finishes the gradient.
+    std::atomic<bool> late{false};
+    const NoiseFn late_noise = [&](int64_t k) {
+      if (k == cfg.steps - 1) late.store(true);
+      return torch::zeros({1, 1, 32, 32});
+    };
+    const auto lg = rec.loss_and_grad(z0, late_noise, obs, rec.loss_weights(obs, torch::Tensor()), &late);
+    EXPECT_EQ(lg.cancelled, activation == "silu") << activation;
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <GL/glew.h>
 #include <GLFW/glfw3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "export_jobs.h"
+#include "jobs_text.h"
 #include "script.h"
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
@@ -46,8 +48,24 @@ bool is_image_file(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+// Every control gets a tip, so tip() also records where each control was laid out this frame
+// (the state dump's "layout": the GUI test checks nothing is clipped at small window sizes).
+std::vector<LaidOutItem> g_items;
+}  // namespace
+
 void tip(const char* text) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
+  const ImGuiWindow* w = ImGui::GetCurrentWindow();
+  LaidOutItem item;
+  item.tip = std::string(text).substr(0, 48);
+  item.window = w->Name;
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  item.rect = {a.x, a.y, b.x, b.y};
+  item.window_rect = {w->Pos.x, w->Pos.y, w->Pos.x + w->Size.x, w->Pos.y + w->Size.y};
+  item.scroll_max_y = ImGui::GetScrollMaxY();
+  item.scroll_y = ImGui::GetScrollY();
+  g_items.push_back(std::move(item));
 }
 
 double FrameStats::mean_fps(const std::deque<double>& ms) const {
@@ -71,6 +89,7 @@ Explorer::Explorer(ExplorerOptions opts) : options(std::move(opts)), config(opti
   wo.device_frames = options.interop && options.device != "cpu";
 #endif
   uploader = make_texture_upload(wo.device_frames);
+  worker_options_ = wo;
   worker = std::make_unique<Worker>(wo);
   exporter.ffmpeg = ffmpeg_available();
   if (!options.script.empty()) {
@@ -148,6 +167,7 @@ void Explorer::init_imgui() {
   if (fs::exists(font)) io.Fonts->AddFontFromFileTTF(font, size, nullptr, ranges);
   else io.Fonts->AddFontDefault();
   ImGui_ImplGlfw_InitForOpenGL(window_, true);
+  input_.install(window_);  // queue on top of the backend's callbacks (input_queue.h)
   ImGui_ImplOpenGL3_Init("#version 330 core");
 }
 
@@ -167,17 +187,23 @@ int Explorer::run() {
 
 void Explorer::frame() {
   const auto frame_start = std::chrono::steady_clock::now();
-  const bool animating = chains.playing || !worker->idle() || script_ || options.frames > 0 || canvas.stroking();
+  const bool scripted = script_ && !script_->idle_wait();
+  const bool animating = chains.playing || !worker->idle() || scripted || options.frames > 0 || canvas.stroking() ||
+                         input_.pending();
   if (animating) glfwPollEvents();
   else glfwWaitEventsTimeout(0.25);  // idle: wake for input, and now and then for the worker
+  input_.feed();  // every queued press reaches a frame of its own
+  typing = ImGui::GetIO().WantTextInput;
   pub = worker->published();
   on_published();
 
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
+  g_items.clear();
   shortcuts();
   draw_ui();
+  layout = g_items;
   if (script_) {
     if (!script_->step(*this)) {
       if (!script_->error().empty()) {
@@ -264,8 +290,21 @@ void Explorer::on_published() {
     canvas.load(pub.image->pixels);
     status_message = "loaded " + pub.image->path + (pub.image->note.empty() ? "" : " (" + pub.image->note + ")");
   }
-  // Any sampler change re-runs the chains (the worker cancels the stale run within one step).
-  if (pub.model && (!sample_requested || sampler != requested_sampler)) {
+  // The rate of the newest run prices the next one (chain-steps per second).
+  if (pub.chains && !pub.chains->custom_init) {
+    const double secs = pub.chains->seconds.load();
+    const int done = pub.chains->ready.load() - 1;
+    if (secs > 0.2 && done > 0) chain_rate = double(pub.chains->shape.n) * done / secs;
+  }
+  // Any sampler change re-runs the chains (the worker cancels the stale run within one step),
+  // but not while a value is being typed (K = 100000 typed digit by digit is one run, on Enter),
+  // and a costly run first asks.
+  if (pub.model && !typing && !cost_prompt.open && (!sample_requested || sampler != requested_sampler)) {
+    const RunCost cost = estimate_run_cost(sampler, pub.model->shape, chain_rate, kTrajectoryBudgetBytes);
+    if (needs_confirmation(cost) && !(has_confirmed_ && confirmed_ == sampler)) {
+      cost_prompt = CostPrompt{true, sampler, cost};
+      return;
+    }
     requested_sampler = sampler;
     sample_requested = true;
     chains.follow = true;
@@ -273,6 +312,46 @@ void Explorer::on_published() {
     interp.dirty_live = interp.dirty_strip = true;
   }
 }
+
+void Explorer::confirm_costly_run() {
+  if (!cost_prompt.open) return;
+  confirmed_ = cost_prompt.settings;
+  has_confirmed_ = true;
+  sampler = cost_prompt.settings;
+  cost_prompt.open = false;
+}
+
+void Explorer::decline_costly_run() {
+  if (!cost_prompt.open) return;
+  cost_prompt.open = false;
+  if (sample_requested) sampler = requested_sampler;  // back to what runs now
+  else sampler.steps = std::min(sampler.steps, 100), sampler.chains = std::min(sampler.chains, 16);
+  status_message = "run not started: " + describe_cost(cost_prompt.cost, cost_prompt.settings.steps);
+}
+
+void Explorer::cancel_job(uint64_t id) { worker->cancel(id); }
+
+bool Explorer::stuck_job() const {
+  const double now = ImGui::GetTime();
+  for (const auto& [id, since] : cancelling_since)
+    if (now - since > kStuckAfterSeconds) return true;
+  return false;
+}
+
+void Explorer::abandon_worker() {
+  const std::string what = pub.jobs.empty() ? std::string("a job") : "'" + pub.jobs.front().label + "'";
+  worker->abandon();
+  abandoned_.push_back(worker.release());
+  worker = std::make_unique<Worker>(worker_options_);
+  pub = Published{};
+  sample_requested = false;
+  cancelling_since.clear();
+  model_error = "the worker was stuck in " + what + " and was left behind; load a model to go on";
+  errors.push_back(model_error);
+  status_message = model_error;
+}
+
+void Explorer::cancel_all_jobs() { worker->cancel_all(); }
 
 void Explorer::shortcuts() {
   ImGuiIO& io = ImGui::GetIO();
@@ -289,20 +368,41 @@ void Explorer::shortcuts() {
 
 void Explorer::draw_ui() {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  const float sidebar = 330.0f * ui_scale_;
-  const float status_h = ImGui::GetFrameHeightWithSpacing() + 6.0f;
+  // The status bar grows to two lines when a message is long (it wraps, never overlaps).
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float status_w = vp->WorkSize.x - 16;
+  const bool is_error = !errors.empty() && status_message == errors.back();
+  const float msg_w = ImGui::CalcTextSize(status_message.c_str()).x;
+  const float status_h = line * (msg_w > status_w * 0.55f ? 2.0f : 1.0f) + ImGui::GetStyle().WindowPadding.y * 2 + 2;
+  // A sidebar narrower than its controls is no use; wider than half the window leaves no room.
+  const float sidebar = std::clamp(sidebar_width * ui_scale_, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
+  const float main_h = std::max(100.0f, vp->WorkSize.y - status_h);
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                  ImGuiWindowFlags_NoSavedSettings;
   ImGui::SetNextWindowPos(vp->WorkPos);
-  ImGui::SetNextWindowSize(ImVec2(sidebar, vp->WorkSize.y - status_h));
+  ImGui::SetNextWindowSize(ImVec2(sidebar, main_h));
   ImGui::Begin("Shortrun", nullptr, fixed);
+  draw_jobs_panel(*this);
   draw_model_panel(*this);
   draw_sampler_panel(*this);
   draw_export_panel(*this);
   ImGui::End();
 
+  // The sidebar's right edge: drag to resize.
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar - 3, vp->WorkPos.y));
+  ImGui::SetNextWindowSize(ImVec2(6, main_h));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::Begin("##sidebar_edge", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBackground |
+                                               ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::InvisibleButton("edge", ImVec2(6, main_h));
+  if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
+  if (ImGui::IsItemActive()) sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("drag to resize the sidebar");
+  ImGui::End();
+  ImGui::PopStyleVar();
+
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar, vp->WorkPos.y));
-  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x - sidebar, vp->WorkSize.y - status_h));
+  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x - sidebar, main_h));
   ImGui::Begin("Main", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
   if (ImGui::BeginTabBar("tabs")) {
     const char* names[] = {"Chains", "Interpolation", "Reconstruct"};
@@ -321,20 +421,37 @@ void Explorer::draw_ui() {
   }
   ImGui::End();
 
-  // Status bar: worker activity, the last message or error, frame rate.
+  // Status bar: the running job with its progress and queue, diverged chains, the last message
+  // or error (wrapped), frame rate.
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - status_h));
   ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, status_h));
   ImGui::Begin("Status", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar);
-  ImGui::Text("%s", pub.activity.empty() ? "idle" : pub.activity.c_str());
-  ImGui::SameLine(260 * ui_scale_);
-  const bool is_error = !errors.empty() && status_message == errors.back();
-  if (is_error) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
-  ImGui::TextUnformatted(status_message.c_str());
-  if (is_error) ImGui::PopStyleColor();
   const std::string fps = std::to_string(int(std::lround(stats.mean_fps(stats.frame_ms)))) + " fps   F1: help";
-  ImGui::SameLine(vp->WorkSize.x - ImGui::CalcTextSize(fps.c_str()).x - 16);
+  const float fps_w = ImGui::CalcTextSize(fps.c_str()).x;
+  const std::string jobs = jobs_status_line(pub.jobs);
+  ImGui::TextUnformatted(jobs.c_str());
+  float x = ImGui::GetItemRectSize().x + 24;
+  if (pub.chains && pub.chains->diverged.load() > 0) {
+    ImGui::SameLine(x);
+    const std::string d = divergence_note(*pub.chains);
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", d.c_str());
+    x += ImGui::GetItemRectSize().x + 24;
+  }
+  ImGui::SameLine(vp->WorkSize.x - fps_w - 16);
   ImGui::TextUnformatted(fps.c_str());
+  // The message: on the first line if it fits between the jobs and the fps, else wrapped below.
+  const float room = vp->WorkSize.x - fps_w - 40 - x;
+  if (msg_w <= room) {
+    ImGui::SameLine(x);
+  }
+  if (is_error) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+  ImGui::PushTextWrapPos(vp->WorkSize.x - 8);
+  ImGui::TextUnformatted(status_message.c_str());
+  ImGui::PopTextWrapPos();
+  if (is_error) ImGui::PopStyleColor();
+  if (ImGui::IsItemHovered() && msg_w > room) ImGui::SetTooltip("%s", status_message.c_str());
   ImGui::End();
+  draw_cost_prompt(*this);
   if (show_help) draw_help_window(*this);
 }
 
@@ -553,6 +670,7 @@ double Explorer::seconds_since_start() const {
 
 nlohmann::json Explorer::state() const {
   nlohmann::json j;
+  j["t"] = seconds_since_start();
   j["tab"] = tab == Tab::kChains ? "chains" : tab == Tab::kInterpolation ? "interpolation" : "reconstruct";
   j["sampler"] = settings_json(sampler);
   j["errors"] = errors;
@@ -579,7 +697,8 @@ nlohmann::json Explorer::state() const {
   if (pub.chains) {
     const ChainRun& r = *pub.chains;
     const int ready = r.ready.load();
-    nlohmann::json c = {{"run", r.id},           {"n", r.shape.n},   {"steps", r.steps()}, {"ready", ready},
+    nlohmann::json c = {{"stride", r.stride}, {"diverged", r.diverged.load()}, {"first_divergence", r.first_divergence.load()},
+                        {"divergence_note", divergence_note(r)}, {"run", r.id},           {"n", r.shape.n},   {"steps", r.steps()}, {"ready", ready},
                         {"finished", r.finished.load()}, {"cancelled", r.cancelled.load()}, {"seconds", r.seconds.load()},
                         {"custom_init", r.custom_init}, {"settings", settings_json(r.settings)}};
     if (ready > 0) {
@@ -588,9 +707,11 @@ nlohmann::json Explorer::state() const {
       c["energy_last"] = std::accumulate(e.begin(), e.end(), 0.0) / double(e.size());
       c["energy_first"] = std::accumulate(r.energy[0].begin(), r.energy[0].end(), 0.0) / double(r.energy[0].size());
       // Mean |x_last − x_0| per pixel: how far the chains moved from their noise.
+      const std::vector<float>& xl = r.frames[r.kept(last)];
       double moved = 0;
-      for (size_t i = 0; i < r.frames[last].size(); ++i) moved += std::fabs(r.frames[last][i] - r.frames[0][i]);
-      c["moved_from_noise"] = moved / double(std::max<size_t>(1, r.frames[last].size()));
+      for (size_t i = 0; i < xl.size(); ++i) moved += std::fabs(xl[i] - r.frames[0][i]);
+      c["moved_from_noise"] = moved / double(std::max<size_t>(1, xl.size()));
+      c["delta_norm_per_chain"] = r.delta_norm[std::max(0, last - 1)];
       c["energy_per_chain_last"] = e;
     }
     j["chains"] = c;
@@ -631,6 +752,30 @@ nlohmann::json Explorer::state() const {
                                   {"p95_frame_ms", s[size_t(0.95 * double(s.size() - 1))]}};
   }
   j["worker"] = {{"activity", pub.activity}, {"queued", pub.queued}, {"idle", worker->idle()}};
+  j["stuck"] = stuck_job();
+  j["abandoned_workers"] = abandoned_workers();
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const JobStatus& s : pub.jobs)
+    jobs.push_back({{"id", s.id}, {"kind", s.kind}, {"label", s.label}, {"state", s.state}, {"done", s.done},
+                    {"total", s.total}, {"unit", s.unit}, {"elapsed_s", s.elapsed_s}, {"eta_s", s.eta_s},
+                    {"text", job_progress_text(s)}});
+  j["jobs"] = jobs;
+  j["status_line"] = jobs_status_line(pub.jobs);
+  j["cost_prompt"] = {{"open", cost_prompt.open}, {"seconds", cost_prompt.cost.seconds}, {"bytes", cost_prompt.cost.bytes},
+                      {"stride", cost_prompt.cost.stride}, {"text", describe_cost(cost_prompt.cost, cost_prompt.settings.steps)}};
+  j["chain_rate"] = chain_rate;
+  j["typing"] = typing;
+  j["sidebar_width"] = sidebar_width;
+  j["inspector"] = {{"zoom", chains.inspector.image_view.zoom}, {"pair", {chains.inspector.pair.first, chains.inspector.pair.second}},
+                    {"pair_norm", chains.inspector.pair_norm}, {"pinned", chains.inspector.against_pinned ? chains.inspector.pinned_step : -1}};
+  int win_w = 0, win_h = 0;
+  glfwGetWindowSize(window_, &win_w, &win_h);
+  j["window"] = {win_w, win_h};
+  nlohmann::json items = nlohmann::json::array();
+  for (const LaidOutItem& it : layout)
+    items.push_back({{"tip", it.tip}, {"window", it.window}, {"rect", it.rect}, {"window_rect", it.window_rect},
+                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}});
+  j["layout"] = items;
   return j;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,7 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "canvas.h"
+#include "chain_inspector.h"
+#include "colour_bar.h"
 #include "display_image.h"
+#include "input_queue.h"
+#include "run_cost.h"
 #include "snapshots.h"
 #include "texture_upload.h"
 #include "user_config.h"
@@ -56,7 +61,7 @@ struct ChainsUi {
   uint64_t shown_run = 0;     // what the grid texture holds
   int shown_step = -1;
   int shown_selected = -2;
-  std::tuple<uint64_t, int, int, float, bool> shown_heat{};  // (run, chain, step, range, auto) in the heatmap
+  InspectorUi inspector;      // the enlarged chain's zoom, pan and difference view
 };
 
 struct InterpUi {
@@ -88,6 +93,13 @@ struct ExportUi {
   int video = 1;              // 0 none, 1 gif, 2 mp4
   bool selected_only = false;
   bool ffmpeg = false;
+};
+
+// A control as laid out in the last frame (recorded by tip()).
+struct LaidOutItem {
+  std::string tip, window;
+  std::vector<float> rect, window_rect;  // x0, y0, x1, y1 in screen pixels
+  float scroll_max_y = 0, scroll_y = 0;
 };
 
 struct FrameStats {
@@ -122,6 +134,18 @@ class Explorer {
   void export_grid_png();
   void export_window_png();
   void export_chain_frames();
+  void cancel_job(uint64_t id);
+  void cancel_all_jobs();
+  // Leaves a worker whose job ignores its stop (a stuck module) behind and starts a fresh one,
+  // with no model loaded. The old one's thread is never joined (see Worker::abandon).
+  void abandon_worker();
+  int abandoned_workers() const { return int(abandoned_.size()); }
+  // A job has ignored its stop for longer than a network evaluation could take (the job list
+  // then offers to abandon the worker).
+  bool stuck_job() const;
+  // The costly-run prompt's answers (run_cost.h): run the pending settings, or go back.
+  void confirm_costly_run();
+  void decline_costly_run();
   bool screenshot(const std::string& path);   // the window as it was last rendered
   void request_screenshot(const std::string& path) { pending_screenshot_ = path; }
   nlohmann::json state() const;
@@ -146,6 +170,7 @@ class Explorer {
   // GL textures of every view; released before the GL context goes.
   struct Views {
     DisplayImage grid, heat, interp_live, interp_strip, canvas, recon, error;
+    ColourBar heat_bar, error_bar;
   };
   std::unique_ptr<Views> views;
   UserConfig config;
@@ -157,6 +182,17 @@ class Explorer {
   std::string status_message;
   std::vector<std::string> errors;  // every error shown this session (for state dumps)
   FrameStats stats;
+  float sidebar_width = 330.0f;   // logical pixels (× the UI scale); dragged at its edge
+  // A run above the cost thresholds waits here for the user's answer.
+  struct CostPrompt {
+    bool open = false;
+    SamplerSettings settings;
+    RunCost cost;
+  } cost_prompt;
+  double chain_rate = 0;          // chain-steps/s last measured on this model (0: not yet)
+  bool typing = false;            // a text field has focus: typed values commit on Enter or focus loss
+  std::vector<LaidOutItem> layout;  // the last frame's controls (state dumps)
+  std::map<uint64_t, double> cancelling_since;  // job id -> when it was first seen cancelling (s)
 
  private:
   void init_window();
@@ -171,6 +207,11 @@ class Explorer {
 
   GLFWwindow* window_ = nullptr;
   std::unique_ptr<ScriptRunner> script_;
+  InputQueue input_;
+  WorkerOptions worker_options_;
+  std::vector<Worker*> abandoned_;  // leaked on purpose: their stuck threads still use them
+  SamplerSettings confirmed_;      // the costly settings the user said yes to
+  bool has_confirmed_ = false;
   std::string ini_path_;
   std::string pending_screenshot_;
   uint64_t seen_model_ = 0, seen_error_ = 0, seen_message_ = 0, applied_image_ = 0;
@@ -190,6 +231,11 @@ void draw_chains_panel(Explorer& ex);
 void draw_interpolation_panel(Explorer& ex);
 void draw_reconstruct_panel(Explorer& ex);
 void draw_help_window(Explorer& ex);
+void draw_jobs_panel(Explorer& ex);
+void draw_cost_prompt(Explorer& ex);
+void draw_chain_inspector(Explorer& ex, const ChainRun& run, float big);
+// "3 of 16 chains diverged (non-finite) from step 12", or "" when none did.
+std::string divergence_note(const ChainRun& run);
 
 // A tooltip on the last item (every control gets one).
 void tip(const char* text);

@@ -75,7 +75,7 @@ nlohmann::json export_settings(const ExportRequest& r) {
 std::string write_grid_png(const ExportRequest& r) {
   check_ready(r);
   if (r.step < 0 || r.step >= r.run->ready.load()) throw Error("step " + std::to_string(r.step) + " has not been sampled yet");
-  write_png(r.path, grid_of(frame_tensor(*r.run, r.step, -1)));
+  write_png(r.path, grid_of(frame_tensor(*r.run, r.run->kept(r.step), -1)));
   write_json(r.path + ".json", export_settings(r));
   return "wrote " + r.path + " (step " + std::to_string(r.step) + ") and " + r.path + ".json";
 }
@@ -87,14 +87,17 @@ std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& 
   std::error_code ec;
   fs::create_directories(r.path, ec);
   if (ec) throw file_error(r.path, "cannot create the export folder (" + ec.message() + ")");
+  int written = 0;
   for (int k = 0; k < ready; ++k) {
     if (cancel.load()) throw Error("export cancelled");
+    if (r.run->kept(k) != k || r.run->frames[k].empty()) continue;  // a bounded trajectory keeps every stride-th image
     char name[32];
-    std::snprintf(name, sizeof(name), "frame_%04d.png", k);
+    std::snprintf(name, sizeof(name), "frame_%04d.png", written++);
     write_png((fs::path(r.path) / name).string(), grid_of(frame_tensor(*r.run, k, r.selected)));
   }
   nlohmann::json settings = export_settings(r);
-  settings["frames"] = ready;
+  settings["frames"] = written;
+  settings["frame_stride"] = r.run->stride;
   std::string video_note;
   if (!r.video.empty()) {
     if (!ffmpeg_available()) {
@@ -114,7 +117,7 @@ std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& 
     }
   }
   write_json((fs::path(r.path) / "settings.json").string(), settings);
-  return "wrote " + std::to_string(ready) + " frames to " + r.path + video_note;
+  return "wrote " + std::to_string(written) + " frames to " + r.path + video_note;
 }
 
 }  // namespace shortrun::explorer

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "explorer.h"
 #include "shortrun/error.h"
@@ -29,7 +30,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     Explorer explorer(o);
-    return explorer.run();
+    const int rc = explorer.run();
+    if (explorer.abandoned_workers() > 0) {
+      // A stuck job's thread still runs: skip destructors and exit handlers it could trip on.
+      std::fflush(nullptr);
+      std::_Exit(rc);
+    }
+    return rc;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shortrun-explorer: %s\n", e.what());
     return 1;

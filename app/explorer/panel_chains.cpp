@@ -8,10 +8,21 @@
 #include <cstdio>
 #include <tuple>
 
+#include "chain_inspector.h"
 #include "explorer.h"
 #include "plots.h"
 
 namespace shortrun::explorer {
+
+// "3 of 16 chains diverged (non-finite) from step 12": what the plots and status bar say.
+std::string divergence_note(const ChainRun& run) {
+  const int dead = run.diverged.load(), first = run.first_divergence.load();
+  if (dead <= 0 || first < 0) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%d of %d chain%s diverged (non-finite) from step %d", dead, run.shape.n,
+                run.shape.n == 1 ? "" : "s", first);
+  return buf;
+}
 
 namespace {
 
@@ -60,11 +71,14 @@ void draw_timeline(Explorer& ex, const ChainRun* run) {
   if (ImGui::Button(">|")) ex.set_step(K), c.playing = false;
   tip("last step (x_K)");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 430));
+  // One row when the panel is wide; on a narrow window loop / speed / live go to a second row.
+  const float extras = 300.0f;
+  const bool one_row = ImGui::GetContentRegionAvail().x > extras + 260.0f;
+  ImGui::SetNextItemWidth(std::max(80.0f, ImGui::GetContentRegionAvail().x - (one_row ? extras : 0.0f)));
   int step = c.step;
   if (ImGui::SliderInt("##step", &step, 0, std::max(K, 1), "step %d")) ex.set_step(step), c.playing = false;
   tip("scrub through the recorded steps (nothing is re-run)");
-  ImGui::SameLine();
+  if (one_row) ImGui::SameLine();
   ImGui::Checkbox("loop", &c.loop);
   tip("restart from step 0 when playback reaches K");
   ImGui::SameLine();
@@ -81,6 +95,17 @@ void draw_timeline(Explorer& ex, const ChainRun* run) {
                         static_cast<unsigned long long>(run->id), run->shape.n, std::max(0, ready - 1), K, state, secs,
                         secs > 0 ? double(run->shape.n) * std::max(0, ready - 1) / secs : 0.0,
                         run->custom_init ? "  - started from the reconstruction's z" : "");
+    if (run->stride > 1) {
+      ImGui::SameLine();
+      ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.35f, 1.0f), "images kept every %d steps", run->stride);
+      tip("a bounded trajectory: the images of every stride-th step and of step K are kept (at most 256 MB); f, "
+          "|grad f| and |dx| are kept for every step");
+    }
+    const std::string dnote = divergence_note(*run);
+    if (!dnote.empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", dnote.c_str());
+    }
   } else {
     ImGui::TextDisabled("waiting for the model...");
   }
@@ -95,10 +120,12 @@ void update_grid_texture(Explorer& ex, const ChainRun& run, int cols) {
   img.ensure(cols * s.w, rows * s.h, s.c);
   DisplayParams p;
   p.nearest = c.nearest;
-  if (c.shown_run == run.id && c.shown_step == c.step && c.shown_selected == int(p.nearest)) return;
+  const int kept = run.kept(c.step);  // a bounded trajectory keeps every stride-th image
+  if (c.shown_run == run.id && c.shown_step == kept && c.shown_selected == int(p.nearest)) return;
+  if (run.frames[kept].empty()) return;
   std::vector<Tile> tiles;
-  const std::vector<float>& frame = run.frames[c.step];
-  const DeviceFrame* dev = run.device_frames.empty() ? nullptr : &run.device_frames[c.step];
+  const std::vector<float>& frame = run.frames[kept];
+  const DeviceFrame* dev = run.device_frames.empty() ? nullptr : &run.device_frames[kept];
   for (int i = 0; i < s.n; ++i) {
     Tile t;
     t.x = (i % cols) * s.w;
@@ -116,7 +143,7 @@ void update_grid_texture(Explorer& ex, const ChainRun& run, int cols) {
   img.upload(*ex.uploader, tiles);
   img.render(*ex.colormap, p);
   c.shown_run = run.id;
-  c.shown_step = c.step;
+  c.shown_step = kept;
   if (ex.stats.first_image_s < 0) ex.stats.first_image_s = ex.seconds_since_start();
   c.shown_selected = int(p.nearest);
 }
@@ -199,6 +226,8 @@ void draw_plots(Explorer& ex, const ChainRun& run, float width, float height) {
   PlotSpec spec;
   spec.x_count = K + 1;
   spec.marker = ex.chains.step;
+  spec.note = divergence_note(run);
+  spec.alert_x = run.first_divergence.load();
   spec.size = ImVec2(width, height);
   spec.title = "f(x_k): mean, per chain, and f over real data (band)";
   const ModelInfo* m = ex.pub.model.get();
@@ -215,71 +244,6 @@ void draw_plots(Explorer& ex, const ChainRun& run, float width, float height) {
   const int picked3 = plot_lines("delta", spec, series_of(run, run.delta_norm, std::min(ready, K), ex.chains.selected, "|dx|"));
   for (int p : {picked, picked2, picked3})
     if (p >= 0) ex.set_step(p), ex.chains.playing = false;
-}
-
-// The enlarged chain and its residual heatmap, `big` pixels each.
-void draw_selected(Explorer& ex, const ChainRun& run, float big) {
-  const int i = ex.chains.selected;
-  const ImageShape& s = run.shape;
-  const int cols = int(std::ceil(std::sqrt(double(s.n))));
-  const int k = ex.chains.step;
-  ImGui::Text("chain %d at step %d", i, k);
-  ImGui::SameLine();
-  if (ImGui::SmallButton("close")) ex.select_chain(-1);
-  tip("back to the grid alone");
-  const DisplayImage& img = ex.views->grid;
-  const int gx = i % cols, gy = i / cols;
-  ImGui::Image(img.id(), ImVec2(big, big), ImVec2(float(gx * s.w) / img.width(), float(gy * s.h) / img.height()),
-               ImVec2(float((gx + 1) * s.w) / img.width(), float((gy + 1) * s.h) / img.height()));
-  tip("the chain at the current step, nearest-neighbour magnified");
-  ImGui::SameLine();
-  // Residual heatmap of Δx_k = x_{k+1} − x_k (channel mean), diverging colormap.
-  const int ready = run.ready.load();
-  const int kd = std::min(k, ready - 2);
-  DisplayImage& heat = ex.views->heat;
-  heat.ensure(s.w, s.h, 1);
-  float max_abs = 0;
-  // Recomputed only when the chain, the step, the run or the range changes, not every frame.
-  const std::tuple<uint64_t, int, int, float, bool> key{run.id, i, kd, ex.chains.residual_range, ex.chains.residual_auto};
-  if (kd >= 0 && key != ex.chains.shown_heat) {
-    ex.chains.shown_heat = key;
-    std::vector<float> d(size_t(s.w) * s.h);
-    const float* a = run.frames[kd].data() + size_t(i) * s.image_floats();
-    const float* b = run.frames[kd + 1].data() + size_t(i) * s.image_floats();
-    for (int p = 0; p < s.w * s.h; ++p) {
-      float acc = 0;
-      for (int ch = 0; ch < s.c; ++ch) acc += b[p * s.c + ch] - a[p * s.c + ch];
-      d[p] = acc / s.c;
-      max_abs = std::max(max_abs, std::fabs(d[p]));
-    }
-    Tile t{0, 0, s.w, s.h, 1, d.data(), nullptr, 0};
-    heat.upload(*ex.uploader, {t});
-    if (ex.chains.residual_auto) ex.chains.residual_range = std::max(max_abs, 1e-6f);
-    DisplayParams p;
-    p.lo = -ex.chains.residual_range;
-    p.hi = ex.chains.residual_range;
-    p.colormap = Colormap::kDiverging;
-    heat.render(*ex.colormap, p);
-  }
-  ImGui::BeginGroup();
-  ImGui::Image(heat.id(), ImVec2(big, big));
-  tip("residual x_{k+1} - x_k of this chain: blue negative, white zero, red positive");
-  ImGui::SetNextItemWidth(big - 60);
-  if (ImGui::SliderFloat("##range", &ex.chains.residual_range, 1e-4f, 2.0f, "+-%.3g", ImGuiSliderFlags_Logarithmic))
-    ex.chains.residual_auto = false;
-  tip("colour range of the heatmap (symmetric)");
-  ImGui::SameLine();
-  ImGui::Checkbox("auto", &ex.chains.residual_auto);
-  tip("range = the largest |residual| at this step");
-  ImGui::EndGroup();
-  if (ImGui::Button("Use as endpoint A")) ex.set_endpoint('a', i);
-  tip("interpolate from this chain (Interpolation tab)");
-  ImGui::SameLine();
-  if (ImGui::Button("Use as endpoint B")) ex.set_endpoint('b', i);
-  tip("interpolate to this chain (Interpolation tab)");
-  if (ready > 0)
-    ImGui::Text("f = %.5g   |grad f| = %.4g   |dx| = %.4g   (its curves: orange in the plots below)", run.energy[k][i],
-                run.grad_norm[k][i], run.delta_norm[k][i]);
 }
 
 }  // namespace
@@ -314,7 +278,7 @@ void draw_chains_panel(Explorer& ex) {
     const float w = float(run->shape.w);
     const float big = std::max(w, std::floor(std::min(right * 0.5f - 8, avail_y * 0.36f) / w) * w);
     const float y0 = ImGui::GetCursorPosY();
-    draw_selected(ex, *run, big);
+    draw_chain_inspector(ex, *run, big);
     top = ImGui::GetCursorPosY() - y0;
   }
   const float plot_h = std::max(50.0f, (avail_y - top - 3 * title) / 3 - 4);

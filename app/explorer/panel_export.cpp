@@ -30,33 +30,4 @@ void draw_export_panel(Explorer& ex) {
   tip("every recorded step as frame_NNNN.png, settings.json, and the GIF/MP4");
 }
 
-void draw_help_window(Explorer& ex) {
-  ImGui::SetNextWindowSize(ImVec2(460, 0), ImGuiCond_FirstUseEver);
-  if (!ImGui::Begin("Help", &ex.show_help)) {
-    ImGui::End();
-    return;
-  }
-  if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
-    const char* keys[][2] = {{"Space", "play / pause the timeline"},
-                             {"Left / Right", "one step back / forward"},
-                             {"R", "re-run the chains"},
-                             {"Ctrl+O", "load a model (focus the path field)"},
-                             {"Ctrl+S", "export the grid as PNG"},
-                             {"Ctrl+Z", "undo a stroke (Reconstruct)"},
-                             {"F1", "this help"},
-                             {"drop a file", "a checkpoint loads it; an image goes to the Reconstruct canvas"}};
-    for (const auto& k : keys) {
-      ImGui::TableNextRow();
-      ImGui::TableSetColumnIndex(0);
-      ImGui::TextUnformatted(k[0]);
-      ImGui::TableSetColumnIndex(1);
-      ImGui::TextUnformatted(k[1]);
-    }
-    ImGui::EndTable();
-  }
-  ImGui::TextWrapped("Chains: click a chain to enlarge it; click or drag on a plot to scrub. The chain x_{k+1} = x_k + "
-                     "step*grad f(x_k) + noise*u_k starts from z; with z and u fixed it is a generator x = M(z, u).");
-  ImGui::End();
-}
-
 }  // namespace shortrun::explorer

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "explorer.h"
+#include "layout_util.h"
 #include "plots.h"
 
 namespace shortrun::explorer {
@@ -62,35 +63,35 @@ void draw_interpolation_panel(Explorer& ex) {
   ImGui::SameLine();
   changed |= ImGui::InputInt("seed##a", &in.seed_a);
   tip("endpoint A's seed");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("chain##a", 90));
   changed |= ImGui::InputInt("chain##a", &in.chain_a);
   tip("endpoint A's chain index: its z and u_k are those of chain i under the seed");
-  ImGui::SameLine(0, 30);
+  same_line_if_fits(labelled_width("B: seed##b", 90), 30);
   ImGui::TextUnformatted("B:");
   ImGui::SameLine();
   changed |= ImGui::InputInt("seed##b", &in.seed_b);
   tip("endpoint B's seed");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("chain##b", 90));
   changed |= ImGui::InputInt("chain##b", &in.chain_b);
   tip("endpoint B's chain index");
   ImGui::PopItemWidth();
   in.chain_a = std::max(0, in.chain_a);
   in.chain_b = std::max(0, in.chain_b);
-  ImGui::SameLine(0, 30);
+  same_line_if_fits(ImGui::CalcTextSize("Random endpoints").x + 2 * ImGui::GetStyle().FramePadding.x, 30);
   if (ImGui::Button("Random endpoints")) ex.random_endpoints();
   tip("two fresh seeds (chain 0 of each)");
-  ImGui::SameLine();
+  same_line_if_fits(ImGui::CalcTextSize("(or select a chain in Chains: 'Use as endpoint A/B')").x);
   ImGui::TextDisabled("(or select a chain in Chains: 'Use as endpoint A/B')");
 
   ImGui::SetNextItemWidth(150);
   changed |= ImGui::Combo("path", &in.path, "linear\0spherical\0");
   tip("linear: z = (1-rho) z1 + rho z2 (mid-path noise has lower variance); spherical: sqrt(1-rho^2) z1 + rho z2 "
       "(keeps the variance)");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("noise", 150));
   ImGui::SetNextItemWidth(150);
   changed |= ImGui::Combo("noise", &in.noise, "fixed (A's u_k)\0mixed\0off\0");
   tip("Langevin noise along the path: A's u_k everywhere, mixed like z (both ends exact), or none");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("strip points", 120));
   ImGui::SetNextItemWidth(120);
   if (ImGui::SliderInt("strip points", &in.points, 2, 16)) in.dirty_strip = true;
   tip("number of images across rho in the strip");
@@ -125,6 +126,7 @@ void draw_interpolation_panel(Explorer& ex) {
     PlotSpec spec;
     spec.title = "f(M(z_rho)) along the path (x: strip index; yellow: live rho)";
     spec.x_count = strip->shape.n;
+    spec.x_label = "point";
     spec.size = ImVec2(ImGui::GetContentRegionAvail().x, big * 0.8f);
     spec.marker = int(std::lround(in.rho * float(strip->shape.n - 1)));
     const int picked = plot_lines("path_energy", spec, {{strip->energy, IM_COL32(90, 200, 255, 255), 2.0f, "f"}});

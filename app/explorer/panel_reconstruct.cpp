@@ -191,12 +191,20 @@ void draw_reconstruct_panel(Explorer& ex) {
     PlotSpec spec;
     spec.title = "MSE over observed pixels vs iteration (log scale)";
     spec.x_count = run->iters + 1;
+    spec.x_label = "iter";
     spec.marker = done;
     spec.log_y = true;
     spec.size = ImVec2(ImGui::GetContentRegionAvail().x, 140);
     plot_lines("mse", spec, {{curve, IM_COL32(90, 200, 255, 255), 2.0f, "mse"}});
-    ImGui::Text("iteration %d/%d   mse %.4g%s", done, run->iters, curve.empty() ? NAN : curve.back(),
-                run->cancelled.load() ? "  (stopped)" : run->finished.load() ? "  (done)" : "");
+    // The MSE of iteration i is known only once its K-step pass is through: say what runs.
+    const bool measured = !curve.empty() && std::isfinite(curve.back());
+    if (measured)
+      ImGui::Text("iteration %d/%d   mse %.4g%s", done, run->iters, curve.back(),
+                  run->cancelled.load() ? "  (stopped)" : run->finished.load() ? "  (done)" : "");
+    else if (run->cancelled.load())
+      ImGui::TextUnformatted("stopped before the first iteration finished");
+    else
+      ImGui::Text("running iteration %d/%d...", done + 1, run->iters);
   } else {
     ImGui::TextDisabled("draw on the canvas (or drop an image), then press Reconstruct");
   }

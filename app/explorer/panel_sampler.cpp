@@ -2,6 +2,8 @@
 // Any change re-runs the chains in the background (Explorer::on_published posts it).
 #include <imgui.h>
 
+#include <algorithm>
+
 #include "explorer.h"
 
 namespace shortrun::explorer {
@@ -11,7 +13,9 @@ void draw_sampler_panel(Explorer& ex) {
   SamplerSettings& s = ex.sampler;
   ImGui::PushItemWidth(150);
   ImGui::SliderInt("steps K", &s.steps, 0, 400);
-  tip("Langevin steps per chain; changing it re-runs the chains");
+  tip("Langevin steps per chain; changing it re-runs the chains (Ctrl+click to type any K up to 100,000: the run "
+      "starts on Enter)");
+  s.steps = std::clamp(s.steps, 0, 100000);  // the sampler's own bound
   ImGui::SliderFloat("step size", &s.step_size, 0.0f, 10.0f, "%.4g", ImGuiSliderFlags_Logarithmic);
   tip("multiplies the energy gradient: x += step_size * grad f(x) + noise * u");
   ImGui::SliderFloat("noise std", &s.noise_std, 0.0f, 1.0f, "%.4g", ImGuiSliderFlags_Logarithmic);
@@ -20,6 +24,7 @@ void draw_sampler_panel(Explorer& ex) {
   tip("noise seed: chain i's start z and every u_k are pure functions of (seed, i, k)");
   ImGui::SliderInt("chains", &s.chains, 1, 256);
   tip("number of chains in the grid (chain i does not depend on how many run)");
+  s.chains = std::clamp(s.chains, 1, 256);
   int init = s.init == "gaussian" ? 1 : 0;
   if (ImGui::Combo("init", &init, "uniform U(-1,1)\0gaussian N(0,1)\0")) s.init = init ? "gaussian" : "uniform";
   tip("distribution of the starting noise z");
@@ -31,6 +36,15 @@ void draw_sampler_panel(Explorer& ex) {
   tip("arithmetic of f and its gradient: exact float32 (the reference), TF32 on CUDA, or bf16 autocast "
       "(CUDA, or a CPU with AVX512-BF16/AMX; refused elsewhere)");
   ImGui::PopItemWidth();
+  if (ex.pub.model) {
+    // What the next run costs, before it starts (runs above 10 s or 1 GiB ask first).
+    const RunCost cost = estimate_run_cost(s, ex.pub.model->shape, ex.chain_rate, kTrajectoryBudgetBytes);
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("a run: %s", describe_cost(cost, s.steps).c_str());
+    ImGui::PopTextWrapPos();
+    tip("estimated from the last measured rate; images are kept every s-th step so a run keeps at most 256 MB of them");
+    if (ex.typing) ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.35f, 1.0f), "typing: the run starts on Enter");
+  }
   if (ImGui::Button("Re-run (R)")) ex.rerun();
   tip("sample the same chains again (identical results: the noise is fixed by the seed)");
   ImGui::SameLine();

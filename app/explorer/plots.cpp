@@ -17,6 +17,21 @@ std::string format_value(float v) {
 }
 }  // namespace
 
+std::vector<int> nice_ticks(int x_max, int max_ticks) {
+  std::vector<int> ticks;
+  if (x_max <= 0 || max_ticks < 2) return {0};
+  long long step = 1;
+  for (long long base = 1;; base *= 10) {
+    for (long long m : {1, 2, 5}) {
+      step = base * m;
+      if (x_max / step + 1 <= max_ticks) goto found;
+    }
+  }
+found:
+  for (long long x = 0; x <= x_max; x += step) ticks.push_back(int(x));
+  return ticks;
+}
+
 int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSeries>& series) {
   ImGui::PushID(id);
   if (!spec.title.empty()) ImGui::TextUnformatted(spec.title.c_str());
@@ -28,7 +43,8 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
   const bool active = ImGui::IsItemActive();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float label_w = ImGui::CalcTextSize("-0.000e+00").x * 0.8f;
-  const ImVec2 a(p0.x + label_w, p0.y + 2), b(p0.x + size.x - 4, p0.y + size.y - 2);
+  const float tick_h = ImGui::GetTextLineHeight() + 3;  // x tick labels under the frame
+  const ImVec2 a(p0.x + label_w, p0.y + 2), b(p0.x + size.x - 4, p0.y + size.y - 2 - tick_h);
   dl->AddRectFilled(a, b, IM_COL32(25, 27, 32, 255));
   dl->AddRect(a, b, IM_COL32(80, 80, 90, 255));
 
@@ -46,8 +62,27 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
   }
   const int n = std::max(spec.x_count, 2);
   int picked = -1;
+  const auto X0 = [&](float i) { return a.x + (b.x - a.x) * i / float(n - 1); };
+  // x ticks with step numbers, about one per 70 px.
+  const int x_max = n - 1;
+  const std::vector<int> ticks = nice_ticks(x_max, std::max(2, int((b.x - a.x) / 70.0f)));
+  for (int t : ticks) {
+    const float x = X0(float(t));
+    dl->AddLine(ImVec2(x, b.y), ImVec2(x, b.y + 3), IM_COL32(130, 130, 140, 255));
+    const std::string label = std::to_string(t);
+    const float w = ImGui::CalcTextSize(label.c_str()).x;
+    dl->AddText(ImVec2(std::clamp(x - w / 2, a.x, b.x - w), b.y + 3), IM_COL32(150, 150, 150, 255), label.c_str());
+  }
+  if (!spec.x_label.empty()) {
+    const float w = ImGui::CalcTextSize(spec.x_label.c_str()).x;
+    dl->AddText(ImVec2(a.x - w - 4, b.y + 3), IM_COL32(120, 120, 130, 255), spec.x_label.c_str());
+  }
+  if (spec.alert_x >= 0 && spec.alert_x < n)
+    dl->AddLine(ImVec2(X0(float(spec.alert_x)), a.y), ImVec2(X0(float(spec.alert_x)), b.y), IM_COL32(255, 70, 60, 200), 1.5f);
+  const ImU32 red = IM_COL32(255, 110, 100, 255);
   if (!(lo <= hi)) {
-    dl->AddText(ImVec2(a.x + 6, a.y + 4), IM_COL32(150, 150, 150, 255), "no data yet");
+    dl->AddText(ImVec2(a.x + 6, a.y + 4), spec.note.empty() ? IM_COL32(150, 150, 150, 255) : red,
+                spec.note.empty() ? "no data yet" : ("no finite values: " + spec.note).c_str());
   } else {
     if (hi - lo < 1e-6f) {
       lo -= 0.5f;
@@ -67,6 +102,7 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
       std::vector<ImVec2> pts;
       for (size_t i = 0; i <= s.y.size(); ++i) {
         if (i == s.y.size() || !std::isfinite(s.y[i])) {
+          if (pts.size() == 1) dl->AddCircleFilled(pts[0], std::max(1.5f, s.thickness), s.color);  // a lone finite value
           if (pts.size() >= 2) {
             const ImDrawListFlags flags = dl->Flags;
             if (s.crisp) dl->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedLinesUseTex);
@@ -82,6 +118,7 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
     if (spec.marker >= 0)
       dl->AddLine(ImVec2(X(float(spec.marker)), a.y), ImVec2(X(float(spec.marker)), b.y), IM_COL32(255, 210, 60, 220), 1.5f);
     dl->PopClipRect();
+    if (!spec.note.empty()) dl->AddText(ImVec2(a.x + 6, a.y + 2), red, spec.note.c_str());
     // Axis labels: top and bottom of the range.
     const float top = spec.log_y ? std::pow(10.0f, hi) : hi, bottom = spec.log_y ? std::pow(10.0f, lo) : lo;
     dl->AddText(ImVec2(p0.x, a.y), IM_COL32(160, 160, 160, 255), format_value(top).c_str());
@@ -92,7 +129,7 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
       if (hovered) {
         dl->AddLine(ImVec2(X(float(i)), a.y), ImVec2(X(float(i)), b.y), IM_COL32(255, 255, 255, 60));
         ImGui::BeginTooltip();
-        ImGui::Text("x = %d", i);
+        ImGui::Text("%s %d", spec.x_label.empty() ? "x =" : spec.x_label.c_str(), i);
         for (const PlotSeries& s : series)
           if (!s.name.empty() && i < int(s.y.size())) ImGui::Text("%s: %s", s.name.c_str(), format_value(s.y[i]).c_str());
         if (spec.band.show && !spec.band.name.empty())

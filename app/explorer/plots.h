@@ -31,7 +31,13 @@ struct PlotSpec {
   int marker = -1;          // vertical line at this x (-1: none)
   bool log_y = false;
   PlotBand band;
+  std::string note;         // drawn in red at the top (e.g. "3 chains diverged at step 12")
+  int alert_x = -1;         // a red vertical line at this x (-1: none), e.g. the divergence step
+  std::string x_label = "step";  // named under the x ticks
 };
+
+// "Nice" tick positions (1, 2 or 5 × 10^k apart) covering [0, x_max], at most about `max_ticks`.
+std::vector<int> nice_ticks(int x_max, int max_ticks);
 
 // Draws the plot; returns the x clicked or dragged over (-1 when not).
 int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSeries>& series);

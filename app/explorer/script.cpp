@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "explorer.h"
 #include "shortrun/error.h"
@@ -24,21 +26,23 @@ std::vector<std::string> ScriptRunner::controls() {
           "speed", "selected", "residual_range", "residual_auto", "nearest", "tab", "seed_a", "chain_a", "seed_b",
           "chain_b", "rho", "path", "noise_mode", "points", "brush_radius", "brush_value", "erase", "paint_mask",
           "recon_iters", "recon_lr", "recon_chain", "threads", "export_folder", "video", "export_selected_only",
-          "help"};
+          "help", "sidebar_width", "inspector_zoom", "diff_pinned", "pin_step"};
 }
 
 std::vector<std::string> ScriptRunner::buttons() {
   return {"rerun", "play", "pause", "step_forward", "step_back", "reset_defaults", "random_endpoints", "clear",
           "clear_mask", "undo", "reconstruct", "stop_reconstruction", "show_chain", "export_grid", "export_window",
-          "export_chain"};
+          "export_chain", "confirm_run", "decline_run", "stop_all", "stop_first_job", "abandon_worker",
+          "stuck_job_for_test"};
 }
 
 void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v) {
   SamplerSettings& s = ex.sampler;
   InterpUi& in = ex.interp;
-  if (name == "steps") s.steps = clamped(v, 0, 2000);
-  else if (name == "step_size") s.step_size = clamped(v, 0.0f, 100.0f);
-  else if (name == "noise_std") s.noise_std = clamped(v, 0.0f, 10.0f);
+  if (name == "steps") s.steps = clamped(v, 0, 100000);
+  // Any finite value, as a typed entry allows (1e38 makes chains diverge: that is reported).
+  else if (name == "step_size") s.step_size = clamped(v, 0.0f, 3.0e38f);
+  else if (name == "noise_std") s.noise_std = clamped(v, 0.0f, 3.0e38f);
   else if (name == "seed") s.seed = v.get<int>();
   else if (name == "chains") s.chains = clamped(v, 1, 256);
   else if (name == "init") {
@@ -97,6 +101,10 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     ex.exporter.video = m == "none" ? 0 : m == "gif" ? 1 : 2;
   } else if (name == "export_selected_only") ex.exporter.selected_only = v.get<bool>();
   else if (name == "help") ex.show_help = v.get<bool>();
+  else if (name == "sidebar_width") ex.sidebar_width = clamped(v, 220.0f, 2000.0f);
+  else if (name == "inspector_zoom") ex.chains.inspector.image_view.zoom = ex.chains.inspector.heat_view.zoom = clamped(v, 1.0f, 32.0f);
+  else if (name == "diff_pinned") ex.chains.inspector.against_pinned = v.get<bool>();
+  else if (name == "pin_step") ex.chains.inspector.pinned_step = clamped(v, 0, 1 << 30);
   else throw Error("unknown control '" + name + "'");
 }
 
@@ -117,7 +125,18 @@ void press_button(Explorer& ex, const std::string& name) {
   else if (name == "export_grid") ex.export_grid_png();
   else if (name == "export_window") ex.export_window_png();
   else if (name == "export_chain") ex.export_chain_frames();
-  else throw Error("unknown button '" + name + "'");
+  else if (name == "confirm_run") ex.confirm_costly_run();
+  else if (name == "decline_run") ex.decline_costly_run();
+  else if (name == "stop_all") ex.cancel_all_jobs();
+  else if (name == "abandon_worker") ex.abandon_worker();
+  else if (name == "stuck_job_for_test") {
+    // Stands in for a module whose forward never returns: ignores its stop until the process ends.
+    ex.worker->post_for_test("stuck job (test)", [](const std::atomic<bool>&) {
+      while (true) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    });
+  } else if (name == "stop_first_job") {
+    if (!ex.pub.jobs.empty()) ex.cancel_job(ex.pub.jobs.front().id);
+  } else throw Error("unknown button '" + name + "'");
 }
 
 ScriptRunner::ScriptRunner(const std::string& path) : path_(path) {
@@ -153,6 +172,10 @@ bool ScriptRunner::step(Explorer& ex) {
   return next_ < actions_.size() || waiting_;
 }
 
+bool ScriptRunner::idle_wait() const {
+  return waiting_ && next_ < actions_.size() && actions_[next_].value("for", "") == "file";
+}
+
 bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   const std::string what = a.value("for", "idle");
   const Published& p = ex.pub;
@@ -167,7 +190,17 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   if (what == "sampler") return idle && p.chains && p.chains->finished.load();
   if (what == "interpolation") return idle && p.interp_live && p.interp_strip && !ex.interp.dirty_live && !ex.interp.dirty_strip;
   if (what == "reconstruction") return idle && p.recon && p.recon->finished.load();
-  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, frames)");
+  // A job of this kind running with at least `done` units finished (job list, progress, ETA).
+  if (what == "job") {
+    for (const JobStatus& j : p.jobs)
+      if (j.kind == a.value("kind", "sample") && j.state == "running" && j.done >= a.value("done", 1)) return true;
+    return false;
+  }
+  if (what == "prompt") return ex.cost_prompt.open;
+  if (what == "stuck") return ex.stuck_job();
+  // A file appears (a test driving real X events says it is done).
+  if (what == "file") return std::filesystem::exists(a.at("path").get<std::string>());
+  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, job, prompt, frames)");
 }
 
 bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {

@@ -8,6 +8,10 @@
 //   {"do": "stroke", "points": [[4,4],[20,20]], "radius": 2, "value": 1, "mask": false, "erase": false}
 //   {"do": "key", "key": "space|left|right|r"}
 //   {"do": "wait", "for": "idle|sampler|model|interpolation|reconstruction|frames", "frames": 5, "timeout_s": 120}
+//   {"do": "wait", "for": "job", "kind": "sample", "done": 3}   a job of that kind running with >= done units
+//   {"do": "wait", "for": "prompt"}                             the costly-run prompt is open
+//   {"do": "wait", "for": "file", "path": "go"}                 a file exists (tests sending real X events)
+//   {"do": "wait", "for": "stuck"}                              a job has ignored its stop for 5 s
 //   {"do": "screenshot", "path": "out.png"}   {"do": "dump_state", "path": "state.json"}
 // Paths are relative to the working directory.
 #pragma once
@@ -27,6 +31,9 @@ class ScriptRunner {
   // Runs at most one action (or one frame of a wait); false when done or failed (see error()).
   bool step(Explorer& ex);
   const std::string& error() const { return error_; }
+  // Waiting for a file: the window then runs its idle loop, as it does for a user (tests send
+  // real X events to it then).
+  bool idle_wait() const;
 
   static std::vector<std::string> controls();
   static std::vector<std::string> buttons();

@@ -45,9 +45,10 @@ struct DeviceFrame {
   std::shared_ptr<const void> owner;
 };
 
-// One Langevin run of the Chains panel: every recorded step is kept, so scrubbing never
-// re-runs anything. Per-step vectors are sized up front; entry k is written once, before
-// `ready` passes k.
+// One Langevin run of the Chains panel: scrubbing never re-runs anything. The per-step
+// statistics are kept for every step; the images for every `stride`-th step and the last (a
+// bounded trajectory, see run_cost.h), the others left empty. Per-step vectors are sized up
+// front; entry k is written once, before `ready` passes k.
 struct ChainRun {
   uint64_t id = 0;
   SamplerSettings settings;
@@ -63,7 +64,12 @@ struct ChainRun {
   std::atomic<bool> finished{false};
   std::atomic<bool> cancelled{false};
   std::atomic<double> seconds{0.0};            // wall time so far
+  int stride = 1;                              // images kept every `stride` steps (and at K)
+  std::atomic<int> diverged{0};                // chains that went non-finite so far
+  std::atomic<int> first_divergence{-1};       // the first step where a chain went non-finite
   int steps() const { return settings.steps; }
+  // The kept image step at or before step k.
+  int kept(int k) const { return k >= settings.steps ? settings.steps : k - k % stride; }
 };
 
 // f over a batch of real data: the band drawn behind the energy plot.

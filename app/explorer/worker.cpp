@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "export_jobs.h"
+#include "run_cost.h"
 #include "shortrun/datasets.h"
 #include "shortrun/energy_model.h"
 #include "shortrun/error.h"
@@ -126,19 +127,34 @@ const char* Worker::job_name(Kind kind) {
   return "";
 }
 
+const char* Worker::job_unit(Kind kind) {
+  switch (kind) {
+    case Kind::kSample:
+    case Kind::kInterpLive: return "step";
+    case Kind::kInterpStrip: return "step";
+    case Kind::kRecon: return "iteration";
+    case Kind::kExport: return "frame";
+    default: return "";
+  }
+}
+
 Worker::Worker(WorkerOptions options) : torch_(std::make_unique<Torch>()), options_(std::move(options)) {
   thread_ = std::thread([this] { loop(); });
+  io_thread_ = std::thread([this] { io_loop(); });
 }
 
 Worker::~Worker() {
+  if (!thread_.joinable()) return;  // abandoned: never destroyed while its thread runs (see abandon())
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
     queue_.clear();
+    io_queue_.clear();
     if (running_cancel_) running_cancel_->store(true);
   }
   wake_.notify_all();
   thread_.join();
+  io_thread_.join();
 }
 
 void Worker::post(Kind kind, std::string label, std::function<void(const std::atomic<bool>&)> run) {
@@ -155,10 +171,89 @@ void Worker::post(Kind kind, std::string label, std::function<void(const std::at
     } else if (supersedes && running_ && running_kind_ == kind && running_cancel_) {
       running_cancel_->store(true);  // a stale run stops within one step
     }
-    queue_.push_back(Job{kind, std::move(run), std::move(label)});
-    pub_.queued = static_cast<int>(queue_.size());
+    Job job{kind, std::move(run), std::move(label), next_id_++};
+    if (kind == Kind::kImage) {
+      io_queue_.clear();  // only the newest image matters
+      io_queue_.push_back(std::move(job));
+    } else {
+      queue_.push_back(std::move(job));
+    }
+    pub_.queued = static_cast<int>(queue_.size() + io_queue_.size());
   }
   wake_.notify_all();
+}
+
+void Worker::progress(int64_t done, int64_t total) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  running_done_ = done;
+  running_total_ = total;
+}
+
+bool Worker::cancel(uint64_t job_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::deque<Job>* q : {&queue_, &io_queue_}) {
+    const auto it = std::find_if(q->begin(), q->end(), [&](const Job& j) { return j.id == job_id; });
+    if (it != q->end()) {
+      q->erase(it);
+      pub_.queued = static_cast<int>(queue_.size() + io_queue_.size());
+      return true;
+    }
+  }
+  if (running_ && running_id_ == job_id && running_cancel_) {
+    running_cancel_->store(true);
+    return true;
+  }
+  return false;
+}
+
+void Worker::cancel_all() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.clear();
+  io_queue_.clear();
+  pub_.queued = 0;
+  if (running_ && running_cancel_) running_cancel_->store(true);
+}
+
+void Worker::abandon() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    queue_.clear();
+    io_queue_.clear();
+    if (running_cancel_) running_cancel_->store(true);
+  }
+  wake_.notify_all();
+  thread_.detach();
+  io_thread_.detach();
+}
+
+void Worker::post_for_test(std::string label, std::function<void(const std::atomic<bool>&)> body) {
+  post(Kind::kLoad, std::move(label), std::move(body));
+}
+
+void Worker::io_loop() {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || !io_queue_.empty(); });
+      if (stop_) return;
+      job = std::move(io_queue_.front());
+      io_queue_.pop_front();
+      io_running_ = true;
+      io_label_ = job.label;
+      io_id_ = job.id;
+      pub_.queued = static_cast<int>(queue_.size() + io_queue_.size());
+    }
+    const std::atomic<bool> never{false};
+    try {
+      job.run(never);
+    } catch (const std::exception& e) {
+      fail(e.what(), job_name(job.kind));
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    io_running_ = false;
+  }
 }
 
 void Worker::loop() {
@@ -182,8 +277,12 @@ void Worker::loop() {
       running_ = true;
       running_kind_ = job.kind;
       running_cancel_ = std::make_shared<std::atomic<bool>>(false);
+      running_id_ = job.id;
+      running_label_ = job.label;
+      running_since_ = Clock::now();
+      running_done_ = running_total_ = 0;
       pub_.activity = job.label;
-      pub_.queued = static_cast<int>(queue_.size());
+      pub_.queued = static_cast<int>(queue_.size() + io_queue_.size());
     }
     const std::shared_ptr<std::atomic<bool>> cancel = running_cancel_;
     try {
@@ -192,8 +291,12 @@ void Worker::loop() {
       fail(e.what(), job_name(job.kind));
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    // The measured rate of this kind gives the next job's ETA before its first unit ends.
+    if (running_done_ > 0 && !cancel->load())
+      seconds_per_unit_[int(job.kind)] = seconds_since(running_since_) / double(running_done_);
     running_ = false;
     running_cancel_.reset();
+    running_id_ = 0;
     pub_.activity.clear();
   }
 }
@@ -213,12 +316,36 @@ void Worker::notify(const std::string& what) {
 
 Published Worker::published() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return pub_;
+  Published p = pub_;
+  p.jobs.clear();
+  const auto status = [&](const Job& j, const char* state) {
+    JobStatus s;
+    s.id = j.id;
+    s.kind = job_name(j.kind);
+    s.label = j.label;
+    s.state = state;
+    s.unit = job_unit(j.kind);
+    return s;
+  };
+  if (running_) {
+    Job j{running_kind_, nullptr, running_label_, running_id_};
+    JobStatus s = status(j, running_cancel_ && running_cancel_->load() ? "cancelling" : "running");
+    s.done = running_done_;
+    s.total = running_total_;
+    s.elapsed_s = seconds_since(running_since_);
+    const double per_unit = s.done > 0 ? s.elapsed_s / double(s.done) : seconds_per_unit_[int(running_kind_)];
+    if (per_unit > 0 && s.total > 0) s.eta_s = std::max(0.0, per_unit * double(s.total - s.done) - (s.done > 0 ? 0.0 : s.elapsed_s));
+    p.jobs.push_back(s);
+  }
+  if (io_running_) p.jobs.push_back(status(Job{Kind::kImage, nullptr, io_label_, io_id_}, "running"));
+  for (const Job& j : io_queue_) p.jobs.push_back(status(j, "queued"));
+  for (const Job& j : queue_) p.jobs.push_back(status(j, "queued"));
+  return p;
 }
 
 bool Worker::idle() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return !running_ && queue_.empty();
+  return !running_ && queue_.empty() && !io_running_ && io_queue_.empty();
 }
 
 void Worker::set_threads(int threads) {
@@ -317,6 +444,7 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
     run->settings.chains = n;
     run->shape = ImageShape{n, int(ds.channels), int(ds.height), int(ds.width)};
     const int K = settings.steps;
+    run->stride = trajectory_stride(K, run->shape.floats() * sizeof(float), options_.trajectory_budget_bytes);
     run->frames.resize(K + 1);
     run->energy.resize(K + 1);
     run->grad_norm.resize(K + 1);
@@ -333,22 +461,32 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
     std::optional<torch::Tensor> init;
     if (run->custom_init) init = from_nhwc(z, run->shape, torch_->device);
     const auto t0 = Clock::now();
+    std::vector<uint8_t> alive_before(n, 1);
     const SampleResult result = sampler.run(chains, init, [&](const StepInfo& s) {
       const int k = static_cast<int>(s.step);
-      run->frames[k] = to_nhwc(s.x);
-      if (keep_device) {
-        torch::Tensor nhwc = s.x.detach().permute({0, 2, 3, 1});
-        if (nhwc.size(3) == 3) nhwc = torch::cat({nhwc, torch::ones_like(nhwc.narrow(3, 0, 1))}, 3);
-        auto t = std::make_shared<torch::Tensor>(nhwc.contiguous().clone());
-        run->device_frames[k] = DeviceFrame{t->data_ptr<float>(), int(t->size(3)), std::shared_ptr<const void>(t, t.get())};
+      if (run->kept(k) == k) {
+        run->frames[k] = to_nhwc(s.x);
+        if (keep_device) {
+          torch::Tensor nhwc = s.x.detach().permute({0, 2, 3, 1});
+          if (nhwc.size(3) == 3) nhwc = torch::cat({nhwc, torch::ones_like(nhwc.narrow(3, 0, 1))}, 3);
+          auto t = std::make_shared<torch::Tensor>(nhwc.contiguous().clone());
+          run->device_frames[k] = DeviceFrame{t->data_ptr<float>(), int(t->size(3)), std::shared_ptr<const void>(t, t.get())};
+        }
       }
       run->energy[k] = to_vector(s.energy);
       run->grad_norm[k] = to_vector(s.grad_norm);
       run->delta_norm[k] = s.delta.defined() ? to_vector(s.delta.flatten(1).norm(2, 1)) : std::vector<float>(n, 0.0f);
+      // The sampler's mask is after the update k -> k+1; x_k itself was finite iff it was alive
+      // after the previous update.
       const torch::Tensor alive = s.alive.to(torch::kCPU, torch::kUInt8);
-      run->alive[k] = std::vector<uint8_t>(alive.data_ptr<uint8_t>(), alive.data_ptr<uint8_t>() + n);
+      run->alive[k] = alive_before;
+      alive_before.assign(alive.data_ptr<uint8_t>(), alive.data_ptr<uint8_t>() + n);
+      const int dead = n - static_cast<int>(std::count(run->alive[k].begin(), run->alive[k].end(), uint8_t(1)));
+      if (dead > 0 && run->first_divergence.load() < 0) run->first_divergence.store(k);
+      run->diverged.store(dead);
       run->seconds.store(seconds_since(t0));
       run->ready.store(k + 1, std::memory_order_release);
+      progress(k, K);
     }, &cancel);
     run->cancelled.store(result.cancelled);
     run->finished.store(!result.cancelled);
@@ -435,6 +573,7 @@ void Worker::reconstruct(const ReconRequest& request) {
       std::atomic_store(&run->latest, std::shared_ptr<const std::vector<float>>(
                                           std::make_shared<std::vector<float>>(to_nhwc(it.x))));
       run->done.store(static_cast<int>(it.iteration), std::memory_order_release);
+      progress(it.iteration, request.iters);
     }, &cancel);
     run->cancelled.store(result.cancelled);
     if (!result.cancelled) run->z = to_nhwc(result.z);
@@ -444,13 +583,19 @@ void Worker::reconstruct(const ReconRequest& request) {
 
 void Worker::load_image(const std::string& path) {
   post(Kind::kImage, "reading " + path, [this, path](const std::atomic<bool>&) {
-    if (!torch_->model) throw Error("no model loaded");
-    const DataShape& ds = torch_->model->shape();
+    // Runs on the I/O thread: the model's shape comes from what was published, not the model.
+    std::shared_ptr<const ModelInfo> model;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      model = pub_.model;
+    }
+    if (!model) throw Error("no model loaded");
+    const ImageShape ds = model->shape;
     const torch::Tensor batch = read_image_or_npy(path);
     auto img = std::make_shared<LoadedImage>();
     img->path = path;
-    img->shape = ImageShape{1, int(ds.channels), int(ds.height), int(ds.width)};
-    const torch::Tensor x = conform_image(batch[0], ds.channels, ds.height, ds.width, &img->note);
+    img->shape = ImageShape{1, ds.c, ds.h, ds.w};
+    const torch::Tensor x = conform_image(batch[0], ds.c, ds.h, ds.w, &img->note);
     img->pixels = to_nhwc(x.unsqueeze(0));
     std::lock_guard<std::mutex> lock(mutex_);
     img->id = next_id_++;

@@ -3,6 +3,7 @@
 // posts requests and reads published snapshots; it never waits on torch work.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -43,6 +44,18 @@ struct ExportRequest {
   std::string model_path;
 };
 
+// One entry of the job list the UI shows: what it is, where it stands, and when it will end.
+struct JobStatus {
+  uint64_t id = 0;
+  std::string kind;         // model | sample | interpolation | reconstruction | export | image | ...
+  std::string label;        // "sampling 16 chains", ...
+  std::string state;        // queued | running | cancelling
+  int64_t done = 0, total = 0;  // progress in `unit`s (total 0: unknown)
+  std::string unit;         // step | iteration | point | frame
+  double elapsed_s = 0;     // running time so far
+  double eta_s = -1;        // seconds left from the measured rate (-1: not known yet)
+};
+
 // Everything the worker has published, taken in one brief lock.
 struct Published {
   std::shared_ptr<const ModelInfo> model;
@@ -56,12 +69,14 @@ struct Published {
   std::string activity;     // what the worker is doing now ("" when idle)
   uint64_t error_version = 0, message_version = 0;
   int queued = 0;
+  std::vector<JobStatus> jobs;  // running first, then the queue in order
 };
 
 struct WorkerOptions {
   std::string device = "cpu";  // cpu | cuda | auto
   int threads = 0;             // 0: one less than the cores (the UI keeps one)
   bool device_frames = false;  // keep CUDA copies of every frame for GL interop
+  size_t trajectory_budget_bytes = size_t(256) << 20;  // images kept per chains run (run_cost.h)
 };
 
 class Worker {
@@ -79,6 +94,10 @@ class Worker {
   void interpolate(const InterpRequest& request, bool live);
   void reconstruct(const ReconRequest& request);
   void cancel_reconstruction();
+  // Cancels one job of the job list: dropped if queued, stopped within one network evaluation
+  // if running. False if no such job is pending.
+  bool cancel(uint64_t job_id);
+  void cancel_all();
   // Reads a PNG/JPEG/NPY and conforms it to the model's shape (published as `image`).
   void load_image(const std::string& path);
   void export_chains(const ExportRequest& request);
@@ -89,16 +108,30 @@ class Worker {
   Published published() const;
   bool idle() const;  // nothing running or queued
 
+  // For a job that does not come back (a TorchScript forward that never returns cannot see the
+  // cancel flag): stops taking jobs and detaches both threads, so the object must then be
+  // leaked, never destroyed (the stuck thread still uses it). The caller starts a new Worker.
+  void abandon();
+
+  // Tests only: runs `body` as a job of the model kind (it may block to stand in for a stuck
+  // module; it receives the cancel flag).
+  void post_for_test(std::string label, std::function<void(const std::atomic<bool>&)> body);
+
  private:
   enum class Kind { kLoad, kSample, kInterpLive, kInterpStrip, kRecon, kExport, kThreads, kBand, kImage, kDevice };
   struct Job {
     Kind kind;
     std::function<void(const std::atomic<bool>& cancel)> run;
     std::string label;
+    uint64_t id = 0;
   };
   static const char* job_name(Kind kind);
+  static const char* job_unit(Kind kind);
   void post(Kind kind, std::string label, std::function<void(const std::atomic<bool>&)> run);
+  // Called by the running job (worker thread): `done` of `total` units finished.
+  void progress(int64_t done, int64_t total);
   void loop();
+  void io_loop();
   void fail(const std::string& what, const std::string& job = "");
   void notify(const std::string& what);
 
@@ -114,6 +147,18 @@ class Worker {
   Kind running_kind_ = Kind::kLoad;
   bool running_ = false;
   std::shared_ptr<std::atomic<bool>> running_cancel_;
+  uint64_t running_id_ = 0;
+  std::string running_label_;
+  std::chrono::steady_clock::time_point running_since_;
+  int64_t running_done_ = 0, running_total_ = 0;
+  double seconds_per_unit_[16] = {};  // last measured rate per Kind (0: none yet)
+  // Image reads run on their own thread: they need no model weights, so they never wait
+  // behind a long chains run.
+  std::deque<Job> io_queue_;
+  bool io_running_ = false;
+  std::string io_label_;
+  uint64_t io_id_ = 0;
+  std::thread io_thread_;
   Published pub_;
   uint64_t next_id_ = 1;
   std::thread thread_;

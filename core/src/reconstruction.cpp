@@ -60,15 +60,19 @@ torch::Tensor Reconstructor::generate(const torch::Tensor& z, const NoiseFn& noi
 }
 
 Reconstructor::LossGrad Reconstructor::loss_and_grad(const torch::Tensor& z, const NoiseFn& noise,
-                                                                     const torch::Tensor& observed,
-                                                                     const torch::Tensor& weights) const {
+                                                     const torch::Tensor& observed, const torch::Tensor& weights,
+                                                     const std::atomic<bool>* cancel) const {
   const SamplerConfig& cfg = sampler_.config();
+  const auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
+  LossGrad stopped;
+  stopped.cancelled = true;
   // Forward: the same fused update as LangevinSampler::run_from, keeping every state.
   std::vector<torch::Tensor> xs;
   xs.reserve(cfg.steps + 1);
   torch::Tensor x = z.detach().contiguous();
   torch::Tensor alive = torch::ones({x.size(0)}, torch::TensorOptions().dtype(torch::kBool).device(x.device()));
   for (int64_t k = 0; k < cfg.steps; ++k) {
+    if (cancelled()) return stopped;
     xs.push_back(x);
     torch::Tensor g = sampler_.energy_and_grad(x).second.to(x.scalar_type()).contiguous();
     torch::Tensor x_next = x.clone();
@@ -89,6 +93,7 @@ Reconstructor::LossGrad Reconstructor::loss_and_grad(const torch::Tensor& z, con
   for (int64_t k = cfg.steps - 1; k >= 0; --k) {
     if (cfg.clamp) lam = lam * (xs[k + 1].abs() < 1.0).to(lam.dtype());
     if (skip || cfg.step_size == 0) continue;
+    if (cancelled()) return stopped;
     torch::AutoGradMode grad_on(true);
     torch::Tensor xk = xs[k].detach().requires_grad_(true);
     torch::Tensor f = sampler_.model().energy(xk);
@@ -115,7 +120,11 @@ ReconstructResult Reconstructor::run(const torch::Tensor& observed_in, const tor
       result.cancelled = true;
       break;
     }
-    const LossGrad lg = loss_and_grad(z, noise, observed, weights);
+    const LossGrad lg = loss_and_grad(z, noise, observed, weights, cancel);
+    if (lg.cancelled) {
+      result.cancelled = true;
+      break;
+    }
     curve.push_back(lg.loss.to(torch::kCPU, torch::kFloat64));
     if (on_iteration) on_iteration(ReconstructIteration{it, lg.loss, lg.x});
     z.mutable_grad() = lg.grad;
@@ -127,6 +136,11 @@ ReconstructResult Reconstructor::run(const torch::Tensor& observed_in, const tor
   }
   z.mutable_grad() = torch::Tensor();
   result.z = z.detach();
+  if (result.cancelled) {
+    // Stop means stop: no final K-step pass. The curve holds the iterations that finished.
+    result.curve = curve.empty() ? torch::empty({0, z.size(0)}, torch::kFloat64) : torch::stack(curve);
+    return result;
+  }
   result.x = generate(result.z, noise);
   result.mse = (weights * (result.x - observed).pow(2)).flatten(1).sum(1);
   curve.push_back(result.mse.to(torch::kCPU, torch::kFloat64));

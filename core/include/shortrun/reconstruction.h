@@ -48,12 +48,15 @@ class Reconstructor {
   // Per-pixel loss weights from a mask (1 = observed; [N|1, 1|C, H, W], undefined = all):
   // each image's weights sum to 1, so the loss is the MSE over its observed pixels.
   torch::Tensor loss_weights(const torch::Tensor& observed, const torch::Tensor& mask) const;
-  // Per-image loss, ∂(Σ loss)/∂z through the unrolled chain, and x_K = M(z, u).
+  // Per-image loss, ∂(Σ loss)/∂z through the unrolled chain, and x_K = M(z, u). `cancel` is
+  // checked before every network evaluation of both sweeps, so a stop lands within one; a
+  // cancelled call returns `cancelled` and undefined tensors.
   struct LossGrad {
     torch::Tensor loss, grad, x;
+    bool cancelled = false;
   };
-  LossGrad loss_and_grad(const torch::Tensor& z, const NoiseFn& noise,
-                                                        const torch::Tensor& observed, const torch::Tensor& weights) const;
+  LossGrad loss_and_grad(const torch::Tensor& z, const NoiseFn& noise, const torch::Tensor& observed,
+                         const torch::Tensor& weights, const std::atomic<bool>* cancel = nullptr) const;
   // M(z, u): the chain's end state, exactly as the sampler computes it.
   torch::Tensor generate(const torch::Tensor& z, const NoiseFn& noise) const;
 

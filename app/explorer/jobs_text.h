@@ -1,0 +1,18 @@
+// Words for the job list: a job's progress ("step 45/100 · 12 s left") and durations, kept
+// apart from ImGui so they can be tested headless.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "worker.h"
+
+namespace shortrun::explorer {
+
+// "<1 s", "12 s", "3 min 05 s", "2 h 10 min".
+std::string format_duration(double seconds);
+// "step 45/100 · 12 s left", "iteration 3/100 · 1 min 20 s left", "4 s" (elapsed, unknown length).
+std::string job_progress_text(const JobStatus& job);
+// The status bar's summary of the list (the running job and how many are queued).
+std::string jobs_status_line(const std::vector<JobStatus>& jobs);
+
+}  // namespace shortrun::explorer

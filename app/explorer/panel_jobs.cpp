@@ -1,0 +1,65 @@
+// The job list: every torch job (chains, interpolation, live ρ, reconstruction, export, model,
+// image) with its state, progress and ETA, and a stop button; shown in the sidebar, and the
+// running one summarised in the status bar, so long work is never invisible.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "explorer.h"
+#include "jobs_text.h"
+
+namespace shortrun::explorer {
+
+void draw_jobs_panel(Explorer& ex) {
+  const std::vector<JobStatus>& jobs = ex.pub.jobs;
+  const std::string header = "Jobs (" + std::to_string(jobs.size()) + ")###jobs";
+  if (!ImGui::CollapsingHeader(header.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) return;
+  if (jobs.empty()) {
+    ImGui::TextDisabled("idle: nothing running or queued");
+    return;
+  }
+  const float width = ImGui::GetContentRegionAvail().x;
+  const double now = ImGui::GetTime();
+  for (auto it = ex.cancelling_since.begin(); it != ex.cancelling_since.end();)  // forget jobs that ended
+    it = std::any_of(jobs.begin(), jobs.end(), [&](const JobStatus& j) { return j.id == it->first; })
+             ? std::next(it) : ex.cancelling_since.erase(it);
+  for (const JobStatus& j : jobs) {
+    ImGui::PushID(static_cast<int>(j.id));
+    if (ImGui::SmallButton("x")) ex.cancel_job(j.id);
+    tip(j.state == "queued" ? "remove this job from the queue" : "stop this job (within one network evaluation)");
+    ImGui::SameLine();
+    ImGui::TextUnformatted(j.label.c_str());
+    const std::string line = job_progress_text(j);
+    if (j.state == "queued") {
+      ImGui::TextDisabled("   queued%s", line.empty() ? "" : ("  " + line).c_str());
+    } else {
+      const float fraction = j.total > 0 ? float(double(j.done) / double(j.total)) : -1.0f;
+      const std::string overlay = (j.state == "cancelling" ? "cancelling  " : "") + line;
+      if (fraction >= 0) {
+        ImGui::ProgressBar(fraction, ImVec2(width, 0), overlay.c_str());
+      } else {
+        // Unknown length: an indeterminate bar (a moving block) with the elapsed time.
+        const float t = float(ImGui::GetTime());
+        ImGui::ProgressBar(0.5f + 0.5f * std::sin(t * 3.0f), ImVec2(width, 0), overlay.c_str());
+      }
+    }
+    if (j.state == "cancelling") {
+      const double since = ex.cancelling_since.emplace(j.id, now).first->second;
+      if (now - since > kStuckAfterSeconds) {
+        // A stop is seen between network evaluations; one that never comes back is a stuck module.
+        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "   not responding to stop for %.0f s", now - since);
+        if (ImGui::SmallButton("abandon the worker")) ex.abandon_worker();
+        tip("leave the stuck job's thread behind and start a fresh worker (no model loaded; load one to go on)");
+      }
+    }
+    ImGui::PopID();
+    if (!ex.worker) break;
+  }
+  if (jobs.size() > 1 && ImGui::SmallButton("stop all")) ex.cancel_all_jobs();
+  tip("stop the running job and empty the queue");
+}
+
+}  // namespace shortrun::explorer

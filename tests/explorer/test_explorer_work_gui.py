@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""The explorer never leaves the user guessing (issue #12): the job list, costly-run prompts,
+bounded trajectories, stop latency, divergence reports, real key presses and typed values
+(xdotool on the Xvfb display), and a layout where no control is clipped at 800x500.
+
+usage: test_explorer_work_gui.py SHORTRUN_EXPLORER FIXTURE_DIR WORK_DIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+import test_explorer_gui as base  # reads and removes argv[1:4]
+from test_explorer_gui import ExplorerRun, dump, shot, wait
+
+EXPLORER, WORK = base.EXPLORER, base.WORK
+
+
+def press(button):
+    return {"do": "press", "button": button}
+
+
+def setc(control, value):
+    return {"do": "set", "control": control, "value": value}
+
+
+class ExplorerWork(unittest.TestCase):
+    def test_job_list_prompt_queue_stop_and_bounded_trajectory(self):
+        r = ExplorerRun("jobs", [
+            wait("sampler"), dump("first.json"),
+            # K = 100,000: priced from the measured rate, it asks first; "no" keeps the run.
+            setc("steps", 100000), wait("prompt"), dump("prompt.json"), press("decline_run"),
+            wait("frames", frames=3), dump("declined.json"),
+            setc("steps", 100000), wait("prompt"), press("confirm_run"),
+            {**wait("job"), "kind": "sample", "done": 3},
+            press("reconstruct"), wait("frames", frames=3), dump("jobs.json"), *shot("jobs.png"),
+            # Stopping the chains lets the queued reconstruction run (K = 100,000 too: stopped).
+            press("stop_first_job"), {**wait("job"), "kind": "reconstruction", "done": 0}, dump("next.json"),
+            press("stop_all"), wait("idle"), dump("after.json"),
+        ])
+        first, prompt, declined = r.state("first.json"), r.state("prompt.json"), r.state("declined.json")
+        self.assertGreater(first["chain_rate"], 0)
+        p = prompt["cost_prompt"]
+        self.assertTrue(p["open"])
+        self.assertGreater(p["seconds"], 10)
+        self.assertGreater(p["stride"], 1)  # the kept images are bounded
+        self.assertLessEqual(p["bytes"], 1 << 30)
+        self.assertFalse(declined["cost_prompt"]["open"])
+        self.assertEqual(declined["sampler"]["steps"], first["sampler"]["steps"])
+        self.assertEqual(declined["chains"]["run"], first["chains"]["run"])  # no run was started
+        jobs = r.state("jobs.json")
+        j0, j1 = jobs["jobs"][0], jobs["jobs"][1]
+        self.assertEqual((j0["kind"], j0["state"], j0["unit"], j0["total"]), ("sample", "running", "step", 100000))
+        self.assertGreaterEqual(j0["done"], 3)
+        self.assertGreater(j0["eta_s"], 10)
+        self.assertIn("left", j0["text"])
+        self.assertEqual((j1["kind"], j1["state"]), ("reconstruction", "queued"))
+        self.assertIn("+1 queued", jobs["status_line"])
+        self.assertGreater(jobs["chains"]["stride"], 1)
+        nxt = r.state("next.json")
+        self.assertEqual((nxt["jobs"][0]["kind"], nxt["jobs"][0]["state"]), ("reconstruction", "running"))
+        self.assertEqual(nxt["jobs"][0]["unit"], "iteration")
+        after = r.state("after.json")
+        self.assertTrue(after["chains"]["cancelled"])
+        self.assertTrue(after["reconstruct"]["run"]["cancelled"])
+        self.assertEqual(after["jobs"], [])
+        base.ExplorerGui.assert_not_blank(self, r.image("jobs.png"), "job list screenshot")
+
+    def test_stop_lands_within_the_first_reconstruction_iteration(self):
+        # K = 4000: one iteration is 4000 network evaluations forward, seconds on this CPU.
+        r = ExplorerRun("stop", [
+            wait("sampler"), setc("steps", 4000), wait("frames", frames=2), press("confirm_run"),
+            wait("frames", frames=2), press("stop_all"), wait("idle"),
+            setc("tab", "reconstruct"), {"do": "stroke", "points": [[8, 8], [20, 20]], "radius": 2, "value": 1.0},
+            setc("recon_iters", 3), press("reconstruct"), {**wait("job"), "kind": "reconstruction", "done": 0},
+            wait("frames", frames=10), *shot("running.png"), dump("running.json"),
+            press("stop_reconstruction"), dump("stop.json"), wait("idle"), dump("stopped.json"),
+        ])
+        running, stop, stopped = r.state("running.json"), r.state("stop.json"), r.state("stopped.json")
+        self.assertEqual(running["reconstruct"]["run"]["done"], 0)
+        rc = stopped["reconstruct"]["run"]
+        self.assertTrue(rc["cancelled"])
+        self.assertEqual(rc["done"], 0, "the stop waited for the iteration to end")
+        latency = stopped["t"] - stop["t"]
+        self.assertLess(latency, 2.0, f"stop took {latency:.2f} s")
+
+    def test_diverged_chains_are_counted_and_named(self):
+        r = ExplorerRun("diverge", [
+            wait("sampler"), setc("clamp", False), setc("noise_std", 3e38), wait("sampler"),
+            setc("step", 9999), *shot("diverged.png"), dump(),
+        ])
+        c = r.state()["chains"]
+        self.assertEqual(c["diverged"], c["n"])
+        self.assertEqual(c["first_divergence"], 1)
+        self.assertIn(f"{c['n']} of {c['n']} chains diverged", c["divergence_note"])
+
+    def test_a_stuck_job_is_reported_and_the_worker_can_be_abandoned(self):
+        model = os.path.join(base.FIX, "minimal.pth")
+        r = ExplorerRun("stuck", [
+            wait("sampler"), press("stuck_job_for_test"), wait("frames", frames=5), press("stop_all"),
+            wait("frames", frames=5), dump("cancelling.json"),
+            {"do": "wait", "for": "stuck", "timeout_s": 60}, *shot("stuck.png"), dump("stuck.json"),
+            press("abandon_worker"), wait("frames", frames=3), dump("abandoned.json"),
+            {"do": "drop_file", "path": model}, wait("model"), wait("sampler"), dump("after.json"),
+        ])
+        c = r.state("cancelling.json")
+        self.assertEqual(c["jobs"][0]["state"], "cancelling")
+        self.assertTrue(r.state("stuck.json")["stuck"])
+        a = r.state("abandoned.json")
+        self.assertEqual(a["jobs"], [])
+        self.assertIn("left behind", a["model_error"])
+        after = r.state("after.json")
+        self.assertTrue(after["chains"]["finished"])
+        self.assertEqual(after["abandoned_workers"], 1)
+
+    def test_layout_fits_800x500_with_no_control_clipped(self):
+        actions = [wait("sampler"), {"do": "click_chain", "index": 2}]
+        for tab in ("chains", "interpolation", "reconstruct"):
+            actions += [setc("tab", tab), wait("frames", frames=4), dump(f"{tab}.json"), *shot(f"{tab}.png")]
+        actions += [setc("help", True), wait("frames", frames=4), *shot("help.png"), dump("help.json")]
+        r = ExplorerRun("small", actions, extra=["--size", "800x500"])
+        for tab in ("chains", "interpolation", "reconstruct", "help"):
+            s = r.state(f"{tab}.json")
+            self.assertEqual(s["window"], [800, 500])
+            items = s["layout"]
+            self.assertGreater(len(items), 20, tab)
+            for it in items:
+                x0, y0, x1, y1 = it["rect"]
+                wx0, wy0, wx1, wy1 = it["window_rect"]
+                where = f"{tab}: '{it['tip']}' in {it['window']} at {it['rect']} (window {it['window_rect']})"
+                # Windows are inside the 800x500 viewport; no control runs past its window's
+                # right edge (ImGui does not scroll sideways) ...
+                self.assertGreaterEqual(wx0, -1, where)
+                self.assertLessEqual(wx1, 801, where)
+                self.assertLessEqual(wy1, 501, where)
+                self.assertLessEqual(x1, wx1 + 1, where)
+                self.assertGreaterEqual(x0, wx0 - 1, where)
+                # ... and one below its window's bottom can be scrolled to.
+                if y1 > wy1 + 1:
+                    self.assertGreater(it["scroll_max_y"], 0, where)
+            base.ExplorerGui.assert_not_blank(self, r.image(f"{tab}.png"), tab)
+
+
+@unittest.skipUnless(shutil.which("xdotool"), "xdotool is not installed (apt-get install xdotool)")
+class RealInput(unittest.TestCase):
+    """Real X events from xdotool into an explorer on its own Xvfb display."""
+
+    def run_with_events(self, name, send, extra_actions=()):
+        d = os.path.join(WORK, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        display = f":{90 + os.getpid() % 400}"
+        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = dict(os.environ, DISPLAY=display)
+        try:
+            time.sleep(1.0)
+            actions = [wait("sampler"), setc("playing", False), setc("step", 3), wait("frames", frames=3),
+                       dump("ready.json"), {"do": "wait", "for": "file", "path": "go", "timeout_s": 120},
+                       wait("frames", frames=5), dump("after.json"), *extra_actions]
+            with open(os.path.join(d, "actions.json"), "w") as f:
+                json.dump(actions, f)
+            app = subprocess.Popen([EXPLORER, "--script", "actions.json", "--config-dir", "none", "--threads", "1",
+                                    "--size", "1280x800"], cwd=d, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+            ready = os.path.join(d, "ready.json")
+            deadline = time.time() + 300
+            while not os.path.exists(ready) and app.poll() is None and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertTrue(os.path.exists(ready), app.stderr.read() if app.poll() is not None else "timed out")
+            with open(ready) as f:
+                state = json.load(f)
+            xdo = lambda *a: subprocess.run(["xdotool", *a], env=env, check=True, capture_output=True)
+            xdo("mousemove", "640", "400")
+            send(xdo, state)
+            time.sleep(1.0)
+            open(os.path.join(d, "go"), "w").close()
+            out, err = app.communicate(timeout=300)
+            self.assertEqual(app.returncode, 0, err)
+            with open(os.path.join(d, "after.json")) as f:
+                return state, json.load(f)
+        finally:
+            xvfb.terminate()
+            xvfb.wait()
+
+    def test_five_quick_right_presses_move_five_steps(self):
+        def send(xdo, state):
+            xdo("key", "--delay", "12", "Right", "Right", "Right", "Right", "Right")
+        before, after = self.run_with_events("keys", send)
+        self.assertEqual(before["view"]["step"], 3)
+        self.assertEqual(after["view"]["step"], 8)
+
+    def test_a_typed_k_starts_one_run_on_enter(self):
+        def send(xdo, state):
+            slider = next(it for it in state["layout"] if it["tip"].startswith("Langevin steps per chain"))
+            x0, y0, x1, y1 = slider["rect"]
+            xdo("mousemove", str(int((x0 + x1) / 2)), str(int((y0 + y1) / 2)))
+            xdo("keydown", "ctrl")
+            xdo("click", "1")
+            xdo("keyup", "ctrl")
+            xdo("key", "--delay", "40", "ctrl+a")
+            xdo("type", "--delay", "60", "100000")
+            time.sleep(0.5)
+            xdo("key", "Return")
+        before, after = self.run_with_events("typed", send)
+        # No run per digit: the chains shown are still the first run's, and K = 100000 waits
+        # for a yes (priced at well over 10 s on any CPU).
+        self.assertEqual(after["chains"]["run"], before["chains"]["run"])
+        self.assertTrue(after["cost_prompt"]["open"], after["cost_prompt"])
+        self.assertEqual(after["sampler"]["steps"], 100000)
+        self.assertFalse(after["typing"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

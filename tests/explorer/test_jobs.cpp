@@ -1,0 +1,272 @@
+// The explorer's visible work, headless: the job list shows running and queued jobs with
+// progress and an ETA, cancel by id acts within one evaluation, an image read never waits
+// behind a long chains run, long runs keep a bounded trajectory, diverged chains are counted,
+// and the words and cost estimates the UI shows.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include <stb_image_write.h>
+#include <torch/torch.h>
+
+#include "jobs_text.h"
+#include "plots.h"
+#include "run_cost.h"
+#include "shortrun/checkpoint.h"
+#include "worker.h"
+
+namespace shortrun::explorer {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+template <typename Pred>
+bool wait_for(Pred pred, std::chrono::seconds timeout = 120s) {
+  const auto end = Clock::now() + timeout;
+  while (Clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return false;
+}
+
+const JobStatus* find_job(const std::vector<JobStatus>& jobs, const std::string& kind) {
+  for (const JobStatus& j : jobs)
+    if (j.kind == kind) return &j;
+  return nullptr;
+}
+
+class JobsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("shortrun_jobs_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::create_directories(dir);
+    torch::manual_seed(3);
+    ArchSpec spec;
+    spec.nf = 4;
+    NativeEnergyModel model(spec);
+    model.card().sampler.steps = 6;
+    model.card().sampler.step_size = 0.5;
+    model.card().sampler.noise_std = 0.05;
+    path = (dir / "tiny.safetensors").string();
+    save_checkpoint(path, model);
+    WorkerOptions o;
+    o.threads = 1;
+    o.trajectory_budget_bytes = budget;
+    worker = std::make_unique<Worker>(o);
+    worker->load_model(path);
+    ASSERT_TRUE(wait_for([&] { return worker->published().model != nullptr && worker->idle(); }))
+        << worker->published().error;
+  }
+  void TearDown() override {
+    worker.reset();
+    std::filesystem::remove_all(dir);
+  }
+  SamplerSettings defaults() const { return worker->published().model->defaults; }
+
+  size_t budget = size_t(256) << 20;
+  std::filesystem::path dir;
+  std::string path;
+  std::unique_ptr<Worker> worker;
+};
+
+TEST_F(JobsTest, ListShowsRunningWithProgressAndEtaThenQueuedThenEmpty) {
+  SamplerSettings s = defaults();
+  s.steps = 20000;  // far longer than the test waits
+  s.chains = 4;
+  worker->sample(s);
+  ReconRequest r;
+  r.sampler = defaults();
+  r.iters = 2;
+  r.observed.assign(32 * 32, 0.0f);
+  r.mask.assign(32 * 32, 1.0f);
+  worker->reconstruct(r);
+  // Running: the chains, with steps done of K and an ETA from the measured rate.
+  ASSERT_TRUE(wait_for([&] {
+    const auto p = worker->published();
+    const JobStatus* j = find_job(p.jobs, "sample");
+    return j && j->state == "running" && j->done >= 3 && j->eta_s > 0;
+  }));
+  Published p = worker->published();
+  ASSERT_GE(p.jobs.size(), 2u);
+  EXPECT_EQ(p.jobs[0].kind, "sample");
+  EXPECT_EQ(p.jobs[0].unit, "step");
+  EXPECT_EQ(p.jobs[0].total, 20000);
+  EXPECT_NE(job_progress_text(p.jobs[0]).find("left"), std::string::npos) << job_progress_text(p.jobs[0]);
+  const JobStatus* queued = find_job(p.jobs, "reconstruction");
+  ASSERT_TRUE(queued);
+  EXPECT_EQ(queued->state, "queued");
+  EXPECT_NE(jobs_status_line(p.jobs).find("+1 queued"), std::string::npos) << jobs_status_line(p.jobs);
+  // Stop the chains by id: the reconstruction then runs, and the list empties.
+  ASSERT_TRUE(worker->cancel(p.jobs[0].id));
+  ASSERT_TRUE(wait_for([&] { return worker->idle(); }));
+  p = worker->published();
+  EXPECT_TRUE(p.jobs.empty());
+  EXPECT_TRUE(p.chains->cancelled.load());
+  ASSERT_TRUE(p.recon);
+  EXPECT_TRUE(p.recon->finished.load());
+  EXPECT_FALSE(worker->cancel(12345));
+}
+
+TEST_F(JobsTest, StopDuringTheFirstReconstructionIterationLandsWithinIt) {
+  // One iteration is K network evaluations forward; with K = 5000 it lasts far longer than
+  // the 300 ms we wait, so a stop that only acted between iterations would show done >= 1.
+  ReconRequest r;
+  r.sampler = defaults();
+  r.sampler.steps = 5000;
+  r.iters = 3;
+  r.observed.assign(32 * 32, 0.0f);
+  r.mask.assign(32 * 32, 1.0f);
+  worker->reconstruct(r);
+  ASSERT_TRUE(wait_for([&] { return find_job(worker->published().jobs, "reconstruction") != nullptr &&
+                                    worker->published().recon != nullptr; }));
+  std::this_thread::sleep_for(300ms);
+  const auto t0 = Clock::now();
+  worker->cancel_all();
+  ASSERT_TRUE(wait_for([&] { return worker->idle(); }, 60s));
+  const double latency = std::chrono::duration<double>(Clock::now() - t0).count();
+  const auto run = worker->published().recon;
+  EXPECT_TRUE(run->cancelled.load());
+  EXPECT_EQ(run->done.load(), 0) << "the stop waited for an iteration to end";
+  EXPECT_LT(latency, 5.0);  // generous: one evaluation of a 4-filter net is well under a millisecond
+}
+
+TEST_F(JobsTest, ImageReadDoesNotWaitBehindALongChainsRun) {
+  SamplerSettings s = defaults();
+  s.steps = 20000;
+  s.chains = 4;
+  worker->sample(s);
+  ASSERT_TRUE(wait_for([&] { auto c = worker->published().chains; return c && c->ready.load() > 2; }));
+  std::vector<uint8_t> px(28 * 28, 200);
+  const std::string png = (dir / "img.png").string();
+  ASSERT_TRUE(stbi_write_png(png.c_str(), 28, 28, 1, px.data(), 28));
+  worker->load_image(png);
+  ASSERT_TRUE(wait_for([&] { return worker->published().image != nullptr; }, 60s)) << worker->published().error;
+  // The chains are still running: the image did not wait for them.
+  EXPECT_FALSE(worker->published().chains->finished.load());
+  EXPECT_EQ(worker->published().image->pixels.size(), 32u * 32u);
+  worker->cancel_all();
+}
+
+TEST_F(JobsTest, LongRunsKeepABoundedTrajectoryAndEveryStepsStatistics) {
+  SamplerSettings s = defaults();
+  s.steps = 300;
+  s.chains = 2;
+  // Reload with a budget of 40 images of 2×32×32 floats.
+  budget = 40 * 2 * 32 * 32 * sizeof(float);
+  TearDown();
+  SetUp();
+  worker->sample(s);
+  ASSERT_TRUE(wait_for([&] { auto c = worker->published().chains; return c && c->finished.load(); }));
+  const auto run = worker->published().chains;
+  EXPECT_EQ(run->stride, trajectory_stride(300, 2 * 32 * 32 * sizeof(float), budget));
+  EXPECT_GT(run->stride, 1);
+  int kept = 0;
+  for (int k = 0; k <= 300; ++k) {
+    EXPECT_EQ(run->energy[k].size(), 2u) << k;  // statistics at every step
+    if (!run->frames[k].empty()) {
+      ++kept;
+      EXPECT_TRUE(k % run->stride == 0 || k == 300) << k;
+    }
+  }
+  EXPECT_LE(kept, 40);
+  EXPECT_FALSE(run->frames[300].empty());
+  EXPECT_EQ(run->kept(299), 299 - 299 % run->stride);
+}
+
+TEST_F(JobsTest, DivergedChainsAreCountedFromTheirFirstStep) {
+  SamplerSettings s = defaults();
+  s.steps = 5;
+  s.chains = 3;
+  s.noise_std = 3e38f;  // x_1 = z + s·∇f + 3e38·u overflows wherever |u| > 1.14: every chain, at once
+  s.clamp = false;
+  worker->sample(s);
+  ASSERT_TRUE(wait_for([&] { auto c = worker->published().chains; return c && c->finished.load(); }));
+  const auto run = worker->published().chains;
+  EXPECT_EQ(run->diverged.load(), 3);
+  EXPECT_EQ(run->first_divergence.load(), 1);  // x_0 = z is finite; x_1 is not
+  EXPECT_EQ(run->alive[0], std::vector<uint8_t>(3, 1));
+  EXPECT_EQ(run->alive[1], std::vector<uint8_t>(3, 0));
+}
+
+TEST_F(JobsTest, AStuckJobCanBeLeftBehindAndANewWorkerGoesOn) {
+  // A job that ignores its stop (as a TorchScript forward that never returns would).
+  static std::atomic<bool> release{false};
+  worker->post_for_test("stuck", [](const std::atomic<bool>&) {
+    while (!release.load()) std::this_thread::sleep_for(5ms);
+  });
+  ASSERT_TRUE(wait_for([&] { auto p = worker->published(); return !p.jobs.empty() && p.jobs[0].label == "stuck"; }));
+  worker->cancel_all();
+  std::this_thread::sleep_for(50ms);
+  ASSERT_FALSE(worker->published().jobs.empty());
+  EXPECT_EQ(worker->published().jobs[0].state, "cancelling");
+  worker->abandon();
+  Worker* left_behind = worker.release();  // never destroyed: its thread still runs
+  (void)left_behind;
+  WorkerOptions o;
+  o.threads = 1;
+  worker = std::make_unique<Worker>(o);
+  worker->load_model(path);
+  SamplerSettings s;
+  s.steps = 3;
+  s.chains = 2;
+  worker->sample(s);
+  ASSERT_TRUE(wait_for([&] { auto c = worker->published().chains; return c && c->finished.load(); }));
+  release.store(true);  // let the old thread end (it then sees stop and returns)
+}
+
+TEST(JobsText, DurationsAndProgress) {
+  EXPECT_EQ(format_duration(0.3), "<1 s");
+  EXPECT_EQ(format_duration(12.4), "12 s");
+  EXPECT_EQ(format_duration(185), "3 min 05 s");
+  EXPECT_EQ(format_duration(7800), "2 h 10 min");
+  JobStatus j;
+  j.state = "running";
+  j.unit = "iteration";
+  j.done = 3;
+  j.total = 100;
+  j.eta_s = 80;
+  EXPECT_EQ(job_progress_text(j), "iteration 3/100 \xc2\xb7 1 min 20 s left");
+  j.total = 0;
+  j.elapsed_s = 4;
+  EXPECT_EQ(job_progress_text(j), "4 s");
+  EXPECT_EQ(jobs_status_line({}), "idle");
+}
+
+TEST(RunCost, StrideBoundsTheKeptImagesAndAsksAboveTheThresholds) {
+  const size_t image = 16 * 32 * 32 * sizeof(float);  // 64 KiB per step for 16 chains
+  EXPECT_EQ(trajectory_stride(100, image, kTrajectoryBudgetBytes), 1);
+  for (int steps : {5000, 100000, 999999}) {
+    const int s = trajectory_stride(steps, image, kTrajectoryBudgetBytes);
+    const size_t kept = size_t(steps / s + 1 + (steps % s ? 1 : 0));
+    EXPECT_LE(kept * image, kTrajectoryBudgetBytes) << steps;
+    EXPECT_GT(size_t(steps / std::max(1, s - 1) + 1) * image, kTrajectoryBudgetBytes / 2) << "stride larger than needed";
+  }
+  SamplerSettings st;
+  st.chains = 16;
+  st.steps = 100000;
+  const RunCost c = estimate_run_cost(st, ImageShape{0, 1, 32, 32}, 800.0, kTrajectoryBudgetBytes);
+  EXPECT_NEAR(c.seconds, 100000.0 * 16 / 800.0, 1e-6);
+  EXPECT_TRUE(needs_confirmation(c));
+  EXPECT_LT(c.bytes, double(kTrajectoryBudgetBytes) + 100000.0 * 16 * 13 + 100001.0 * 5 * 24 + 1);
+  st.steps = 100;
+  EXPECT_FALSE(needs_confirmation(estimate_run_cost(st, ImageShape{0, 1, 32, 32}, 800.0, kTrajectoryBudgetBytes)));
+  EXPECT_FALSE(needs_confirmation(estimate_run_cost(st, ImageShape{0, 1, 32, 32}, 0.0, kTrajectoryBudgetBytes)));
+}
+
+TEST(PlotTicks, NiceStepsCoverTheRange) {
+  EXPECT_EQ(nice_ticks(100, 6), (std::vector<int>{0, 20, 40, 60, 80, 100}));
+  EXPECT_EQ(nice_ticks(7, 10), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+  const std::vector<int> t = nice_ticks(100000, 8);
+  EXPECT_LE(t.size(), 8u);
+  EXPECT_EQ(t.front(), 0);
+  EXPECT_GE(t.back() + (t[1] - t[0]), 100000);
+}
+
+}  // namespace
+}  // namespace shortrun::explorer
