@@ -14,6 +14,7 @@
 
 #include "canvas.h"
 #include "display_image.h"
+#include "file_browser.h"
 #include "snapshots.h"
 #include "texture_upload.h"
 #include "user_config.h"
@@ -57,6 +58,10 @@ struct ChainsUi {
   int shown_step = -1;
   int shown_selected = -2;
   std::tuple<uint64_t, int, int, float, bool> shown_heat{};  // (run, chain, step, range, auto) in the heatmap
+  int slider_max = 0;         // the step slider's range: the shown run's K
+  int heat_step = -1;         // the heatmap shows x_{heat_step+1} - x_heat_step of the selected chain
+  float heat_norm = 0;        // its L2 norm (channel mean), and the |dx| printed beside it
+  float dx_shown = 0;
 };
 
 struct InterpUi {
@@ -81,6 +86,12 @@ struct ReconUi {
   uint64_t applied_image = 0; // last LoadedImage put on the canvas
   char image_path[1024] = "";
   bool requested = false;     // a reconstruction has been asked for since the last model load
+  std::string image_note;     // what loading the image did to fit the model (pad, crop, resize)
+  std::string image_error;    // the image path field's error ("" if none)
+  uint64_t hidden_run = 0;    // a result made before the current image was loaded: not shown
+  float mask_p = 0.5f;        // the random mask preset's fraction hidden
+  std::string mask_preset;    // the last preset applied (center | left | random:P), "" if none
+  uint64_t shown_observed = 0;  // the run whose observed image the thumbnail holds
 };
 
 struct ExportUi {
@@ -88,6 +99,7 @@ struct ExportUi {
   int video = 1;              // 0 none, 1 gif, 2 mp4
   bool selected_only = false;
   bool ffmpeg = false;
+  int upscale = 1;            // nearest-neighbour magnification of PNG exports
 };
 
 struct FrameStats {
@@ -122,6 +134,8 @@ class Explorer {
   void export_grid_png();
   void export_window_png();
   void export_chain_frames();
+  void export_strip_png();      // the interpolation strip (exports.cpp)
+  void export_triptych_png();   // observed | reconstruction | error (exports.cpp)
   bool screenshot(const std::string& path);   // the window as it was last rendered
   void request_screenshot(const std::string& path) { pending_screenshot_ = path; }
   nlohmann::json state() const;
@@ -145,10 +159,11 @@ class Explorer {
   std::unique_ptr<ColormapPass> colormap;
   // GL textures of every view; released before the GL context goes.
   struct Views {
-    DisplayImage grid, heat, interp_live, interp_strip, canvas, recon, error;
+    DisplayImage grid, heat, interp_live, interp_strip, canvas, recon, error, observed;
   };
   std::unique_ptr<Views> views;
   UserConfig config;
+  FileBrowser browser;            // the file chooser (Ctrl+O, Browse...)
   char model_path_field[1024] = "";
   bool focus_model_path = false;
   bool show_help = false;

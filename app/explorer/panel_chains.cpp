@@ -62,8 +62,11 @@ void draw_timeline(Explorer& ex, const ChainRun* run) {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 430));
   int step = c.step;
-  if (ImGui::SliderInt("##step", &step, 0, std::max(K, 1), "step %d")) ex.set_step(step), c.playing = false;
-  tip("scrub through the recorded steps (nothing is re-run)");
+  c.slider_max = std::max(K, 1);  // the shown run's K, not the sidebar's (a new run may not have started)
+  char step_fmt[32];
+  std::snprintf(step_fmt, sizeof(step_fmt), "step %%d / %d", K);
+  if (ImGui::SliderInt("##step", &step, 0, c.slider_max, step_fmt)) ex.set_step(step), c.playing = false;
+  tip("scrub through the recorded steps of the run shown (nothing is re-run)");
   ImGui::SameLine();
   ImGui::Checkbox("loop", &c.loop);
   tip("restart from step 0 when playback reaches K");
@@ -255,6 +258,10 @@ void draw_selected(Explorer& ex, const ChainRun& run, float big) {
     Tile t{0, 0, s.w, s.h, 1, d.data(), nullptr, 0};
     heat.upload(*ex.uploader, {t});
     if (ex.chains.residual_auto) ex.chains.residual_range = std::max(max_abs, 1e-6f);
+    double l2 = 0;
+    for (float v : d) l2 += double(v) * v;
+    ex.chains.heat_step = kd;
+    ex.chains.heat_norm = float(std::sqrt(l2));
     DisplayParams p;
     p.lo = -ex.chains.residual_range;
     p.hi = ex.chains.residual_range;
@@ -263,7 +270,7 @@ void draw_selected(Explorer& ex, const ChainRun& run, float big) {
   }
   ImGui::BeginGroup();
   ImGui::Image(heat.id(), ImVec2(big, big));
-  tip("residual x_{k+1} - x_k of this chain: blue negative, white zero, red positive");
+  tip("residual x_{k+1} - x_k of this chain (at the last step: the step into x_K): blue negative, white zero, red positive");
   ImGui::SetNextItemWidth(big - 60);
   if (ImGui::SliderFloat("##range", &ex.chains.residual_range, 1e-4f, 2.0f, "+-%.3g", ImGuiSliderFlags_Logarithmic))
     ex.chains.residual_auto = false;
@@ -277,9 +284,12 @@ void draw_selected(Explorer& ex, const ChainRun& run, float big) {
   ImGui::SameLine();
   if (ImGui::Button("Use as endpoint B")) ex.set_endpoint('b', i);
   tip("interpolate to this chain (Interpolation tab)");
-  if (ready > 0)
-    ImGui::Text("f = %.5g   |grad f| = %.4g   |dx| = %.4g   (its curves: orange in the plots below)", run.energy[k][i],
-                run.grad_norm[k][i], run.delta_norm[k][i]);
+  // |dx| of the step the heatmap shows (at k = K that is the step into x_K, not the 0 after it).
+  if (ready > 0 && kd >= 0) {
+    ex.chains.dx_shown = run.delta_norm[kd][i];
+    ImGui::Text("f = %.5g   |grad f| = %.4g   |x_%d - x_%d| = %.4g   (its curves: orange below)", run.energy[k][i],
+                run.grad_norm[k][i], kd + 1, kd, run.delta_norm[kd][i]);
+  }
 }
 
 }  // namespace

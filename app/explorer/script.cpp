@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "explorer.h"
+#include "file_browser.h"
+#include "recon_inputs.h"
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
 
@@ -24,13 +27,15 @@ std::vector<std::string> ScriptRunner::controls() {
           "speed", "selected", "residual_range", "residual_auto", "nearest", "tab", "seed_a", "chain_a", "seed_b",
           "chain_b", "rho", "path", "noise_mode", "points", "brush_radius", "brush_value", "erase", "paint_mask",
           "recon_iters", "recon_lr", "recon_chain", "threads", "export_folder", "video", "export_selected_only",
-          "help"};
+          "help", "export_upscale", "mask_p", "model_path", "image_path", "browser_all_files"};
 }
 
 std::vector<std::string> ScriptRunner::buttons() {
   return {"rerun", "play", "pause", "step_forward", "step_back", "reset_defaults", "random_endpoints", "clear",
           "clear_mask", "undo", "reconstruct", "stop_reconstruction", "show_chain", "export_grid", "export_window",
-          "export_chain"};
+          "export_chain", "export_strip", "export_triptych", "mask_center", "mask_left", "mask_random", "load_model",
+          "open_image", "browse_model", "browse_image", "browser_up", "browser_home", "browser_use_folder",
+          "browser_cancel"};
 }
 
 void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v) {
@@ -97,6 +102,11 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     ex.exporter.video = m == "none" ? 0 : m == "gif" ? 1 : 2;
   } else if (name == "export_selected_only") ex.exporter.selected_only = v.get<bool>();
   else if (name == "help") ex.show_help = v.get<bool>();
+  else if (name == "export_upscale") ex.exporter.upscale = clamped(v, 1, 16);
+  else if (name == "mask_p") ex.recon.mask_p = clamped(v, 0.0f, 0.95f);
+  else if (name == "model_path") std::snprintf(ex.model_path_field, sizeof(ex.model_path_field), "%s", v.get<std::string>().c_str());
+  else if (name == "image_path") std::snprintf(ex.recon.image_path, sizeof(ex.recon.image_path), "%s", v.get<std::string>().c_str());
+  else if (name == "browser_all_files") ex.browser.show_all = v.get<bool>();
   else throw Error("unknown control '" + name + "'");
 }
 
@@ -117,6 +127,19 @@ void press_button(Explorer& ex, const std::string& name) {
   else if (name == "export_grid") ex.export_grid_png();
   else if (name == "export_window") ex.export_window_png();
   else if (name == "export_chain") ex.export_chain_frames();
+  else if (name == "export_strip") ex.export_strip_png();
+  else if (name == "export_triptych") ex.export_triptych_png();
+  else if (name == "mask_center") apply_mask_preset(ex, "center");
+  else if (name == "mask_left") apply_mask_preset(ex, "left");
+  else if (name == "mask_random") apply_mask_preset(ex, "random");
+  else if (name == "load_model") load_model_field(ex);
+  else if (name == "open_image") load_image_field(ex);
+  else if (name == "browse_model") open_file_browser(ex, BrowseFor::kModel);
+  else if (name == "browse_image") open_file_browser(ex, BrowseFor::kImage);
+  else if (name == "browser_up") browser_pick(ex, "..");
+  else if (name == "browser_home") ex.browser.navigate(std::getenv("HOME") ? std::getenv("HOME") : "/");
+  else if (name == "browser_use_folder") browser_use_folder(ex);
+  else if (name == "browser_cancel") ex.browser.close();
   else throw Error("unknown button '" + name + "'");
 }
 
@@ -167,7 +190,10 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   if (what == "sampler") return idle && p.chains && p.chains->finished.load();
   if (what == "interpolation") return idle && p.interp_live && p.interp_strip && !ex.interp.dirty_live && !ex.interp.dirty_strip;
   if (what == "reconstruction") return idle && p.recon && p.recon->finished.load();
-  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, frames)");
+  // An image read (or a failure) since the last non-wait action.
+  if (what == "image") return idle && ((p.image && p.image->id != before_image_) || ex.errors.size() != before_errors_);
+  if (what == "browser") return ex.browser.listing_done();
+  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, image, browser, frames)");
 }
 
 bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
@@ -188,6 +214,7 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     return false;
   }
   before_model_ = ex.pub.model ? ex.pub.model->id : 0;
+  before_image_ = ex.pub.image ? ex.pub.image->id : 0;
   before_errors_ = ex.errors.size();
   if (what == "set") set_control(ex, a.at("control").get<std::string>(), a.at("value"));
   else if (what == "press") press_button(ex, a.at("button").get<std::string>());
@@ -197,6 +224,15 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     const std::string as = a.value("as", "");
     if (as == "a" || as == "b") ex.set_endpoint(as[0], i);
   } else if (what == "drop_file") ex.drop_file(a.at("path").get<std::string>());
+  else if (what == "browse") {
+    const std::string f = a.value("for", "model");
+    if (f != "model" && f != "image") throw Error("browse: \"for\" must be model or image");
+    open_file_browser(ex, f == "model" ? BrowseFor::kModel : BrowseFor::kImage);
+    if (a.contains("dir")) ex.browser.navigate(a["dir"].get<std::string>());
+  } else if (what == "browse_pick") {
+    if (!ex.browser.is_open()) throw Error("browse_pick: the file chooser is not open");
+    browser_pick(ex, a.at("name").get<std::string>());
+  }
   else if (what == "stroke") {
     Brush b = ex.recon.brush;
     b.radius = a.value("radius", b.radius);
@@ -212,7 +248,8 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     else if (k == "left") ex.step_by(-1);
     else if (k == "right") ex.step_by(1);
     else if (k == "r") ex.rerun();
-    else throw Error("unknown key '" + k + "' (space, left, right, r)");
+    else if (k == "ctrl+o") open_file_browser(ex, BrowseFor::kModel);
+    else throw Error("unknown key '" + k + "' (space, left, right, r, ctrl+o)");
   } else if (what == "screenshot") ex.request_screenshot(a.at("path").get<std::string>());
   else if (what == "dump_state") {
     const std::string path = a.at("path").get<std::string>();
