@@ -216,6 +216,39 @@ TEST(Conform, ConvertsChannelsAndSize) {
   EXPECT_EQ(conform_image(torch::zeros({1, 32, 32}), 3, 32, 32).size(0), 3);
 }
 
+TEST(Conform, Pads28To32LikeTheDataPipeline) {
+  // A Fashion-MNIST image read as a file gets exactly the pixels training saw: a 2-pixel border of
+  // -1 around the untouched 28x28, not a stretched copy.
+  const Dataset d = load_dataset("idx:" + fixture("tiny-images-idx3-ubyte.gz"));
+  const torch::Tensor raw = read_idx_images(fixture("tiny-images-idx3-ubyte.gz"))[3].to(torch::kFloat32).div(127.5).sub(1.0);
+  std::string note;
+  const torch::Tensor x = conform_image(raw.unsqueeze(0), 1, 32, 32, &note);
+  EXPECT_EQ(x.sizes(), torch::IntArrayRef({1, 32, 32}));
+  EXPECT_TRUE(torch::equal(x, d.images[3]));
+  EXPECT_TRUE(torch::equal(x.narrow(1, 2, 28).narrow(2, 2, 28), raw.unsqueeze(0)));
+  EXPECT_EQ(x[0][0][0].item<float>(), -1.0f);
+  EXPECT_EQ(x[0][31][31].item<float>(), -1.0f);
+  EXPECT_EQ(note, "padded 28x28 -> 32x32 with -1 (as the training data)");
+  // RGB 30x30 into 1x32x32: gray, then an uneven 1-pixel border.
+  const torch::Tensor rgb = torch::rand({3, 30, 30}) * 2 - 1;
+  const torch::Tensor g = conform_image(rgb, 1, 32, 32, &note);
+  EXPECT_EQ(note, "RGB -> gray; padded 30x30 -> 32x32 with -1 (as the training data)");
+  EXPECT_EQ(g[0][0][5].item<float>(), -1.0f);
+  EXPECT_FLOAT_EQ(g[0][1][1].item<float>(), (0.299 * rgb[0][0][0] + 0.587 * rgb[1][0][0] + 0.114 * rgb[2][0][0]).item<float>());
+  // Too small to pad (16x16 would be a stamp in a 32x32 field): resized, and said so.
+  conform_image(torch::zeros({1, 16, 16}), 1, 32, 32, &note);
+  EXPECT_EQ(note, "resized 16x16 -> 32x32 (bilinear)");
+  conform_image(torch::zeros({1, 40, 60}), 1, 32, 32, &note);
+  EXPECT_EQ(note, "center-cropped 40x60 to 40x40; resized 40x40 -> 32x32 (bilinear)");
+  conform_image(torch::zeros({1, 32, 32}), 1, 32, 32, &note);
+  EXPECT_EQ(note, "");
+  EXPECT_TRUE(pads_to(28, 28, 32, 32));
+  EXPECT_TRUE(pads_to(56, 60, 64, 64));
+  EXPECT_FALSE(pads_to(27, 28, 32, 32));
+  EXPECT_FALSE(pads_to(33, 32, 32, 32));
+  EXPECT_FALSE(pads_to(32, 32, 32, 32));
+}
+
 TEST(Idx, GzipAndPlainAgreeWithNumpy) {
   const torch::Tensor a = read_idx_images(fixture("tiny-images-idx3-ubyte.gz"));
   const torch::Tensor b = read_idx_images(fixture("tiny-images-idx3-ubyte"));

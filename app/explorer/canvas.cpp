@@ -44,6 +44,13 @@ void Canvas::clear_mask() {
   ++version_;
 }
 
+void Canvas::set_mask(const std::vector<float>& mask) {
+  if (mask.size() != mask_.size()) return;
+  push_undo();
+  mask_ = mask;
+  ++version_;
+}
+
 void Canvas::begin_stroke() {
   if (stroking_) return;
   push_undo();

@@ -26,6 +26,8 @@ class Canvas {
   void load(const std::vector<float>& pixels);
   void clear();
   void clear_mask();
+  // Replaces the mask (H·W, 1 = observed), keeping an undo step; the image stays.
+  void set_mask(const std::vector<float>& mask);
   // A stroke is begin_stroke, stroke_to (point after point, in pixel coordinates), end_stroke;
   // a whole stroke is one undo step.
   void begin_stroke();

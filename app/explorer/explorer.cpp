@@ -20,6 +20,7 @@
 
 #include "export_jobs.h"
 #include "jobs_text.h"
+#include "recon_inputs.h"
 #include "script.h"
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
@@ -278,8 +279,7 @@ void Explorer::on_published() {
     std::snprintf(model_path_field, sizeof(model_path_field), "%s", m.path.c_str());
     status_message = "loaded " + m.path;
     config.add_recent(m.path);
-    canvas.reset(m.shape.w, m.shape.h, m.shape.c);
-    recon = ReconUi{};
+    adopt_model_for_canvas(*this, m);
     chains.selected = -1;
     chains.step = 0;
     chains.follow = true;
@@ -287,8 +287,7 @@ void Explorer::on_published() {
   }
   if (pub.image && pub.image->id != applied_image_) {
     applied_image_ = pub.image->id;
-    canvas.load(pub.image->pixels);
-    status_message = "loaded " + pub.image->path + (pub.image->note.empty() ? "" : " (" + pub.image->note + ")");
+    apply_loaded_image(*this, *pub.image);
   }
   // The rate of the newest run prices the next one (chain-steps per second).
   if (pub.chains && !pub.chains->custom_init) {
@@ -356,7 +355,7 @@ void Explorer::cancel_all_jobs() { worker->cancel_all(); }
 void Explorer::shortcuts() {
   ImGuiIO& io = ImGui::GetIO();
   if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) show_help = !show_help;
-  if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_O, false)) focus_model_path = true;
+  if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_O, false)) open_file_browser(*this, BrowseFor::kModel);
   if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_S, false)) export_grid_png();
   if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Z, false) && tab == Tab::kReconstruct) canvas.undo();
   if (io.WantTextInput) return;  // typing in a field: letters and arrows belong to it
@@ -406,17 +405,19 @@ void Explorer::draw_ui() {
   ImGui::Begin("Main", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
   if (ImGui::BeginTabBar("tabs")) {
     const char* names[] = {"Chains", "Interpolation", "Reconstruct"};
+    // A switch asked for while a panel draws (Show its chain) takes effect on the next frame.
+    const bool from_code = tab_from_code;
+    tab_from_code = false;
     for (int i = 0; i < 3; ++i) {
-      const ImGuiTabItemFlags flags = (tab_from_code && int(tab) == i) ? ImGuiTabItemFlags_SetSelected : 0;
+      const ImGuiTabItemFlags flags = (from_code && int(tab) == i) ? ImGuiTabItemFlags_SetSelected : 0;
       if (ImGui::BeginTabItem(names[i], nullptr, flags)) {
-        if (!tab_from_code) tab = Tab(i);
+        if (!from_code && !tab_from_code) tab = Tab(i);
         if (i == 0) draw_chains_panel(*this);
         if (i == 1) draw_interpolation_panel(*this);
         if (i == 2) draw_reconstruct_panel(*this);
         ImGui::EndTabItem();
       }
     }
-    tab_from_code = false;
     ImGui::EndTabBar();
   }
   ImGui::End();
@@ -453,6 +454,7 @@ void Explorer::draw_ui() {
   ImGui::End();
   draw_cost_prompt(*this);
   if (show_help) draw_help_window(*this);
+  draw_file_browser(*this);
 }
 
 // ---- actions ----
@@ -573,53 +575,6 @@ void Explorer::show_reconstruction_chain() {
   tab_from_code = true;
 }
 
-std::optional<ExportRequest> Explorer::chain_export(const std::string& kind) {
-  if (!pub.chains || !pub.model) {
-    status_message = "nothing to export yet";
-    return std::nullopt;
-  }
-  ExportRequest r;
-  r.kind = kind;
-  r.run = pub.chains;
-  r.step = chains.step;
-  r.model_path = pub.model->path;
-  return r;
-}
-
-void Explorer::export_grid_png() {
-  std::optional<ExportRequest> req = chain_export("grid_png");
-  if (!req) return;
-  ExportRequest& r = *req;
-  char name[64];
-  std::snprintf(name, sizeof(name), "grid_seed%d_step%03d.png", pub.chains->settings.seed, chains.step);
-  std::error_code ec;
-  fs::create_directories(exporter.folder, ec);
-  r.path = (fs::path(exporter.folder) / name).string();
-  worker->export_chains(r);
-}
-
-void Explorer::export_window_png() {
-  std::error_code ec;
-  fs::create_directories(exporter.folder, ec);
-  char name[64];
-  std::snprintf(name, sizeof(name), "window_%06llu.png", static_cast<unsigned long long>(stats.frames));
-  request_screenshot((fs::path(exporter.folder) / name).string());
-  status_message = "wrote " + (fs::path(exporter.folder) / name).string();
-}
-
-void Explorer::export_chain_frames() {
-  std::optional<ExportRequest> req = chain_export("chain_frames");
-  if (!req) return;
-  ExportRequest& r = *req;
-  r.selected = exporter.selected_only ? chains.selected : -1;
-  r.video = exporter.video == 1 ? "gif" : exporter.video == 2 ? "mp4" : "";
-  char name[64];
-  std::snprintf(name, sizeof(name), "chain_seed%d%s", pub.chains->settings.seed,
-                r.selected >= 0 ? ("_" + std::to_string(r.selected)).c_str() : "");
-  r.path = (fs::path(exporter.folder) / name).string();
-  worker->export_chains(r);
-}
-
 bool Explorer::capture_window(std::vector<uint8_t>* rgba, int* w, int* h) {
   glfwGetFramebufferSize(window_, w, h);
   if (*w <= 0 || *h <= 0) return false;
@@ -717,7 +672,17 @@ nlohmann::json Explorer::state() const {
     j["chains"] = c;
   }
   j["view"] = {{"step", chains.step},     {"playing", chains.playing}, {"selected", chains.selected},
-               {"follow", chains.follow}, {"shown_step", chains.shown_step}, {"shown_run", chains.shown_run}};
+               {"follow", chains.follow}, {"shown_step", chains.shown_step}, {"shown_run", chains.shown_run},
+               {"slider_max", chains.slider_max}};
+  {
+    // The inspector's difference x_b − x_a: its norm, and the |dx| the plots hold for step a.
+    const InspectorUi& ins = chains.inspector;
+    j["view"]["heat_step"] = ins.pair.first;
+    j["view"]["heat_norm"] = ins.pair_norm;
+    const ChainRun* r = pub.chains.get();
+    const int a = ins.pair.first, i = chains.selected;
+    if (r && a >= 0 && i >= 0 && a < r->ready.load() && i < r->shape.n) j["view"]["dx_shown"] = r->delta_norm[a][i];
+  }
   nlohmann::json in = {{"seed_a", interp.seed_a}, {"chain_a", interp.chain_a}, {"seed_b", interp.seed_b},
                        {"chain_b", interp.chain_b}, {"rho", interp.rho}, {"path", interp.path == 0 ? "linear" : "spherical"},
                        {"noise", interp.noise == 0 ? "fixed" : interp.noise == 1 ? "mixed" : "off"}, {"points", interp.points}};
@@ -731,13 +696,15 @@ nlohmann::json Explorer::state() const {
   for (float v : canvas.pixels()) ink += (v + 1.0) / 2.0;
   rc["canvas_mean"] = canvas.pixels().empty() ? 0.0 : ink / double(canvas.pixels().size());
   if (pub.image) rc["image"] = {{"path", pub.image->path}, {"note", pub.image->note}};
-  if (pub.recon) {
-    const ReconRun& r = *pub.recon;
+  rc["inputs"] = recon_inputs_state(*this);
+  if (const ReconRun* shown = shown_reconstruction(*this)) {
+    const ReconRun& r = *shown;
     const int done = r.done.load();
     rc["run"] = {{"done", done}, {"finished", r.finished.load()}, {"cancelled", r.cancelled.load()},
                  {"mse_first", r.curve[0]}, {"mse_last", r.curve[std::min<size_t>(done, r.curve.size() - 1)]}};
   }
   j["reconstruct"] = rc;
+  j["browser"] = browser_state(*this);
   const auto mean = [](const std::deque<double>& v) {
     return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
   };

@@ -19,6 +19,7 @@
 #include "display_image.h"
 #include "input_queue.h"
 #include "run_cost.h"
+#include "file_browser.h"
 #include "snapshots.h"
 #include "texture_upload.h"
 #include "user_config.h"
@@ -62,6 +63,7 @@ struct ChainsUi {
   int shown_step = -1;
   int shown_selected = -2;
   InspectorUi inspector;      // the enlarged chain's zoom, pan and difference view
+  int slider_max = 0;         // the step slider's range: the shown run's K
 };
 
 struct InterpUi {
@@ -86,6 +88,12 @@ struct ReconUi {
   uint64_t applied_image = 0; // last LoadedImage put on the canvas
   char image_path[1024] = "";
   bool requested = false;     // a reconstruction has been asked for since the last model load
+  std::string image_note;     // what loading the image did to fit the model (pad, crop, resize)
+  std::string image_error;    // the image path field's error ("" if none)
+  uint64_t hidden_run = 0;    // a result made before the current image was loaded: not shown
+  float mask_p = 0.5f;        // the random mask preset's fraction hidden
+  std::string mask_preset;    // the last preset applied (center | left | random:P), "" if none
+  uint64_t shown_observed = 0;  // the run whose observed image the thumbnail holds
 };
 
 struct ExportUi {
@@ -93,6 +101,7 @@ struct ExportUi {
   int video = 1;              // 0 none, 1 gif, 2 mp4
   bool selected_only = false;
   bool ffmpeg = false;
+  int upscale = 1;            // nearest-neighbour magnification of PNG exports
 };
 
 // A control as laid out in the last frame (recorded by tip()).
@@ -146,6 +155,8 @@ class Explorer {
   // The costly-run prompt's answers (run_cost.h): run the pending settings, or go back.
   void confirm_costly_run();
   void decline_costly_run();
+  void export_strip_png();      // the interpolation strip (exports.cpp)
+  void export_triptych_png();   // observed | reconstruction | error (exports.cpp)
   bool screenshot(const std::string& path);   // the window as it was last rendered
   void request_screenshot(const std::string& path) { pending_screenshot_ = path; }
   nlohmann::json state() const;
@@ -169,11 +180,12 @@ class Explorer {
   std::unique_ptr<ColormapPass> colormap;
   // GL textures of every view; released before the GL context goes.
   struct Views {
-    DisplayImage grid, heat, interp_live, interp_strip, canvas, recon, error;
+    DisplayImage grid, heat, interp_live, interp_strip, canvas, recon, error, observed;
     ColourBar heat_bar, error_bar;
   };
   std::unique_ptr<Views> views;
   UserConfig config;
+  FileBrowser browser;            // the file chooser (Ctrl+O, Browse...)
   char model_path_field[1024] = "";
   bool focus_model_path = false;
   bool show_help = false;

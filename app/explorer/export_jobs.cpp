@@ -1,6 +1,7 @@
 // Chain exports: grids through core's image_io, videos through Debian's ffmpeg when present.
 #include "export_jobs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -35,6 +36,11 @@ torch::Tensor grid_of(const torch::Tensor& batch) {
   return make_grid(batch, cols);
 }
 
+// Each pixel repeated `up` times in x and y (nearest neighbour), [C,H,W].
+torch::Tensor magnified(const torch::Tensor& chw, int up) {
+  return up <= 1 ? chw : chw.repeat_interleave(up, 1).repeat_interleave(up, 2);
+}
+
 void check_ready(const ExportRequest& r) {
   if (!r.run) throw Error("nothing to export: no chains have been sampled yet");
   if (r.path.empty()) throw Error("export needs a file or folder name");
@@ -61,6 +67,7 @@ nlohmann::json export_settings(const ExportRequest& r) {
   j["step"] = r.step;
   if (r.selected >= 0) j["chain"] = r.selected;
   j["custom_init"] = r.run->custom_init;
+  j["upscale"] = r.upscale;
   std::ostringstream cmd;
   cmd << "shortrun sample --model " << shell_quote(r.model_path) << " --n " << s.chains << " --steps " << s.steps
       << " --step-size " << s.step_size << " --noise " << s.noise_std << " --seed " << s.seed
@@ -75,7 +82,7 @@ nlohmann::json export_settings(const ExportRequest& r) {
 std::string write_grid_png(const ExportRequest& r) {
   check_ready(r);
   if (r.step < 0 || r.step >= r.run->ready.load()) throw Error("step " + std::to_string(r.step) + " has not been sampled yet");
-  write_png(r.path, grid_of(frame_tensor(*r.run, r.run->kept(r.step), -1)));
+  write_png(r.path, magnified(grid_of(frame_tensor(*r.run, r.run->kept(r.step), -1)), r.upscale));
   write_json(r.path + ".json", export_settings(r));
   return "wrote " + r.path + " (step " + std::to_string(r.step) + ") and " + r.path + ".json";
 }
@@ -93,7 +100,7 @@ std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& 
     if (r.run->kept(k) != k || r.run->frames[k].empty()) continue;  // a bounded trajectory keeps every stride-th image
     char name[32];
     std::snprintf(name, sizeof(name), "frame_%04d.png", written++);
-    write_png((fs::path(r.path) / name).string(), grid_of(frame_tensor(*r.run, k, r.selected)));
+    write_png((fs::path(r.path) / name).string(), magnified(grid_of(frame_tensor(*r.run, k, r.selected)), r.upscale));
   }
   nlohmann::json settings = export_settings(r);
   settings["frames"] = written;
@@ -105,10 +112,11 @@ std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& 
     } else {
       const std::string out = (fs::path(r.path) / ("chain." + r.video)).string();
       const std::string in = shell_quote((fs::path(r.path) / "frame_%04d.png").string());
-      // Nearest-neighbour ×4 so small images stay crisp; GIF gets its own palette.
+      // Nearest-neighbour to at least ×4 in all so small images stay crisp; GIF gets its own palette.
+      const std::string f = std::to_string(std::max(1, 4 / std::max(1, r.upscale)));
       const std::string filter = r.video == "gif"
-          ? "scale=iw*4:ih*4:flags=neighbor,split[a][b];[a]palettegen[p];[b][p]paletteuse"
-          : "scale=trunc(iw*4/2)*2:trunc(ih*4/2)*2:flags=neighbor,format=yuv420p";
+          ? "scale=iw*" + f + ":ih*" + f + ":flags=neighbor,split[a][b];[a]palettegen[p];[b][p]paletteuse"
+          : "scale=trunc(iw*" + f + "/2)*2:trunc(ih*" + f + "/2)*2:flags=neighbor,format=yuv420p";
       const std::string cmd = "ffmpeg -y -loglevel error -framerate 12 -i " + in + " -vf \"" + filter + "\" " +
                               shell_quote(out) + " </dev/null >/dev/null 2>&1";
       if (std::system(cmd.c_str()) != 0) throw file_error(out, "ffmpeg failed to write the " + r.video);

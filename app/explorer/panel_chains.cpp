@@ -76,8 +76,11 @@ void draw_timeline(Explorer& ex, const ChainRun* run) {
   const bool one_row = ImGui::GetContentRegionAvail().x > extras + 260.0f;
   ImGui::SetNextItemWidth(std::max(80.0f, ImGui::GetContentRegionAvail().x - (one_row ? extras : 0.0f)));
   int step = c.step;
-  if (ImGui::SliderInt("##step", &step, 0, std::max(K, 1), "step %d")) ex.set_step(step), c.playing = false;
-  tip("scrub through the recorded steps (nothing is re-run)");
+  c.slider_max = std::max(K, 1);  // the shown run's K, not the sidebar's (a new run may not have started)
+  char step_fmt[32];
+  std::snprintf(step_fmt, sizeof(step_fmt), "step %%d / %d", K);
+  if (ImGui::SliderInt("##step", &step, 0, c.slider_max, step_fmt)) ex.set_step(step), c.playing = false;
+  tip("scrub through the recorded steps of the run shown (nothing is re-run)");
   if (one_row) ImGui::SameLine();
   ImGui::Checkbox("loop", &c.loop);
   tip("restart from step 0 when playback reaches K");

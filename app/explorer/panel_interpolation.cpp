@@ -136,6 +136,8 @@ void draw_interpolation_panel(Explorer& ex) {
     }
     ImGui::TextDisabled("%s path, %s noise, %d points in %.2f s", strip->path.c_str(), strip->noise.c_str(), strip->shape.n,
                         strip->seconds);
+    if (ImGui::Button("Export strip PNG")) ex.export_strip_png();
+    tip("the strip as one PNG (magnified by the Export panel's factor), with a .json of the endpoints and settings");
   }
   ImGui::EndGroup();
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "explorer.h"
+#include "recon_inputs.h"
 
 namespace shortrun::explorer {
 
@@ -74,13 +75,17 @@ void draw_model_panel(Explorer& ex) {
     ImGui::SetKeyboardFocusHere();
     ex.focus_model_path = false;
   }
-  ImGui::SetNextItemWidth(-60);
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("LoadBrowse...").x - 4 * ImGui::GetStyle().FramePadding.x -
+                          2 * ImGui::GetStyle().ItemSpacing.x);
   const bool enter = ImGui::InputTextWithHint("##modelpath", ".safetensors / .pt / .pth / run dir", ex.model_path_field,
                                               sizeof(ex.model_path_field), ImGuiInputTextFlags_EnterReturnsTrue);
-  tip("a checkpoint path (Ctrl+O); or drop a file on the window");
+  tip("a checkpoint path; or drop a file on the window (an image goes to Reconstruct's image path)");
   ImGui::SameLine();
-  if (ImGui::Button("Load") || enter) ex.drop_file(ex.model_path_field);
+  if (ImGui::Button("Load") || enter) load_model_field(ex);
   tip("load this checkpoint (native .safetensors, TorchScript .pt, PyTorch state_dict .pth, or a run directory)");
+  ImGui::SameLine();
+  if (ImGui::Button("Browse...")) open_file_browser(ex, BrowseFor::kModel);
+  tip("choose a checkpoint in a file browser (Ctrl+O)");
   if (!ex.config.recent().empty() && ImGui::TreeNode("Recent files")) {
     for (const std::string& r : ex.config.recent()) {
       if (ImGui::Selectable(std::filesystem::path(r).filename().string().c_str())) ex.drop_file(r);

@@ -8,6 +8,7 @@
 
 #include "explorer.h"
 #include "plots.h"
+#include "recon_inputs.h"
 
 namespace shortrun::explorer {
 
@@ -18,6 +19,16 @@ void upload_single(Explorer& ex, DisplayImage& img, const std::vector<float>& pi
   img.ensure(s.w, s.h, channels);
   img.upload(*ex.uploader, {Tile{0, 0, s.w, s.h, channels, pixels.data()}});
   img.render(*ex.colormap, p);
+}
+
+// Hidden pixels (mask < 0.5) tinted red over an image drawn at `origin`, `scale` screen pixels each.
+void tint_hidden(const std::vector<float>& mask, int w, int h, ImVec2 origin, float scale) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (mask[size_t(y) * w + x] < 0.5f)
+        dl->AddRectFilled(ImVec2(origin.x + x * scale, origin.y + y * scale),
+                          ImVec2(origin.x + (x + 1) * scale, origin.y + (y + 1) * scale), IM_COL32(220, 40, 40, 110));
 }
 
 // The canvas, magnified, painted with the mouse; hidden (masked) pixels tinted red.
@@ -34,12 +45,7 @@ void draw_canvas(Explorer& ex, float size) {
   ImGui::InvisibleButton("canvas", ImVec2(size, size));
   const float scale = size / float(s.w);
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const std::vector<float>& mask = cv.mask();
-  for (int y = 0; y < s.h; ++y)
-    for (int x = 0; x < s.w; ++x)
-      if (mask[size_t(y) * s.w + x] < 0.5f)
-        dl->AddRectFilled(ImVec2(origin.x + x * scale, origin.y + y * scale),
-                          ImVec2(origin.x + (x + 1) * scale, origin.y + (y + 1) * scale), IM_COL32(220, 40, 40, 110));
+  tint_hidden(cv.mask(), s.w, s.h, origin, scale);
   dl->AddRect(origin, ImVec2(origin.x + size, origin.y + size), IM_COL32(120, 120, 120, 255));
   const ImVec2 m = ImGui::GetIO().MousePos;
   const float px = (m.x - origin.x) / scale, py = (m.y - origin.y) / scale;
@@ -96,13 +102,44 @@ void draw_tools(Explorer& ex, float width) {
   if (ImGui::Button("Undo (Ctrl+Z)")) ex.canvas.undo();
   tip("undo the last stroke, clear or load");
   ImGui::EndDisabled();
-  ImGui::SetNextItemWidth(width - ImGui::CalcTextSize("Open").x - 3 * ImGui::GetStyle().ItemSpacing.x);
+  // Mask presets, as the CLI's --mask center | left | random:P.
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("mask preset");
+  ImGui::SameLine();
+  if (ImGui::Button("center")) apply_mask_preset(ex, "center");
+  tip("hide the central square of half the size (shortrun reconstruct --mask center)");
+  ImGui::SameLine();
+  if (ImGui::Button("left")) apply_mask_preset(ex, "left");
+  tip("hide the left half (--mask left)");
+  ImGui::SameLine();
+  if (ImGui::Button("random")) apply_mask_preset(ex, "random");
+  tip("hide each pixel with probability P, drawn from the sampler's seed (--mask random:P --seed S)");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x));
+  ImGui::SliderFloat("##maskp", &r.mask_p, 0.0f, 0.95f, "P %.2f");
+  tip("fraction of pixels the random preset hides");
+  const float open_w = ImGui::CalcTextSize("OpenBrowse...").x + 4 * ImGui::GetStyle().FramePadding.x;
+  ImGui::SetNextItemWidth(width - open_w - 3 * ImGui::GetStyle().ItemSpacing.x);
   const bool enter = ImGui::InputTextWithHint("##img", "image path (.png .jpg .npy) or drop one on the window", r.image_path,
                                               sizeof(r.image_path), ImGuiInputTextFlags_EnterReturnsTrue);
-  tip("an image is converted to the model's channels and resized to its resolution");
+  tip("a 28x28 image is padded to 32x32 with -1 as the training data; other sizes are cropped and resized");
   ImGui::SameLine();
-  if (ImGui::Button("Open") || enter) ex.drop_file(r.image_path);
+  if (ImGui::Button("Open") || enter) load_image_field(ex);
   tip("load the image onto the canvas");
+  ImGui::SameLine();
+  if (ImGui::Button("Browse...")) open_file_browser(ex, BrowseFor::kImage);
+  tip("choose an image in a file browser");
+  if (!r.image_error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+    ImGui::TextUnformatted(r.image_error.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopStyleColor();
+  } else if (!r.image_note.empty()) {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+    ImGui::TextDisabled("image: %s", r.image_note.c_str());
+    ImGui::PopTextWrapPos();
+  }
 }
 
 }  // namespace
@@ -135,7 +172,11 @@ void draw_reconstruct_panel(Explorer& ex) {
   r.chain = std::max(0, r.chain);
   tip("whose z0 and noise u_k (under the sampler's seed) the reconstruction starts from and keeps");
   ImGui::PopItemWidth();
-  const ReconRun* run = ex.pub.recon.get();
+  const SamplerSettings& sm = ex.sampler;
+  ImGui::TextDisabled("through the sampler's chain: K=%d, step size %.3g, noise %.3g, seed %d (sidebar)", sm.steps,
+                      sm.step_size, sm.noise_std, sm.seed);
+  tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
+  const ReconRun* run = shown_reconstruction(ex);
   const bool running = run && !run->finished.load();
   if (ImGui::Button(running ? "Restart" : "Reconstruct")) ex.start_reconstruction();
   tip("find z with M(z, u) ~ the canvas over its observed pixels (uses the sampler's K, step, noise)");
@@ -148,6 +189,11 @@ void draw_reconstruct_panel(Explorer& ex) {
   ImGui::BeginDisabled(!run || !run->finished.load() || run->z.empty());
   if (ImGui::Button("Show its chain")) ex.show_reconstruction_chain();
   tip("sample the chain from the inferred z in the Chains panel, step by step");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!run);
+  if (ImGui::Button("Export PNG")) ex.export_triptych_png();
+  tip("observed | reconstruction | error as one PNG (magnified by the Export panel's factor), with a .json");
   ImGui::EndDisabled();
 
   const float tile = std::floor(std::min((ImGui::GetContentRegionAvail().x - 24) / 3.0f, 8.0f * s.w) / s.w) * s.w;
@@ -170,8 +216,14 @@ void draw_reconstruct_panel(Explorer& ex) {
       r.shown_recon = run->id;
       r.shown_done = done;
     }
-    ImGui::Image(ex.views->canvas.id(), ImVec2(tile, tile));
-    tip("observed: the canvas (red-tinted pixels in the canvas are hidden from the loss)");
+    if (run->id != r.shown_observed) {
+      upload_single(ex, ex.views->observed, run->observed, s, DisplayParams{}, s.c);
+      r.shown_observed = run->id;
+    }
+    const ImVec2 obs_origin = ImGui::GetCursorScreenPos();
+    ImGui::Image(ex.views->observed.id(), ImVec2(tile, tile));
+    tint_hidden(run->mask, s.w, s.h, obs_origin, tile / float(s.w));
+    tip("observed: what this reconstruction was given; red-tinted pixels were hidden from the loss");
     ImGui::SameLine();
     if (latest) ImGui::Image(ex.views->recon.id(), ImVec2(tile, tile));
     else ImGui::Dummy(ImVec2(tile, tile));
@@ -206,7 +258,7 @@ void draw_reconstruct_panel(Explorer& ex) {
     else
       ImGui::Text("running iteration %d/%d...", done + 1, run->iters);
   } else {
-    ImGui::TextDisabled("draw on the canvas (or drop an image), then press Reconstruct");
+    ImGui::TextDisabled("draw on the canvas (or open an image), then press Reconstruct");
   }
   ImGui::EndGroup();
 }

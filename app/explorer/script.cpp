@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "explorer.h"
+#include "file_browser.h"
+#include "recon_inputs.h"
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
 
@@ -26,14 +29,17 @@ std::vector<std::string> ScriptRunner::controls() {
           "speed", "selected", "residual_range", "residual_auto", "nearest", "tab", "seed_a", "chain_a", "seed_b",
           "chain_b", "rho", "path", "noise_mode", "points", "brush_radius", "brush_value", "erase", "paint_mask",
           "recon_iters", "recon_lr", "recon_chain", "threads", "export_folder", "video", "export_selected_only",
-          "help", "sidebar_width", "inspector_zoom", "diff_pinned", "pin_step"};
+          "help", "sidebar_width", "inspector_zoom", "diff_pinned", "pin_step", "export_upscale", "mask_p",
+          "model_path", "image_path", "browser_all_files"};
 }
 
 std::vector<std::string> ScriptRunner::buttons() {
   return {"rerun", "play", "pause", "step_forward", "step_back", "reset_defaults", "random_endpoints", "clear",
           "clear_mask", "undo", "reconstruct", "stop_reconstruction", "show_chain", "export_grid", "export_window",
           "export_chain", "confirm_run", "decline_run", "stop_all", "stop_first_job", "abandon_worker",
-          "stuck_job_for_test"};
+          "stuck_job_for_test", "export_strip", "export_triptych", "mask_center", "mask_left", "mask_random",
+          "load_model", "open_image", "browse_model", "browse_image", "browser_up", "browser_home", "browser_use_folder",
+          "browser_cancel"};
 }
 
 void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v) {
@@ -105,6 +111,11 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
   else if (name == "inspector_zoom") ex.chains.inspector.image_view.zoom = ex.chains.inspector.heat_view.zoom = clamped(v, 1.0f, 32.0f);
   else if (name == "diff_pinned") ex.chains.inspector.against_pinned = v.get<bool>();
   else if (name == "pin_step") ex.chains.inspector.pinned_step = clamped(v, 0, 1 << 30);
+  else if (name == "export_upscale") ex.exporter.upscale = clamped(v, 1, 16);
+  else if (name == "mask_p") ex.recon.mask_p = clamped(v, 0.0f, 0.95f);
+  else if (name == "model_path") std::snprintf(ex.model_path_field, sizeof(ex.model_path_field), "%s", v.get<std::string>().c_str());
+  else if (name == "image_path") std::snprintf(ex.recon.image_path, sizeof(ex.recon.image_path), "%s", v.get<std::string>().c_str());
+  else if (name == "browser_all_files") ex.browser.show_all = v.get<bool>();
   else throw Error("unknown control '" + name + "'");
 }
 
@@ -136,7 +147,21 @@ void press_button(Explorer& ex, const std::string& name) {
     });
   } else if (name == "stop_first_job") {
     if (!ex.pub.jobs.empty()) ex.cancel_job(ex.pub.jobs.front().id);
-  } else throw Error("unknown button '" + name + "'");
+  }
+  else if (name == "export_strip") ex.export_strip_png();
+  else if (name == "export_triptych") ex.export_triptych_png();
+  else if (name == "mask_center") apply_mask_preset(ex, "center");
+  else if (name == "mask_left") apply_mask_preset(ex, "left");
+  else if (name == "mask_random") apply_mask_preset(ex, "random");
+  else if (name == "load_model") load_model_field(ex);
+  else if (name == "open_image") load_image_field(ex);
+  else if (name == "browse_model") open_file_browser(ex, BrowseFor::kModel);
+  else if (name == "browse_image") open_file_browser(ex, BrowseFor::kImage);
+  else if (name == "browser_up") browser_pick(ex, "..");
+  else if (name == "browser_home") ex.browser.navigate(std::getenv("HOME") ? std::getenv("HOME") : "/");
+  else if (name == "browser_use_folder") browser_use_folder(ex);
+  else if (name == "browser_cancel") ex.browser.close();
+  else throw Error("unknown button '" + name + "'");
 }
 
 ScriptRunner::ScriptRunner(const std::string& path) : path_(path) {
@@ -200,7 +225,10 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   if (what == "stuck") return ex.stuck_job();
   // A file appears (a test driving real X events says it is done).
   if (what == "file") return std::filesystem::exists(a.at("path").get<std::string>());
-  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, job, prompt, frames)");
+  // An image read (or a failure) since the last non-wait action.
+  if (what == "image") return idle && ((p.image && p.image->id != before_image_) || ex.errors.size() != before_errors_);
+  if (what == "browser") return ex.browser.listing_done();
+  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, image, browser, job, prompt, stuck, file, frames)");
 }
 
 bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
@@ -221,6 +249,7 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     return false;
   }
   before_model_ = ex.pub.model ? ex.pub.model->id : 0;
+  before_image_ = ex.pub.image ? ex.pub.image->id : 0;
   before_errors_ = ex.errors.size();
   if (what == "set") set_control(ex, a.at("control").get<std::string>(), a.at("value"));
   else if (what == "press") press_button(ex, a.at("button").get<std::string>());
@@ -230,6 +259,15 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     const std::string as = a.value("as", "");
     if (as == "a" || as == "b") ex.set_endpoint(as[0], i);
   } else if (what == "drop_file") ex.drop_file(a.at("path").get<std::string>());
+  else if (what == "browse") {
+    const std::string f = a.value("for", "model");
+    if (f != "model" && f != "image") throw Error("browse: \"for\" must be model or image");
+    open_file_browser(ex, f == "model" ? BrowseFor::kModel : BrowseFor::kImage);
+    if (a.contains("dir")) ex.browser.navigate(a["dir"].get<std::string>());
+  } else if (what == "browse_pick") {
+    if (!ex.browser.is_open()) throw Error("browse_pick: the file chooser is not open");
+    browser_pick(ex, a.at("name").get<std::string>());
+  }
   else if (what == "stroke") {
     Brush b = ex.recon.brush;
     b.radius = a.value("radius", b.radius);
@@ -245,7 +283,8 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     else if (k == "left") ex.step_by(-1);
     else if (k == "right") ex.step_by(1);
     else if (k == "r") ex.rerun();
-    else throw Error("unknown key '" + k + "' (space, left, right, r)");
+    else if (k == "ctrl+o") open_file_browser(ex, BrowseFor::kModel);
+    else throw Error("unknown key '" + k + "' (space, left, right, r, ctrl+o)");
   } else if (what == "screenshot") ex.request_screenshot(a.at("path").get<std::string>());
   else if (what == "dump_state") {
     const std::string path = a.at("path").get<std::string>();

@@ -6,8 +6,11 @@
 //   {"do": "click_chain", "index": 3, "as": "a"}          select a chain ("as": also make it endpoint a|b)
 //   {"do": "drop_file", "path": "x.png"}                  as if dropped on the window
 //   {"do": "stroke", "points": [[4,4],[20,20]], "radius": 2, "value": 1, "mask": false, "erase": false}
-//   {"do": "key", "key": "space|left|right|r"}
-//   {"do": "wait", "for": "idle|sampler|model|interpolation|reconstruction|frames", "frames": 5, "timeout_s": 120}
+//   {"do": "key", "key": "space|left|right|r|ctrl+o"}
+//   {"do": "browse", "for": "model|image", "dir": "some/folder"}   open the file chooser (at dir)
+//   {"do": "browse_pick", "name": "x.png"}   pick an entry of the listed folder ("..": up; a folder opens)
+//   {"do": "wait", "for": "idle|sampler|model|interpolation|reconstruction|image|browser|frames", "frames": 5,
+//    "timeout_s": 120}   (image: an image read since the last action; browser: the folder listed)
 //   {"do": "wait", "for": "job", "kind": "sample", "done": 3}   a job of that kind running with >= done units
 //   {"do": "wait", "for": "prompt"}                             the costly-run prompt is open
 //   {"do": "wait", "for": "file", "path": "go"}                 a file exists (tests sending real X events)
@@ -49,6 +52,7 @@ class ScriptRunner {
   bool waiting_ = false;
   int wait_frames_ = 0;
   uint64_t before_model_ = 0;  // model id and error count before the last non-wait action
+  uint64_t before_image_ = 0;  // loaded-image id before the last non-wait action
   size_t before_errors_ = 0;
   std::chrono::steady_clock::time_point wait_start_;
 };

@@ -44,15 +44,17 @@ void UserConfig::load() {
   try {
     const nlohmann::json j = nlohmann::json::parse(in);
     for (const auto& p : j.at("recent")) recent_.push_back(p.get<std::string>());
+    for (const auto& p : j.value("folders", nlohmann::json::array())) folders_.push_back(p.get<std::string>());
   } catch (const std::exception&) {
     recent_.clear();  // a damaged list is not worth an error: start a new one
+    folders_.clear();
   }
 }
 
 void UserConfig::save() const {
   if (dir_.empty()) return;
   try {
-    const nlohmann::json j = {{"recent", recent_}};
+    const nlohmann::json j = {{"recent", recent_}, {"folders", folders_}};
     write_file_atomic((fs::path(dir_) / "recent.json").string(), [&](std::ostream& out) { out << j.dump(2) << "\n"; });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shortrun-explorer: %s\n", e.what());
@@ -66,6 +68,16 @@ void UserConfig::add_recent(const std::string& path) {
   recent_.erase(std::remove(recent_.begin(), recent_.end(), p), recent_.end());
   recent_.insert(recent_.begin(), p);
   if (recent_.size() > kMaxRecent) recent_.resize(kMaxRecent);
+  add_recent_folder(fs::path(p).parent_path().string());  // saves both lists
+}
+
+void UserConfig::add_recent_folder(const std::string& dir) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(dir, ec);
+  const std::string p = ec ? dir : abs.lexically_normal().string();
+  folders_.erase(std::remove(folders_.begin(), folders_.end(), p), folders_.end());
+  folders_.insert(folders_.begin(), p);
+  if (folders_.size() > kMaxRecent) folders_.resize(kMaxRecent);
   save();
 }
 

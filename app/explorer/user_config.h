@@ -1,5 +1,5 @@
-// Where the explorer keeps what a user expects to persist: imgui.ini (window layout) and the
-// recent-files list, in $XDG_CONFIG_HOME/shortrun (or ~/.config/shortrun), never the working
+// Where the explorer keeps what a user expects to persist: imgui.ini (window layout), the
+// recent-files list and the file chooser's recent folders, in $XDG_CONFIG_HOME/shortrun (or ~/.config/shortrun), never the working
 // directory. An empty dir means nothing is persisted.
 #pragma once
 #include <string>
@@ -18,12 +18,14 @@ class UserConfig {
   const std::vector<std::string>& recent() const { return recent_; }
   // Moves path to the front of the list and saves it (errors only print a warning).
   void add_recent(const std::string& path);
+  const std::vector<std::string>& recent_folders() const { return folders_; }
+  void add_recent_folder(const std::string& dir);
 
  private:
   void load();
   void save() const;
   std::string dir_;
-  std::vector<std::string> recent_;
+  std::vector<std::string> recent_, folders_;
 };
 
 }  // namespace shortrun::explorer

@@ -41,6 +41,7 @@ struct ExportRequest {
   int step = 0;            // grid_png: which step
   int selected = -1;       // chain_frames: -1 = the whole grid, else one chain
   std::string video;       // chain_frames: "" | gif | mp4
+  int upscale = 1;         // nearest-neighbour magnification of the PNGs
   std::string model_path;
 };
 

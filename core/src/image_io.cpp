@@ -87,6 +87,10 @@ torch::Tensor read_image_or_npy(const std::string& path) {
   return read_image(path).unsqueeze(0);
 }
 
+bool pads_to(int64_t h, int64_t w, int64_t height, int64_t width) {
+  return h <= height && w <= width && (h < height || w < width) && (height - h) * 8 <= height && (width - w) * 8 <= width;
+}
+
 torch::Tensor conform_image(const torch::Tensor& img, int64_t channels, int64_t height, int64_t width, std::string* note) {
   torch::Tensor x = img;
   std::ostringstream what;
@@ -104,20 +108,28 @@ torch::Tensor conform_image(const torch::Tensor& img, int64_t channels, int64_t 
   }
   if (x.size(1) != height || x.size(2) != width) {
     const int64_t h = x.size(1), w = x.size(2);
-    const double target_aspect = double(width) / double(height);
-    if (std::abs(double(w) / double(h) - target_aspect) > 1e-6) {
-      const int64_t cw = std::min<int64_t>(w, static_cast<int64_t>(h * target_aspect + 0.5));
-      const int64_t ch = std::min<int64_t>(h, static_cast<int64_t>(cw / target_aspect + 0.5));
-      x = x.narrow(1, (h - ch) / 2, ch).narrow(2, (w - cw) / 2, cw);
-      what << "center-cropped to " << ch << "x" << cw << "; ";
+    if (pads_to(h, w, height, width)) {
+      // As the data pipeline does for Fashion-MNIST (28 -> 32): a border of background, no resampling.
+      const int64_t top = (height - h) / 2, left = (width - w) / 2;
+      x = torch::constant_pad_nd(x, {left, width - w - left, top, height - h - top}, -1.0);
+      what << "padded " << h << "x" << w << " -> " << height << "x" << width << " with -1 (as the training data); ";
+    } else {
+      const double target_aspect = double(width) / double(height);
+      if (std::abs(double(w) / double(h) - target_aspect) > 1e-6) {
+        const int64_t cw = std::min<int64_t>(w, static_cast<int64_t>(h * target_aspect + 0.5));
+        const int64_t ch = std::min<int64_t>(h, static_cast<int64_t>(cw / target_aspect + 0.5));
+        x = x.narrow(1, (h - ch) / 2, ch).narrow(2, (w - cw) / 2, cw);
+        what << "center-cropped " << h << "x" << w << " to " << ch << "x" << cw << "; ";
+      }
+      namespace F = torch::nn::functional;
+      const int64_t rh = x.size(1), rw = x.size(2);
+      x = F::interpolate(x.unsqueeze(0), F::InterpolateFuncOptions()
+                                             .size(std::vector<int64_t>{height, width})
+                                             .mode(torch::kBilinear)
+                                             .align_corners(false))
+              .squeeze(0);
+      what << "resized " << rh << "x" << rw << " -> " << height << "x" << width << " (bilinear); ";
     }
-    namespace F = torch::nn::functional;
-    x = F::interpolate(x.unsqueeze(0), F::InterpolateFuncOptions()
-                                           .size(std::vector<int64_t>{height, width})
-                                           .mode(torch::kBilinear)
-                                           .align_corners(false))
-            .squeeze(0);
-    what << "resized " << h << "x" << w << " -> " << height << "x" << width << "; ";
   }
   if (note) {
     *note = what.str();

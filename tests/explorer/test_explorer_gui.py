@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import unittest
 
 import numpy as np
@@ -217,6 +218,225 @@ class ExplorerGui(unittest.TestCase):
         self.assertEqual(len(frames), settings["steps"] + 1)
         if shutil.which("ffmpeg"):
             self.assertTrue(os.path.getsize(os.path.join(out, chain_dir, "chain.gif")) > 1000)
+
+    # ---- issue 12: faithful inputs, mask presets, exports, the file chooser, the chains view ----
+
+    def write_inputs(self, name):
+        """A 28x28 Fashion-MNIST-like PNG and the same image as an NPY, a 40x60 RGB PNG."""
+        d = os.path.join(WORK, name + "_inputs")
+        os.makedirs(d, exist_ok=True)
+        rng = np.random.default_rng(4)
+        u8 = rng.integers(0, 256, (28, 28)).astype(np.uint8)
+        Image.fromarray(u8, "L").save(os.path.join(d, "digit28.png"))
+        np.save(os.path.join(d, "digit28.npy"), (u8.astype(np.float32) / 127.5 - 1.0)[None])
+        Image.fromarray(rng.integers(0, 256, (40, 60, 3)).astype(np.uint8), "RGB").save(os.path.join(d, "wide.png"))
+        padded = np.full((32, 32), -1.0, np.float32)
+        padded[2:30, 2:30] = u8.astype(np.float32) / 127.5 - 1.0
+        return d, padded
+
+    def test_28x28_images_are_padded_and_a_new_image_resets_the_result(self):
+        d, padded = self.write_inputs("pad")
+        r = ExplorerRun("pad", [
+            wait("model"), {"do": "set", "control": "steps", "value": 10},
+            {"do": "set", "control": "tab", "value": "reconstruct"},
+            {"do": "stroke", "points": [[16, 16]], "radius": 4, "mask": True},
+            {"do": "set", "control": "recon_iters", "value": 3}, {"do": "press", "button": "reconstruct"},
+            wait("reconstruction"), dump("before.json"),
+            {"do": "drop_file", "path": os.path.join(d, "digit28.png")}, wait("image"), *shot("padded.png"), dump("png.json"),
+            {"do": "set", "control": "image_path", "value": os.path.join(d, "digit28.npy")},
+            {"do": "press", "button": "open_image"}, wait("image"), dump("npy.json"),
+            {"do": "drop_file", "path": os.path.join(d, "wide.png")}, wait("image"), dump("wide.json"),
+        ], extra=("--chains", "4"))
+        self.assertIn("run", r.state("before.json")["reconstruct"])
+        for name in ("png.json", "npy.json"):
+            rc = r.state(name)["reconstruct"]
+            inputs = rc["inputs"]
+            self.assertEqual(inputs["image_note"], "padded 28x28 -> 32x32 with -1 (as the training data)", name)
+            canvas = np.array(inputs["canvas"], np.float32).reshape(32, 32)
+            self.assertLess(np.abs(canvas - padded).max(), 1e-6, name)  # the pixels training saw, not a stretched copy
+            self.assertEqual(rc["observed_fraction"], 1.0, name)  # a new image, a fresh mask
+            self.assertNotIn("run", rc, name)  # the old image's reconstruction, error and curve are gone
+            self.assertFalse(inputs["result_shown"], name)
+        self.assertTrue(r.state("npy.json")["reconstruct"]["inputs"]["image_path"].endswith("digit28.npy"))
+        note = r.state("wide.json")["reconstruct"]["inputs"]["image_note"]
+        self.assertEqual(note, "RGB -> gray; center-cropped 40x60 to 40x40; resized 40x40 -> 32x32 (bilinear)")
+        self.assert_not_blank(r.image("padded.png"), "screenshot after loading a 28x28 image")
+
+    def test_mask_presets_are_the_clis(self):
+        r = ExplorerRun("masks", [
+            wait("model"), {"do": "set", "control": "tab", "value": "reconstruct"},
+            {"do": "press", "button": "mask_center"}, dump("center.json"),
+            {"do": "press", "button": "mask_left"}, dump("left.json"),
+            {"do": "set", "control": "mask_p", "value": 0.3}, {"do": "press", "button": "mask_random"},
+            *shot("random.png"), dump("random.json"),
+            {"do": "press", "button": "undo"}, dump("undo.json"),
+        ], extra=("--chains", "4"))
+
+        def mask(name):
+            return np.array([[c == "1" for c in row] for row in r.state(name)["reconstruct"]["inputs"]["mask"]])
+
+        center = np.ones((32, 32), bool)
+        center[8:24, 8:24] = False
+        self.assertTrue(np.array_equal(mask("center.json"), center))
+        left = np.ones((32, 32), bool)
+        left[:, :16] = False
+        self.assertTrue(np.array_equal(mask("left.json"), left))
+        self.assertTrue(np.array_equal(mask("undo.json"), left))
+        s = r.state("random.json")
+        self.assertEqual(s["reconstruct"]["inputs"]["mask_preset"], "random:0.3")
+        gui = mask("random.json")
+        self.assertAlmostEqual(1 - gui.mean(), 0.3, delta=0.06)
+        # The CLI's --mask random:0.3 with the same seed hides the same pixels: an all-white image
+        # shows its mask in the first tile of the result (observed x mask: 255 kept, 128 hidden).
+        white = r.path("white.png")
+        Image.fromarray(np.full((32, 32), 255, np.uint8), "L").save(white)
+        seed = s["reconstruct"]["inputs"]["uses"]["seed"]
+        subprocess.run([SHORTRUN, "reconstruct", "--image", white, "--mask", "random:0.3", "--seed", str(seed),
+                        "--steps", "2", "--iters", "1", "--threads", "1", "--out", r.path("cli.png")],
+                       check=True, capture_output=True, timeout=300)
+        tile = np.asarray(Image.open(r.path("cli.png")).convert("L"))[2:34, 2:34]
+        self.assertTrue(np.array_equal(tile > 200, gui))
+
+    def test_model_field_refuses_an_image_and_a_model_switch_keeps_the_canvas(self):
+        d, _ = self.write_inputs("switch")
+        png = os.path.join(d, "digit28.png")
+        r = ExplorerRun("switch", [
+            wait("model"), {"do": "set", "control": "tab", "value": "reconstruct"},
+            {"do": "drop_file", "path": png}, wait("image"),
+            {"do": "stroke", "points": [[4, 4], [12, 4]], "radius": 2, "mask": True}, dump("before.json"),
+            {"do": "set", "control": "model_path", "value": png}, {"do": "press", "button": "load_model"},
+            wait("frames", frames=3), dump("refused.json"),
+            {"do": "drop_file", "path": fx("minimal.pth")}, wait("model"), *shot("switched.png"), dump("switched.json"),
+        ], extra=("--chains", "4"))
+        before, refused, switched = r.state("before.json"), r.state("refused.json"), r.state("switched.json")
+        self.assertIn("this is an image: open it in Reconstruct", refused["model_error"])
+        self.assertTrue(refused["model"]["path"].endswith("fmnist.safetensors"))  # nothing was loaded
+        for s in (refused, switched):
+            self.assertEqual(s["reconstruct"]["inputs"]["canvas"], before["reconstruct"]["inputs"]["canvas"])
+            self.assertEqual(s["reconstruct"]["inputs"]["mask"], before["reconstruct"]["inputs"]["mask"])
+            self.assertEqual(s["reconstruct"]["inputs"]["image_path"], png)
+        self.assertLess(switched["reconstruct"]["observed_fraction"], 1.0)
+        self.assertEqual(switched["model"]["source"], "state_dict:minimal")
+        # Reconstruct says which sampler settings it runs through: the sidebar's.
+        self.assertEqual(switched["reconstruct"]["inputs"]["uses"]["steps"], switched["sampler"]["steps"])
+        self.assertEqual(switched["reconstruct"]["inputs"]["uses"]["step_size"], switched["sampler"]["step_size"])
+
+    def test_exports_magnify_and_carry_the_local_time(self):
+        r = ExplorerRun("exports2", [
+            wait("model"), {"do": "set", "control": "steps", "value": 8}, wait("sampler"),
+            {"do": "set", "control": "export_folder", "value": "out"},
+            {"do": "press", "button": "export_grid"}, {"do": "set", "control": "export_upscale", "value": 3},
+            {"do": "press", "button": "export_grid"},
+            {"do": "set", "control": "tab", "value": "interpolation"}, {"do": "set", "control": "points", "value": 4},
+            wait("interpolation"), {"do": "press", "button": "export_strip"},
+            {"do": "set", "control": "tab", "value": "reconstruct"}, {"do": "press", "button": "mask_center"},
+            {"do": "set", "control": "recon_iters", "value": 2}, {"do": "press", "button": "reconstruct"},
+            wait("reconstruction"), {"do": "press", "button": "export_triptych"}, wait("idle"), dump(),
+        ], extra=("--chains", "4"))
+        out = r.path("out")
+        files = sorted(os.listdir(out))
+        today = time.strftime("%Y%m%d")  # local time
+        grids = [f for f in files if f.startswith("grid_") and f.endswith(".png")]
+        self.assertEqual(len(grids), 2, files)
+        self.assertTrue(all(today in f for f in files), files)
+        g1, g3 = (np.asarray(Image.open(os.path.join(out, f))) for f in grids)
+        if g1.shape[0] > g3.shape[0]:
+            g1, g3 = g3, g1
+        self.assertEqual(g1.shape[:2], (70, 70))  # 2x2 chains of 32, 2-pixel gaps
+        self.assertTrue(np.array_equal(g3, np.repeat(np.repeat(g1, 3, 0), 3, 1)))
+        strip = [f for f in files if f.startswith("strip_") and f.endswith(".png")]
+        self.assertEqual(len(strip), 1, files)
+        st = np.asarray(Image.open(os.path.join(out, strip[0])).convert("RGB"))
+        self.assertEqual(st.shape[:2], (3 * 32 + 4, 4 * (3 * 32 + 2) + 2))
+        with open(os.path.join(out, strip[0] + ".json")) as f:
+            self.assertEqual(len(json.load(f)["rho"]), 4)
+        tri = [f for f in files if f.startswith("reconstruction_") and f.endswith(".png")]
+        self.assertEqual(len(tri), 1, files)
+        t = np.asarray(Image.open(os.path.join(out, tri[0])).convert("RGB")).astype(int)
+        self.assertEqual(t.shape[:2], (3 * 32 + 4, 3 * (3 * 32 + 2) + 2))
+        centre, corner = t[2 + 48, 2 + 48], t[2 + 3, 2 + 3]  # observed tile: hidden centre, observed corner
+        self.assertGreater(centre[0] - centre[1], 60, centre)  # hidden pixels tinted red
+        self.assertEqual(corner[0], corner[1])  # observed pixels gray
+        err_centre = t[2 + 48, 2 + 2 * 98 + 48]
+        self.assertLess(err_centre.sum(), 10)  # hidden pixels have no error (colormap 0)
+
+    def test_video_export_needs_ffmpeg(self):
+        if not shutil.which("ffmpeg"):
+            self.skipTest("ffmpeg is not on PATH: GIF/MP4 export not tested (SHORTRUN_FFMPEG=1 bash scripts/install-deps.sh)")
+        r = ExplorerRun("video", [
+            wait("model"), {"do": "set", "control": "steps", "value": 6}, wait("sampler"),
+            {"do": "set", "control": "export_folder", "value": "out"}, {"do": "set", "control": "video", "value": "mp4"},
+            {"do": "press", "button": "export_chain"}, {"do": "set", "control": "video", "value": "gif"},
+            {"do": "press", "button": "export_chain"}, wait("idle"),
+        ], extra=("--chains", "4"))
+        dirs = sorted(os.listdir(r.path("out")))
+        self.assertEqual(len(dirs), 2, dirs)
+        videos = [f for d in dirs for f in os.listdir(r.path(os.path.join("out", d))) if f.startswith("chain.")]
+        self.assertEqual(sorted(videos), ["chain.gif", "chain.mp4"])
+
+    def test_file_chooser_opens_models_and_images(self):
+        d, padded = self.write_inputs("browse")
+        folder = os.path.join(WORK, "browse_folder")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(os.path.join(folder, "sub"))
+        shutil.copy(fx("minimal.pth"), folder)
+        shutil.copy(os.path.join(d, "digit28.png"), folder)
+        open(os.path.join(folder, "notes.txt"), "w").close()
+        r = ExplorerRun("browse", [
+            wait("model"), {"do": "key", "key": "ctrl+o"}, wait("browser"), dump("opened.json"),
+            {"do": "browse", "for": "model", "dir": folder}, wait("browser"), *shot("chooser.png"), dump("models.json"),
+            {"do": "browse_pick", "name": "minimal.pth"}, wait("model"), dump("loaded.json"),
+            {"do": "browse", "for": "image", "dir": os.path.join(folder, "sub")}, {"do": "browse_pick", "name": ".."},
+            wait("browser"), dump("images.json"),
+            {"do": "browse_pick", "name": "digit28.png"}, wait("image"), dump("image.json"),
+            {"do": "browse", "for": "image", "dir": os.path.join(folder, "missing")}, wait("browser"), dump("missing.json"),
+            {"do": "press", "button": "browser_cancel"}, dump("closed.json"),
+        ], extra=("--chains", "4"))
+        self.assertTrue(r.state("opened.json")["browser"]["open"])
+        b = r.state("models.json")["browser"]
+        self.assertEqual((b["for"], b["entries"], b["error"]), ("model", ["sub/", "minimal.pth"], ""))
+        loaded = r.state("loaded.json")
+        self.assertEqual(loaded["model"]["source"], "state_dict:minimal")
+        self.assertFalse(loaded["browser"]["open"])
+        self.assertIn(folder, loaded["browser"]["recent_folders"])
+        self.assertEqual(r.state("images.json")["browser"]["entries"], ["sub/", "digit28.png"])
+        img = r.state("image.json")["reconstruct"]["inputs"]
+        self.assertEqual(img["image_path"], os.path.join(folder, "digit28.png"))
+        self.assertEqual(img["image_note"], "padded 28x28 -> 32x32 with -1 (as the training data)")
+        m = r.state("missing.json")["browser"]
+        self.assertIn("cannot list", m["error"])
+        self.assertIn("missing", m["error"])
+        self.assertFalse(r.state("closed.json")["browser"]["open"])
+        self.assert_not_blank(r.image("chooser.png"), "file chooser screenshot")
+
+    def test_chains_view_agrees_with_its_run(self):
+        r = ExplorerRun("chainsview", [
+            wait("model"), {"do": "set", "control": "steps", "value": 12}, wait("sampler"),
+            {"do": "click_chain", "index": 2}, {"do": "set", "control": "step", "value": 9999},
+            wait("frames", frames=3), dump("last.json"),
+            {"do": "set", "control": "step", "value": 5}, wait("frames", frames=3), dump("mid.json"),
+            {"do": "set", "control": "steps", "value": 7}, wait("sampler"), wait("frames", frames=2), dump("rerun.json"),
+            {"do": "set", "control": "tab", "value": "reconstruct"}, {"do": "set", "control": "recon_iters", "value": 2},
+            {"do": "press", "button": "reconstruct"}, wait("reconstruction"), {"do": "press", "button": "show_chain"},
+            wait("sampler"), wait("frames", frames=3), *shot("its_chain.png"), dump("its_chain.json"),
+        ], extra=("--chains", "4"))
+        last = r.state("last.json")
+        v = last["view"]
+        self.assertEqual(v["slider_max"], 12)
+        # At x_K the difference view shows the step into x_K (x_12 − x_11), and the norm printed
+        # beside it is that step's |dx| in the plots.
+        self.assertEqual(v["heat_step"], 11)
+        self.assertGreater(v["dx_shown"], 0)
+        self.assertAlmostEqual(v["heat_norm"], v["dx_shown"], delta=1e-4 * v["dx_shown"] + 1e-6)
+        mid = r.state("mid.json")["view"]
+        self.assertEqual(mid["heat_step"], 4)  # x_5 − x_4: the step that led to the shown image
+        self.assertAlmostEqual(mid["heat_norm"], mid["dx_shown"], delta=1e-4 * mid["dx_shown"] + 1e-6)
+        self.assertEqual(r.state("rerun.json")["view"]["slider_max"], 7)
+        ch = r.state("its_chain.json")
+        self.assertEqual(ch["tab"], "chains")
+        self.assertTrue(ch["chains"]["custom_init"])
+        self.assertEqual(ch["view"]["shown_run"], ch["chains"]["run"])  # the Chains panel drew it
+        self.assertEqual(ch["view"]["slider_max"], ch["chains"]["steps"])
 
     def test_without_a_display_it_says_so_in_one_line(self):
         r = ExplorerRun("nodisplay", [], xvfb=False, expect=1)

@@ -12,10 +12,16 @@ torch::Tensor read_image(const std::string& path);
 // Reads a PNG/JPEG or .npy ([C,H,W] or [N,C,H,W]); returns [N,C,H,W] float32.
 torch::Tensor read_image_or_npy(const std::string& path);
 
-// Converts channels (gray <-> RGB, drops alpha) and resizes (bilinear, center-crop to square
-// first) so an image fits a model. `note` receives a line describing what was changed.
+// Converts channels (gray <-> RGB, drops alpha) and fits the size so an image fits a model: an
+// image a little smaller than the model's (pads_to: 28x28 into 32x32, as the Fashion-MNIST data
+// pipeline does) is centred on a border of -1; any other size is center-cropped to the model's
+// aspect and resized (bilinear). `note` receives a line saying what was changed ("" if nothing).
 torch::Tensor conform_image(const torch::Tensor& img, int64_t channels, int64_t height, int64_t width,
                             std::string* note = nullptr);
+
+// Whether an h×w image is padded (not resized) to height×width: it fits, and each border is at
+// most 1/8 of the side (28 -> 32).
+bool pads_to(int64_t h, int64_t w, int64_t height, int64_t width);
 
 // x: [C,H,W] (or [1,C,H,W]) float in [-1,1] -> 8-bit PNG, written atomically.
 void write_png(const std::string& path, const torch::Tensor& x);

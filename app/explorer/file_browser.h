@@ -1,0 +1,73 @@
+// A small file chooser drawn with ImGui (Ctrl+O for a model, Browse... for an image): a folder's
+// listing filtered by extension, up / home buttons and recent folders. A folder is listed on a
+// thread of its own, capped at kMaxEntries, errors shown inline: a slow folder never blocks a frame.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shortrun::explorer {
+
+class Explorer;
+
+enum class BrowseFor { kModel, kImage };
+
+struct BrowserEntry {
+  std::string name;
+  bool dir = false;
+  uintmax_t size = 0;  // bytes (files)
+};
+
+class FileBrowser {
+ public:
+  static constexpr size_t kMaxEntries = 4000;
+  FileBrowser() = default;
+  ~FileBrowser();
+  FileBrowser(const FileBrowser&) = delete;
+  FileBrowser& operator=(const FileBrowser&) = delete;
+
+  void open(BrowseFor what, const std::string& dir);
+  void close();
+  // Lists `dir` in the background (the previous listing is abandoned).
+  void navigate(const std::string& dir);
+  bool is_open() const { return open_; }
+  BrowseFor purpose() const { return for_; }
+  const std::string& dir() const { return dir_; }
+  bool show_all = false;  // every file, not only the purpose's extensions
+
+  // The current listing: folders first, then the files that match, each sorted by name.
+  // Refreshed (under a brief lock) when the lister has added entries.
+  const std::vector<BrowserEntry>& entries() const;
+  bool listing_done() const;
+  bool truncated() const;
+  std::string error() const;
+  int selected = -1;          // index into entries()
+  char path_field[1024] = "";
+  struct Listing;             // what a lister thread has found (file_browser.cpp)
+
+ private:
+  bool matches(const BrowserEntry& e) const;
+  bool open_ = false;
+  BrowseFor for_ = BrowseFor::kModel;
+  std::string dir_;
+  std::shared_ptr<Listing> listing_;
+  mutable std::vector<BrowserEntry> view_;  // a cache of the filtered, sorted listing
+  mutable uint64_t view_version_ = ~0ull;
+  mutable bool view_all_ = false;
+};
+
+// Opens the chooser for a model or an image, in the folder of the current one (or a recent one).
+void open_file_browser(Explorer& ex, BrowseFor what);
+// The chooser's window, while it is open.
+void draw_file_browser(Explorer& ex);
+// Picks `name` in the listed folder (".." goes up): a folder opens it, a file loads it (a model,
+// or an image onto the canvas) and closes the chooser. The script's browse_pick does this.
+void browser_pick(Explorer& ex, const std::string& name);
+// Loads the listed folder itself as a model (a run directory).
+void browser_use_folder(Explorer& ex);
+nlohmann::json browser_state(const Explorer& ex);
+
+}  // namespace shortrun::explorer
