@@ -16,4 +16,9 @@ inline float labelled_width(const char* label, float frame) {
   return frame + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
 }
 
+// The width of a button labelled `label`.
+inline float button_width(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
 }  // namespace shortrun::explorer

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "explorer.h"
+#include "layout_util.h"
 #include "plots.h"
 #include "recon_inputs.h"
 
@@ -76,7 +77,7 @@ void draw_tools(Explorer& ex, float width) {
   ImGui::SetNextItemWidth(140);
   ImGui::SliderFloat("size", &r.brush.radius, 0.5f, 8.0f, "%.1f px");
   tip("brush radius in image pixels");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("value", 140));
   ImGui::SetNextItemWidth(140);
   ImGui::SliderFloat("value", &r.brush.value, -1.0f, 1.0f, "%.2f");
   tip("brush brightness: -1 black, 1 white");
@@ -94,10 +95,10 @@ void draw_tools(Explorer& ex, float width) {
   }
   if (ImGui::Button("Clear")) ex.canvas.clear();
   tip("clear the image and the mask");
-  ImGui::SameLine();
+  same_line_if_fits(button_width("Clear mask"));
   if (ImGui::Button("Clear mask")) ex.canvas.clear_mask();
   tip("mark every pixel observed");
-  ImGui::SameLine();
+  same_line_if_fits(button_width("Undo (Ctrl+Z)"));
   ImGui::BeginDisabled(ex.canvas.undo_depth() == 0);
   if (ImGui::Button("Undo (Ctrl+Z)")) ex.canvas.undo();
   tip("undo the last stroke, clear or load");
@@ -105,16 +106,16 @@ void draw_tools(Explorer& ex, float width) {
   // Mask presets, as the CLI's --mask center | left | random:P.
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("mask preset");
-  ImGui::SameLine();
+  same_line_if_fits(button_width("center"));
   if (ImGui::Button("center")) apply_mask_preset(ex, "center");
   tip("hide the central square of half the size (shortrun reconstruct --mask center)");
-  ImGui::SameLine();
+  same_line_if_fits(button_width("left"));
   if (ImGui::Button("left")) apply_mask_preset(ex, "left");
   tip("hide the left half (--mask left)");
-  ImGui::SameLine();
+  same_line_if_fits(button_width("random"));
   if (ImGui::Button("random")) apply_mask_preset(ex, "random");
   tip("hide each pixel with probability P, drawn from the sampler's seed (--mask random:P --seed S)");
-  ImGui::SameLine();
+  same_line_if_fits(60.0f);
   ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x));
   ImGui::SliderFloat("##maskp", &r.mask_p, 0.0f, 0.95f, "P %.2f");
   tip("fraction of pixels the random preset hides");
@@ -158,23 +159,25 @@ void draw_reconstruct_panel(Explorer& ex) {
   draw_tools(ex, canvas_size);
   draw_canvas(ex, canvas_size);
   ImGui::EndGroup();
-  ImGui::SameLine(0, 16);
+  same_line_if_fits(320.0f, 16);  // a narrow window stacks the result under the canvas
 
   ImGui::BeginGroup();
   ImGui::PushItemWidth(120);
   ImGui::SliderInt("iterations", &r.iters, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
   tip("Adam iterations on z, each back-propagating through all K steps");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("lr", 120));
   ImGui::SliderFloat("lr", &r.lr, 0.001f, 0.5f, "%.3f", ImGuiSliderFlags_Logarithmic);
   tip("Adam learning rate on z");
-  ImGui::SameLine();
+  same_line_if_fits(labelled_width("chain", 120));
   ImGui::InputInt("chain", &r.chain);
   r.chain = std::max(0, r.chain);
   tip("whose z0 and noise u_k (under the sampler's seed) the reconstruction starts from and keeps");
   ImGui::PopItemWidth();
   const SamplerSettings& sm = ex.sampler;
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::TextDisabled("through the sampler's chain: K=%d, step size %.3g, noise %.3g, seed %d (sidebar)", sm.steps,
                       sm.step_size, sm.noise_std, sm.seed);
+  ImGui::PopTextWrapPos();
   tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
   const ReconRun* run = shown_reconstruction(ex);
   const bool running = run && !run->finished.load();
@@ -183,14 +186,14 @@ void draw_reconstruct_panel(Explorer& ex) {
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
   if (ImGui::Button("Stop")) ex.worker->cancel_reconstruction();
-  tip("stop after the current iteration");
+  tip("stop now (within one network evaluation)");
   ImGui::EndDisabled();
-  ImGui::SameLine();
+  same_line_if_fits(button_width("Show its chain"));
   ImGui::BeginDisabled(!run || !run->finished.load() || run->z.empty());
   if (ImGui::Button("Show its chain")) ex.show_reconstruction_chain();
   tip("sample the chain from the inferred z in the Chains panel, step by step");
   ImGui::EndDisabled();
-  ImGui::SameLine();
+  same_line_if_fits(button_width("Export PNG"));
   ImGui::BeginDisabled(!run);
   if (ImGui::Button("Export PNG")) ex.export_triptych_png();
   tip("observed | reconstruction | error as one PNG (magnified by the Export panel's factor), with a .json");
@@ -239,6 +242,13 @@ void draw_reconstruct_panel(Explorer& ex) {
     ImGui::SetNextItemWidth(tile - 60);
     if (ImGui::SliderFloat("error", &r.error_range, 0.01f, 2.0f, "0..%.2f", ImGuiSliderFlags_Logarithmic)) r.shown_done = -1;
     tip("colour range of the error heatmap");
+    // The error heatmap's colour bar, under it.
+    ImGui::SetCursorPosX(ImGui::GetCursorPosX() + 2 * tile + 16);
+    DisplayParams bar;
+    bar.lo = 0;
+    bar.hi = r.error_range;
+    bar.colormap = Colormap::kSequential;
+    ex.views->error_bar.draw(*ex.uploader, *ex.colormap, bar, tile);
     std::vector<float> curve(run->curve.begin(), run->curve.begin() + std::min<size_t>(done + 1, run->curve.size()));
     PlotSpec spec;
     spec.title = "MSE over observed pixels vs iteration (log scale)";

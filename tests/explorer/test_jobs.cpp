@@ -200,7 +200,10 @@ TEST_F(JobsTest, AStuckJobCanBeLeftBehindAndANewWorkerGoesOn) {
   worker->post_for_test("stuck", [](const std::atomic<bool>&) {
     while (!release.load()) std::this_thread::sleep_for(5ms);
   });
-  ASSERT_TRUE(wait_for([&] { auto p = worker->published(); return !p.jobs.empty() && p.jobs[0].label == "stuck"; }));
+  ASSERT_TRUE(wait_for([&] {
+    auto p = worker->published();
+    return !p.jobs.empty() && p.jobs[0].label == "stuck" && p.jobs[0].state == "running";
+  }));
   worker->cancel_all();
   std::this_thread::sleep_for(50ms);
   ASSERT_FALSE(worker->published().jobs.empty());
