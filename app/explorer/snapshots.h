@@ -59,7 +59,7 @@ struct ChainRun {
   std::vector<std::vector<float>> energy;      // [K+1][N] f(x_k)
   std::vector<std::vector<float>> grad_norm;   // [K+1][N] ‖∇f(x_k)‖
   std::vector<std::vector<float>> delta_norm;  // [K+1][N] ‖x_{k+1} − x_k‖ (0 at k = K)
-  std::vector<std::vector<uint8_t>> alive;     // [K+1][N]
+  std::vector<std::vector<uint8_t>> alive;     // [K+1][N] x_k, f(x_k) and ∇f(x_k) finite (and so far)
   std::atomic<int> ready{0};                   // steps 0..ready-1 are complete
   std::atomic<bool> finished{false};
   std::atomic<bool> cancelled{false};

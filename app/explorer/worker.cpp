@@ -481,6 +481,14 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
       const torch::Tensor alive = s.alive.to(torch::kCPU, torch::kUInt8);
       run->alive[k] = alive_before;
       alive_before.assign(alive.data_ptr<uint8_t>(), alive.data_ptr<uint8_t>() + n);
+      // A chain has also diverged once f(x_k) or its gradient is no longer finite (x can stay
+      // finite at 1e37 while f overflows); it stays marked from then on.
+      for (int i = 0; i < n; ++i) {
+        const bool finite_now = std::isfinite(run->energy[k][i]) && std::isfinite(run->grad_norm[k][i]);
+        const bool was_healthy = k == 0 || run->alive[k - 1][i];
+        if (!finite_now || !was_healthy) run->alive[k][i] = 0;
+        if (!run->alive[k][i]) alive_before[i] = 0;
+      }
       const int dead = n - static_cast<int>(std::count(run->alive[k].begin(), run->alive[k].end(), uint8_t(1)));
       if (dead > 0 && run->first_divergence.load() < 0) run->first_divergence.store(k);
       run->diverged.store(dead);

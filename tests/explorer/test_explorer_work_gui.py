@@ -91,11 +91,17 @@ class ExplorerWork(unittest.TestCase):
         r = ExplorerRun("diverge", [
             wait("sampler"), setc("clamp", False), setc("noise_std", 3e38), wait("sampler"),
             setc("step", 9999), *shot("diverged.png"), dump(),
+            # The case: step size 1e38 keeps x finite (~1e37) while f overflows to NaN.
+            setc("noise_std", 0.01), setc("step_size", 1e38), wait("sampler"), dump("step.json"),
         ])
         c = r.state()["chains"]
         self.assertEqual(c["diverged"], c["n"])
         self.assertEqual(c["first_divergence"], 1)
         self.assertIn(f"{c['n']} of {c['n']} chains diverged", c["divergence_note"])
+        c = r.state("step.json")["chains"]
+        self.assertGreater(c["diverged"], 0)
+        self.assertGreaterEqual(c["first_divergence"], 1)
+        self.assertIn("diverged", c["divergence_note"])
 
     def test_a_stuck_job_is_reported_and_the_worker_can_be_abandoned(self):
         model = os.path.join(base.FIX, "minimal.pth")
