@@ -87,7 +87,8 @@ std::string write_grid_png(const ExportRequest& r) {
   return "wrote " + r.path + " (step " + std::to_string(r.step) + ") and " + r.path + ".json";
 }
 
-std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& cancel) {
+std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& cancel,
+                               const std::function<void(int, int)>& progress) {
   check_ready(r);
   const int ready = r.run->ready.load();
   if (ready == 0) throw Error("nothing to export: the chain has no steps yet");
@@ -97,6 +98,7 @@ std::string write_chain_frames(const ExportRequest& r, const std::atomic<bool>& 
   int written = 0;
   for (int k = 0; k < ready; ++k) {
     if (cancel.load()) throw Error("export cancelled");
+    if (progress) progress(k, ready);
     if (r.run->kept(k) != k || r.run->frames[k].empty()) continue;  // a bounded trajectory keeps every stride-th image
     char name[32];
     std::snprintf(name, sizeof(name), "frame_%04d.png", written++);

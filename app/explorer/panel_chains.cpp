@@ -182,8 +182,18 @@ void draw_grid(Explorer& ex, const ChainRun& run, float width) {
     const int i = gy * cols + gx;
     if (gx >= 0 && gx < cols && i >= 0 && i < s.n) {
       const int k = ex.chains.step;
-      ImGui::SetTooltip("chain %d  f = %.4g  |grad f| = %.3g%s\nclick to enlarge", i, run.energy[k][i], run.grad_norm[k][i],
-                        run.alive[k].empty() || run.alive[k][i] ? "" : "  (NaN: frozen)");
+      // The pixel under the mouse, read from the kept image shown.
+      const int px = std::clamp(int((m.x - origin.x - gx * (tile + gap)) / tile * float(s.w)), 0, s.w - 1);
+      const int py = std::clamp(int((m.y - origin.y - gy * (tile + gap)) / tile * float(s.h)), 0, s.h - 1);
+      const std::vector<float>& frame = run.frames[run.kept(k)];
+      char value[64] = "";
+      if (!frame.empty()) {
+        const float* v = frame.data() + size_t(i) * s.image_floats() + (size_t(py) * s.w + px) * s.c;
+        if (s.c == 1) std::snprintf(value, sizeof(value), "%.4f", v[0]);
+        else std::snprintf(value, sizeof(value), "%.3f %.3f %.3f", v[0], v[1], v[2]);
+      }
+      ImGui::SetTooltip("chain %d  f = %.4g  |grad f| = %.3g%s\npixel (%d, %d) = %s\nclick to enlarge", i, run.energy[k][i],
+                        run.grad_norm[k][i], run.alive[k].empty() || run.alive[k][i] ? "" : "  (diverged)", px, py, value);
       if (ImGui::IsItemClicked()) ex.select_chain(i == ex.chains.selected ? -1 : i);
     }
   }

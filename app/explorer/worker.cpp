@@ -133,7 +133,7 @@ const char* Worker::job_unit(Kind kind) {
     case Kind::kInterpLive: return "step";
     case Kind::kInterpStrip: return "step";
     case Kind::kRecon: return "iteration";
-    case Kind::kExport: return "frame";
+    case Kind::kExport: return "frame";  // chain frames; a single PNG shows elapsed time
     default: return "";
   }
 }
@@ -519,7 +519,8 @@ void Worker::interpolate(const InterpRequest& request, bool live) {
          InterpolationResult r;
          try {
            r = shortrun::interpolate(sampler, {Endpoint{uint64_t(request.seed_a), request.chain_a}},
-                                     {Endpoint{uint64_t(request.seed_b), request.chain_b}}, spec, &cancel);
+                                     {Endpoint{uint64_t(request.seed_b), request.chain_b}}, spec, &cancel,
+                                     [this](int64_t k, int64_t K) { progress(k, K); });
          } catch (const Error&) {
            if (cancel.load()) return;  // superseded by a newer request
            throw;
@@ -613,7 +614,9 @@ void Worker::load_image(const std::string& path) {
 
 void Worker::export_chains(const ExportRequest& request) {
   post(Kind::kExport, "exporting " + request.path, [this, request](const std::atomic<bool>& cancel) {
-    const std::string done = request.kind == "grid_png" ? write_grid_png(request) : write_chain_frames(request, cancel);
+    const std::string done = request.kind == "grid_png"
+                                 ? write_grid_png(request)
+                                 : write_chain_frames(request, cancel, [this](int i, int n) { progress(i, n); });
     notify(done);
   });
 }

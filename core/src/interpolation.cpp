@@ -51,7 +51,7 @@ torch::Tensor gather(const std::vector<Endpoint>& ends, const SamplerConfig& bas
 
 InterpolationResult interpolate(const LangevinSampler& sampler, const torch::Tensor& z1, const torch::Tensor& z2,
                                 const NoiseFn& noise1, const NoiseFn& noise2, const InterpolationSpec& spec,
-                                const std::atomic<bool>* cancel) {
+                                const std::atomic<bool>* cancel, const StepProgress& progress) {
   spec.validate();
   if (z1.sizes() != z2.sizes() || z1.dim() != 4 || z1.size(0) == 0)
     throw Error("interpolation needs two non-empty [P,C,H,W] endpoint batches of the same shape");
@@ -82,6 +82,7 @@ InterpolationResult interpolate(const LangevinSampler& sampler, const torch::Ten
   torch::Tensor energy;
   const SampleResult res = sampler.run_from(mix(z1, z2), noise, [&](const StepInfo& s) {
     if (s.step == cfg.steps) energy = s.energy.clone();
+    if (progress) progress(s.step, cfg.steps);
   }, cancel);
   if (res.cancelled) throw Error("interpolation cancelled");
   InterpolationResult out;
@@ -93,13 +94,13 @@ InterpolationResult interpolate(const LangevinSampler& sampler, const torch::Ten
 
 InterpolationResult interpolate(const LangevinSampler& sampler, const std::vector<Endpoint>& e1,
                                 const std::vector<Endpoint>& e2, const InterpolationSpec& spec,
-                                const std::atomic<bool>* cancel) {
+                                const std::atomic<bool>* cancel, const StepProgress& progress) {
   if (e1.size() != e2.size() || e1.empty()) throw Error("interpolation needs the same, non-zero number of start and end points");
   EnergyModel& model = sampler.model();
   const SamplerConfig& cfg = sampler.config();
   return interpolate(sampler, gather(e1, cfg, model, 0, true), gather(e2, cfg, model, 0, true),
                      [&](int64_t k) { return gather(e1, cfg, model, k, false); },
-                     [&](int64_t k) { return gather(e2, cfg, model, k, false); }, spec, cancel);
+                     [&](int64_t k) { return gather(e2, cfg, model, k, false); }, spec, cancel, progress);
 }
 
 }  // namespace shortrun

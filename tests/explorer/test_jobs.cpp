@@ -113,6 +113,25 @@ TEST_F(JobsTest, ListShowsRunningWithProgressAndEtaThenQueuedThenEmpty) {
   EXPECT_FALSE(worker->cancel(12345));
 }
 
+TEST_F(JobsTest, InterpolationStripReportsItsSteps) {
+  InterpRequest r;
+  r.sampler = defaults();
+  r.sampler.steps = 20000;
+  for (int i = 0; i < 8; ++i) r.rho.push_back(float(i) / 7.0f);
+  worker->interpolate(r, false);
+  ASSERT_TRUE(wait_for([&] {
+    const auto p = worker->published();
+    const JobStatus* j = find_job(p.jobs, "interpolation");
+    return j && j->state == "running" && j->done >= 2;
+  }));
+  const JobStatus* j = find_job(worker->published().jobs, "interpolation");
+  ASSERT_TRUE(j);
+  EXPECT_EQ(j->total, 20000);
+  EXPECT_EQ(j->unit, "step");
+  worker->cancel_all();
+  ASSERT_TRUE(wait_for([&] { return worker->idle(); }));
+}
+
 TEST_F(JobsTest, StopDuringTheFirstReconstructionIterationLandsWithinIt) {
   // One iteration is K network evaluations forward; with K = 5000 it lasts far longer than
   // the 300 ms we wait, so a stop that only acted between iterations would show done >= 1.

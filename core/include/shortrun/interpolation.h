@@ -13,6 +13,7 @@
 #pragma once
 #include <string>
 #include <utility>
+#include <functional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -43,14 +44,17 @@ struct InterpolationResult {
   torch::Tensor energy;  // [P,R] f(M(z_ρ))
 };
 
+// Called after each Langevin step k = 0..K of an interpolation (a GUI's progress bar).
+using StepProgress = std::function<void(int64_t step, int64_t steps)>;
+
 // P pairs given as z ([P,C,H,W] each) and the noise of each endpoint's chain.
 InterpolationResult interpolate(const LangevinSampler& sampler, const torch::Tensor& z1, const torch::Tensor& z2,
                                 const NoiseFn& noise1, const NoiseFn& noise2, const InterpolationSpec& spec,
-                                const std::atomic<bool>* cancel = nullptr);
+                                const std::atomic<bool>* cancel = nullptr, const StepProgress& progress = nullptr);
 
 // P pairs (e1[p], e2[p]); z and u of an endpoint are those of its chain under its seed.
 InterpolationResult interpolate(const LangevinSampler& sampler, const std::vector<Endpoint>& e1,
                                 const std::vector<Endpoint>& e2, const InterpolationSpec& spec,
-                                const std::atomic<bool>* cancel = nullptr);
+                                const std::atomic<bool>* cancel = nullptr, const StepProgress& progress = nullptr);
 
 }  // namespace shortrun
