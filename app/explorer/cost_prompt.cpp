@@ -8,7 +8,7 @@
 namespace shortrun::explorer {
 
 void draw_cost_prompt(Explorer& ex) {
-  if (!ex.cost_prompt.open) return;
+  if (!ex.session.cost_prompt.open) return;
   const char* title = "This run is costly###cost_prompt";
   if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -16,12 +16,12 @@ void draw_cost_prompt(Explorer& ex) {
                           ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(std::min(480.0f, vp->WorkSize.x - 40), 0));
   if (ImGui::BeginPopupModal(title, nullptr, ImGuiWindowFlags_NoSavedSettings)) {
-    const SamplerSettings& s = ex.cost_prompt.settings;
+    const SamplerSettings& s = ex.session.cost_prompt.settings;
     ImGui::TextWrapped("K = %d steps for %d chains: %s.", s.steps, s.chains,
-                       describe_cost(ex.cost_prompt.cost, s.steps).c_str());
-    ImGui::TextDisabled("(time from the last measured rate, %.0f chain-steps/s)", ex.chain_rate);
+                       describe_cost(ex.session.cost_prompt.cost, s.steps).c_str());
+    ImGui::TextDisabled("(time from the last measured rate, %.0f chain-steps/s)", ex.session.chain_rate);
     if (ImGui::Button("Run it")) {
-      ex.confirm_costly_run();
+      ex.session.confirm_costly_run();
       ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();

@@ -75,6 +75,16 @@ double FrameStats::mean_fps(const std::deque<double>& ms) const {
   return mean > 0 ? 1000.0 / mean : 0;
 }
 
+WorkerOptions worker_options_for(const ExplorerOptions& options) {
+  WorkerOptions wo;
+  wo.device = options.device;
+  wo.threads = options.threads;
+#ifdef SHORTRUN_WITH_CUDA
+  wo.device_frames = options.interop && options.device != "cpu";
+#endif
+  return wo;
+}
+
 Explorer::Explorer(ExplorerOptions opts) : options(std::move(opts)), config(options.config_dir) {
   sampler.chains = std::clamp(options.chains, 1, 256);
   if (options.tab == "interpolation") tab = Tab::kInterpolation;
@@ -83,15 +93,7 @@ Explorer::Explorer(ExplorerOptions opts) : options(std::move(opts)), config(opti
   init_imgui();
   colormap = std::make_unique<ColormapPass>();
   views = std::make_unique<Views>();
-  WorkerOptions wo;
-  wo.device = options.device;
-  wo.threads = options.threads;
-#ifdef SHORTRUN_WITH_CUDA
-  wo.device_frames = options.interop && options.device != "cpu";
-#endif
-  uploader = make_texture_upload(wo.device_frames);
-  worker_options_ = wo;
-  worker = std::make_unique<Worker>(wo);
+  uploader = make_texture_upload(worker_options_for(options).device_frames);
   exporter.ffmpeg = ffmpeg_available();
   if (!options.script.empty()) {
     script_ = std::make_unique<ScriptRunner>(options.script);
@@ -195,7 +197,7 @@ void Explorer::frame() {
   else glfwWaitEventsTimeout(0.25);  // idle: wake for input, and now and then for the worker
   input_.feed();  // every queued press reaches a frame of its own
   typing = ImGui::GetIO().WantTextInput;
-  pub = worker->published();
+  session.refresh();
   on_published();
 
   ImGui_ImplOpenGL3_NewFrame();
@@ -289,68 +291,29 @@ void Explorer::on_published() {
     applied_image_ = pub.image->id;
     apply_loaded_image(*this, *pub.image);
   }
-  // The rate of the newest run prices the next one (chain-steps per second).
-  if (pub.chains && !pub.chains->custom_init) {
-    const double secs = pub.chains->seconds.load();
-    const int done = pub.chains->ready.load() - 1;
-    if (secs > 0.2 && done > 0) chain_rate = double(pub.chains->shape.n) * done / secs;
-  }
   // Any sampler change re-runs the chains (the worker cancels the stale run within one step),
   // but not while a value is being typed (K = 100000 typed digit by digit is one run, on Enter),
-  // and a costly run first asks.
-  if (pub.model && !typing && !cost_prompt.open && (!sample_requested || sampler != requested_sampler)) {
-    const RunCost cost = estimate_run_cost(sampler, pub.model->shape, chain_rate, kTrajectoryBudgetBytes);
-    if (needs_confirmation(cost) && !(has_confirmed_ && confirmed_ == sampler)) {
-      cost_prompt = CostPrompt{true, sampler, cost};
-      return;
-    }
-    requested_sampler = sampler;
-    sample_requested = true;
+  // and a costly run first asks (Session::request_run_if_changed).
+  if (session.request_run_if_changed(typing)) {
     chains.follow = true;
-    worker->sample(sampler);
     interp.dirty_live = interp.dirty_strip = true;
   }
 }
 
-void Explorer::confirm_costly_run() {
-  if (!cost_prompt.open) return;
-  confirmed_ = cost_prompt.settings;
-  has_confirmed_ = true;
-  sampler = cost_prompt.settings;
-  cost_prompt.open = false;
-}
-
 void Explorer::decline_costly_run() {
-  if (!cost_prompt.open) return;
-  cost_prompt.open = false;
-  if (sample_requested) sampler = requested_sampler;  // back to what runs now
-  else sampler.steps = std::min(sampler.steps, 100), sampler.chains = std::min(sampler.chains, 16);
-  status_message = "run not started: " + describe_cost(cost_prompt.cost, cost_prompt.settings.steps);
+  const std::string line = session.decline_costly_run();
+  if (!line.empty()) status_message = line;
 }
 
-void Explorer::cancel_job(uint64_t id) { worker->cancel(id); }
-
-bool Explorer::stuck_job() const {
-  const double now = ImGui::GetTime();
-  for (const auto& [id, since] : cancelling_since)
-    if (now - since > kStuckAfterSeconds) return true;
-  return false;
-}
+bool Explorer::stuck_job() const { return session.stuck_job(ImGui::GetTime()); }
 
 void Explorer::abandon_worker() {
-  const std::string what = pub.jobs.empty() ? std::string("a job") : "'" + pub.jobs.front().label + "'";
-  worker->abandon();
-  abandoned_.push_back(worker.release());
-  worker = std::make_unique<Worker>(worker_options_);
-  pub = Published{};
-  sample_requested = false;
-  cancelling_since.clear();
+  const std::string what = session.abandon_worker();
   model_error = "the worker was stuck in " + what + " and was left behind; load a model to go on";
   errors.push_back(model_error);
   status_message = model_error;
 }
 
-void Explorer::cancel_all_jobs() { worker->cancel_all(); }
 
 void Explorer::shortcuts() {
   ImGuiIO& io = ImGui::GetIO();

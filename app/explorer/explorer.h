@@ -19,6 +19,7 @@
 #include "display_image.h"
 #include "input_queue.h"
 #include "run_cost.h"
+#include "session.h"
 #include "file_browser.h"
 #include "snapshots.h"
 #include "texture_upload.h"
@@ -120,6 +121,9 @@ struct FrameStats {
   double mean_fps(const std::deque<double>& ms) const;
 };
 
+// The worker's options for these explorer options (device, threads, CUDA frames for interop).
+WorkerOptions worker_options_for(const ExplorerOptions& options);
+
 class Explorer {
  public:
   explicit Explorer(ExplorerOptions options);  // opens the window; throws shortrun::Error
@@ -143,17 +147,13 @@ class Explorer {
   void export_grid_png();
   void export_window_png();
   void export_chain_frames();
-  void cancel_job(uint64_t id);
-  void cancel_all_jobs();
   // Leaves a worker whose job ignores its stop (a stuck module) behind and starts a fresh one,
-  // with no model loaded. The old one's thread is never joined (see Worker::abandon).
+  // with no model loaded, and says so (Session::abandon_worker).
   void abandon_worker();
-  int abandoned_workers() const { return int(abandoned_.size()); }
   // A job has ignored its stop for longer than a network evaluation could take (the job list
   // then offers to abandon the worker).
   bool stuck_job() const;
-  // The costly-run prompt's answers (run_cost.h): run the pending settings, or go back.
-  void confirm_costly_run();
+  // The costly-run prompt's "no": back to the current run, with a line saying what was skipped.
   void decline_costly_run();
   void export_strip_png();      // the interpolation strip (exports.cpp)
   void export_triptych_png();   // observed | reconstruction | error (exports.cpp)
@@ -165,8 +165,14 @@ class Explorer {
 
   // State the panels read and edit (one context object, as in polyscope).
   ExplorerOptions options;
-  SamplerSettings sampler, requested_sampler;
-  bool sample_requested = false;
+  // The worker, its snapshot, the sampler settings and the job controls (session.h); the names
+  // below are short aliases of its state for the panels.
+  Session session{worker_options_for(options)};
+  std::unique_ptr<Worker>& worker = session.worker;
+  Published& pub = session.pub;
+  SamplerSettings& sampler = session.sampler;
+  SamplerSettings& requested_sampler = session.requested_sampler;
+  bool& sample_requested = session.sample_requested;
   Tab tab = Tab::kChains;
   bool tab_from_code = true;  // select `tab` in the tab bar on the next frame
   ChainsUi chains;
@@ -174,8 +180,6 @@ class Explorer {
   ReconUi recon;
   ExportUi exporter;
   Canvas canvas;
-  Published pub;
-  std::unique_ptr<Worker> worker;
   std::unique_ptr<TextureUpload> uploader;
   std::unique_ptr<ColormapPass> colormap;
   // GL textures of every view; released before the GL context goes.
@@ -195,16 +199,8 @@ class Explorer {
   std::vector<std::string> errors;  // every error shown this session (for state dumps)
   FrameStats stats;
   float sidebar_width = 330.0f;   // logical pixels (× the UI scale); dragged at its edge
-  // A run above the cost thresholds waits here for the user's answer.
-  struct CostPrompt {
-    bool open = false;
-    SamplerSettings settings;
-    RunCost cost;
-  } cost_prompt;
-  double chain_rate = 0;          // chain-steps/s last measured on this model (0: not yet)
   bool typing = false;            // a text field has focus: typed values commit on Enter or focus loss
   std::vector<LaidOutItem> layout;  // the last frame's controls (state dumps)
-  std::map<uint64_t, double> cancelling_since;  // job id -> when it was first seen cancelling (s)
 
  private:
   void init_window();
@@ -220,10 +216,7 @@ class Explorer {
   GLFWwindow* window_ = nullptr;
   std::unique_ptr<ScriptRunner> script_;
   InputQueue input_;
-  WorkerOptions worker_options_;
-  std::vector<Worker*> abandoned_;  // leaked on purpose: their stuck threads still use them
-  SamplerSettings confirmed_;      // the costly settings the user said yes to
-  bool has_confirmed_ = false;
+
   std::string ini_path_;
   std::string pending_screenshot_;
   uint64_t seen_model_ = 0, seen_error_ = 0, seen_message_ = 0, applied_image_ = 0;

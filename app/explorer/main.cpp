@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   try {
     Explorer explorer(o);
     const int rc = explorer.run();
-    if (explorer.abandoned_workers() > 0) {
+    if (explorer.session.abandoned_workers() > 0) {
       // A stuck job's thread still runs: skip destructors and exit handlers it could trip on.
       std::fflush(nullptr);
       std::_Exit(rc);

@@ -23,12 +23,12 @@ void draw_jobs_panel(Explorer& ex) {
   }
   const float width = ImGui::GetContentRegionAvail().x;
   const double now = ImGui::GetTime();
-  for (auto it = ex.cancelling_since.begin(); it != ex.cancelling_since.end();)  // forget jobs that ended
+  for (auto it = ex.session.cancelling_since.begin(); it != ex.session.cancelling_since.end();)  // forget jobs that ended
     it = std::any_of(jobs.begin(), jobs.end(), [&](const JobStatus& j) { return j.id == it->first; })
-             ? std::next(it) : ex.cancelling_since.erase(it);
+             ? std::next(it) : ex.session.cancelling_since.erase(it);
   for (const JobStatus& j : jobs) {
     ImGui::PushID(static_cast<int>(j.id));
-    if (ImGui::SmallButton("x")) ex.cancel_job(j.id);
+    if (ImGui::SmallButton("x")) ex.session.cancel_job(j.id);
     tip(j.state == "queued" ? "remove this job from the queue" : "stop this job (within one network evaluation)");
     ImGui::SameLine();
     ImGui::TextUnformatted(j.label.c_str());
@@ -47,7 +47,7 @@ void draw_jobs_panel(Explorer& ex) {
       }
     }
     if (j.state == "cancelling") {
-      const double since = ex.cancelling_since.emplace(j.id, now).first->second;
+      const double since = ex.session.cancelling_since.emplace(j.id, now).first->second;
       if (now - since > kStuckAfterSeconds) {
         // A stop is seen between network evaluations; one that never comes back is a stuck module.
         ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "   not responding to stop for %.0f s", now - since);
@@ -58,7 +58,7 @@ void draw_jobs_panel(Explorer& ex) {
     ImGui::PopID();
     if (!ex.worker) break;
   }
-  if (jobs.size() > 1 && ImGui::SmallButton("stop all")) ex.cancel_all_jobs();
+  if (jobs.size() > 1 && ImGui::SmallButton("stop all")) ex.session.cancel_all_jobs();
   tip("stop the running job and empty the queue");
 }
 

@@ -38,7 +38,7 @@ void draw_sampler_panel(Explorer& ex) {
   ImGui::PopItemWidth();
   if (ex.pub.model) {
     // What the next run costs, before it starts (runs above 10 s or 1 GiB ask first).
-    const RunCost cost = estimate_run_cost(s, ex.pub.model->shape, ex.chain_rate, kTrajectoryBudgetBytes);
+    const RunCost cost = estimate_run_cost(s, ex.pub.model->shape, ex.session.chain_rate, kTrajectoryBudgetBytes);
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("a run: %s", describe_cost(cost, s.steps).c_str());
     ImGui::PopTextWrapPos();

@@ -136,9 +136,9 @@ void press_button(Explorer& ex, const std::string& name) {
   else if (name == "export_grid") ex.export_grid_png();
   else if (name == "export_window") ex.export_window_png();
   else if (name == "export_chain") ex.export_chain_frames();
-  else if (name == "confirm_run") ex.confirm_costly_run();
+  else if (name == "confirm_run") ex.session.confirm_costly_run();
   else if (name == "decline_run") ex.decline_costly_run();
-  else if (name == "stop_all") ex.cancel_all_jobs();
+  else if (name == "stop_all") ex.session.cancel_all_jobs();
   else if (name == "abandon_worker") ex.abandon_worker();
   else if (name == "stuck_job_for_test") {
     // Stands in for a module whose forward never returns: ignores its stop until the process ends.
@@ -146,7 +146,7 @@ void press_button(Explorer& ex, const std::string& name) {
       while (true) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     });
   } else if (name == "stop_first_job") {
-    if (!ex.pub.jobs.empty()) ex.cancel_job(ex.pub.jobs.front().id);
+    if (!ex.pub.jobs.empty()) ex.session.cancel_job(ex.pub.jobs.front().id);
   }
   else if (name == "export_strip") ex.export_strip_png();
   else if (name == "export_triptych") ex.export_triptych_png();
@@ -221,7 +221,7 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
       if (j.kind == a.value("kind", "sample") && j.state == "running" && j.done >= a.value("done", 1)) return true;
     return false;
   }
-  if (what == "prompt") return ex.cost_prompt.open;
+  if (what == "prompt") return ex.session.cost_prompt.open;
   if (what == "stuck") return ex.stuck_job();
   // A file appears (a test driving real X events says it is done).
   if (what == "file") return std::filesystem::exists(a.at("path").get<std::string>());

@@ -110,7 +110,7 @@ nlohmann::json Explorer::state() const {
   }
   j["worker"] = {{"activity", pub.activity}, {"queued", pub.queued}, {"idle", worker->idle()}};
   j["stuck"] = stuck_job();
-  j["abandoned_workers"] = abandoned_workers();
+  j["abandoned_workers"] = session.abandoned_workers();
   nlohmann::json jobs = nlohmann::json::array();
   for (const JobStatus& s : pub.jobs)
     jobs.push_back({{"id", s.id}, {"kind", s.kind}, {"label", s.label}, {"state", s.state}, {"done", s.done},
@@ -118,9 +118,9 @@ nlohmann::json Explorer::state() const {
                     {"text", job_progress_text(s)}});
   j["jobs"] = jobs;
   j["status_line"] = jobs_status_line(pub.jobs);
-  j["cost_prompt"] = {{"open", cost_prompt.open}, {"seconds", cost_prompt.cost.seconds}, {"bytes", cost_prompt.cost.bytes},
-                      {"stride", cost_prompt.cost.stride}, {"text", describe_cost(cost_prompt.cost, cost_prompt.settings.steps)}};
-  j["chain_rate"] = chain_rate;
+  j["cost_prompt"] = {{"open", session.cost_prompt.open}, {"seconds", session.cost_prompt.cost.seconds}, {"bytes", session.cost_prompt.cost.bytes},
+                      {"stride", session.cost_prompt.cost.stride}, {"text", describe_cost(session.cost_prompt.cost, session.cost_prompt.settings.steps)}};
+  j["chain_rate"] = session.chain_rate;
   j["typing"] = typing;
   j["sidebar_width"] = sidebar_width;
   j["inspector"] = {{"zoom", chains.inspector.image_view.zoom}, {"pair", {chains.inspector.pair.first, chains.inspector.pair.second}},

@@ -1,0 +1,62 @@
+// The explorer's model session: the torch worker and what it last published, the sampler
+// settings the user edits and the run they asked for, and the job controls (stop, abandon a
+// stuck worker, the costly-run prompt). Panels and new views take a Session, not the Explorer.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "run_cost.h"
+#include "worker.h"
+
+namespace shortrun::explorer {
+
+class Session {
+ public:
+  explicit Session(WorkerOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Takes the worker's newest snapshot (once per frame, before the UI is built).
+  void refresh();
+  // Posts a chains run when the settings differ from the run asked for, unless a value is being
+  // typed or the run's estimated cost needs a yes first (then `cost_prompt` opens). Returns
+  // true when a run was posted.
+  bool request_run_if_changed(bool typing);
+  // Sample the current settings again on the next frame.
+  void rerun() { sample_requested = false; }
+
+  void cancel_job(uint64_t id) { worker->cancel(id); }
+  void cancel_all_jobs() { worker->cancel_all(); }
+  void confirm_costly_run();
+  // Returns the line to show ("run not started: ...").
+  std::string decline_costly_run();
+  // A job has ignored its stop for longer than kStuckAfterSeconds (by the UI clock `now`).
+  bool stuck_job(double now) const;
+  // Leaves the worker behind (its stuck thread still uses it: never destroyed) and starts a
+  // fresh one with no model. Returns what was stuck, for the message.
+  std::string abandon_worker();
+  int abandoned_workers() const { return int(abandoned_.size()); }
+
+  std::unique_ptr<Worker> worker;
+  Published pub;
+  SamplerSettings sampler, requested_sampler;
+  bool sample_requested = false;
+  struct CostPrompt {
+    bool open = false;
+    SamplerSettings settings;
+    RunCost cost;
+  } cost_prompt;
+  double chain_rate = 0;                        // chain-steps/s last measured on this model (0: not yet)
+  std::map<uint64_t, double> cancelling_since;  // job id -> when the UI first saw it cancelling (s)
+
+ private:
+  WorkerOptions options_;
+  SamplerSettings confirmed_;  // the costly settings the user said yes to
+  bool has_confirmed_ = false;
+  std::vector<Worker*> abandoned_;
+};
+
+}  // namespace shortrun::explorer
