@@ -60,6 +60,7 @@ void draw_canvas(Explorer& ex, float size) {
 
 void draw_tools(Explorer& ex, float width) {
   ReconUi& r = ex.recon;
+  const float x0 = ImGui::GetCursorPosX();  // the column's left edge: widgets end at x0 + width
   int tool = r.brush.erase ? 1 : 0;
   if (ImGui::RadioButton("brush", &tool, 0)) r.brush.erase = false;
   tip("paint with the brush value");
@@ -115,7 +116,7 @@ void draw_tools(Explorer& ex, float width) {
   if (ImGui::Button("random")) apply_mask_preset(ex, "random");
   tip("hide each pixel with probability P, drawn from the sampler's seed (--mask random:P --seed S)");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x));
+  ImGui::SetNextItemWidth(std::max(50.0f, x0 + width - ImGui::GetCursorPosX()));
   ImGui::SliderFloat("##maskp", &r.mask_p, 0.0f, 0.95f, "P %.2f");
   tip("fraction of pixels the random preset hides");
   const float open_w = ImGui::CalcTextSize("OpenBrowse...").x + 4 * ImGui::GetStyle().FramePadding.x;
