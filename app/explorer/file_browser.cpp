@@ -200,6 +200,7 @@ void draw_file_browser(Explorer& ex) {
   ImGui::SetNextWindowSize(ImVec2(std::min(680.0f, vp->WorkSize.x - 40), std::min(460.0f, vp->WorkSize.y - 40)),
                            ImGuiCond_Appearing);
   bool open = true;
+  ImGui::SetNextWindowBgAlpha(1.0f);  // opaque: the chains behind it would make the list hard to read
   const char* title = model ? "Open a model###filebrowser" : "Open an image###filebrowser";
   if (!ImGui::Begin(title, &open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
     ImGui::End();
@@ -226,11 +227,11 @@ void draw_file_browser(Explorer& ex) {
   if (ImGui::InputText("##browsepath", b.path_field, sizeof(b.path_field), ImGuiInputTextFlags_EnterReturnsTrue))
     browser_pick(ex, b.path_field);
   tip("a folder (Enter lists it) or a file (Enter opens it)");
-  ImGui::TextDisabled(model ? "checkpoints (.safetensors .pt .pth .pts .ckpt) and folders (a run directory loads with \"Use this folder\")"
-                            : "images (.png .jpg .jpeg .bmp .npy) and folders");
-  ImGui::SameLine();
   ImGui::Checkbox("all files", &b.show_all);
   tip("also list other files and hidden ones");
+  ImGui::SameLine();
+  ImGui::TextDisabled(model ? "otherwise checkpoints (.safetensors .pt .pth .pts .ckpt) and folders"
+                            : "otherwise images (.png .jpg .jpeg .bmp .npy) and folders");
 
   const std::vector<BrowserEntry>& entries = b.entries();
   const std::string error = b.error();
@@ -277,7 +278,7 @@ void draw_file_browser(Explorer& ex) {
   if (model) {
     ImGui::SameLine();
     if (ImGui::Button("Use this folder")) browser_use_folder(ex);
-    tip("load the listed folder as a run directory (its newest checkpoint)");
+    tip("load the listed folder itself as a run directory");
   }
   ImGui::SameLine();
   if (ImGui::Button("Cancel")) open = false;

@@ -61,6 +61,7 @@ void draw_canvas(Explorer& ex, float size) {
 
 void draw_tools(Explorer& ex, float width) {
   ReconUi& r = ex.recon;
+  const float x0 = ImGui::GetCursorPosX();  // the column's left edge: widgets end at x0 + width
   int tool = r.brush.erase ? 1 : 0;
   if (ImGui::RadioButton("brush", &tool, 0)) r.brush.erase = false;
   tip("paint with the brush value");
@@ -115,8 +116,8 @@ void draw_tools(Explorer& ex, float width) {
   same_line_if_fits(button_width("random"));
   if (ImGui::Button("random")) apply_mask_preset(ex, "random");
   tip("hide each pixel with probability P, drawn from the sampler's seed (--mask random:P --seed S)");
-  same_line_if_fits(60.0f);
-  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x));
+  same_line_if_fits(50.0f);
+  ImGui::SetNextItemWidth(std::max(50.0f, x0 + width - ImGui::GetCursorPosX()));
   ImGui::SliderFloat("##maskp", &r.mask_p, 0.0f, 0.95f, "P %.2f");
   tip("fraction of pixels the random preset hides");
   const float open_w = ImGui::CalcTextSize("OpenBrowse...").x + 4 * ImGui::GetStyle().FramePadding.x;
