@@ -51,12 +51,47 @@ void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path)
     throw file_error(path, "PNG image data inflates past the " + std::to_string(cap) + " bytes a " + std::to_string(w) +
                                "x" + std::to_string(h) + " image can need (a decompression bomb?)");
 }
+
+// stb_image (Debian's 2022 copy) builds a JPEG Huffman table from its 16 code counts without
+// checking that they sum to at most 256: a larger sum writes past the table's arrays on the
+// heap (found by fuzz/fuzz_image.cpp). Every DHT segment stb could reach is checked first: the
+// walk visits every 0xFF-prefixed marker outside the segments it skips by their length, as
+// stb's own marker search does, so it sees each table stb would build, and more.
+void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
+  const size_t n = b.size();
+  if (n < 2 || b[0] != 0xFF || b[1] != 0xD8) return;
+  for (size_t at = 2; at < n;) {
+    if (b[at] != 0xFF) { ++at; continue; }  // entropy-coded data or junk: stb scans it too
+    while (at < n && b[at] == 0xFF) ++at;
+    if (at >= n) break;
+    const uint8_t marker = b[at++];
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no length
+    if (marker == 0xD9 || n - at < 2) break;                                                // EOI
+    const size_t length = (size_t(b[at]) << 8) | b[at + 1];
+    if (marker == 0xC4) {
+      // Tables follow each other until the length is used up; stb reads each in full (bytes
+      // past the end of the file read as 0).
+      for (size_t t = at + 2, left = length < 2 ? 0 : length - 2; left > 0 && t < n;) {
+        size_t count = 0;
+        for (size_t i = 1; i <= 16 && t + i < n; ++i) count += b[t + i];
+        if (count > 256)
+          throw file_error(path, "not a readable image (JPEG Huffman table of " + std::to_string(count) +
+                                     " codes; at most 256 exist); expected PNG or JPEG");
+        if (17 + count >= left) break;
+        left -= 17 + count;
+        t += 17 + count;
+      }
+    }
+    at += length;  // after SOS (0xDA), its scan's data is walked byte by byte
+  }
+}
 }  // namespace
 
 torch::Tensor read_image(const std::string& path) {
   const auto bytes = read_regular_file(path);
   const std::string expected = "expected PNG or JPEG";
   if (bytes.size() > static_cast<size_t>(INT_MAX)) throw file_error(path, "image file over 2 GiB; " + expected);
+  check_jpeg_huffman_tables(bytes, path);
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, c = 0;
   // The header's dimensions first: a 20000x20000 PNG of a few KB must not be decoded at all.

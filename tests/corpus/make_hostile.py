@@ -349,6 +349,17 @@ add("jpeg_20000.jpg", b"\xff\xd8" + sof + b"\xff\xd9", G, "JPEG header 20000x200
 add("png_idat_bomb.png", png(32, 32, b"\x78\xda" + zeros_deflate(sc(2 << 10, 8)) + b"\0\0\0\0"), G,
     "32x32 PNG whose image data inflates to 2 GB", IMAGE_CMDS)
 add("png_truncated.png", png(32, 32, zlib.compress(bytes(33 * 32)))[:60], G, "truncated PNG", IMAGE_CMDS)
+# Found by fuzz/fuzz_image.cpp: stb_image builds a Huffman table from 16 code counts without
+# checking that they sum to at most 256; 16 x 255 codes wrote 3,824 bytes past its arrays.
+dht = b"\x00" + bytes([255] * 16) + bytes(16 * 255)
+add("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9", G,
+    "JPEG Huffman table of 4080 codes (stb writes past its 257-entry arrays)", IMAGE_CMDS)
+# The same table cut short: stb reads the missing counts as 0 and still overflows.
+add("jpeg_dht_truncated.jpg", b"\xff\xd8\xff\xc4\x10\x00\x00" + bytes([255] * 3), G,
+    "JPEG Huffman table of 765 codes whose file ends inside its counts", IMAGE_CMDS)
+# stb's GIF, BMP, PSD, TGA, HDR, PIC and PNM decoders are compiled out (PNG and JPEG only).
+add("gif_not_read.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", G,
+    "a GIF (stb's GIF decoder is not built in)", IMAGE_CMDS)
 
 # ---------------------------------------------------------------- not regular files
 
