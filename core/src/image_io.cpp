@@ -25,20 +25,23 @@ void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path)
   if (b.size() < 8 || std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) != 0) return;
   uint64_t w = 0, h = 0, bits = 0;
   std::vector<uint8_t> idat;
-  for (size_t at = 8; b.size() - at >= 12;) {
+  for (size_t at = 8; b.size() - at >= 8;) {
     const uint32_t len = be32(&b[at]);
-    if (len > b.size() - at - 12) break;  // truncated: stb reports it
     const uint8_t* type = &b[at + 4];
+    if (std::memcmp(type, "IEND", 4) == 0) break;  // stb stops here, before IEND's CRC
+    // stb grows its IDAT buffer to a chunk's declared length before reading it: a 60-byte file
+    // declaring a 1.3 GB chunk made it allocate 1.3 GB (found by fuzz_image). Refused first.
+    if (b.size() - at < 12 || len > b.size() - at - 12)
+      throw file_error(path, "not a readable image (PNG chunk of " + std::to_string(len) +
+                                 " bytes runs past the end of the file: truncated?); expected PNG or JPEG");
     const uint8_t* d = &b[at + 8];
-    if (std::memcmp(type, "IHDR", 4) == 0 && len >= 13) {
+    if (std::memcmp(type, "IHDR", 4) == 0 && len >= 13 && w == 0) {  // stb reads the first
       w = be32(d);
       h = be32(d + 4);
       const int channels[] = {1, 0, 3, 1, 2, 0, 4};  // by colour type
       bits = d[9] <= 6 ? uint64_t(channels[d[9]]) * d[8] : 0;
     } else if (std::memcmp(type, "IDAT", 4) == 0) {
       idat.insert(idat.end(), d, d + len);
-    } else if (std::memcmp(type, "IEND", 4) == 0) {
-      break;
     }
     at += 12 + size_t(len);
   }

@@ -357,6 +357,13 @@ add("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + l
 # The same table cut short: stb reads the missing counts as 0 and still overflows.
 add("jpeg_dht_truncated.jpg", b"\xff\xd8\xff\xc4\x10\x00\x00" + bytes([255] * 3), G,
     "JPEG Huffman table of 765 codes whose file ends inside its counts", IMAGE_CMDS)
+# Found by fuzz/fuzz_image.cpp: stb sizes its IDAT buffer by the chunk's declared length before
+# reading it; a 60-byte PNG declaring a 1.3 GB IDAT made it allocate 1.3 GB.
+ihdr = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 3, 2, 8, 2, 0, 0, 0))
+add("png_chunk_length_lies.png", b"\x89PNG\r\n\x1a\n" + ihdr + struct.pack(">I", 0x4d00000e) + b"IDATx\x9c\x0dIHDR", G,
+    "PNG whose IDAT chunk declares 1.3 GB in a 60-byte file", IMAGE_CMDS)
+add("png_chunk_header_only.png", b"\x89PNG\r\n\x1a\n" + ihdr + struct.pack(">I", 0x7ffffff0) + b"IDAT", G,
+    "PNG ending in the header of a 2 GB IDAT chunk", IMAGE_CMDS)
 # stb's GIF, BMP, PSD, TGA, HDR, PIC and PNM decoders are compiled out (PNG and JPEG only).
 add("gif_not_read.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", G,
     "a GIF (stb's GIF decoder is not built in)", IMAGE_CMDS)
