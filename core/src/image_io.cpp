@@ -61,9 +61,12 @@ void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path)
 // walk visits every 0xFF-prefixed marker outside the segments it skips by their length, as
 // stb's own marker search does, so it sees each table stb would build, and more.
 void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
+  // stb takes any run of 0xFF before the SOI marker (0xD8) as fill bytes, as before any marker.
   const size_t n = b.size();
-  if (n < 2 || b[0] != 0xFF || b[1] != 0xD8) return;
-  for (size_t at = 2; at < n;) {
+  size_t at = 0;
+  while (at < n && b[at] == 0xFF) ++at;
+  if (at == 0 || at >= n || b[at] != 0xD8) return;
+  for (++at; at < n;) {
     if (b[at] != 0xFF) { ++at; continue; }  // entropy-coded data or junk: stb scans it too
     while (at < n && b[at] == 0xFF) ++at;
     if (at >= n) break;

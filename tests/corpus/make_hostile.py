@@ -354,6 +354,10 @@ add("png_truncated.png", png(32, 32, zlib.compress(bytes(33 * 32)))[:60], G, "tr
 dht = b"\x00" + bytes([255] * 16) + bytes(16 * 255)
 add("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9", G,
     "JPEG Huffman table of 4080 codes (stb writes past its 257-entry arrays)", IMAGE_CMDS)
+# The same behind a second 0xFF before SOI, which stb skips as fill (found by fuzz_image after
+# the first fix, which looked for the JPEG signature at offset 0 only).
+add("jpeg_dht_after_fill.jpg", b"\xff\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9", G,
+    "the 4080-code Huffman table after a fill byte before SOI", IMAGE_CMDS)
 # The same table cut short: stb reads the missing counts as 0 and still overflows.
 add("jpeg_dht_truncated.jpg", b"\xff\xd8\xff\xc4\x10\x00\x00" + bytes([255] * 3), G,
     "JPEG Huffman table of 765 codes whose file ends inside its counts", IMAGE_CMDS)
