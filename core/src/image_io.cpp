@@ -25,20 +25,23 @@ void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path)
   if (b.size() < 8 || std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) != 0) return;
   uint64_t w = 0, h = 0, bits = 0;
   std::vector<uint8_t> idat;
-  for (size_t at = 8; b.size() - at >= 12;) {
+  for (size_t at = 8; b.size() - at >= 8;) {
     const uint32_t len = be32(&b[at]);
-    if (len > b.size() - at - 12) break;  // truncated: stb reports it
     const uint8_t* type = &b[at + 4];
+    if (std::memcmp(type, "IEND", 4) == 0) break;  // stb stops here, before IEND's CRC
+    // stb grows its IDAT buffer to a chunk's declared length before reading it: a 60-byte file
+    // declaring a 1.3 GB chunk made it allocate 1.3 GB (found by fuzz_image). Refused first.
+    if (b.size() - at < 12 || len > b.size() - at - 12)
+      throw file_error(path, "not a readable image (PNG chunk of " + std::to_string(len) +
+                                 " bytes runs past the end of the file: truncated?); expected PNG or JPEG");
     const uint8_t* d = &b[at + 8];
-    if (std::memcmp(type, "IHDR", 4) == 0 && len >= 13) {
+    if (std::memcmp(type, "IHDR", 4) == 0 && len >= 13 && w == 0) {  // stb reads the first
       w = be32(d);
       h = be32(d + 4);
       const int channels[] = {1, 0, 3, 1, 2, 0, 4};  // by colour type
       bits = d[9] <= 6 ? uint64_t(channels[d[9]]) * d[8] : 0;
     } else if (std::memcmp(type, "IDAT", 4) == 0) {
       idat.insert(idat.end(), d, d + len);
-    } else if (std::memcmp(type, "IEND", 4) == 0) {
-      break;
     }
     at += 12 + size_t(len);
   }
@@ -51,12 +54,50 @@ void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path)
     throw file_error(path, "PNG image data inflates past the " + std::to_string(cap) + " bytes a " + std::to_string(w) +
                                "x" + std::to_string(h) + " image can need (a decompression bomb?)");
 }
+
+// stb_image (Debian's 2022 copy) builds a JPEG Huffman table from its 16 code counts without
+// checking that they sum to at most 256: a larger sum writes past the table's arrays on the
+// heap (found by fuzz/fuzz_image.cpp). Every DHT segment stb could reach is checked first: the
+// walk visits every 0xFF-prefixed marker outside the segments it skips by their length, as
+// stb's own marker search does, so it sees each table stb would build, and more.
+void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
+  // stb takes any run of 0xFF before the SOI marker (0xD8) as fill bytes, as before any marker.
+  const size_t n = b.size();
+  size_t at = 0;
+  while (at < n && b[at] == 0xFF) ++at;
+  if (at == 0 || at >= n || b[at] != 0xD8) return;
+  for (++at; at < n;) {
+    if (b[at] != 0xFF) { ++at; continue; }  // entropy-coded data or junk: stb scans it too
+    while (at < n && b[at] == 0xFF) ++at;
+    if (at >= n) break;
+    const uint8_t marker = b[at++];
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no length
+    if (marker == 0xD9 || n - at < 2) break;                                                // EOI
+    const size_t length = (size_t(b[at]) << 8) | b[at + 1];
+    if (marker == 0xC4) {
+      // Tables follow each other until the length is used up; stb reads each in full (bytes
+      // past the end of the file read as 0).
+      for (size_t t = at + 2, left = length < 2 ? 0 : length - 2; left > 0 && t < n;) {
+        size_t count = 0;
+        for (size_t i = 1; i <= 16 && t + i < n; ++i) count += b[t + i];
+        if (count > 256)
+          throw file_error(path, "not a readable image (JPEG Huffman table of " + std::to_string(count) +
+                                     " codes; at most 256 exist); expected PNG or JPEG");
+        if (17 + count >= left) break;
+        left -= 17 + count;
+        t += 17 + count;
+      }
+    }
+    at += length;  // after SOS (0xDA), its scan's data is walked byte by byte
+  }
+}
 }  // namespace
 
 torch::Tensor read_image(const std::string& path) {
   const auto bytes = read_regular_file(path);
   const std::string expected = "expected PNG or JPEG";
   if (bytes.size() > static_cast<size_t>(INT_MAX)) throw file_error(path, "image file over 2 GiB; " + expected);
+  check_jpeg_huffman_tables(bytes, path);
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, c = 0;
   // The header's dimensions first: a 20000x20000 PNG of a few KB must not be decoded at all.

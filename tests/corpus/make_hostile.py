@@ -5,7 +5,11 @@ IDX/gzip, PNG/JPEG): each one crashed, hung, leaked heap memory or took gigabyte
 well-formed state_dict whose tensors are strided views of one storage with a known pattern,
 for the byte-provenance test.
 
-usage: make_hostile.py OUT_DIR      (writes OUT_DIR/manifest.json and the files it lists)
+usage: make_hostile.py OUT_DIR [--scale N]   (writes OUT_DIR/manifest.json and the files it lists)
+
+--scale N divides every repetition count and bomb size by N (keeping each past 64 bits or past
+the limit it tests at 1/N of its default): the same shapes in files small enough to seed the
+fuzzers (scripts/fuzz.sh uses N = 100 against limits lowered as much, fuzz/fuzz_input.h).
 """
 import json
 import os
@@ -17,6 +21,13 @@ import numpy as np
 import torch
 
 OUT = sys.argv[1]
+SCALE = int(sys.argv[sys.argv.index("--scale") + 1]) if "--scale" in sys.argv else 1
+
+
+def sc(n, least=1):
+    """A count or size of the full corpus, at 1/SCALE (never below `least`)."""
+    return max(least, n // SCALE)
+
 os.makedirs(OUT, exist_ok=True)
 cases = []  # {file, reader, what, commands: [[args with {file}, {work}]]}
 
@@ -186,16 +197,16 @@ add("size_huge_rank_overflow.pth", one_tensor(0, [0] + [2**40] * 4, [1] * 5), P,
 
 # Issue 11 item 1: huge integers and deep nesting.
 big = torch.zeros(2)
-torch.save({10**100000: big, "f.0.weight": big}, os.path.join(OUT, "bigint_key.pth"))
+torch.save({10**sc(100000, 100): big, "f.0.weight": big}, os.path.join(OUT, "bigint_key.pth"))
 cases.append({"file": "bigint_key.pth", "reader": P, "what": "dict key: a 10^5-digit integer (torch.save, LONG4)",
               "commands": MODEL_CMDS})
 add("long4_huge_length.pth", pth(PROTO + b"}" + pstr("w") + b"\x8b" + struct.pack("<I", 0x7fffffff) + b"s" + STOP), P,
     "LONG4 claiming 2 GB of digits", MODEL_CMDS)
-add("nested_tuples.pth", pth(PROTO + b"}" + pstr("a") + b")" + b"\x85" * 10**6 + b"s" + STOP), P,
+add("nested_tuples.pth", pth(PROTO + b"}" + pstr("a") + b")" + b"\x85" * sc(10**6) + b"s" + STOP), P,
     "10^6 nested tuples", MODEL_CMDS)
-add("nested_lists.pth", pth(PROTO + b"}" + pstr("a") + b"]" * 10**6 + b"a" * (10**6 - 1) + b"s" + STOP), P,
+add("nested_lists.pth", pth(PROTO + b"}" + pstr("a") + b"]" * sc(10**6) + b"a" * (sc(10**6) - 1) + b"s" + STOP), P,
     "10^6 nested lists", MODEL_CMDS)
-n = 10**5
+n = sc(10**5)
 add("nested_dicts.pth", pth(PROTO + b"}" + (pstr("a") + b"}") * n + pstr("w") + tensor_op("0", 4, 0, [4], [1]) +
                             b"s" * (n + 1) + STOP, [("0", floats(4), {})]), P,
     "10^5 nested dicts with a tensor at the bottom (a 200,000-character key)", MODEL_CMDS)
@@ -216,20 +227,22 @@ add("key_with_newline.pth", pth(key_nl, [("0", floats(4), {})]), P, "a key holdi
 
 # Issue 11 item 2: resource bombs.
 # data.pkl: PROTO, EMPTY_LIST, 200 M DUPs (never reaching a STOP), deflated to 200 KB.
-dup_raw = repeat_deflate(200, b"2", PROTO + b"]")
+dup_mib = sc(200, 2)
+dup_raw = repeat_deflate(dup_mib, b"2", PROTO + b"]")
 dup_crc, mib = zlib.crc32(PROTO + b"]"), b"2" * (1 << 20)
-for _ in range(200):
+for _ in range(dup_mib):
     dup_crc = zlib.crc32(mib, dup_crc)
-add("dup_bomb.pth", pth(None, pkl_opts={"method": 8, "raw": dup_raw, "size": 3 + (200 << 20), "crc": dup_crc}), P,
+add("dup_bomb.pth", pth(None, pkl_opts={"method": 8, "raw": dup_raw, "size": 3 + (dup_mib << 20), "crc": dup_crc}), P,
     "200 M DUP opcodes (deflated data.pkl)", MODEL_CMDS)
-memo = PROTO + b"]" + b"".join(b"r" + struct.pack("<I", i) for i in range(2 * 10**6)) + STOP
+memo = PROTO + b"]" + b"".join(b"r" + struct.pack("<I", i) for i in range(sc(2 * 10**6))) + STOP
 add("memo_bomb.pth", pth(memo), P, "2 x 10^6 distinct memo entries", MODEL_CMDS)
 sd4k = state_dict([("w", tensor_op("0", 1024, 0, [1024], [1]))])
-add("zip_storage_bomb.pth", pth(sd4k, [("0", None, {"method": 8, "raw": zeros_deflate(6 << 10), "size": 4096,
+add("zip_storage_bomb.pth", pth(sd4k, [("0", None, {"method": 8, "raw": zeros_deflate(sc(6 << 10, 8)), "size": 4096,
                                                     "crc": 0})]), P,
     "storage declared as 4 KB that inflates to 6 GB", MODEL_CMDS)
-sd3g = state_dict([("w", tensor_op("0", 750 << 20, 0, [750 << 20], [1]))])
-add("zip_declared_huge.pth", pth(sd3g, [("0", None, {"method": 8, "raw": zeros_deflate(1), "size": 3000 << 20,
+huge_numel = sc(750 << 20)
+sd3g = state_dict([("w", tensor_op("0", huge_numel, 0, [huge_numel], [1]))])
+add("zip_declared_huge.pth", pth(sd3g, [("0", None, {"method": 8, "raw": zeros_deflate(1), "size": 4 * huge_numel,
                                                      "crc": 0})]), P,
     "storage declared as 3 GB (deflated, 1 KB in the file)", MODEL_CMDS)
 add("zip_crc_mismatch.pth", pth(sd4k, [("0", floats(1024), {"crc": 12345})]), P, "CRC-32 mismatch", MODEL_CMDS)
@@ -272,7 +285,7 @@ def st(header_bytes, data=b""):
     return struct.pack("<Q", len(header_bytes)) + header_bytes + data
 
 
-add("nested_json.safetensors", st(b"[" * 10**6 + b"]" * 10**6), S, "header JSON nested 10^6 deep", MODEL_CMDS[:1])
+add("nested_json.safetensors", st(b"[" * sc(10**6, 100) + b"]" * sc(10**6, 100)), S, "header JSON nested 10^6 deep", MODEL_CMDS[:1])
 add("header_len_huge.safetensors", struct.pack("<Q", 2**64 - 1) + b"{}", S, "header length 2^64-1", MODEL_CMDS[:1])
 add("shape_zero_overflow.safetensors",
     st(json.dumps({"w": {"dtype": "F32", "shape": [0, 2**40, 2**40, 2**40], "data_offsets": [0, 0]}}).encode()), S,
@@ -304,7 +317,7 @@ small = idx_header(10) + bytes(7840)
 # reader stops long before the trailer).
 c = zlib.compressobj(9, zlib.DEFLATED, -15)
 head = c.compress(idx_header(10)) + c.flush(zlib.Z_FULL_FLUSH)
-add("idx_bomb_5g.gz", gzip_member(head + zeros_deflate(5 << 10), 0, 0), I,
+add("idx_bomb_5g.gz", gzip_member(head + zeros_deflate(sc(5 << 10, 8)), 0, 0), I,
     "gzip IDX that inflates to 5 GB (header says 10 images)", IDX_CMDS)
 add("idx_isize_lies.gz", gzip_member(deflate_raw(small), zlib.crc32(small), 0xfffffff0), I,
     "gzip whose ISIZE says 4 GB", IDX_CMDS)
@@ -333,9 +346,31 @@ add("png_20000.png", png(20000, 20000, zlib.compress(b"\0" * 20001 * 4)), G,
     "PNG header 20000x20000 (400 M pixels) with a few rows of data", IMAGE_CMDS)
 sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 20000, 20000, 1) + b"\x01\x11\x00"
 add("jpeg_20000.jpg", b"\xff\xd8" + sof + b"\xff\xd9", G, "JPEG header 20000x20000", IMAGE_CMDS)
-add("png_idat_bomb.png", png(32, 32, b"\x78\xda" + zeros_deflate(2 << 10) + b"\0\0\0\0"), G,
+add("png_idat_bomb.png", png(32, 32, b"\x78\xda" + zeros_deflate(sc(2 << 10, 8)) + b"\0\0\0\0"), G,
     "32x32 PNG whose image data inflates to 2 GB", IMAGE_CMDS)
 add("png_truncated.png", png(32, 32, zlib.compress(bytes(33 * 32)))[:60], G, "truncated PNG", IMAGE_CMDS)
+# Found by fuzz/fuzz_image.cpp: stb_image builds a Huffman table from 16 code counts without
+# checking that they sum to at most 256; 16 x 255 codes wrote 3,824 bytes past its arrays.
+dht = b"\x00" + bytes([255] * 16) + bytes(16 * 255)
+add("jpeg_dht_overflow.jpg", b"\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9", G,
+    "JPEG Huffman table of 4080 codes (stb writes past its 257-entry arrays)", IMAGE_CMDS)
+# The same behind a second 0xFF before SOI, which stb skips as fill (found by fuzz_image after
+# the first fix, which looked for the JPEG signature at offset 0 only).
+add("jpeg_dht_after_fill.jpg", b"\xff\xff\xd8" + b"\xff\xc4" + struct.pack(">H", 2 + len(dht)) + dht + b"\xff\xd9", G,
+    "the 4080-code Huffman table after a fill byte before SOI", IMAGE_CMDS)
+# The same table cut short: stb reads the missing counts as 0 and still overflows.
+add("jpeg_dht_truncated.jpg", b"\xff\xd8\xff\xc4\x10\x00\x00" + bytes([255] * 3), G,
+    "JPEG Huffman table of 765 codes whose file ends inside its counts", IMAGE_CMDS)
+# Found by fuzz/fuzz_image.cpp: stb sizes its IDAT buffer by the chunk's declared length before
+# reading it; a 60-byte PNG declaring a 1.3 GB IDAT made it allocate 1.3 GB.
+ihdr = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 3, 2, 8, 2, 0, 0, 0))
+add("png_chunk_length_lies.png", b"\x89PNG\r\n\x1a\n" + ihdr + struct.pack(">I", 0x4d00000e) + b"IDATx\x9c\x0dIHDR", G,
+    "PNG whose IDAT chunk declares 1.3 GB in a 60-byte file", IMAGE_CMDS)
+add("png_chunk_header_only.png", b"\x89PNG\r\n\x1a\n" + ihdr + struct.pack(">I", 0x7ffffff0) + b"IDAT", G,
+    "PNG ending in the header of a 2 GB IDAT chunk", IMAGE_CMDS)
+# stb's GIF, BMP, PSD, TGA, HDR, PIC and PNM decoders are compiled out (PNG and JPEG only).
+add("gif_not_read.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", G,
+    "a GIF (stb's GIF decoder is not built in)", IMAGE_CMDS)
 
 # ---------------------------------------------------------------- not regular files
 
@@ -353,7 +388,7 @@ cases.append({"file": "fifo.pth", "reader": "file_checks", "what": "a FIFO as --
 # Every tensor is a strided view (offset, transposed or sliced strides) into one storage whose
 # float32 values are 0, 1, 2, ...: a value in an imported tensor says exactly where it came from.
 torch.manual_seed(0)
-pattern = torch.arange(200000, dtype=torch.float32)
+pattern = torch.arange(200000 if SCALE == 1 else 90000, dtype=torch.float32)
 sd, views = {}, {}
 cursor = 7
 for name, size in NET:
