@@ -519,6 +519,7 @@ void Explorer::start_reconstruction() {
   r.chain = recon.chain;
   r.sampler = sampler;
   recon.requested = true;
+  recon.sampler_used = sampler;
   worker->reconstruct(r);
 }
 
@@ -527,7 +528,8 @@ void Explorer::show_reconstruction_chain() {
     status_message = "no finished reconstruction to show";
     return;
   }
-  SamplerSettings s = sampler;
+  SamplerSettings s = recon.requested ? recon.sampler_used : sampler;  // the chain the reconstruction ran through
+  s.chains = sampler.chains;
   s.seed = int(pub.recon->seed);
   worker->sample_from_z(s, pub.recon->z, pub.recon->chain);
   requested_sampler = sampler;  // keep on_published from re-running the grid over it

@@ -95,6 +95,7 @@ struct ReconUi {
   float mask_p = 0.5f;        // the random mask preset's fraction hidden
   std::string mask_preset;    // the last preset applied (center | left | random:P), "" if none
   uint64_t shown_observed = 0;  // the run whose observed image the thumbnail holds
+  SamplerSettings sampler_used;  // the sampler settings of the last reconstruction asked for
 };
 
 struct ExportUi {

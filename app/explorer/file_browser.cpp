@@ -282,6 +282,9 @@ void draw_file_browser(Explorer& ex) {
   }
   ImGui::SameLine();
   if (ImGui::Button("Cancel")) open = false;
+  tip("close the chooser (Escape)");
+  if (ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows) && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false))
+    open = false;
   ImGui::End();
   if (!picked.empty()) browser_pick(ex, picked);
   if (!open) b.close();

@@ -24,7 +24,7 @@ void draw_help_window(Explorer& ex) {
     const char* keys[][2] = {{"Space", "play / pause the timeline"},
                              {"Left / Right", "one step back / forward (every press counts)"},
                              {"R", "re-run the chains"},
-                             {"Ctrl+O", "open a model (file chooser)"},
+                             {"Ctrl+O", "open a model (file chooser; Escape closes it)"},
                              {"Ctrl+S", "export the grid as PNG"},
                              {"Ctrl+Z", "undo a stroke (Reconstruct)"},
                              {"Enter / click away", "commit a typed value (runs start then, not per digit)"},

@@ -180,6 +180,13 @@ void draw_reconstruct_panel(Explorer& ex) {
                       sm.step_size, sm.noise_std, sm.seed);
   ImGui::PopTextWrapPos();
   tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
+  const SamplerSettings& used = r.sampler_used;
+  if (r.requested && shown_reconstruction(ex) && used != sm) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
+    ImGui::TextWrapped("the result shown used K=%d, step size %.3g, noise %.3g, seed %d (Reconstruct redoes it)",
+                       used.steps, used.step_size, used.noise_std, used.seed);
+    ImGui::PopStyleColor();
+  }
   const ReconRun* run = shown_reconstruction(ex);
   const bool running = run && !run->finished.load();
   if (ImGui::Button(running ? "Restart" : "Reconstruct")) ex.start_reconstruction();

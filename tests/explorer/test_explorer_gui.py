@@ -417,7 +417,9 @@ class ExplorerGui(unittest.TestCase):
             {"do": "set", "control": "step", "value": 5}, wait("frames", frames=3), dump("mid.json"),
             {"do": "set", "control": "steps", "value": 7}, wait("sampler"), wait("frames", frames=2), dump("rerun.json"),
             {"do": "set", "control": "tab", "value": "reconstruct"}, {"do": "set", "control": "recon_iters", "value": 2},
-            {"do": "press", "button": "reconstruct"}, wait("reconstruction"), {"do": "press", "button": "show_chain"},
+            {"do": "press", "button": "reconstruct"}, wait("reconstruction"),
+            {"do": "set", "control": "steps", "value": 9}, wait("frames", frames=2), *shot("recon_other_k.png"),
+            {"do": "press", "button": "show_chain"},
             wait("sampler"), wait("frames", frames=3), *shot("its_chain.png"), dump("its_chain.json"),
         ], extra=("--chains", "4"))
         last = r.state("last.json")
@@ -435,6 +437,7 @@ class ExplorerGui(unittest.TestCase):
         ch = r.state("its_chain.json")
         self.assertEqual(ch["tab"], "chains")
         self.assertTrue(ch["chains"]["custom_init"])
+        self.assertEqual(ch["chains"]["steps"], 7)  # the K the reconstruction ran through, not the sidebar's 9 since
         self.assertEqual(ch["view"]["shown_run"], ch["chains"]["run"])  # the Chains panel drew it
         self.assertEqual(ch["view"]["slider_max"], ch["chains"]["steps"])
 
