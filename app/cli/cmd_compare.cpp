@@ -52,6 +52,7 @@ void add_compare_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
+    Interrupt interrupt;  // from the start: Ctrl+C while loading also stops cleanly
     check_one_stdout_output({{"--out", o->out}, {"--json", o->json}});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     std::unique_ptr<EnergyModel> model_b;
@@ -68,7 +69,6 @@ void add_compare_command(CLI::App& app) {
     cc.validate();
     const std::string path_a = resolve_model_path(o->model);
     const std::string path_b = o->model_b.empty() ? path_a : resolve_model_path(o->model_b);
-    Interrupt interrupt;
     StderrProgress progress("compare");
     const auto t0 = std::chrono::steady_clock::now();
     const CompareResult r = compare_runs(*setup.model, model_b ? *model_b : *setup.model, cc, std::ref(progress), interrupt.flag());

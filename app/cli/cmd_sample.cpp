@@ -57,7 +57,7 @@ torch::Tensor read_init(const std::string& path, const DataShape& shape) {
 }
 
 // --continue-to: chains 0..n-1 run to M in one batch; the PNG shows x_K | x_M.
-void run_continued(const Options& o, SamplingSetup& setup) {
+void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& interrupt) {
   const SamplerConfig& cfg = setup.sampler;
   LongRunConfig lr;
   lr.sampler = cfg;
@@ -77,7 +77,6 @@ void run_continued(const Options& o, SamplingSetup& setup) {
   }
   const std::string model_path = resolve_model_path(o.model);
   const std::string json_path = o.json.empty() ? json_next_to(o.out) : o.json;
-  Interrupt interrupt;
   StderrProgress progress("sample to step " + std::to_string(m));
   const auto t0 = std::chrono::steady_clock::now();
   const LongRunResult r = run_long(*setup.model, lr, init, std::ref(progress), interrupt.flag());
@@ -138,7 +137,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--continue-to", o->continue_to,
                   "continue the same chains (same z and noise stream) past K to step M; --out then shows x_K | x_M, "
                   "--npy holds x_M, and the JSON report has f, |grad f| and the saturated fraction per step")
-      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
   cmd->add_option("--json", o->json, "write a JSON report: settings, the command that reproduces the outputs, MALA "
                                      "acceptance per step and per chain, the curves with --continue-to (default there: OUT.json)");
   cmd->add_option("--batch-chains", o->batch, "chains sampled at a time; memory is bounded by this, not by --n "
@@ -149,8 +148,10 @@ void add_sample_command(CLI::App& app) {
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}, {"--json", o->json}});
+    // Ctrl+C from the start: a long run stops between steps and writes nothing.
+    std::unique_ptr<Interrupt> interrupt = o->continue_to > 0 ? std::make_unique<Interrupt>() : nullptr;
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
-    if (o->continue_to > 0) return run_continued(*o, setup);
+    if (o->continue_to > 0) return run_continued(*o, setup, *interrupt);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;

@@ -64,6 +64,7 @@ void add_score_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
+    Interrupt interrupt;  // from the start: Ctrl+C while loading also stops cleanly
     check_one_stdout_output({{"--out", o->out}, {"--chains", o->chains}});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     EnergyModel& model = *setup.model;
@@ -94,7 +95,6 @@ void add_score_command(CLI::App& app) {
     if (data.images.size(1) != shape.channels)
       throw Error("the data's images have " + std::to_string(data.images.size(1)) + " channels; the model expects " + shape.str());
 
-    Interrupt interrupt;
     StderrProgress progress("score");
     const auto t0 = std::chrono::steady_clock::now();
     const OodProbeResult r = probe_images(model, images, data.images, probe, std::ref(progress), interrupt.flag());

@@ -45,6 +45,7 @@ void add_sweep_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
+    Interrupt interrupt;  // from the start: Ctrl+C while loading also stops cleanly
     check_one_stdout_output({{"--out", o->out}, {"--json", o->json}});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     ContactSheetConfig sheet = o->sheet;
@@ -55,7 +56,6 @@ void add_sweep_command(CLI::App& app) {
     if (sheet.fd_n > 0)
       criterion = load_fd_criterion(o->data, o->features.empty() ? default_features() : o->features, sheet.fd_n,
                                     *setup.model, setup.device, o->mo.trust_code);
-    Interrupt interrupt;
     StderrProgress progress("sweep");
     const auto t0 = std::chrono::steady_clock::now();
     const ContactSheetResult r =

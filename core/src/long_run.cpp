@@ -29,7 +29,7 @@ void LongRunConfig::validate() const {
   if (m < sampler.steps)
     throw Error("long run: --continue-to " + std::to_string(m) + " is below --steps " + std::to_string(sampler.steps) +
                 "; expected M >= K");
-  if (m > 1000000) throw Error("long run: M=" + std::to_string(m) + " steps; expected at most 1000000");
+  if (m > 100000) throw Error("long run: M=" + std::to_string(m) + " steps; expected at most 100000 (the sampler's limit)");
   if ((m + 1) > kMaxCurveValues / chains)
     throw Error("long run: (M+1) x chains = " + std::to_string(m + 1) + " x " + std::to_string(chains) +
                 " exceeds the curve bound of " + std::to_string(kMaxCurveValues) + " values; use fewer chains or steps");

@@ -208,12 +208,16 @@ class Views(unittest.TestCase):
         self.rerun_recorded(wk("mala.json"), [wk("mala.png")])
 
     def test_ctrl_c_stops_cleanly_and_writes_nothing(self):
-        for args in (["sample", "--n", "16", "--steps", "10", "--continue-to", "200000", "--out", wk("int.png")],
+        for args in (["sample", "--n", "16", "--steps", "10", "--continue-to", "100000", "--out", wk("int.png")],
                      ["sweep", "--steps", "100000", "--step-sizes", "1", "--out", wk("int.png")]):
             with self.subTest(cmd=args[0]):
                 p = subprocess.Popen([SHORTRUN, args[0], "--model", fx("minimal.pth"), "--threads", "1", *args[1:]],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                time.sleep(2.0)
+                # Wait until the program catches SIGINT (bit 1 of SigCgt), then let it run a moment.
+                deadline = time.time() + 60
+                while time.time() < deadline and p.poll() is None and not self.catches_sigint(p.pid):
+                    time.sleep(0.05)
+                time.sleep(1.0)
                 t0 = time.time()
                 p.send_signal(signal.SIGINT)
                 _, err = p.communicate(timeout=30)
@@ -222,6 +226,17 @@ class Views(unittest.TestCase):
                 self.assertIn("interrupted; nothing written", err)
                 self.assertFalse(os.path.exists(wk("int.png")))
                 self.assertFalse(os.path.exists(wk("int.png.json")))
+
+    @staticmethod
+    def catches_sigint(pid):
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("SigCgt:"):
+                        return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+        except OSError:
+            pass
+        return False
 
     def test_bad_settings_are_one_line(self):
         for args, frags, code in [
