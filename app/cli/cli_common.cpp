@@ -96,36 +96,40 @@ ModelLoadOptions load_options(const ModelOptions& o) {
   return l;
 }
 
-void SamplerOverrides::add(CLI::App& cmd) {
+void SamplerOverrides::add(CLI::App& cmd, const std::string& suffix, bool with_steps) {
+  const std::string sx = suffix;
+  const std::string whose = suffix.empty() ? "" : " (side " + suffix.substr(suffix.find_first_not_of('-')) + ")";
+  const bool shared = suffix.empty();  // seed and init are shared between the sides of a comparison
   given_ = {
-      cmd.add_option("--steps", values_.steps, "Langevin steps K (default: the model's)")->check(CLI::Range(0, 100000)),
-      cmd.add_option("--step-size", values_.step_size, "step size (default: the model's)")->check(CLI::NonNegativeNumber),
-      cmd.add_option("--noise", values_.noise_std, "noise std (default: the model's)")->check(CLI::NonNegativeNumber),
-      cmd.add_option("--seed", values_.seed, "noise seed (chain i's z and u_k depend only on seed and i)")->check(seed_check()),
-      cmd.add_option("--init-dist", values_.init, "z distribution: uniform or gaussian (default: the model's)")
-          ->check(CLI::IsMember({"uniform", "gaussian"})),
-      cmd.add_option("--chunk", values_.chunk, "chains per network evaluation (chain i is identical for any number "
-                                               "of chains at the same chunk; 0: one batch)")->check(CLI::Range(0, 65536)),
-      cmd.add_option("--precision", values_.precision,
-                     "exact (float32, deterministic), tf32 (CUDA) or bf16 (bf16 autocast; CPU only with AVX512-BF16/AMX)")
+      with_steps ? cmd.add_option("--steps" + sx, values_.steps, "Langevin steps K (default: the model's)" + whose)->check(CLI::Range(0, 100000)) : nullptr,
+      with_steps ? cmd.add_option("--step-size" + sx, values_.step_size, "step size (default: the model's)" + whose)->check(CLI::NonNegativeNumber) : nullptr,
+      cmd.add_option("--noise" + sx, values_.noise_std, "noise std (default: the model's)" + whose)->check(CLI::NonNegativeNumber),
+      shared ? cmd.add_option("--seed", values_.seed, "noise seed (chain i's z and u_k depend only on seed and i)")->check(seed_check()) : nullptr,
+      shared ? cmd.add_option("--init-dist", values_.init, "z distribution: uniform or gaussian (default: the model's)")
+                   ->check(CLI::IsMember({"uniform", "gaussian"})) : nullptr,
+      cmd.add_option("--chunk" + sx, values_.chunk, "chains per network evaluation (chain i is identical for any number "
+                                                    "of chains at the same chunk; 0: one batch)" + whose)->check(CLI::Range(0, 65536)),
+      cmd.add_option("--precision" + sx, values_.precision,
+                     "exact (float32, deterministic), tf32 (CUDA) or bf16 (bf16 autocast; CPU only with AVX512-BF16/AMX)" + whose)
           ->check(CLI::IsMember({"exact", "tf32", "bf16"})),
   };
-  cmd.add_flag("!--no-cuda-graph", values_.cuda_graph, "CUDA: run each step eagerly instead of replaying a captured graph");
-  cmd.add_flag("--mala", mala_, "Metropolis-adjusted Langevin: accept/reject each step under exp(f/T) "
-                                "(the paper's generator is the unadjusted chain, the default)");
-  temperature_ = cmd.add_option("--temperature", values_.temperature, "MALA's T in exp(f/T)")->check(CLI::PositiveNumber);
-  cmd.add_flag("--clamp", clamp_, "clamp x to [-1,1] after every step");
-  cmd.add_flag("--no-clamp", no_clamp_, "do not clamp, even if the model's defaults do")->excludes("--clamp");
+  cmd.add_flag("!--no-cuda-graph" + sx, values_.cuda_graph, "CUDA: run each step eagerly instead of replaying a captured graph" + whose);
+  cmd.add_flag("--mala" + sx, mala_, "Metropolis-adjusted Langevin: accept/reject each step under exp(f/T) "
+                                     "(the paper's generator is the unadjusted chain, the default)" + whose);
+  temperature_ = cmd.add_option("--temperature" + sx, values_.temperature, "MALA's T in exp(f/T)" + whose)->check(CLI::PositiveNumber);
+  cmd.add_flag("--clamp" + sx, clamp_, "clamp x to [-1,1] after every step" + whose);
+  cmd.add_flag("--no-clamp" + sx, no_clamp_, "do not clamp, even if the model's defaults do" + whose)->excludes("--clamp" + sx);
 }
 
 SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
-  if (given_[0]->count()) c.steps = values_.steps;
-  if (given_[1]->count()) c.step_size = values_.step_size;
-  if (given_[2]->count()) c.noise_std = values_.noise_std;
-  if (given_[3]->count()) c.seed = values_.seed;
-  if (given_[4]->count()) c.init = values_.init;
-  if (given_[5]->count()) c.chunk = values_.chunk;
-  if (given_[6]->count()) c.precision = values_.precision;
+  const auto given = [this](size_t i) { return given_[i] && given_[i]->count() > 0; };
+  if (given(0)) c.steps = values_.steps;
+  if (given(1)) c.step_size = values_.step_size;
+  if (given(2)) c.noise_std = values_.noise_std;
+  if (given(3)) c.seed = values_.seed;
+  if (given(4)) c.init = values_.init;
+  if (given(5)) c.chunk = values_.chunk;
+  if (given(6)) c.precision = values_.precision;
   c.cuda_graph = values_.cuda_graph;
   if (mala_) c.mala = true;
   if (temperature_->count()) c.temperature = values_.temperature;

@@ -29,9 +29,11 @@ ModelLoadOptions load_options(const ModelOptions& o);
 
 // --steps/--step-size/--noise/--seed/--init-dist/--chunk/--precision/--clamp: overrides of the sampler
 // defaults a model carries; only options given on the command line change anything.
+// suffix (e.g. "-b"): the same flags for a second sampler (--steps-b ...), without --seed and
+// --init-dist (shared). with_steps = false leaves --steps and --step-size to the command.
 class SamplerOverrides {
  public:
-  void add(CLI::App& cmd);
+  void add(CLI::App& cmd, const std::string& suffix = "", bool with_steps = true);
   SamplerConfig apply(SamplerConfig base) const;
 
  private:
@@ -69,6 +71,9 @@ void add_eval_command(CLI::App& app);
 void add_tune_sampler_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
+void add_score_command(CLI::App& app);
 
 // Checks on the option's text, before CLI11 converts it (which wraps -1 to 2^64-1, saturates
 // 2^64 and reads 1e23 as a number): a seed is 0 .. 2^64-1 in decimal digits; a count is a

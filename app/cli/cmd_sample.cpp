@@ -1,28 +1,128 @@
 // `shortrun sample`: run short-run Langevin chains and write a PNG grid / NPY / trajectory.
 // Chains stream through in fixed-size batches (chain i is the same for any batch: the noise is
 // addressed by chain and evaluations come in fixed-size chunks), so memory does not grow with
-// --n: NPY outputs are assembled in a temporary file, the PNG is written last.
+// --n: NPY outputs are assembled in a temporary file, the PNG is written last. --continue-to M
+// runs the same chains on past K (the short-run vs long-run view, long_run.h).
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <iostream>
 
 #include "cli_common.h"
 #include "shortrun/error.h"
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
+#include "shortrun/long_run.h"
+#include "shortrun/model_paths.h"
 #include "shortrun/npy.h"
+#include "shortrun/view_common.h"
 #include "spill_file.h"
+#include "view_support.h"
 
 namespace shortrun::cli {
 
+namespace {
+struct Options {
+  std::string model, init_file, out = "samples.png", npy, trajectory, json;
+  int64_t n = 64, every = 10, cols = 0, batch = 1024, continue_to = 0;
+  bool quiet = false;
+  SamplerOverrides sampler;
+  RuntimeOptions rt;
+  ModelOptions mo;
+};
+
+// The sample command line that reproduces this run's outputs.
+std::string sample_command(const Options& o, const std::string& model_path, const SamplerConfig& cfg,
+                           const std::string& json_path) {
+  std::string c = "shortrun sample --model " + shell_quote(model_path) + " --n " + std::to_string(o.n) + " " +
+                   sampler_flags(cfg);
+  if (!cfg.cuda_graph) c += " --no-cuda-graph";
+  if (cfg.chunk == 0) c += " --batch-chains " + std::to_string(o.batch);
+  if (!o.init_file.empty()) c += " --init " + shell_quote(o.init_file);
+  if (o.continue_to > 0) c += " --continue-to " + std::to_string(o.continue_to);
+  if (o.cols > 0) c += " --cols " + std::to_string(o.cols);
+  c += " --out " + shell_quote(o.out);
+  if (!o.npy.empty()) c += " --npy " + shell_quote(o.npy);
+  if (!o.trajectory.empty()) c += " --trajectory " + shell_quote(o.trajectory) + " --every " + std::to_string(o.every);
+  if (!json_path.empty()) c += " --json " + shell_quote(json_path);
+  return c + runtime_flags(o.rt, o.mo);
+}
+
+torch::Tensor read_init(const std::string& path, const DataShape& shape) {
+  torch::Tensor imgs = read_image_or_npy(path);
+  if (imgs.size(1) != shape.channels || imgs.size(2) != shape.height || imgs.size(3) != shape.width)
+    throw file_error(path, "image is " + std::to_string(imgs.size(1)) + "x" + std::to_string(imgs.size(2)) + "x" +
+                               std::to_string(imgs.size(3)) + " (CxHxW); the model expects " + shape.str());
+  return imgs;
+}
+
+// --continue-to: chains 0..n-1 run to M in one batch; the PNG shows x_K | x_M.
+void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& interrupt) {
+  const SamplerConfig& cfg = setup.sampler;
+  LongRunConfig lr;
+  lr.sampler = cfg;
+  lr.chains = o.n;
+  lr.continue_to = o.continue_to;
+  lr.every = o.every;
+  lr.max_frames = o.trajectory.empty() ? 0 : 2000;
+  lr.validate();
+  const int64_t m = lr.total_steps();
+  if (!o.trajectory.empty() && (m / o.every + 3) > lr.max_frames)
+    throw CLI::ValidationError("--every", "the trajectory would hold about " + std::to_string(m / o.every) +
+                                              " frames; expected at most 2000 (raise --every)");
+  std::optional<torch::Tensor> init;
+  if (!o.init_file.empty()) {
+    const torch::Tensor imgs = read_init(o.init_file, setup.model->shape());
+    init = imgs.index_select(0, torch::arange(0, o.n, torch::kInt64).remainder(imgs.size(0)));
+  }
+  const std::string model_path = resolve_model_path(o.model);
+  const std::string json_path = o.json.empty() ? json_next_to(o.out) : o.json;
+  StderrProgress progress("sample to step " + std::to_string(m));
+  const auto t0 = std::chrono::steady_clock::now();
+  const LongRunResult r = run_long(*setup.model, lr, init, std::ref(progress), interrupt.flag());
+  progress.finish();
+  if (r.cancelled) exit_interrupted("shortrun sample");
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!o.npy.empty()) write_npy(o.npy, r.x_long);
+  if (!o.trajectory.empty()) write_npy(o.trajectory, r.frames);
+  const int64_t cols = o.cols > 0 ? o.cols : static_cast<int64_t>(std::ceil(std::sqrt(double(std::min<int64_t>(o.n, 4096)))));
+  const auto at = [&](const nlohmann::json& curve, int64_t k) { return curve.is_array() ? curve.at(static_cast<size_t>(k)) : nlohmann::json(); };
+  nlohmann::json curves = r.curves.to_json(o.n <= 256);
+  nlohmann::json j = {{"view", "long_run"},
+                      {"command", sample_command(o, model_path, cfg, json_path)},
+                      {"model", model_path},
+                      {"n", o.n},
+                      {"sampler", cfg},
+                      {"long_run", lr},
+                      {"short_steps", r.short_steps},
+                      {"total_steps", r.total_steps},
+                      {"at_K", {{"energy_mean", at(curves["energy_mean"], r.short_steps)},
+                                {"grad_norm_mean", at(curves["grad_norm_mean"], r.short_steps)},
+                                {"saturated_mean", at(curves["saturated_mean"], r.short_steps)}}},
+                      {"at_M", {{"energy_mean", at(curves["energy_mean"], r.total_steps)},
+                                {"grad_norm_mean", at(curves["grad_norm_mean"], r.total_steps)},
+                                {"saturated_mean", at(curves["saturated_mean"], r.total_steps)}}},
+                      {"frozen_chains", o.n - r.alive.sum().item<int64_t>()},
+                      {"frame_steps", r.frame_steps},
+                      {"png", "left: x_K (step " + std::to_string(r.short_steps) + "), right: x_M (step " +
+                                  std::to_string(r.total_steps) + "), same chains"},
+                      {"saturated_definition", "|x| >= 0.99"},
+                      {"seconds", secs},
+                      {"curves", curves}};
+  if (!json_path.empty()) write_json_report(json_path, j);
+  if (!o.out.empty()) write_png(o.out, long_run_image(r, cols));
+  if (!o.quiet) {
+    std::cout << "sampled " << o.n << " chains to step " << r.total_steps << " (short run K=" << r.short_steps << ") in "
+              << secs << " s; mean f at K " << j["at_K"]["energy_mean"] << ", at M " << j["at_M"]["energy_mean"]
+              << "; saturated at K " << j["at_K"]["saturated_mean"] << ", at M " << j["at_M"]["saturated_mean"];
+    if (!o.out.empty()) std::cout << " -> " << o.out << " (x_K | x_M)";
+    if (!json_path.empty()) std::cout << ", " << json_path;
+    std::cout << "\n";
+  }
+}
+}  // namespace
+
 void add_sample_command(CLI::App& app) {
-  struct Options {
-    std::string model, init_file, out = "samples.png", npy, trajectory;
-    int64_t n = 64, every = 10, cols = 0, batch = 1024;
-    bool quiet = false;
-    SamplerOverrides sampler;
-    RuntimeOptions rt;
-    ModelOptions mo;
-  };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("sample", "Run short-run Langevin chains from noise (or --init images)");
   cmd->add_option("--model,-m", o->model, "model file or run dir (default: the bundled model)");
@@ -34,6 +134,12 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--npy", o->npy, "also write x_K as float32 NPY [N,C,H,W]");
   cmd->add_option("--trajectory", o->trajectory, "write states every --every steps as NPY [T,N,C,H,W]");
   cmd->add_option("--every", o->every, "trajectory interval")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--continue-to", o->continue_to,
+                  "continue the same chains (same z and noise stream) past K to step M; --out then shows x_K | x_M, "
+                  "--npy holds x_M, and the JSON report has f, |grad f| and the saturated fraction per step")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  cmd->add_option("--json", o->json, "write a JSON report: settings, the command that reproduces the outputs, MALA "
+                                     "acceptance per step and per chain, the curves with --continue-to (default there: OUT.json)");
   cmd->add_option("--batch-chains", o->batch, "chains sampled at a time; memory is bounded by this, not by --n "
                                              "(the results do not depend on it unless --chunk 0)")
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
@@ -41,21 +147,18 @@ void add_sample_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
-    check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}});
+    check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}, {"--json", o->json}});
+    // Ctrl+C from the start: a long run stops between steps and writes nothing.
+    std::unique_ptr<Interrupt> interrupt = o->continue_to > 0 ? std::make_unique<Interrupt>() : nullptr;
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
+    if (o->continue_to > 0) return run_continued(*o, setup, *interrupt);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;
     const DataShape shape = model->shape();
 
     torch::Tensor init_images;  // cycled through to fill the chains, batch by batch
-    if (!o->init_file.empty()) {
-      torch::Tensor imgs = read_image_or_npy(o->init_file);
-      if (imgs.size(1) != shape.channels || imgs.size(2) != shape.height || imgs.size(3) != shape.width)
-        throw file_error(o->init_file, "image is " + std::to_string(imgs.size(1)) + "x" + std::to_string(imgs.size(2)) + "x" +
-                                           std::to_string(imgs.size(3)) + " (CxHxW); the model expects " + shape.str());
-      init_images = imgs;
-    }
+    if (!o->init_file.empty()) init_images = read_init(o->init_file, shape);
     // Chunked evaluation makes chain i independent of its batch; --chunk 0 (one evaluation
     // for all chains) keeps all chains in one batch, as asked.
     const int64_t n = o->n;
@@ -77,14 +180,20 @@ void add_sample_command(CLI::App& app) {
     LangevinSampler sampler(*model, cfg);
     int64_t dead = 0;
     double accept_sum = 0;
+    // MALA: accepted proposals per step (summed over chains) and each chain's rate, for --json.
+    const bool mala_stats = cfg.mala && !o->json.empty();
+    std::vector<double> accepted_per_step(static_cast<size_t>(mala_stats ? cfg.steps : 0), 0.0);
+    std::vector<double> accept_per_chain;
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t first = 0; first < n; first += batch) {
       const int64_t b = std::min(batch, n - first);
       StepObserver observer = nullptr;
       size_t frame = 0;
-      if (traj_spill)
+      if (traj_spill || mala_stats)
         observer = [&](const StepInfo& s) {
-          if (frame >= frame_steps.size() || s.step != frame_steps[frame]) return;
+          if (mala_stats && s.accepted.defined() && s.step < cfg.steps)
+            accepted_per_step[size_t(s.step)] += s.accepted.sum().item<double>();
+          if (!traj_spill || frame >= frame_steps.size() || s.step != frame_steps[frame]) return;
           const uint64_t at = traj_pre.size() + (uint64_t(frame) * uint64_t(n) + uint64_t(first)) * uint64_t(d) * 4;
           traj_spill->write_at(at, s.x);
           ++frame;
@@ -94,7 +203,13 @@ void add_sample_command(CLI::App& app) {
         init_b = init_images.index_select(0, torch::arange(first, first + b, torch::kInt64).remainder(init_images.size(0)));
       const SampleResult r = sampler.run(chain_range(first, b, device), init_b, observer);
       dead += b - r.alive.sum().item<int64_t>();
-      if (r.accept_rate.defined()) accept_sum += r.accept_rate.sum().item<double>();
+      if (r.accept_rate.defined()) {
+        accept_sum += r.accept_rate.sum().item<double>();
+        if (mala_stats) {
+          const torch::Tensor a = r.accept_rate.to(torch::kCPU, torch::kFloat64).contiguous();
+          accept_per_chain.insert(accept_per_chain.end(), a.data_ptr<double>(), a.data_ptr<double>() + a.numel());
+        }
+      }
       const torch::Tensor x = r.x.to(torch::kCPU);
       if (x_spill) x_spill->write_at(x_pre.size() + uint64_t(first) * uint64_t(d) * 4, x);
       if (first < grid_max) grid_parts.push_back(x.narrow(0, 0, std::min(b, grid_max - first)).clone());
@@ -113,6 +228,22 @@ void add_sample_command(CLI::App& app) {
     const torch::Tensor grid = torch::cat(grid_parts);
     const int64_t shown = grid.size(0);
     const int64_t cols = o->cols > 0 ? o->cols : static_cast<int64_t>(std::ceil(std::sqrt(double(shown))));
+    if (!o->json.empty()) {
+      nlohmann::json j = {{"view", "sample"},
+                          {"command", sample_command(*o, resolve_model_path(o->model), cfg, o->json)},
+                          {"model", resolve_model_path(o->model)},
+                          {"n", n},
+                          {"sampler", cfg},
+                          {"frozen_chains", dead},
+                          {"seconds", secs}};
+      if (cfg.mala) {
+        for (double& a : accepted_per_step) a /= double(n);
+        j["mala"] = {{"accept_rate_mean", accept_sum / double(n)},
+                     {"accept_rate_per_step", accepted_per_step},
+                     {"accept_rate_per_chain", accept_per_chain}};
+      }
+      write_json_report(o->json, j);
+    }
     if (!o->out.empty()) write_png(o->out, make_grid(grid, cols));  // last: everything else has succeeded
     if (!o->quiet) {
       std::cout << "sampled " << n << " chains x " << cfg.steps << " steps (step " << cfg.step_size << ", noise "

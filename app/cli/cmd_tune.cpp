@@ -12,10 +12,9 @@
 
 #include "cli_common.h"
 #include "shortrun/checkpoint.h"
-#include "shortrun/datasets.h"
 #include "shortrun/error.h"
 #include "shortrun/evaluation.h"
-#include "shortrun/features.h"
+#include "shortrun/fd_criterion.h"
 #include "shortrun/file_util.h"
 
 namespace shortrun::cli {
@@ -78,19 +77,7 @@ void add_tune_sampler_command(CLI::App& app) {
     if (o->step_sizes.empty()) o->step_sizes = {trained.step_size};
 
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
-    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, device, o->mo.trust_code);
-
-    DataOptions d;
-    d.image_size = model->shape().height;
-    d.split = "train";
-    const torch::Tensor train = load_dataset(o->data, d).images;
-    if (train.size(0) < o->n)
-      throw Error("the training split of " + o->data + " has " + std::to_string(train.size(0)) + " images; --n " + std::to_string(o->n) + " needs as many");
-    if (train.size(1) != model->shape().channels)
-      throw Error("the data's images have " + std::to_string(train.size(1)) + " channels; the model expects " + model->shape().str());
-    // The last N training images: disjoint from the first N that eval's floor uses.
-    const torch::Tensor reference = train.narrow(0, train.size(0) - o->n, o->n);
-    const GaussianStats reference_stats = gaussian_stats(features->features(reference));
+    const FdCriterion criterion = load_fd_criterion(o->data, feat_path, o->n, *model, device, o->mo.trust_code);
 
     nlohmann::json results = nlohmann::json::array();
     double best_fd = std::numeric_limits<double>::infinity();
@@ -106,7 +93,7 @@ void add_tune_sampler_command(CLI::App& app) {
         s.validate();
         const auto t0 = std::chrono::steady_clock::now();
         const torch::Tensor x = draw_samples(*model, s, o->n);
-        const double fd = frechet_distance(gaussian_stats(features->features(x)), reference_stats);
+        const double fd = criterion.fd(x);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double saturated = (x.abs() >= 0.99).to(torch::kFloat64).mean().item<double>();
         results.push_back({{"steps", steps}, {"step_size", step_size}, {"fd", fd}, {"saturated_fraction", saturated}, {"seconds", seconds}});
@@ -124,7 +111,7 @@ void add_tune_sampler_command(CLI::App& app) {
 
     nlohmann::json j = {{"model", model_path},
                         {"criterion", "FD of N samples vs the last N training images (the test split is not used)"},
-                        {"features", features->description()},
+                        {"features", criterion.features->description()},
                         {"n", o->n},
                         {"seed", o->seed},
                         {"trained_with", trained},

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   shortrun::cli::add_tune_sampler_command(app);
   shortrun::cli::add_plot_command(app);
   shortrun::cli::add_bench_command(app);
+  shortrun::cli::add_sweep_command(app);
+  shortrun::cli::add_compare_command(app);
+  shortrun::cli::add_score_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

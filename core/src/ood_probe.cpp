@@ -1,0 +1,111 @@
+// probe_images: energies of the images, of a data batch and of the model's samples; ranks.
+#include "shortrun/ood_probe.h"
+
+#include <cmath>
+
+#include "shortrun/error.h"
+#include "shortrun/image_io.h"
+#include "shortrun/langevin_sampler.h"
+
+namespace shortrun {
+
+void OodProbeConfig::validate() const {
+  sampler.validate();
+  if (reference_n < 1 || reference_n > 100000) throw Error("OOD probe: reference_n must be in 1..100000");
+}
+
+void to_json(nlohmann::json& j, const OodProbeConfig& c) {
+  j = {{"sampler", c.sampler}, {"reference_n", c.reference_n}, {"chains", c.chains}};
+}
+
+void from_json(const nlohmann::json& j, OodProbeConfig& c) {
+  if (!j.is_object()) throw Error("OOD probe settings are not a JSON object");
+  if (j.contains("sampler")) c.sampler = j.at("sampler").get<SamplerConfig>();
+  c.reference_n = j.value("reference_n", c.reference_n);
+  c.chains = j.value("chains", c.chains);
+  c.validate();
+}
+
+double percentile_rank(double value, const torch::Tensor& reference) {
+  const torch::Tensor r = reference.to(torch::kFloat64);
+  if (r.numel() == 0) return std::nan("");
+  const double below = (r < value).sum().item<double>(), equal = (r == value).sum().item<double>();
+  return 100.0 * (below + 0.5 * equal) / double(r.numel());
+}
+
+torch::Tensor energies(EnergyModel& model, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < x.size(0); i += 256) {
+    const torch::Tensor xb = x.narrow(0, i, std::min<int64_t>(256, x.size(0) - i)).to(model.device(), torch::kFloat32);
+    out.push_back(model.energy(xb).detach().to(torch::kCPU, torch::kFloat64).reshape({-1}));
+  }
+  if (out.empty()) return torch::zeros({0}, torch::kFloat64);
+  return torch::cat(out);
+}
+
+OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, const torch::Tensor& data,
+                            const OodProbeConfig& config, const ViewProgress& progress, const std::atomic<bool>* cancel) {
+  config.validate();
+  const auto shape = model.shape().chw();
+  const auto check = [&](const torch::Tensor& t, const std::string& what) {
+    if (t.dim() != 4 || t.size(1) != shape[0] || t.size(2) != shape[1] || t.size(3) != shape[2])
+      throw Error("OOD probe: the " + what + " are not [N," + std::to_string(shape[0]) + "," + std::to_string(shape[1]) +
+                  "," + std::to_string(shape[2]) + "] (the model's shape)");
+  };
+  check(images, "images");
+  check(data, "data images");
+  if (images.size(0) < 1) throw Error("OOD probe: no images to score");
+  const int64_t n = config.reference_n;
+  if (data.size(0) < n)
+    throw Error("OOD probe: the data batch has " + std::to_string(data.size(0)) + " images; expected at least " + std::to_string(n));
+  const int64_t m = images.size(0), k = config.sampler.steps;
+  const int64_t total = n * k + (config.chains ? m * k : 0);
+  OodProbeResult r;
+  r.energy = energies(model, images);
+  r.data_energy = energies(model, data.narrow(0, 0, n));
+  const LangevinSampler sampler(model, config.sampler);
+  std::vector<torch::Tensor> samples;
+  for (int64_t first = 0; first < n; first += 256) {
+    const int64_t b = std::min<int64_t>(256, n - first);
+    const SampleResult s = sampler.run(chain_range(first, b, model.device()), std::nullopt, [&](const StepInfo& info) {
+      if (progress) progress(first * k + info.step * b, total);
+    }, cancel);
+    if (s.cancelled) {
+      r.cancelled = true;
+      return r;
+    }
+    samples.push_back(s.x.detach());
+  }
+  r.sample_energy = energies(model, torch::cat(samples));
+  r.percentile_data = torch::empty({m}, torch::kFloat64);
+  r.percentile_samples = torch::empty({m}, torch::kFloat64);
+  for (int64_t i = 0; i < m; ++i) {
+    const double e = r.energy[i].item<double>();
+    r.percentile_data[i] = percentile_rank(e, r.data_energy);
+    r.percentile_samples[i] = percentile_rank(e, r.sample_energy);
+  }
+  if (config.chains) {
+    const SampleResult s = sampler.run(chain_range(0, m, model.device()), images.to(model.device(), torch::kFloat32),
+                                       [&](const StepInfo& info) {
+                                         if (progress) progress(n * k + info.step * m, total);
+                                       },
+                                       cancel);
+    if (s.cancelled) {
+      r.cancelled = true;
+      return r;
+    }
+    r.chain_x = s.x.detach().to(torch::kCPU, torch::kFloat32);
+    r.chain_energy = energies(model, r.chain_x);
+  }
+  if (progress) progress(total, total);
+  return r;
+}
+
+torch::Tensor ood_probe_image(const torch::Tensor& images, const OodProbeResult& r) {
+  const torch::Tensor x = images.detach().to(torch::kCPU, torch::kFloat32);
+  if (!r.chain_x.defined()) return make_grid(x, x.size(0));
+  return make_grid(torch::cat({x, r.chain_x}), x.size(0));
+}
+
+}  // namespace shortrun
