@@ -1,6 +1,7 @@
 // `shortrun plot RUN_DIR --out curves.png`: the run's metrics.jsonl as a picture — energies of
-// data and samples, their gap, the gradient norm along the chain, the evaluation FD (best
-// marked) — with rollbacks of the divergence watchdog drawn across every panel.
+// data and samples, their gap, the gradient norm along the chain (mean and at k = 0, K/2, K),
+// the step-length profile over k, saturated pixels, learning rate, the evaluation FD (best
+// marked) — with rollbacks of the divergence watchdog drawn across the iteration panels.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,8 +27,19 @@ struct Metrics {
   Series f_data{{}, {}, {40, 110, 200}, "f(data)"}, f_samples{{}, {}, {230, 120, 30}, "f(samples)"};
   Series gap{{}, {}, {40, 150, 70}, "f(data) - f(samples)"}, grad{{}, {}, {130, 70, 180}, "mean |grad f| along the chain"};
   Series fd{{}, {}, {200, 40, 60}, "FD (eval)"};
+  // Anatomy diagnostics (runs trained before they existed leave these empty).
+  Series grad_k0{{}, {}, {60, 160, 200}, "k = 0"}, grad_kmid{{}, {}, {210, 140, 40}, "k = K/2"},
+      grad_kend{{}, {}, {200, 50, 120}, "k = K"};
+  Series saturated{{}, {}, {110, 110, 40}, "saturated pixels |x| >= 0.99"}, lr{{}, {}, {70, 70, 70}, "learning rate"};
+  std::vector<std::pair<double, std::vector<double>>> profiles;  // (iteration, mean |x_{k+1} - x_k| per bin)
   std::vector<double> rollbacks;
   double max_iter = 0;
+};
+
+// x range and vertical markers of a panel.
+struct XAxis {
+  double max = 1;
+  const std::vector<double>* marks = nullptr;
 };
 
 Metrics read_metrics(const std::string& path) {
@@ -55,10 +67,28 @@ Metrics read_metrics(const std::string& path) {
     } else if (event == "rollback") {
       m.rollbacks.push_back(it);
     } else if (event.empty()) {
-      for (auto [s, k] : {std::pair{&m.f_data, "f_data"}, {&m.f_samples, "f_samples"}, {&m.gap, "gap"}, {&m.grad, "grad_norm"}}) {
+      for (auto [s, k] : {std::pair{&m.f_data, "f_data"}, {&m.f_samples, "f_samples"}, {&m.gap, "gap"}, {&m.grad, "grad_norm"},
+                          {&m.saturated, "saturated"}, {&m.lr, "lr"}}) {
+        if (!j.contains(k)) continue;
         s->x.push_back(it);
         s->y.push_back(num(k));
       }
+      const auto numbers = [&](const char* k) {
+        std::vector<double> v;
+        if (j.contains(k) && j[k].is_array())
+          for (const auto& e : j[k]) v.push_back(e.is_number() ? e.get<double>() : NAN);
+        return v;
+      };
+      const std::vector<double> gk = numbers("grad_norm_k");
+      if (gk.size() == 3) {
+        Series* at[3] = {&m.grad_k0, &m.grad_kmid, &m.grad_kend};
+        for (int i = 0; i < 3; ++i) {
+          at[i]->x.push_back(it);
+          at[i]->y.push_back(gk[size_t(i)]);
+        }
+      }
+      std::vector<double> prof = numbers("step_norm_profile");
+      if (!prof.empty()) m.profiles.emplace_back(it, std::move(prof));
     }
     ++good;
   }
@@ -83,7 +113,7 @@ std::string fmt(double v) {
 }
 
 void panel(Raster& r, int top, int height, const std::string& title, const std::vector<const Series*>& series,
-           const Metrics& m, bool log_y, bool mark_best) {
+           const XAxis& xaxis, bool log_y, bool mark_best) {
   const int left = 90, right = r.width() - 30, bottom = top + height - 28, ptop = top + 26;
   const Rgb axis{90, 90, 90}, grid{225, 225, 225}, text{30, 30, 30};
   r.text(left, top + 2, title, 17, text);
@@ -99,13 +129,14 @@ void panel(Raster& r, int top, int height, const std::string& title, const std::
   if (!(lo <= hi)) {
     r.text(left + 10, ptop + 10, title == "evaluation" ? "no evaluations in this run (train with --eval-every N)" : "no data in this run",
            15, {140, 140, 140});
+    r.line(left, bottom, right, bottom, axis, 1.2f);
     return;
   }
   if (hi - lo < 1e-9) lo -= 0.5, hi += 0.5;
   const double pad = (hi - lo) * 0.05;
   lo -= pad;
   hi += pad;
-  const double xmax = std::max(1.0, m.max_iter);
+  const double xmax = xaxis.max > 0 ? xaxis.max : 1.0;
   const auto X = [&](double it) { return float(left + (right - left) * it / xmax); };
   const auto Y = [&](double v) {
     const double t = log_y ? std::log10(std::max(v, 1e-300)) : v;
@@ -119,12 +150,14 @@ void panel(Raster& r, int top, int height, const std::string& title, const std::
     r.text(left - 8, y - 8, fmt(log_y ? std::pow(10.0, t) : t), 13, axis, true);
   }
   const double xs = tick_step(0, xmax, 8);
+  if (!(xs > 0)) return;
   for (double t = 0; t <= xmax; t += xs) {
     r.line(X(t), ptop, X(t), bottom, grid, 1.0f);
     r.text(X(t) - r.text_width(fmt(t), 13) / 2, bottom + 4, fmt(t), 13, axis);
   }
   if (!log_y && lo < 0 && hi > 0) r.line(left, Y(0), right, Y(0), {160, 160, 160}, 1.2f);
-  for (double it : m.rollbacks) r.line(X(it), ptop, X(it), bottom, {220, 30, 30}, 2.0f, 0.8f);
+  if (xaxis.marks)
+    for (double it : *xaxis.marks) r.line(X(it), ptop, X(it), bottom, {220, 30, 30}, 2.0f, 0.8f);
   float legend_x = left + r.text_width(title, 17) + 30;
   for (const Series* s : series) {
     for (size_t i = 1; i < s->x.size(); ++i)
@@ -153,7 +186,7 @@ void panel(Raster& r, int top, int height, const std::string& title, const std::
 void add_plot_command(CLI::App& app) {
   struct Options {
     std::string run, out = "curves.png";
-    int width = 1200, height = 1100;
+    int width = 1200, height = 1750;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("plot", "Draw a run's energy curves and evaluation FD into a PNG");
@@ -164,14 +197,33 @@ void add_plot_command(CLI::App& app) {
   cmd->callback([o] {
     const Metrics m = read_metrics(o->run + "/metrics.jsonl");
     Raster r(o->width, o->height, {255, 255, 255});
-    const int h = (o->height - 50) / 4;
+    const int h = (o->height - 50) / 7;
     std::string title = o->run + ": " + std::to_string(int64_t(m.max_iter)) + " iterations";
     if (!m.rollbacks.empty()) title += ", " + std::to_string(m.rollbacks.size()) + " watchdog rollback(s) (red lines)";
     r.text(20, 12, title, 20, {0, 0, 0});
-    panel(r, 45, h, "energy", {&m.f_data, &m.f_samples}, m, false, false);
-    panel(r, 45 + h, h, "gap", {&m.gap}, m, false, false);
-    panel(r, 45 + 2 * h, h, "gradient", {&m.grad}, m, true, false);
-    panel(r, 45 + 3 * h, h, "evaluation", {&m.fd}, m, false, !m.fd.y.empty());
+    const XAxis iters{std::max(1.0, m.max_iter), &m.rollbacks};
+    panel(r, 45, h, "energy", {&m.f_data, &m.f_samples}, iters, false, false);
+    panel(r, 45 + h, h, "gap", {&m.gap}, iters, false, false);
+    panel(r, 45 + 2 * h, h, "gradient", {&m.grad, &m.grad_k0, &m.grad_kmid, &m.grad_kend}, iters, true, false);
+    // Step lengths along the chain for up to five logged iterations, light (early) to dark (late).
+    std::vector<Series> prof;
+    const size_t np = std::min<size_t>(5, m.profiles.size());
+    for (size_t i = 0; i < np; ++i) {
+      const auto& [it, v] = m.profiles[np == 1 ? 0 : i * (m.profiles.size() - 1) / (np - 1)];
+      const uint8_t shade = uint8_t(200 - 180 * (np == 1 ? 1.0 : double(i) / double(np - 1)));
+      Series s{{}, {}, {shade, uint8_t(shade / 2 + 60), 230}, "it " + fmt(it)};
+      for (size_t b = 0; b < v.size(); ++b) {
+        s.x.push_back((double(b) + 0.5) / double(v.size()));
+        s.y.push_back(v[b]);
+      }
+      prof.push_back(std::move(s));
+    }
+    std::vector<const Series*> prof_ptrs;
+    for (const Series& s : prof) prof_ptrs.push_back(&s);
+    panel(r, 45 + 3 * h, h, "|x_k+1 - x_k| over k/K", prof_ptrs, XAxis{1.0, nullptr}, true, false);
+    panel(r, 45 + 4 * h, h, "saturation", {&m.saturated}, iters, false, false);
+    panel(r, 45 + 5 * h, h, "lr", {&m.lr}, iters, true, false);
+    panel(r, 45 + 6 * h, h, "evaluation", {&m.fd}, iters, false, !m.fd.y.empty());
     r.write_png(o->out);
     std::printf("%s: %zu logged iterations, %zu evaluations, %zu rollbacks%s\n", o->out.c_str(), m.f_data.x.size(),
                 m.fd.x.size(), m.rollbacks.size(), r.has_font() ? "" : " (no DejaVu font: apt-get install fonts-dejavu-core for labels)");

@@ -11,6 +11,7 @@
 #include "cli_common.h"
 #include "shortrun/error.h"
 #include "shortrun/trainer.h"
+#include "cmd_train_toy.h"
 
 namespace shortrun::cli {
 namespace {
@@ -58,31 +59,53 @@ void report(const TrainProgress& p, bool tty) {
 void add_train_command(CLI::App& app) {
   struct Options {
     TrainerConfig cfg;
-    std::string out, resume;
+    std::string out, resume, lr_schedule;
     int64_t limit = 0, eval_every = -1;
     RuntimeOptions rt;
   };
   auto o = std::make_shared<Options>();
   TrainerConfig& c = o->cfg;
+  // The options whose toy defaults differ from the image ones: given or not.
+  struct ToyOptions {
+    CLI::Option *steps, *step_size, *noise, *batch, *lr, *data_noise, *log_every, *activation;
+  };
+  auto toy = std::make_shared<ToyOptions>();
   CLI::App* cmd = app.add_subcommand("train", "Learn an energy model with short-run MCMC (the paper's loop)");
-  cmd->add_option("--data", c.data, "fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR")->capture_default_str();
+  cmd->add_option("--data", c.data,
+                  "fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR | toy:ring8|moons|spirals|checkerboard (the 2-D playground; "
+                  "also toy:gaussian:MX,MY,SIGMA, toy:image:PATH)")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "run directory (config.json, metrics.jsonl, samples/, checkpoints/)");
   cmd->add_option("--resume", o->resume, "continue the run in this directory");
   CLI::Option* iters_opt = cmd->add_option("--iters", c.iters, "training iterations (with --resume: a new total)")->capture_default_str();
-  cmd->add_option("--steps", c.sampler.steps, "Langevin steps K")->capture_default_str();
-  cmd->add_option("--step-size", c.sampler.step_size, "Langevin step size")->capture_default_str();
-  cmd->add_option("--noise", c.sampler.noise_std, "Langevin noise std")->capture_default_str();
+  toy->steps = cmd->add_option("--steps", c.sampler.steps, "Langevin steps K (toy default 50)")->capture_default_str();
+  toy->step_size = cmd->add_option("--step-size", c.sampler.step_size, "Langevin step size (toy default 0.02)")->capture_default_str();
+  toy->noise = cmd->add_option("--noise", c.sampler.noise_std, "Langevin noise std (toy default 0.2)")->capture_default_str();
   cmd->add_flag("--clamp", c.sampler.clamp, "clamp samples to [-1,1] after every Langevin step (steadier; the paper does not)");
-  cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
-  cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
-  cmd->add_option("--data-noise", c.data_noise, "std of Gaussian noise added to data")->capture_default_str();
+  toy->batch = cmd->add_option("--batch", c.batch, "batch size (toy default 256)")->capture_default_str();
+  toy->lr = cmd->add_option("--lr", c.lr, "Adam learning rate (toy default 1e-3)")->capture_default_str();
+  CLI::Option* schedule_opt =
+      cmd->add_option("--lr-schedule", o->lr_schedule,
+                      "constant | cosine (to 1% of --lr over --iters) | step:ITER:FACTOR (x FACTOR every ITER iterations); "
+                      "fixed for the run (kept in its checkpoints)")
+          ->check(CLI::Validator(
+              [](std::string& s) -> std::string {
+                try {
+                  LrSchedule::parse(s);
+                  return "";
+                } catch (const Error& e) {
+                  return e.what();
+                }
+              },
+              "SCHEDULE"));
+  toy->data_noise = cmd->add_option("--data-noise", c.data_noise, "std of Gaussian noise added to data (toy default 0)")->capture_default_str();
   cmd->add_option("--nf", c.arch.nf, "base width n_f")->capture_default_str();
   cmd->add_option("--arch", c.arch.kind, "convnet | resnet")->capture_default_str()->check(CLI::IsMember({"convnet", "resnet"}));
-  cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu")
+  toy->activation = cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu (toy: silu | softplus, default silu)")
       ->capture_default_str()->check(CLI::IsMember({"lrelu", "silu", "softplus", "elu"}));
   cmd->add_option("--image-size", c.arch.image_size, "32 or 64")->capture_default_str();
   cmd->add_option("--seed", c.seed, "seed for weights, batches and all noise")->capture_default_str()->check(seed_check());
-  cmd->add_option("--log-every", c.log_every, "iterations between progress lines")->capture_default_str();
+  toy->log_every = cmd->add_option("--log-every", c.log_every, "iterations between progress lines")->capture_default_str();
   cmd->add_option("--sample-every", c.sample_every, "iterations between sample grids")->capture_default_str();
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "iterations between checkpoints")->capture_default_str();
   cmd->add_option("--limit", o->limit, "use only the first N data images (0: all)")->check(count_check());
@@ -95,8 +118,45 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--watch-patience", c.watch_patience, "runaway logged iterations in a row before a rollback")->capture_default_str();
   cmd->add_option("--rollback-lr-factor", c.rollback_lr_factor, "learning-rate factor applied at each rollback")->capture_default_str();
   add_runtime_options(*cmd, o->rt);
-  cmd->callback([o, iters_opt] {
+  cmd->callback([o, iters_opt, schedule_opt, toy] {
     if (o->out.empty() == o->resume.empty()) throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
+    if (!o->resume.empty() && schedule_opt->count())
+      throw CLI::ValidationError("--lr-schedule", "is fixed when a run starts; a resumed run keeps the one in its checkpoint");
+    if (schedule_opt->count()) o->cfg.lr_schedule = LrSchedule::parse(o->lr_schedule);
+    if (o->resume.empty() && o->cfg.data.rfind("toy:", 0) == 0) {
+      // The 2-D playground: its own trainer and run directory (no resume).
+      const TrainerConfig& c = o->cfg;
+      ToyTrainRequest q;
+      q.config.target = c.data.substr(4);
+      q.config.seed = c.seed;
+      q.out = o->out;
+      q.iters = iters_opt->count() ? c.iters : 2000;
+      Toy2dSettings& s = q.settings;
+      if (toy->steps->count()) s.steps = c.sampler.steps;
+      if (toy->step_size->count()) s.step_size = c.sampler.step_size;
+      if (toy->noise->count()) s.noise_std = c.sampler.noise_std;
+      if (toy->batch->count()) s.batch = c.batch;
+      if (toy->lr->count()) s.lr = c.lr;
+      if (toy->data_noise->count()) s.data_noise = c.data_noise;
+      if (toy->log_every->count()) s.log_every = c.log_every;
+      if (toy->activation->count()) {
+        if (c.arch.activation != "silu" && c.arch.activation != "softplus")
+          throw CLI::ValidationError("--activation", "the 2-D playground's energy needs a smooth activation: silu or softplus");
+        q.config.activation = c.arch.activation;
+      }
+      if (schedule_opt->count() && o->cfg.lr_schedule.kind != "constant")
+        throw CLI::ValidationError("--lr-schedule", "is for image training; the 2-D playground uses a constant rate");
+      if (o->rt.threads == 0) o->rt.threads = 1;  // tiny matrices: one thread is fastest
+      apply_runtime(o->rt);
+      q.threads = torch::get_num_threads();
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      run_toy_training(q, &g_stop);
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
+      if (g_stop.load()) std::exit(130);
+      return;
+    }
     const torch::Device device = apply_runtime(o->rt);
     if (o->resume.empty()) {
       TrainerConfig& c = o->cfg;
@@ -133,7 +193,7 @@ void add_train_command(CLI::App& app) {
     std::cout << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")
               << cfg.arch.summary() << " on " << data.description << "; K=" << cfg.sampler.steps
               << " step=" << cfg.sampler.step_size << " noise=" << cfg.sampler.noise_std << " batch=" << cfg.batch
-              << " lr=" << cfg.lr << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
+              << " lr=" << cfg.lr << (cfg.lr_schedule.kind == "constant" ? "" : " (" + cfg.lr_schedule.spec() + ")") << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
               << std::endl;
 
     std::signal(SIGINT, on_signal);

@@ -16,6 +16,7 @@
 #include "shortrun/evaluation.h"
 #include "shortrun/fd_criterion.h"
 #include "shortrun/file_util.h"
+#include "shortrun/portable_path.h"
 
 namespace shortrun::cli {
 
@@ -109,9 +110,15 @@ void add_tune_sampler_command(CLI::App& app) {
     if (!std::isfinite(best_fd)) throw Error("no setting gave a finite FD (every chain diverged); try smaller step sizes");
     best.seed = trained.seed;
 
+    // Provenance names files relative to the copy's folder or assets/, never by this machine's paths.
+    std::string out_dir = o->out.empty() ? "" : std::filesystem::path(o->out).parent_path().string();
+    if (out_dir.empty()) out_dir = ".";
+    std::string feat_desc = criterion.features->description();
+    if (const size_t at = feat_desc.find(feat_path); at != std::string::npos)
+      feat_desc.replace(at, feat_path.size(), portable_path(feat_path, out_dir));
     nlohmann::json j = {{"model", model_path},
                         {"criterion", "FD of N samples vs the last N training images (the test split is not used)"},
-                        {"features", criterion.features->description()},
+                        {"features", feat_desc},
                         {"n", o->n},
                         {"seed", o->seed},
                         {"trained_with", trained},
@@ -121,7 +128,7 @@ void add_tune_sampler_command(CLI::App& app) {
       native->card().sampler = best;
       nlohmann::json tuning = j;
       tuning.erase("model");
-      tuning["tuned_from"] = model_path;
+      tuning["tuned_from"] = portable_path(model_path, out_dir);
       native->card().provenance["sampler_tuning"] = tuning;
       save_checkpoint(o->out, *native);
       j["out"] = o->out;

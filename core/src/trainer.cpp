@@ -18,6 +18,7 @@
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
 #include "shortrun/noise.h"
+#include "shortrun/portable_path.h"
 #include "shortrun/runtime.h"
 
 namespace shortrun {
@@ -28,11 +29,24 @@ namespace {
 struct NotThisRun : Error {
   using Error::Error;
 };
+
+// Means of at most `bins` runs of consecutive values (bin i: [i·n/bins, (i+1)·n/bins)).
+std::vector<double> bin_means(const std::vector<double>& v, size_t bins) {
+  const size_t n = v.size(), b = std::min(n, bins);
+  std::vector<double> out(b, 0.0);
+  for (size_t i = 0; i < b; ++i) {
+    const size_t lo = i * n / b, hi = (i + 1) * n / b;
+    for (size_t k = lo; k < hi; ++k) out[i] += v[k];
+    out[i] /= double(hi - lo);
+  }
+  return out;
+}
 }  // namespace
 
 void TrainerConfig::validate() const {
   arch.validate();
   sampler.validate();
+  lr_schedule.validate();
   if (iters < 0) throw Error("iters must be >= 0");
   if (batch < 1 || batch > 65536) throw Error("batch must be in 1..65536");
   if (!(lr > 0) || !std::isfinite(lr)) throw Error("learning rate must be a positive number");
@@ -46,7 +60,7 @@ void TrainerConfig::validate() const {
 
 void to_json(nlohmann::json& j, const TrainerConfig& c) {
   j = {{"data", c.data},       {"arch", c.arch},          {"sampler", c.sampler},     {"iters", c.iters},
-       {"batch", c.batch},     {"lr", c.lr},              {"beta1", c.beta1},         {"beta2", c.beta2},
+       {"batch", c.batch},     {"lr", c.lr},              {"lr_schedule", c.lr_schedule.spec()}, {"beta1", c.beta1},         {"beta2", c.beta2},
        {"data_noise", c.data_noise}, {"seed", c.seed},    {"log_every", c.log_every}, {"sample_every", c.sample_every},
        {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
        {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
@@ -62,6 +76,7 @@ void from_json(const nlohmann::json& j, TrainerConfig& c) {
   c.iters = j.value("iters", d.iters);
   c.batch = j.value("batch", d.batch);
   c.lr = j.value("lr", d.lr);
+  c.lr_schedule = LrSchedule::parse(j.value("lr_schedule", d.lr_schedule.spec()));
   c.beta1 = j.value("beta1", d.beta1);
   c.beta2 = j.value("beta2", d.beta2);
   c.data_noise = j.value("data_noise", d.data_noise);
@@ -86,6 +101,8 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
 Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh)
     : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
   config_.validate();
+  if (config_.lr_schedule.kind == "cosine" && config_.lr_schedule.horizon == 0)
+    config_.lr_schedule.horizon = std::max<int64_t>(1, config_.iters);
   std::error_code ec;
   if (!fresh) lock_ = RunLock(out_dir_);
   if (fresh) {
@@ -96,9 +113,7 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
     lock_ = RunLock(out_dir_);  // before looking: two trainers started together on one new D
     if (file_exists(latest_checkpoint()))
       throw file_error(out_dir_, "already holds a run; continue it with --resume " + out_dir_ + " or choose another --out");
-    nlohmann::json cfg = config_;
-    cfg["torch_version"] = torch_version();
-    write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
+    write_config();
     std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::trunc);
   }
   torch::manual_seed(config_.seed);  // weight init
@@ -106,7 +121,7 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   model_->to(device_);
   ModelCard& card = model_->card();
   card.sampler = config_.sampler;
-  card.provenance = {{"trainer", nlohmann::json(config_)}, {"torch_version", torch_version()}, {"build", build_json()}};
+  card.provenance = {{"trainer", stored_config()}, {"torch_version", torch_version()}, {"build", build_json()}};
   adam_ = std::make_unique<Adam>(model_->parameters(), AdamOptions{config_.lr, config_.beta1, config_.beta2, 1e-8});
 }
 
@@ -117,6 +132,8 @@ Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
   try {
     std::ifstream in(cfg_path);
     config = nlohmann::json::parse(in).get<TrainerConfig>();
+    config.data = resolve_data_spec(config.data, out_dir);
+    config.eval_features = resolve_portable_path(config.eval_features, out_dir);
   } catch (const Error& e) {
     throw file_error(cfg_path, e.what());
   } catch (const std::exception&) {
@@ -170,6 +187,7 @@ void Trainer::restore(const std::string& ckpt) {
   int64_t iteration = -1, rollbacks = 0, threads = 0;
   double lr = adam_->options().lr, best_fd = INFINITY;
   Running acc;
+  LrSchedule schedule = config_.lr_schedule;
   NamedTensors adam_state;
   for (const auto& [name, tensor] : loaded.train_state) {
     const bool scalar = tensor.numel() == 1;
@@ -195,6 +213,13 @@ void Trainer::restore(const std::string& ckpt) {
     else if (name == "acc_grad") acc.grad = real_of();
     else if (name == "acc_n") acc.n = int_of();
     else if (name == "strikes") acc.strikes = int_of();
+    else if (name == "lr_schedule_kind") {
+      const int64_t k = int_of();
+      if (k < 0 || k > 2) throw file_error(ckpt, "training state 'lr_schedule_kind' is " + std::to_string(k) + "; expected 0, 1 or 2");
+      schedule.kind = k == 0 ? "constant" : k == 1 ? "cosine" : "step";
+    } else if (name == "lr_schedule_horizon") schedule.horizon = int_of();
+    else if (name == "lr_schedule_every") schedule.every = int_of();
+    else if (name == "lr_schedule_factor") schedule.factor = real_of();
     else if (name == "wall_s") continue;  // older checkpoints kept wall time; it now lives in metrics.jsonl
     else adam_state.emplace_back(name, tensor.to(device_));
   }
@@ -202,6 +227,11 @@ void Trainer::restore(const std::string& ckpt) {
   if (!(lr > 0)) throw file_error(ckpt, "training state has learning rate " + std::to_string(lr) + "; expected > 0");
   if (rollbacks < 0 || acc.n < 0 || acc.strikes < 0 || threads < 0 || acc.n > config_.log_every)
     throw file_error(ckpt, "training state counters are out of range (rollbacks, running sums, strikes, threads)");
+  try {
+    schedule.validate();
+  } catch (const Error& e) {
+    throw file_error(ckpt, e.what());
+  }
   model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
   adam_->load_state(adam_state, ckpt);
   model_->card() = loaded.model->card();
@@ -211,6 +241,7 @@ void Trainer::restore(const std::string& ckpt) {
   rollbacks_ = rollbacks;
   trained_threads_ = threads;
   acc_ = acc;
+  config_.lr_schedule = schedule;  // the checkpoint's schedule is the run's (exact resume)
 }
 
 double Trainer::trim_metrics() const {
@@ -253,8 +284,19 @@ void Trainer::set_iters(int64_t iters) {
   config_.iters = iters;
   trim_metrics();  // a partial last line of the shorter run goes: the extended run logs on cadence
   // A restored card carries the settings the run started with; checkpoints say what it runs with now.
-  if (model_) model_->card().provenance["trainer"] = nlohmann::json(config_);
-  nlohmann::json cfg = config_;
+  if (model_) model_->card().provenance["trainer"] = stored_config();
+  write_config();
+}
+
+nlohmann::json Trainer::stored_config() const {
+  nlohmann::json j = config_;
+  j["data"] = portable_data_spec(config_.data, out_dir_);
+  j["eval_features"] = portable_path(config_.eval_features, out_dir_);
+  return j;
+}
+
+void Trainer::write_config() const {
+  nlohmann::json cfg = stored_config();
   cfg["torch_version"] = torch_version();
   write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
 }
@@ -281,6 +323,11 @@ void Trainer::save(const std::string& path, bool rotate) {
   state.emplace_back("acc_grad", torch::tensor(acc_.grad, torch::kFloat64));
   state.emplace_back("acc_n", torch::tensor(acc_.n, torch::kInt64));
   state.emplace_back("strikes", torch::tensor(acc_.strikes, torch::kInt64));
+  const LrSchedule& ls = config_.lr_schedule;
+  state.emplace_back("lr_schedule_kind", torch::tensor(int64_t(ls.kind == "cosine" ? 1 : ls.kind == "step" ? 2 : 0), torch::kInt64));
+  state.emplace_back("lr_schedule_horizon", torch::tensor(ls.horizon, torch::kInt64));
+  state.emplace_back("lr_schedule_every", torch::tensor(ls.every, torch::kInt64));
+  state.emplace_back("lr_schedule_factor", torch::tensor(ls.factor, torch::kFloat64));
   model_->card().provenance["iterations"] = iteration_;
   if (rotate && path == latest_checkpoint() && file_exists(path)) {
     std::error_code ec;
@@ -422,8 +469,20 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     double grad_sum = 0;
     int64_t grad_n = 0;
     StepObserver observer = nullptr;
+    // Anatomy diagnostics of this iteration's chain, from the observer (no extra sampling).
+    const int64_t K = config_.sampler.steps;
+    double grad_at[3] = {NAN, NAN, NAN};
+    std::vector<double> step_norms;
     if (log_now)
-      observer = [&](const StepInfo& s) { grad_sum += s.grad_norm.mean().item<double>(); ++grad_n; };
+      observer = [&](const StepInfo& s) {
+        const double g = s.grad_norm.mean().item<double>();
+        grad_sum += g;
+        ++grad_n;
+        if (s.step == 0) grad_at[0] = g;
+        if (s.step == K / 2) grad_at[1] = g;
+        if (s.step == K) grad_at[2] = g;
+        if (s.delta.defined()) step_norms.push_back(s.delta.flatten(1).norm(2, 1).mean().item<double>());
+      };
     const SampleResult samples = sampler.run(chains, std::nullopt, observer);
 
     const torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
@@ -465,7 +524,10 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     }
     adam_->zero_grad();
     loss.backward();
+    const double base_lr = adam_->options().lr, lr_now = base_lr * config_.lr_schedule.multiplier(it);
+    adam_->options().lr = lr_now;
     adam_->step();
+    adam_->options().lr = base_lr;  // the checkpoint keeps the base rate (the watchdog scales it)
     iteration_ = it + 1;
 
     acc_.f_data += fd_value;
@@ -484,11 +546,21 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       p.its_per_s = dt > 0 ? (iteration_ - last_log_iter) / dt : 0;
       p.eta_s = p.its_per_s > 0 ? (config_.iters - iteration_) / p.its_per_s : 0;
       p.wall_s = wall_before_ + wall_now;
-      p.lr = adam_->options().lr;
+      p.lr = lr_now;
+      p.grad_norm_start = grad_at[0];
+      p.grad_norm_mid = grad_at[1];
+      p.grad_norm_end = grad_at[2];
+      p.saturated = (samples.x.abs() >= 0.99).to(torch::kFloat64).mean().item<double>();
+      p.step_norm_profile = bin_means(step_norms, 16);
       const double gap = p.f_data - p.f_samples;
       nlohmann::json m = {{"iteration", p.iteration}, {"wall_s", p.wall_s},       {"f_data", p.f_data},
                           {"f_samples", p.f_samples}, {"gap", gap},               {"grad_norm", p.grad_norm},
                           {"lr", p.lr},               {"its_per_s", p.its_per_s}};
+      const auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+      m["grad_norm_k"] = {finite_or_null(p.grad_norm_start), finite_or_null(p.grad_norm_mid), finite_or_null(p.grad_norm_end)};
+      m["step_norm_profile"] = nlohmann::json::array();
+      for (double v : p.step_norm_profile) m["step_norm_profile"].push_back(finite_or_null(v));
+      m["saturated"] = finite_or_null(p.saturated);
       if (partial) m["partial"] = true;
       log_event(m);
       if (on_log) on_log(p);
@@ -518,7 +590,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
         best_fd_ = fd;
         model_->card().provenance["iterations"] = iteration_;
         model_->card().provenance["eval"] = {{"fd", fd}, {"n", config_.eval_n}, {"iteration", iteration_},
-                                             {"features", config_.eval_features}};
+                                             {"features", portable_path(config_.eval_features, out_dir_)}};
         save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
       }
       log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},

@@ -103,8 +103,8 @@ def card(path):
 
 
 class Training(unittest.TestCase):
-    def assert_one_line_error(self, args, *fragments):
-        cliutil.assert_one_line_error(self, run, args, *fragments)
+    def assert_one_line_error(self, args, *fragments, expect=1):
+        cliutil.assert_one_line_error(self, run, args, *fragments, expect=expect)
 
     def test_watchdog_rolls_back_an_injected_divergence_and_goes_on(self):
         # The divergence is injected (NaN energies at iteration 13, once), so the outcome does not
@@ -177,6 +177,106 @@ class Training(unittest.TestCase):
         for f in ["model.safetensors", "checkpoints/latest.safetensors"]:
             with open(os.path.join(a, f), "rb") as fa, open(os.path.join(b, f), "rb") as fb:
                 self.assertTrue(fa.read() == fb.read(), f + " differs between the straight and the resumed run")
+
+    def test_lr_schedules_are_exact_across_kill_and_extension(self):
+        # cosine: SIGKILL + resume equals the straight run; step: a short run extended with
+        # --resume --iters equals the straight run (the schedule lives in the checkpoints).
+        a, b = fresh("cos_straight"), fresh("cos_killed")
+        args = [*tiny(nf=8, steps=12), "--iters", "30", "--checkpoint-every", "3", "--log-every", "1",
+                "--lr-schedule", "cosine", "--lr", "1e-3"]
+        run("train", *args, "--out", a)
+        proc = subprocess.Popen([SHORTRUN, "train", *args, "--out", b], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and not (os.path.exists(os.path.join(b, "metrics.jsonl")) and len(metrics(b)) >= 8):
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        run("train", "--resume", b, "--threads", "1")
+        self.assertEqual(untimed(metrics(a)), untimed(metrics(b)))
+        self.assertEqual(tensors(os.path.join(a, "model.safetensors")), tensors(os.path.join(b, "model.safetensors")))
+        lrs = [m["lr"] for m in metrics(a) if "event" not in m]
+        self.assertAlmostEqual(lrs[0], 1e-3)
+        self.assertAlmostEqual(lrs[-1], 1e-3 * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * 29 / 30))), places=12)
+        self.assertTrue(all(x > y for x, y in zip(lrs, lrs[1:])))
+        with open(os.path.join(a, "config.json")) as f:
+            self.assertEqual(json.load(f)["lr_schedule"], "cosine:30")
+
+        c, d = fresh("step_whole"), fresh("step_split")
+        args = [*tiny(nf=8, steps=5), "--log-every", "3", "--checkpoint-every", "5", "--lr-schedule", "step:5:0.5"]
+        run("train", *args, "--out", c, "--iters", "18")
+        run("train", *args, "--out", d, "--iters", "7")
+        run("train", "--resume", d, "--iters", "18", "--threads", "1")
+        self.assertEqual(untimed(metrics(c)), untimed(metrics(d)))
+        self.assertEqual(tensors(os.path.join(c, "model.safetensors")), tensors(os.path.join(d, "model.safetensors")))
+        self.assertEqual([m["lr"] for m in metrics(c) if "event" not in m],
+                         [1e-4 * 0.5 ** ((it - 1) // 5) for it in (3, 6, 9, 12, 15, 18)])
+        # Diagnostics of the anatomy paper on every logged line, and `plot` draws them.
+        line = [m for m in metrics(c) if "event" not in m][-1]
+        self.assertEqual(len(line["grad_norm_k"]), 3)
+        self.assertEqual(len(line["step_norm_profile"]), 5)
+        self.assertTrue(0 <= line["saturated"] <= 1)
+        self.assertIn("6 logged iterations", run("plot", c, "--out", wk("sched_curves.png")).stdout)
+        # Usage errors: a bad schedule, or a new one for a resumed run.
+        self.assert_one_line_error(["train", *TINY, "--out", fresh("badsched"), "--lr-schedule", "linear"],
+                                   "linear", "step:ITER:FACTOR", expect=2)
+        self.assert_one_line_error(["train", "--resume", d, "--lr-schedule", "constant"], "--lr-schedule", expect=2)
+
+    def test_provenance_holds_no_absolute_path(self):
+        # issue #11: data, feature net and the tuned-from model are named relative to the run
+        # directory (or the copy's folder) or as assets/NAME, never by this machine's paths.
+        d = fresh("portable")
+        data = "idx:" + os.path.abspath(os.path.join(FIX, "tiny-images-idx3-ubyte.gz"))
+        run("train", *tiny(data=data), "--out", d, "--iters", "2")
+        def absolute(obj):
+            if isinstance(obj, dict):
+                return [x for v in obj.values() for x in absolute(v)]
+            if isinstance(obj, list):
+                return [x for v in obj for x in absolute(v)]
+            return [obj] if isinstance(obj, str) and (obj.startswith("/") or ":/" in obj or " /" in obj) else []
+        with open(os.path.join(d, "config.json")) as f:
+            cfg = json.load(f)
+        self.assertEqual(absolute(cfg), [])
+        self.assertEqual(cfg["data"], "idx:" + os.path.relpath(data[4:], d))
+        self.assertEqual(absolute(card(d)["provenance"]), [])
+        copy = os.path.join(d, "tuned.safetensors")
+        run("tune-sampler", "--model", os.path.abspath(os.path.join(d, "model.safetensors")), "--steps", "1", "--n", "8",
+            "--features", os.path.abspath(feature_net()), "--threads", "1", "--out", copy)
+        tuning = card(copy)["provenance"]["sampler_tuning"]
+        self.assertEqual(absolute(card(copy)["provenance"]), [])
+        self.assertEqual(tuning["tuned_from"], "model.safetensors")
+        run("train", "--resume", d, "--iters", "3", "--threads", "1")  # the stored relative data path resolves
+
+    def test_toy_playground_run_reproduces_from_its_settings(self):
+        a, b = fresh("toy_a"), fresh("toy_b")
+        args = ["train", "--data", "toy:ring8", "--iters", "40", "--log-every", "20", "--steps", "10", "--batch", "64",
+                "--threads", "1"]
+        p = run(*args, "--out", a)
+        self.assertIn("it/s", p.stdout)
+        with open(os.path.join(a, "settings.json")) as f:
+            settings = json.load(f)
+        self.assertEqual(settings["config"]["target"], "ring8")
+        self.assertEqual(settings["settings"]["steps"], 10)
+        lines = metrics(a)
+        self.assertEqual([m["iteration"] for m in lines], [20, 40])
+        self.assertTrue(all(np.isfinite(m["kl"]) and m["kl"] >= 0 and np.isfinite(m["mmd"]) for m in lines))
+        # The recorded command, pointed at another directory, gives the same metrics, picture and weights.
+        cmd = settings["command"].split()
+        self.assertEqual(cmd[0], "shortrun")
+        cmd[cmd.index("--out") + 1] = b
+        run(*cmd[1:])
+        self.assertEqual(untimed(metrics(a)), untimed(metrics(b)))
+        for f in ["playground.png", "model.safetensors"]:
+            with open(os.path.join(a, f), "rb") as fa, open(os.path.join(b, f), "rb") as fb:
+                self.assertTrue(fa.read() == fb.read(), f + " differs between two runs of the same command")
+        from PIL import Image
+        img = np.asarray(Image.open(os.path.join(a, "playground.png")).convert("RGB")).astype(float)
+        self.assertGreater(img.std(), 20)
+        # Errors: an unknown target (nothing created), an activation with kinks, an existing run.
+        bad = fresh("toy_bad")
+        self.assert_one_line_error(["train", "--data", "toy:swissroll", "--out", bad], "swissroll", "ring8")
+        self.assertFalse(os.path.exists(bad))
+        self.assert_one_line_error(["train", "--data", "toy:moons", "--out", bad, "--activation", "lrelu"], "silu", expect=2)
+        self.assert_one_line_error(["train", "--data", "toy:ring8", "--out", a, "--iters", "1"], "already holds a run")
 
     def test_checkpoint_generations_survive_a_poisoned_or_broken_latest(self):
         d = fresh("generations")

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <functional>
+#include <vector>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "shortrun/arch.h"
 #include "shortrun/datasets.h"
 #include "shortrun/energy_model.h"
+#include "shortrun/lr_schedule.h"
 #include "shortrun/run_lock.h"
 #include "shortrun/sampler_config.h"
 
@@ -25,6 +27,9 @@ struct TrainerConfig {
   int64_t iters = 2000;
   int64_t batch = 64;
   double lr = 1e-4, beta1 = 0.9, beta2 = 0.999;
+  // Multiplies lr per iteration; "cosine" without a horizon decays over `iters` (fixed at the
+  // start of the run and kept in every checkpoint, so --resume --iters N does not bend it).
+  LrSchedule lr_schedule;
   double data_noise = 0.03;  // σ of the Gaussian added to data
   uint64_t seed = 1;
   int64_t log_every = 10, sample_every = 100, checkpoint_every = 100;
@@ -52,6 +57,12 @@ struct TrainProgress {
   std::string event;  // "" for a regular log line; "eval", "rollback", "warning" otherwise
   std::string message;
   double fd = NAN;    // set with event "eval"
+  // Anatomy diagnostics (Nijkamp et al. 2020) of the logged iteration's own chain: ‖∇f(x_k)‖
+  // averaged over chains at k = 0, K/2 and K; mean ‖x_{k+1} − x_k‖ over k in at most 16 bins of
+  // consecutive steps (bin i covers k in [i·K/B, (i+1)·K/B)); fraction of sample pixels with
+  // |x| >= 0.99. The gap f_data − f_samples is the energy difference of the same paper.
+  double grad_norm_start = NAN, grad_norm_mid = NAN, grad_norm_end = NAN, saturated = NAN;
+  std::vector<double> step_norm_profile;
 };
 
 class Trainer {
@@ -96,6 +107,10 @@ class Trainer {
   // the wall time logged up to there.
   double trim_metrics() const;
   void log_event(const nlohmann::json& event) const;
+  // config_ as written to config.json and provenance: data and feature paths relative to the
+  // run directory or assets/ (portable_path.h), never this machine's absolute paths.
+  nlohmann::json stored_config() const;
+  void write_config() const;
   void write_sample_grid(const torch::Tensor& samples);
 
   TrainerConfig config_;

@@ -1,0 +1,176 @@
+// Tailing a run's metrics.jsonl with POSIX reads (offset, inode and a tail fingerprint), and
+// listing its checkpoints and sample grids without ever throwing on a vanished file.
+#include "shortrun/run_follower.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace shortrun {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr size_t kTailBytes = 64;
+
+bool read_at(int fd, char* buf, int64_t n, int64_t at) {
+  while (n > 0) {
+    const ssize_t got = ::pread(fd, buf, size_t(n), off_t(at));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    buf += got;
+    n -= got;
+    at += got;
+  }
+  return true;
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+}  // namespace
+
+RunFollower::RunFollower(std::string run_dir, int64_t max_bytes_per_poll)
+    : dir_(std::move(run_dir)), max_bytes_(std::max<int64_t>(4096, max_bytes_per_poll)) {}
+
+void RunFollower::reset() {
+  offset_ = 0;
+  pending_.clear();
+  tail_.clear();
+}
+
+RunUpdate RunFollower::poll() {
+  RunUpdate u;
+  const std::string path = dir_ + "/metrics.jsonl";
+  Fd f;
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    u.missing = true;
+    std::error_code ec;
+    if (!was_missing_) {
+      if (!fs::is_directory(dir_, ec))
+        u.message = "the run directory " + dir_ + " no longer exists" + (attached_ ? " (its curves stay as they were)" : "");
+      else
+        u.message = path + (f.fd < 0 ? " is not there (yet)" : " is not a regular file");
+    }
+    was_missing_ = true;
+    return u;
+  }
+  const bool came_back = was_missing_;
+  was_missing_ = false;
+  const int64_t size = st.st_size;
+  // A different file, a shorter one, or one whose bytes before our offset changed: start over.
+  bool start_over = false;
+  if (attached_ && (st.st_dev != dev_ || st.st_ino != ino_)) {
+    start_over = true;
+    u.message = path + " was replaced; reading it again from the start";
+  } else if (attached_ && size < offset_) {
+    start_over = true;
+    u.message = path + " was truncated; reading it again from the start";
+  } else if (attached_ && !tail_.empty()) {
+    std::string now(tail_.size(), '\0');
+    if (!read_at(f.fd, now.data(), int64_t(now.size()), offset_ - int64_t(tail_.size())) || now != tail_) {
+      start_over = true;
+      u.message = path + " was rewritten; reading it again from the start";
+    }
+  }
+  if (start_over) {
+    reset();
+    u.restarted = true;
+  } else if (came_back && attached_) {
+    u.message = path + " is back; following it again";
+  }
+  attached_ = true;
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+
+  const int64_t want = std::min(size - offset_, max_bytes_);
+  if (want > 0) {
+    std::string buf(size_t(want), '\0');
+    if (!read_at(f.fd, buf.data(), want, offset_)) {
+      u.message = path + " could not be read at offset " + std::to_string(offset_) + "; will try again";
+      return u;
+    }
+    offset_ += want;
+    bytes_read_ += want;
+    u.more = offset_ < size;
+    // Fingerprint of the bytes just before the new offset.
+    const std::string joined = tail_ + buf;
+    tail_ = joined.substr(joined.size() - std::min(kTailBytes, joined.size()));
+    pending_ += buf;
+    size_t start = 0;
+    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
+      const std::string line = pending_.substr(start, nl - start);
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      try {
+        nlohmann::json j = nlohmann::json::parse(line);
+        if (j.is_object()) u.records.push_back(std::move(j));
+        else ++u.bad_lines;
+      } catch (const std::exception&) {
+        ++u.bad_lines;
+      }
+    }
+    pending_.erase(0, start);
+  }
+  return u;
+}
+
+std::vector<CheckpointInfo> RunFollower::checkpoints() const {
+  std::vector<CheckpointInfo> out;
+  const auto add = [&](const fs::path& p) {
+    struct stat st {};
+    if (p.extension() != ".safetensors" || ::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // gone or renamed
+    out.push_back({p.filename().string(), p.string(), int64_t(st.st_size),
+                   int64_t(st.st_mtim.tv_sec) * 1000000000LL + int64_t(st.st_mtim.tv_nsec)});
+  };
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_ + "/checkpoints", ec), end; !ec && it != end; it.increment(ec)) add(it->path());
+  add(fs::path(dir_) / "model.safetensors");
+  std::sort(out.begin(), out.end(), [](const CheckpointInfo& a, const CheckpointInfo& b) {
+    return a.mtime_ns != b.mtime_ns ? a.mtime_ns > b.mtime_ns : a.name < b.name;
+  });
+  return out;
+}
+
+std::string RunFollower::latest_sample_grid() const {
+  std::string best;
+  long long best_n = -1;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_ + "/samples", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    long long n = -1;
+    char tail[8] = {0};
+    if (std::sscanf(name.c_str(), "iter_%lld%7s", &n, tail) == 2 && std::strcmp(tail, ".png") == 0 && n > best_n) {
+      best_n = n;
+      best = it->path().string();
+    }
+  }
+  return best;
+}
+
+void RunCurves::apply(const RunUpdate& update) {
+  if (update.restarted) {
+    series.clear();
+    events.clear();
+  }
+  for (const nlohmann::json& j : update.records) {
+    if (j.contains("event")) {
+      events.push_back(j);
+      continue;
+    }
+    const double it = j.value("iteration", 0.0);
+    for (auto kv = j.begin(); kv != j.end(); ++kv)
+      if (kv.value().is_number() && kv.key() != "iteration") series[kv.key()].emplace_back(it, kv.value().get<double>());
+  }
+}
+
+}  // namespace shortrun

@@ -1,0 +1,200 @@
+// The live view's run follower: incremental tailing, half-written lines, truncated and replaced
+// files, checkpoints renamed under it, the run directory deleted while attached, and a real
+// trainer (stopped and resumed, which rewrites metrics.jsonl) followed to the end.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "shortrun/run_follower.h"
+#include "shortrun/trainer.h"
+#include "test_util.h"
+
+namespace shortrun {
+namespace {
+namespace fs = std::filesystem;
+
+void append(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::app | std::ios::binary) << text << std::flush;
+}
+
+std::string line(int it, double gap) {
+  return nlohmann::json{{"iteration", it}, {"gap", gap}}.dump() + "\n";
+}
+
+TEST(RunFollower, TailsIncrementallyAndWaitsForAHalfWrittenLine) {
+  const std::string dir = test::temp_dir("run"), m = dir + "/metrics.jsonl";
+  append(m, line(1, 0.5) + line(2, 0.25) + line(3, 0.125));
+  RunFollower f(dir);
+  RunUpdate u = f.poll();
+  ASSERT_EQ(u.records.size(), 3u);
+  EXPECT_FALSE(u.restarted);
+  EXPECT_EQ(u.records[2]["iteration"], 3);
+  EXPECT_TRUE(f.poll().records.empty());  // nothing new
+  append(m, line(4, 1.0));
+  append(m, R"({"iteration": 5, "ga)");  // the trainer is mid-write
+  u = f.poll();
+  ASSERT_EQ(u.records.size(), 1u);
+  EXPECT_EQ(u.records[0]["iteration"], 4);
+  append(m, R"(p": 2.0})" "\n");
+  u = f.poll();
+  ASSERT_EQ(u.records.size(), 1u);
+  EXPECT_EQ(u.records[0]["gap"], 2.0);
+  EXPECT_EQ(u.bad_lines, 0);
+  // Each byte was read once: the file is never read whole again.
+  EXPECT_EQ(f.bytes_read(), int64_t(fs::file_size(m)));
+  EXPECT_EQ(f.offset(), int64_t(fs::file_size(m)));
+  // A garbled complete line is skipped and counted, the next one still arrives.
+  append(m, "not json\n" + line(6, 3.0));
+  u = f.poll();
+  EXPECT_EQ(u.bad_lines, 1);
+  ASSERT_EQ(u.records.size(), 1u);
+  // A large backlog arrives over several bounded polls.
+  std::string many;
+  for (int i = 7; i < 1000; ++i) many += line(i, i);
+  append(m, many);
+  RunFollower small(dir, 4096);
+  size_t total = 0;
+  int polls = 0;
+  for (bool more = true; more; ++polls) {
+    const RunUpdate part = small.poll();
+    total += part.records.size();
+    more = part.more;
+  }
+  EXPECT_EQ(total, 999u);
+  EXPECT_GT(polls, 5);
+}
+
+TEST(RunFollower, StartsOverWhenTheFileIsTruncatedReplacedOrRewritten) {
+  const std::string dir = test::temp_dir("run"), m = dir + "/metrics.jsonl";
+  append(m, line(1, 1) + line(2, 2) + line(3, 3));
+  RunFollower f(dir);
+  RunCurves curves;
+  curves.apply(f.poll());
+  ASSERT_EQ(curves.series["gap"].size(), 3u);
+  // Truncated in place (shorter): start over.
+  { std::ofstream(m, std::ios::trunc) << line(1, 10); }
+  RunUpdate u = f.poll();
+  EXPECT_TRUE(u.restarted);
+  EXPECT_NE(u.message.find("truncated"), std::string::npos) << u.message;
+  curves.apply(u);
+  ASSERT_EQ(curves.series["gap"].size(), 1u);
+  EXPECT_EQ(curves.series["gap"][0].second, 10);
+  // Replaced by rename (what the trainer's atomic writes do on resume and rollback).
+  {
+    std::ofstream(dir + "/tmp") << line(1, 20) << line(2, 21);
+    fs::rename(dir + "/tmp", m);
+  }
+  u = f.poll();
+  EXPECT_TRUE(u.restarted);
+  EXPECT_NE(u.message.find("replaced"), std::string::npos) << u.message;
+  curves.apply(u);
+  ASSERT_EQ(curves.series["gap"].size(), 2u);
+  EXPECT_EQ(curves.series["gap"][1].second, 21);
+  // Rewritten in place, longer than before, same inode: the bytes before the offset changed.
+  { std::ofstream(m, std::ios::trunc) << line(1, 30) << line(2, 31) << line(3, 32); }
+  u = f.poll();
+  EXPECT_TRUE(u.restarted);
+  curves.apply(u);
+  ASSERT_EQ(curves.series["gap"].size(), 3u);
+  EXPECT_EQ(curves.series["gap"][0].second, 30);
+}
+
+TEST(RunFollower, ChecksCheckpointsAndSampleGridsAsTheyAreRenamed) {
+  const std::string dir = test::temp_dir("run");
+  fs::create_directories(dir + "/checkpoints");
+  fs::create_directories(dir + "/samples");
+  RunFollower f(dir);
+  EXPECT_TRUE(f.checkpoints().empty());
+  EXPECT_EQ(f.latest_sample_grid(), "");
+  std::ofstream(dir + "/checkpoints/latest.safetensors") << "a";
+  for (const char* s : {"iter_000010.png", "iter_000200.png", "iter_000030.png", "iter_000300.txt", "other.png"})
+    std::ofstream(dir + "/samples/" + s) << "x";
+  EXPECT_EQ(fs::path(f.latest_sample_grid()).filename(), "iter_000200.png");
+  ASSERT_EQ(f.checkpoints().size(), 1u);
+  // The trainer's rotation: latest -> latest.1, a new latest.
+  fs::rename(dir + "/checkpoints/latest.safetensors", dir + "/checkpoints/latest.1.safetensors");
+  std::ofstream(dir + "/checkpoints/latest.safetensors") << "bb";
+  // A name that points nowhere (removed while listed) is left out, not an error.
+  fs::create_symlink(dir + "/checkpoints/gone", dir + "/checkpoints/dangling.safetensors");
+  const auto list = f.checkpoints();
+  ASSERT_EQ(list.size(), 2u);
+  std::vector<std::string> names = {list[0].name, list[1].name};
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"latest.1.safetensors", "latest.safetensors"}));
+  for (const auto& c : list)
+    if (c.name == "latest.safetensors") EXPECT_EQ(c.bytes, 2);
+}
+
+TEST(RunFollower, TheRunDirectoryDeletedWhileAttachedIsAMessage) {
+  const std::string dir = test::temp_dir("run"), m = dir + "/metrics.jsonl";
+  append(m, line(1, 1) + line(2, 2));
+  RunFollower f(dir);
+  RunCurves curves;
+  curves.apply(f.poll());
+  fs::remove_all(dir);
+  RunUpdate u = f.poll();
+  EXPECT_TRUE(u.missing);
+  EXPECT_TRUE(u.records.empty());
+  EXPECT_FALSE(u.restarted);
+  EXPECT_NE(u.message.find("no longer exists"), std::string::npos) << u.message;
+  curves.apply(u);
+  EXPECT_EQ(curves.series["gap"].size(), 2u);  // the curves stay as they were
+  EXPECT_EQ(f.poll().message, "");             // said once
+  EXPECT_TRUE(f.checkpoints().empty());
+  EXPECT_EQ(f.latest_sample_grid(), "");
+  // A new run in its place is read from its start.
+  fs::create_directories(dir);
+  append(m, line(1, 7));
+  u = f.poll();
+  EXPECT_FALSE(u.missing);
+  EXPECT_TRUE(u.restarted);
+  curves.apply(u);
+  ASSERT_EQ(curves.series["gap"].size(), 1u);
+  EXPECT_EQ(curves.series["gap"][0].second, 7);
+}
+
+TEST(RunFollower, FollowsARealTrainerThroughStopAndResume) {
+  TrainerConfig c;
+  c.data = "idx:" + test::fixture("tiny-images-idx3-ubyte.gz");
+  c.arch.nf = 4;
+  c.sampler.steps = 2;
+  c.batch = 4;
+  c.iters = 7;
+  c.log_every = 2;
+  c.checkpoint_every = 3;
+  c.sample_every = 2;
+  const std::string dir = test::temp_dir("run");
+  const Dataset data = load_dataset(c.data);
+  RunFollower f(dir);
+  RunCurves curves;
+  std::atomic<bool> stop{false};
+  {
+    Trainer t(c, dir, torch::kCPU);
+    // Polled from the trainer's own callback here; a GUI polls from its thread (same file ops).
+    t.run(data, &stop, [&](const TrainProgress& p) {
+      curves.apply(f.poll());
+      if (p.iteration == 4) stop = true;
+    });
+  }
+  curves.apply(f.poll());
+  Trainer r = Trainer::resume(dir, torch::kCPU);  // trims metrics.jsonl: a rewritten file
+  r.run(data, nullptr, [&](const TrainProgress&) { curves.apply(f.poll()); });
+  for (bool more = true; more;) {
+    const RunUpdate u = f.poll();
+    curves.apply(u);
+    more = u.more;
+  }
+  // What the follower shows equals the file as it now stands.
+  RunCurves whole;
+  RunFollower fresh(dir);
+  whole.apply(fresh.poll());
+  EXPECT_EQ(curves.series["gap"], whole.series["gap"]);
+  EXPECT_EQ(curves.series["gap"].back().first, 7);
+  EXPECT_FALSE(f.checkpoints().empty());
+  EXPECT_EQ(fs::path(f.latest_sample_grid()).filename(), "iter_000007.png");
+}
+
+}  // namespace
+}  // namespace shortrun
