@@ -4,6 +4,8 @@
 install(FILES ${PROJECT_SOURCE_DIR}/assets/fmnist.safetensors ${PROJECT_SOURCE_DIR}/assets/fmnist_features.safetensors
               ${PROJECT_SOURCE_DIR}/assets/README.md
         DESTINATION share/shortrun/assets)
+# Example inputs of `shortrun score` (the OOD probe), made by scripts/make_ood_assets.py.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/ood DESTINATION share/shortrun/assets)
 if(TARGET shortrun-explorer)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/shortrun-explorer.desktop DESTINATION share/applications)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/shortrun-explorer.svg DESTINATION share/icons/hicolor/scalable/apps)
