@@ -45,7 +45,7 @@ bool is_model_file(const std::string& path) {
 }
 bool is_image_file(const std::string& path) {
   const std::string ext = lowercase_extension(path);
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy" || ext == ".bmp";
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy";
 }
 }  // namespace
 

@@ -231,7 +231,7 @@ void draw_file_browser(Explorer& ex) {
   tip("also list other files and hidden ones");
   ImGui::SameLine();
   ImGui::TextDisabled(model ? "otherwise checkpoints (.safetensors .pt .pth .pts .ckpt) and folders"
-                            : "otherwise images (.png .jpg .jpeg .bmp .npy) and folders");
+                            : "otherwise images (.png .jpg .jpeg .npy) and folders");
 
   const std::vector<BrowserEntry>& entries = b.entries();
   const std::string error = b.error();

@@ -13,7 +13,7 @@ inline const std::vector<std::string>& model_extensions() {
   return e;
 }
 inline const std::vector<std::string>& image_extensions() {
-  static const std::vector<std::string> e{".png", ".jpg", ".jpeg", ".npy", ".bmp"};
+  static const std::vector<std::string> e{".png", ".jpg", ".jpeg", ".npy"};
   return e;
 }
 inline bool has_extension(const std::string& path, const std::vector<std::string>& exts) {

@@ -79,7 +79,7 @@ void load_image_field(Explorer& ex) {
   }
   if (!is_image_path(path)) {
     field_error(ex, &ex.recon.image_error, (path.empty() ? std::string("(empty)") : path) +
-                                               ": not an image; expected .png, .jpg, .jpeg, .bmp or .npy");
+                                               ": not an image; expected .png, .jpg, .jpeg or .npy");
     return;
   }
   ex.recon.image_error.clear();
