@@ -7,6 +7,7 @@
 
 #include "explorer.h"
 #include "layout_util.h"
+#include "pixel_readout.h"
 #include "plots.h"
 
 namespace shortrun::explorer {
@@ -113,6 +114,7 @@ void draw_interpolation_panel(Explorer& ex) {
   if (live) {
     ImGui::Image(ex.views->interp_live.id(), ImVec2(big, big));
     tip("M(z_rho, u): the chain started at the interpolated noise");
+    pixel_readout(live->images.data(), live->shape.w, live->shape.h, live->shape.c);
     ImGui::Text("rho %.3f   f = %.5g   (%.0f ms)", live->rho[0], live->energy[0], live->seconds * 1000);
   } else {
     ImGui::Dummy(ImVec2(big, big));

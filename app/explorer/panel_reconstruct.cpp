@@ -8,6 +8,7 @@
 
 #include "explorer.h"
 #include "layout_util.h"
+#include "pixel_readout.h"
 #include "plots.h"
 #include "recon_inputs.h"
 
@@ -44,6 +45,7 @@ void draw_canvas(Explorer& ex, float size) {
   ImGui::Image(ex.views->canvas.id(), ImVec2(size, size));
   ImGui::SetCursorScreenPos(origin);
   ImGui::InvisibleButton("canvas", ImVec2(size, size));
+  if (!cv.stroking()) pixel_readout(cv.pixels().data(), s.w, s.h, s.c);
   const float scale = size / float(s.w);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   tint_hidden(cv.mask(), s.w, s.h, origin, scale);
@@ -235,10 +237,12 @@ void draw_reconstruct_panel(Explorer& ex) {
     ImGui::Image(ex.views->observed.id(), ImVec2(tile, tile));
     tint_hidden(run->mask, s.w, s.h, obs_origin, tile / float(s.w));
     tip("observed: what this reconstruction was given; red-tinted pixels were hidden from the loss");
+    pixel_readout(run->observed.data(), s.w, s.h, s.c);
     ImGui::SameLine();
     if (latest) ImGui::Image(ex.views->recon.id(), ImVec2(tile, tile));
     else ImGui::Dummy(ImVec2(tile, tile));
     tip("reconstruction M(z, u) at the current iteration");
+    if (latest) pixel_readout(latest->data(), s.w, s.h, s.c);
     ImGui::SameLine();
     if (latest) ImGui::Image(ex.views->error.id(), ImVec2(tile, tile));
     else ImGui::Dummy(ImVec2(tile, tile));

@@ -55,8 +55,11 @@ def fresh(name):
 
 
 def metrics(run_dir):
+    # Complete lines only: a trainer that is running (or was just killed) may have half a line
+    # at the end, which resume discards too.
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        text = f.read()
+    return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
 
 
 def tensors(path):
