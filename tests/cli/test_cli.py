@@ -17,12 +17,7 @@ SHORTRUN, FIX, WORK = sys.argv[1:4]
 del sys.argv[1:4]
 
 
-def run(*args, expect=0):
-    p = subprocess.run([SHORTRUN, *args], capture_output=True, text=True, timeout=300)
-    if p.returncode != expect:
-        raise AssertionError(f"shortrun {' '.join(args)} exited {p.returncode}, expected {expect}\n"
-                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
-    return p
+run = cliutil.runner(SHORTRUN)
 
 
 def fx(name):

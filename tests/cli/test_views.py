@@ -24,12 +24,7 @@ del sys.argv[1:4]
 TINY = "idx:" + os.path.join(FIX, "tiny-images-idx3-ubyte")  # 12 images, 28x28 padded to 32x32
 
 
-def run(*args, expect=0):
-    p = subprocess.run([SHORTRUN, *args], capture_output=True, text=True, timeout=300)
-    if p.returncode != expect:
-        raise AssertionError(f"shortrun {' '.join(args)} exited {p.returncode}, expected {expect}\n"
-                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
-    return p
+run = cliutil.runner(SHORTRUN)
 
 
 def fx(name):
