@@ -158,12 +158,18 @@ class RealInput(unittest.TestCase):
         d = os.path.join(WORK, name)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-        display = f":{90 + os.getpid() % 400}"
-        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Xvfb picks a free display itself and writes its number to a pipe (-displayfd), so this
+        # never collides with the xvfb-run servers of tests running in parallel.
+        rfd, wfd = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(wfd,))
+        os.close(wfd)
+        with os.fdopen(rfd) as f:
+            number = f.readline().strip()
+        self.assertTrue(number.isdigit(), "Xvfb did not start")
+        display = f":{number}"
         env = dict(os.environ, DISPLAY=display)
         try:
-            time.sleep(1.0)
             actions = [wait("sampler"), setc("playing", False), setc("step", 3), wait("frames", frames=3),
                        dump("ready.json"), {"do": "wait", "for": "file", "path": "go", "timeout_s": 120},
                        wait("frames", frames=5), dump("after.json"), *extra_actions]
