@@ -30,9 +30,6 @@ bool needs_confirmation(const RunCost& cost);
 // "about 42 s and 310 MB; keeping every 4th image (2,501 of 10,001)".
 std::string describe_cost(const RunCost& cost, int steps);
 
-// A stop lands within one network evaluation; one not seen after this long is a stuck job.
-constexpr double kStuckAfterSeconds = 5.0;
-
 // Default bound on the kept images of one run.
 constexpr size_t kTrajectoryBudgetBytes = size_t(256) << 20;
 

@@ -57,6 +57,9 @@ struct JobStatus {
   double eta_s = -1;        // seconds left from the measured rate (-1: not known yet)
 };
 
+// A stop lands within one network evaluation; a job still cancelling after this long is stuck.
+constexpr double kStuckAfterSeconds = 5.0;
+
 // Everything the worker has published, taken in one brief lock.
 struct Published {
   std::shared_ptr<const ModelInfo> model;

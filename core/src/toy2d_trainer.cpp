@@ -45,6 +45,7 @@ void to_json(nlohmann::json& j, const Toy2dConfig& c) {
   j = {{"target", c.target}, {"hidden", c.hidden}, {"activation", c.activation}, {"seed", c.seed}};
 }
 void from_json(const nlohmann::json& j, Toy2dConfig& c) {
+  if (!j.is_object()) throw Error("toy settings: the configuration is not a JSON object");
   Toy2dConfig d;
   c.target = j.value("target", d.target);
   c.hidden = j.value("hidden", d.hidden);
@@ -69,6 +70,7 @@ void to_json(nlohmann::json& j, const Toy2dSettings& s) {
        {"batch", s.batch}, {"data_noise", s.data_noise}, {"log_every", s.log_every}, {"trail_chains", s.trail_chains}};
 }
 void from_json(const nlohmann::json& j, Toy2dSettings& s) {
+  if (!j.is_object()) throw Error("toy settings: the sampler and learning settings are not a JSON object");
   Toy2dSettings d;
   s.steps = j.value("steps", d.steps);
   s.step_size = j.value("step_size", d.step_size);
