@@ -87,8 +87,8 @@ WorkerOptions worker_options_for(const ExplorerOptions& options) {
 
 Explorer::Explorer(ExplorerOptions opts) : options(std::move(opts)), config(options.config_dir) {
   sampler.chains = std::clamp(options.chains, 1, 256);
-  if (options.tab == "interpolation") tab = Tab::kInterpolation;
-  if (options.tab == "reconstruct") tab = Tab::kReconstruct;
+  view_tabs = make_views();
+  if (!options.tab.empty() && !show_tab(options.tab)) throw Error("unknown tab '" + options.tab + "'");
   init_window();
   init_imgui();
   colormap = std::make_unique<ColormapPass>();
@@ -111,7 +111,9 @@ Explorer::Explorer(ExplorerOptions opts) : options(std::move(opts)), config(opti
 }
 
 Explorer::~Explorer() {
+  session.view_jobs.reset();
   worker.reset();  // joins the worker before GL objects and the window go
+  for (auto& v : view_tabs) v->release_gl();
   views.reset();
   colormap.reset();
   uploader.reset();
@@ -191,7 +193,7 @@ int Explorer::run() {
 void Explorer::frame() {
   const auto frame_start = std::chrono::steady_clock::now();
   const bool scripted = script_ && !script_->idle_wait();
-  const bool animating = chains.playing || !worker->idle() || scripted || options.frames > 0 || canvas.stroking() ||
+  const bool animating = chains.playing || !worker->idle() || views_busy() || scripted || options.frames > 0 || canvas.stroking() ||
                          input_.pending();
   if (animating) glfwPollEvents();
   else glfwWaitEventsTimeout(0.25);  // idle: wake for input, and now and then for the worker
@@ -199,6 +201,7 @@ void Explorer::frame() {
   typing = ImGui::GetIO().WantTextInput;
   session.refresh();
   on_published();
+  update_views();
 
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
@@ -366,18 +369,20 @@ void Explorer::draw_ui() {
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x - sidebar, main_h));
   ImGui::Begin("Main", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
-  if (ImGui::BeginTabBar("tabs")) {
+  if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
     const char* names[] = {"Chains", "Interpolation", "Reconstruct"};
     // A switch asked for while a panel draws (Show its chain) takes effect on the next frame.
     const bool from_code = tab_from_code;
     tab_from_code = false;
-    for (int i = 0; i < 3; ++i) {
+    const int tabs = 3 + int(view_tabs.size());
+    for (int i = 0; i < tabs; ++i) {
       const ImGuiTabItemFlags flags = (from_code && int(tab) == i) ? ImGuiTabItemFlags_SetSelected : 0;
-      if (ImGui::BeginTabItem(names[i], nullptr, flags)) {
+      if (ImGui::BeginTabItem(i < 3 ? names[i] : view_tabs[i - 3]->title(), nullptr, flags)) {
         if (!from_code && !tab_from_code) tab = Tab(i);
         if (i == 0) draw_chains_panel(*this);
         if (i == 1) draw_interpolation_panel(*this);
         if (i == 2) draw_reconstruct_panel(*this);
+        if (i >= 3) draw_view(i - 3);
         ImGui::EndTabItem();
       }
     }

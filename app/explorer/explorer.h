@@ -24,6 +24,7 @@
 #include "snapshots.h"
 #include "texture_upload.h"
 #include "user_config.h"
+#include "view.h"
 #include "worker.h"
 
 struct GLFWwindow;
@@ -189,6 +190,14 @@ class Explorer {
     ColourBar heat_bar, error_bar;
   };
   std::unique_ptr<Views> views;
+  // The tabs after Reconstruct (views.cpp): tab index 3 + i is view_tabs[i].
+  std::vector<std::unique_ptr<View>> view_tabs;
+  View* find_view(const std::string& id);
+  // What a view may use this frame (the session, the texture path, requests to the explorer).
+  ViewContext view_context();
+  // Shows the tab with this id (chains | interpolation | reconstruct | a view's id); false if none.
+  bool show_tab(const std::string& id);
+  std::string tab_id() const;
   UserConfig config;
   FileBrowser browser;            // the file chooser (Ctrl+O, Browse...)
   char model_path_field[1024] = "";
@@ -210,6 +219,10 @@ class Explorer {
   void on_published();
   void shortcuts();
   void draw_ui();
+  // The views (view_host.cpp): per-frame update, errors of view jobs, drawing one tab.
+  void update_views();
+  bool views_busy() const;
+  void draw_view(int index);
   bool capture_window(std::vector<uint8_t>* rgba, int* w, int* h);
   // An export of the shown chain run at the current step (nullopt, with a status line, if none).
   std::optional<ExportRequest> chain_export(const std::string& kind);
@@ -221,6 +234,7 @@ class Explorer {
   std::string ini_path_;
   std::string pending_screenshot_;
   uint64_t seen_model_ = 0, seen_error_ = 0, seen_message_ = 0, applied_image_ = 0;
+  uint64_t seen_view_error_ = 0, views_model_ = 0;
   int frames_after_script_ = 0;
   bool quit_ = false;
   int exit_code_ = 0;

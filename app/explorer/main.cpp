@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   app.add_option("--size", [&](const CLI::results_t& r) {
        return std::sscanf(r[0].c_str(), "%dx%d", &o.width, &o.height) == 2 && o.width >= 320 && o.height >= 240;
      }, "window size WxH (default 1280x800)");
-  app.add_option("--tab", o.tab, "panel shown first")->check(CLI::IsMember({"chains", "interpolation", "reconstruct"}));
+  app.add_option("--tab", o.tab, "tab shown first: chains, interpolation, reconstruct, or a view (long_run, sweep, ood, compare, training, toy2d)");
   app.add_option("--script", o.script, "replay UI actions from this JSON file (see app/explorer/script.h)");
   app.add_flag("--stay", o.stay, "keep the window open after the script instead of exiting");
   app.add_option("--screenshot", o.screenshot, "write the window to this PNG after the script and --frames, then exit");

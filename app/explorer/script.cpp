@@ -18,6 +18,15 @@
 namespace shortrun::explorer {
 
 namespace {
+// The view that lists `name` among its controls (or buttons), or null.
+View* view_with(Explorer& ex, const std::string& name, std::vector<std::string> (View::*names)() const) {
+  for (auto& v : ex.view_tabs) {
+    const std::vector<std::string> list = (v.get()->*names)();
+    if (std::find(list.begin(), list.end(), name) != list.end()) return v.get();
+  }
+  return nullptr;
+}
+
 template <typename T>
 T clamped(const nlohmann::json& v, T lo, T hi) {
   return std::clamp(v.get<T>(), lo, hi);
@@ -71,11 +80,7 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
   else if (name == "nearest") ex.chains.nearest = v.get<bool>();
   else if (name == "tab") {
     const std::string t = v.get<std::string>();
-    if (t == "chains") ex.tab = Tab::kChains;
-    else if (t == "interpolation") ex.tab = Tab::kInterpolation;
-    else if (t == "reconstruct") ex.tab = Tab::kReconstruct;
-    else throw Error("tab must be chains, interpolation or reconstruct");
-    ex.tab_from_code = true;
+    if (!ex.show_tab(t)) throw Error("unknown tab '" + t + "'");
   } else if (name == "seed_a") in.seed_a = v.get<int>(), in.dirty_live = in.dirty_strip = true;
   else if (name == "chain_a") in.chain_a = clamped(v, 0, 1 << 20), in.dirty_live = in.dirty_strip = true;
   else if (name == "seed_b") in.seed_b = v.get<int>(), in.dirty_live = in.dirty_strip = true;
@@ -116,7 +121,10 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
   else if (name == "model_path") std::snprintf(ex.model_path_field, sizeof(ex.model_path_field), "%s", v.get<std::string>().c_str());
   else if (name == "image_path") std::snprintf(ex.recon.image_path, sizeof(ex.recon.image_path), "%s", v.get<std::string>().c_str());
   else if (name == "browser_all_files") ex.browser.show_all = v.get<bool>();
-  else throw Error("unknown control '" + name + "'");
+  else if (View* view = view_with(ex, name, &View::controls)) {
+    ViewContext ctx = ex.view_context();
+    view->set_control(ctx, name, v);
+  } else throw Error("unknown control '" + name + "'");
 }
 
 void press_button(Explorer& ex, const std::string& name) {
@@ -161,7 +169,10 @@ void press_button(Explorer& ex, const std::string& name) {
   else if (name == "browser_home") ex.browser.navigate(std::getenv("HOME") ? std::getenv("HOME") : "/");
   else if (name == "browser_use_folder") browser_use_folder(ex);
   else if (name == "browser_cancel") ex.browser.close();
-  else throw Error("unknown button '" + name + "'");
+  else if (View* view = view_with(ex, name, &View::buttons)) {
+    ViewContext ctx = ex.view_context();
+    view->press(ctx, name);
+  } else throw Error("unknown button '" + name + "'");
 }
 
 ScriptRunner::ScriptRunner(const std::string& path) : path_(path) {
@@ -206,7 +217,7 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   const Published& p = ex.pub;
   // Requests the UI has not handed to the worker yet count as pending work.
   const bool ui_pending = ex.interp.dirty_live || ex.interp.dirty_strip || (ex.pub.model && ex.sampler != ex.requested_sampler);
-  const bool idle = ex.worker->idle() && !(ui_pending && ex.tab == Tab::kInterpolation) && ex.sampler == ex.requested_sampler;
+  const bool idle = ex.session.idle() && !(ui_pending && ex.tab == Tab::kInterpolation) && ex.sampler == ex.requested_sampler;
   if (what == "frames") return ++wait_frames_ >= a.value("frames", 1);
   if (what == "idle") return idle;
   // A model load (or its failure) since the last non-wait action.
@@ -228,7 +239,13 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   // An image read (or a failure) since the last non-wait action.
   if (what == "image") return idle && ((p.image && p.image->id != before_image_) || ex.errors.size() != before_errors_);
   if (what == "browser") return ex.browser.listing_done();
-  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, image, browser, job, prompt, stuck, file, frames)");
+  // A view's work (its jobs and whatever it waits on) is done.
+  if (what == "view") {
+    View* view = ex.find_view(a.at("view").get<std::string>());
+    if (!view) throw Error("unknown view '" + a.at("view").get<std::string>() + "'");
+    return ex.session.view_jobs->idle() && !view->busy();
+  }
+  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, image, browser, job, prompt, stuck, file, frames, view)");
 }
 
 bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {

@@ -15,6 +15,8 @@
 //   {"do": "wait", "for": "prompt"}                             the costly-run prompt is open
 //   {"do": "wait", "for": "file", "path": "go"}                 a file exists (tests sending real X events)
 //   {"do": "wait", "for": "stuck"}                              a job has ignored its stop for 5 s
+//   {"do": "wait", "for": "view", "view": "long_run"}           a view's jobs are done (view.h)
+// A view's controls and buttons (View::controls/buttons) are set and pressed as the others are.
 //   {"do": "screenshot", "path": "out.png"}   {"do": "dump_state", "path": "state.json"}
 // Paths are relative to the working directory.
 #pragma once

@@ -5,12 +5,18 @@
 
 namespace shortrun::explorer {
 
-Session::Session(WorkerOptions options) : worker(std::make_unique<Worker>(options)), options_(std::move(options)) {}
+Session::Session(WorkerOptions options)
+    : worker(std::make_unique<Worker>(options)),
+      view_jobs(std::make_unique<ViewJobs>(options.device, options.threads)),
+      options_(std::move(options)) {}
 
-Session::~Session() = default;  // joins the live worker; abandoned ones are leaked on purpose
+Session::~Session() {
+  view_jobs.reset();  // its jobs may read the worker's published state: stopped first
+}  // then joins the live worker; abandoned ones are leaked on purpose
 
 void Session::refresh() {
   pub = worker->published();
+  for (JobStatus& j : view_jobs->jobs()) pub.jobs.push_back(std::move(j));
   // The rate of the newest run prices the next one (chain-steps per second).
   if (pub.chains && !pub.chains->custom_init) {
     const double secs = pub.chains->seconds.load();

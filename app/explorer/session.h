@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "run_cost.h"
+#include "view_jobs.h"
 #include "worker.h"
 
 namespace shortrun::explorer {
@@ -28,8 +29,17 @@ class Session {
   // Sample the current settings again on the next frame.
   void rerun() { sample_requested = false; }
 
-  void cancel_job(uint64_t id) { worker->cancel(id); }
-  void cancel_all_jobs() { worker->cancel_all(); }
+  // A job of either queue (view job ids start at kViewJobIdBase).
+  void cancel_job(uint64_t id) {
+    if (id >= kViewJobIdBase) view_jobs->cancel(id);
+    else worker->cancel(id);
+  }
+  void cancel_all_jobs() {
+    worker->cancel_all();
+    view_jobs->cancel_all();
+  }
+  // Nothing running or queued on either thread.
+  bool idle() const { return worker->idle() && view_jobs->idle(); }
   void confirm_costly_run();
   // Returns the line to show ("run not started: ...").
   std::string decline_costly_run();
@@ -41,6 +51,9 @@ class Session {
   int abandoned_workers() const { return int(abandoned_.size()); }
 
   std::unique_ptr<Worker> worker;
+  // The views' torch thread (long runs, sweeps, scores, comparisons, training); its jobs join
+  // pub.jobs after the worker's.
+  std::unique_ptr<ViewJobs> view_jobs;
   Published pub;
   SamplerSettings sampler, requested_sampler;
   bool sample_requested = false;

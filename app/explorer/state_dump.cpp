@@ -16,7 +16,8 @@ namespace shortrun::explorer {
 nlohmann::json Explorer::state() const {
   nlohmann::json j;
   j["t"] = seconds_since_start();
-  j["tab"] = tab == Tab::kChains ? "chains" : tab == Tab::kInterpolation ? "interpolation" : "reconstruct";
+  j["tab"] = tab_id();
+  for (const auto& v : view_tabs) j["views"][v->id()] = v->state();
   j["sampler"] = settings_json(sampler);
   j["errors"] = errors;
   j["model_error"] = model_error;

@@ -1,0 +1,62 @@
+// A view of the explorer: one tab with its own state, drawn from the Session (model, sampler,
+// jobs) and a few requests back to the explorer, never from the Explorer itself. Scripts drive
+// a view through the same named controls and buttons its widgets use, and state dumps include
+// its state(), so every view is testable headless as the built-in tabs are. Each view lives in
+// its own panel_*.cpp; views.cpp lists them.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "session.h"
+
+namespace shortrun::explorer {
+
+class TextureUpload;
+class ColormapPass;
+
+// What a view may use while it draws, and what it may ask of the explorer.
+struct ViewContext {
+  Session& session;
+  TextureUpload& uploader;
+  ColormapPass& colormap;
+  float ui_scale = 1.0f;
+  double now = 0;  // seconds since start (the UI clock)
+  // Requests (the explorer carries them out):
+  std::function<void(const std::string& path)> load_model;    // into the Chains tab (and every view)
+  std::function<void(const std::string& tab)> show_tab;       // by tab id: chains, long_run, ...
+  std::function<void(const std::string& line)> status;        // the status bar's message
+  std::function<void(const std::string& line)> error;         // an error line (also in state dumps)
+};
+
+class View {
+ public:
+  virtual ~View() = default;
+  virtual const char* title() const = 0;  // the tab's label
+  virtual const char* id() const = 0;     // for --tab, scripts and state dumps (long_run, sweep, ...)
+  // Draws the tab's content (inside its tab item).
+  virtual void draw(ViewContext& ctx) = 0;
+  // Every frame, shown or not, before the UI is built: take results, upload textures.
+  virtual void update(ViewContext& ctx) {}
+  // The named controls and buttons scripts may use (set_control/press take exactly these).
+  virtual std::vector<std::string> controls() const { return {}; }
+  virtual std::vector<std::string> buttons() const { return {}; }
+  // Throws shortrun::Error for a bad value.
+  virtual void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& value) {}
+  virtual void press(ViewContext& ctx, const std::string& button) {}
+  // A script's {"do": "wait", "for": "view", "view": id} ends when this is false.
+  virtual bool busy() const { return false; }
+  virtual nlohmann::json state() const { return nlohmann::json::object(); }
+  // The model changed (a new ModelInfo id): results of the old one are stale.
+  virtual void model_changed(ViewContext& ctx) {}
+  // GL objects go before the context does.
+  virtual void release_gl() {}
+};
+
+// Every view beyond the three built-in tabs, in tab order (views.cpp).
+std::vector<std::unique_ptr<View>> make_views();
+
+}  // namespace shortrun::explorer

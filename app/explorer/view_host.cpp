@@ -1,0 +1,82 @@
+// The Explorer's side of the views (view.h): the context they draw with, their per-frame
+// update, the errors of their jobs, and tab lookup by id.
+#include <algorithm>
+
+#include "explorer.h"
+
+namespace shortrun::explorer {
+
+namespace {
+const char* const kBuiltInTabs[] = {"chains", "interpolation", "reconstruct"};
+}
+
+View* Explorer::find_view(const std::string& id) {
+  for (auto& v : view_tabs)
+    if (id == v->id()) return v.get();
+  return nullptr;
+}
+
+ViewContext Explorer::view_context() {
+  ViewContext ctx{session, *uploader, *colormap};
+  ctx.ui_scale = ui_scale_;
+  ctx.now = seconds_since_start();
+  ctx.load_model = [this](const std::string& path) { load_model(path); };
+  ctx.show_tab = [this](const std::string& id) { show_tab(id); };
+  ctx.status = [this](const std::string& line) { status_message = line; };
+  ctx.error = [this](const std::string& line) {
+    errors.push_back(line);
+    status_message = line;
+  };
+  return ctx;
+}
+
+bool Explorer::show_tab(const std::string& id) {
+  for (int i = 0; i < 3; ++i)
+    if (id == kBuiltInTabs[i]) {
+      tab = Tab(i);
+      tab_from_code = true;
+      return true;
+    }
+  for (size_t i = 0; i < view_tabs.size(); ++i)
+    if (id == view_tabs[i]->id()) {
+      tab = Tab(3 + int(i));
+      tab_from_code = true;
+      return true;
+    }
+  return false;
+}
+
+std::string Explorer::tab_id() const {
+  const int i = int(tab);
+  if (i < 3) return kBuiltInTabs[i];
+  return i - 3 < int(view_tabs.size()) ? view_tabs[i - 3]->id() : "";
+}
+
+void Explorer::update_views() {
+  ViewContext ctx = view_context();
+  const uint64_t model_id = pub.model ? pub.model->id : 0;
+  const bool model_changed = model_id != views_model_;
+  views_model_ = model_id;
+  for (auto& v : view_tabs) {
+    if (model_changed) v->model_changed(ctx);
+    v->update(ctx);
+  }
+  const auto [line, version] = session.view_jobs->error();
+  if (version != seen_view_error_) {
+    seen_view_error_ = version;
+    errors.push_back(line);
+    status_message = line;
+  }
+}
+
+bool Explorer::views_busy() const {
+  return !session.view_jobs->idle() ||
+         std::any_of(view_tabs.begin(), view_tabs.end(), [](const auto& v) { return v->busy(); });
+}
+
+void Explorer::draw_view(int index) {
+  ViewContext ctx = view_context();
+  view_tabs[size_t(index)]->draw(ctx);
+}
+
+}  // namespace shortrun::explorer

@@ -1,0 +1,12 @@
+// The explorer's views beyond Chains, Interpolation and Reconstruct, in tab order. A new view
+// is a panel_*.cpp with a View subclass and one line here.
+#include "view.h"
+
+namespace shortrun::explorer {
+
+std::vector<std::unique_ptr<View>> make_views() {
+  std::vector<std::unique_ptr<View>> views;
+  return views;
+}
+
+}  // namespace shortrun::explorer
