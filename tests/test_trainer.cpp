@@ -102,6 +102,32 @@ namespace {
 
 // A checkpoint's optimizer state is file input too: malformed names and counts are one-line
 // errors naming the file, not "stoul" or "a Tensor with 2 elements".
+TEST(Trainer, WarmStartTakesTheCheckpointsWeightsAndRefusesAnotherArchitecture) {
+  const TrainerConfig cfg = tiny_config();
+  // A trained run's checkpoint is the start of a new run: same weights, fresh optimiser.
+  const std::string first = test::temp_dir("warm_first");
+  {
+    Trainer t(cfg, first, torch::kCPU);
+    t.run(load_dataset(cfg.data), nullptr, [](const TrainProgress&) {});
+  }
+  const std::string ckpt = first + "/checkpoints/latest.safetensors";
+  const LoadedCheckpoint trained = load_checkpoint(ckpt, torch::kCPU);
+  TrainerConfig warm = cfg;
+  warm.init_weights = ckpt;
+  Trainer t(warm, test::temp_dir("warm_second"), torch::kCPU);
+  const auto want = trained.model->named_parameters(), have = t.model().named_parameters();
+  ASSERT_EQ(want.size(), have.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_TRUE(torch::equal(want[i].second, have[i].second)) << want[i].first;
+  // ...and differ from a random start with the same seed (the copy is not a no-op).
+  Trainer cold(cfg, test::temp_dir("warm_cold"), torch::kCPU);
+  EXPECT_FALSE(torch::equal(cold.model().named_parameters()[0].second, want[0].second));
+
+  TrainerConfig other = warm;
+  other.arch.nf = 8;
+  test::expect_error([&] { Trainer(other, test::temp_dir("warm_other"), torch::kCPU); },
+                     {ckpt, "has architecture", "the run asks for"});
+}
+
 TEST(AdamState, MalformedNamesAndCountsAreClearErrors) {
   torch::Tensor w = torch::zeros({3}, torch::requires_grad());
   Adam adam({w}, AdamOptions{1e-3, 0.9, 0.999, 1e-8});

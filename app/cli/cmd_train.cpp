@@ -113,6 +113,9 @@ void add_train_command(CLI::App& app) {
                                                  "(default: 250 when the bundled Fashion-MNIST feature net applies, else 0)");
   cmd->add_option("--eval-n", c.eval_n, "samples per evaluation")->capture_default_str();
   cmd->add_option("--eval-features", c.eval_features, "feature net for the evaluation (default: the bundled one)");
+  cmd->add_option("--init-weights", c.init_weights,
+                  "start from the weights of this native checkpoint (same architecture; fresh optimiser state)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("!--no-watchdog", c.watchdog, "do not roll back when training diverges");
   cmd->add_option("--watch-gap", c.watch_gap, "|f(data) - f(samples)| that counts as runaway")->capture_default_str();
   cmd->add_option("--watch-patience", c.watch_patience, "runaway logged iterations in a row before a rollback")->capture_default_str();
@@ -123,6 +126,10 @@ void add_train_command(CLI::App& app) {
     if (!o->resume.empty() && schedule_opt->count())
       throw CLI::ValidationError("--lr-schedule", "is fixed when a run starts; a resumed run keeps the one in its checkpoint");
     if (schedule_opt->count()) o->cfg.lr_schedule = LrSchedule::parse(o->lr_schedule);
+    if (o->cfg.data.rfind("toy:", 0) == 0 && !o->cfg.init_weights.empty())
+      throw CLI::ValidationError("--init-weights", "is for image models; the 2-D playground starts from random weights");
+    if (!o->resume.empty() && !o->cfg.init_weights.empty())
+      throw CLI::ValidationError("--init-weights", "starts a new run; a resumed run continues from its own checkpoint");
     if (o->resume.empty() && o->cfg.data.rfind("toy:", 0) == 0) {
       // The 2-D playground: its own trainer and run directory (no resume).
       const TrainerConfig& c = o->cfg;

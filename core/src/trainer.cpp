@@ -65,7 +65,7 @@ void to_json(nlohmann::json& j, const TrainerConfig& c) {
        {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
        {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
        {"watch_patience", c.watch_patience}, {"rollback_lr_factor", c.rollback_lr_factor},
-       {"max_rollbacks", c.max_rollbacks}};
+       {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}};
 }
 
 void from_json(const nlohmann::json& j, TrainerConfig& c) {
@@ -92,6 +92,7 @@ void from_json(const nlohmann::json& j, TrainerConfig& c) {
   c.watch_patience = j.value("watch_patience", d.watch_patience);
   c.rollback_lr_factor = j.value("rollback_lr_factor", d.rollback_lr_factor);
   c.max_rollbacks = j.value("max_rollbacks", d.max_rollbacks);
+  c.init_weights = j.value("init_weights", d.init_weights);
   c.validate();
 }
 
@@ -118,11 +119,21 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   }
   torch::manual_seed(config_.seed);  // weight init
   model_ = std::make_unique<NativeEnergyModel>(config_.arch);
+  if (fresh && !config_.init_weights.empty()) warm_start(config_.init_weights);
   model_->to(device_);
   ModelCard& card = model_->card();
   card.sampler = config_.sampler;
   card.provenance = {{"trainer", stored_config()}, {"torch_version", torch_version()}, {"build", build_json()}};
   adam_ = std::make_unique<Adam>(model_->parameters(), AdamOptions{config_.lr, config_.beta1, config_.beta2, 1e-8});
+}
+
+void Trainer::warm_start(const std::string& path) {
+  LoadedCheckpoint start = load_checkpoint(path, torch::kCPU);
+  const nlohmann::json want = config_.arch, have = start.model->card().arch ? nlohmann::json(*start.model->card().arch) : nlohmann::json();
+  if (want != have)
+    throw file_error(path, "has architecture " + (have.is_null() ? std::string("(not recorded)") : have.dump()) +
+                               ", the run asks for " + want.dump() + " (set --nf/--arch/--activation/--image-size to match)");
+  model_->load_named_parameters(start.model->named_parameters(), path);
 }
 
 Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
@@ -134,6 +145,7 @@ Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
     config = nlohmann::json::parse(in).get<TrainerConfig>();
     config.data = resolve_data_spec(config.data, out_dir);
     config.eval_features = resolve_portable_path(config.eval_features, out_dir);
+    config.init_weights = resolve_portable_path(config.init_weights, out_dir);
   } catch (const Error& e) {
     throw file_error(cfg_path, e.what());
   } catch (const std::exception&) {
@@ -292,6 +304,7 @@ nlohmann::json Trainer::stored_config() const {
   nlohmann::json j = config_;
   j["data"] = portable_data_spec(config_.data, out_dir_);
   j["eval_features"] = portable_path(config_.eval_features, out_dir_);
+  j["init_weights"] = portable_path(config_.init_weights, out_dir_);
   return j;
 }
 

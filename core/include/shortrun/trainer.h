@@ -45,6 +45,9 @@ struct TrainerConfig {
   int64_t watch_patience = 3;
   double rollback_lr_factor = 0.5;
   int64_t max_rollbacks = 5;
+  // A native checkpoint of the same architecture whose weights the run starts from (a warm start:
+  // the optimiser state starts fresh); "" = random initial weights.
+  std::string init_weights;
 
   void validate() const;
 };
@@ -98,6 +101,8 @@ class Trainer {
   // Writes the training state (everything an uninterrupted run would carry on with; no wall
   // time, so two identical runs give identical files). rotate: keep the older generations.
   void save(const std::string& path, bool rotate);
+  // Copies the weights of a native checkpoint with this run's architecture into the model.
+  void warm_start(const std::string& path);
   // Loads weights, Adam state and counters from a checkpoint of this run (all validated).
   void restore(const std::string& path);
   // Restores the newest loadable generation from `first` on; returns its path. Falling back
