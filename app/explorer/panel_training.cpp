@@ -60,7 +60,7 @@ class TrainingView : public View {
             "train_log_every", "train_sample_every", "train_checkpoint_every", "train_eval_every"};
   }
   std::vector<std::string> buttons() const override {
-    return {"attach", "detach", "load_checkpoint", "train_start", "train_pause", "train_resume", "train_stop"};
+    return {"attach", "detach", "training_refresh", "load_checkpoint", "train_start", "train_pause", "train_resume", "train_stop"};
   }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override;
@@ -95,6 +95,7 @@ class TrainingView : public View {
   std::shared_ptr<const SampleGrid> shown_grid_;
   std::string checkpoint_;  // the picked checkpoint's file name
   int64_t wait_iteration_ = 0;
+  int64_t refresh_after_ = 0;  // a script waits until the watch has looked at the run after this poll
   std::string action_message_;
   // Training from the tab.
   TrainingRequest request_;
@@ -149,7 +150,9 @@ void TrainingView::load_checkpoint(ViewContext& ctx) {
   if (!run_) return say("attach to a run first");
   const auto& cps = run_->checkpoints;
   const auto it = std::find_if(cps.begin(), cps.end(), [&](const CheckpointInfo& c) { return c.name == checkpoint_; });
-  const CheckpointInfo* pick = it != cps.end() ? &*it : cps.empty() ? nullptr : &cps.front();
+  if (it == cps.end() && !checkpoint_.empty())
+    return say(checkpoint_ + " is no longer in " + run_->dir + " (renamed or removed); pick another");
+  const CheckpointInfo* pick = it != cps.end() ? &*it : cps.empty() ? nullptr : &cps.front();  // none picked: the newest
   if (!pick) return say("this run has no checkpoints yet");
   std::error_code ec;
   if (!fs::is_regular_file(pick->path, ec))
@@ -200,6 +203,7 @@ void TrainingView::set_control(ViewContext& ctx, const std::string& name, const 
 void TrainingView::press(ViewContext& ctx, const std::string& button) {
   if (button == "attach") attach(ctx, path_);
   else if (button == "detach") detach();
+  else if (button == "training_refresh" && watch_) refresh_after_ = watch_->polls() + 1;
   else if (button == "load_checkpoint") load_checkpoint(ctx);
   else if (button == "train_start") start_training(ctx);
   else if (button == "train_pause") runner_.pause();
@@ -212,8 +216,8 @@ bool TrainingView::busy() const {
   if (s == TrainingState::kStarting || s == TrainingState::kPausing || s == TrainingState::kStopping) return true;
   if (attach_when_started_) return true;
   if (!watch_) return false;
+  if (watch_->polls() == 0 || watch_->polls() <= refresh_after_) return true;  // a look at the directory is due
   const auto run = watch_->snapshot();
-  if (run->polls == 0) return true;  // the first look at the directory is not in yet
   // A script waiting for the run to reach an iteration (while it is there to reach it).
   return wait_iteration_ > 0 && !run->missing && run->last_iteration < wait_iteration_;
 }
@@ -419,7 +423,8 @@ void TrainingView::draw_run(ViewContext& ctx) {
   const float avail_h = ImGui::GetContentRegionAvail().y;
   const float line = ImGui::GetTextLineHeightWithSpacing();
   // Rows: [grid | energy, gap], [gradient | step profile], [saturation | lr], [evaluation FD].
-  const float plot_h = std::max(70.0f, (avail_h - 4 * line - 3 * ImGui::GetStyle().ItemSpacing.y) / 4.0f - line);
+  // Five plots stacked (energy, gap, gradient, saturation, FD), each under a title line.
+  const float plot_h = std::max(60.0f, (avail_h - 5 * (line + ImGui::GetStyle().ItemSpacing.y) - 8) / 5.0f);
   const float grid_side = std::min(2 * plot_h + line, avail_w * 0.35f);
   const float half = (avail_w - spacing) / 2;
   const auto spec = [&](const char* title, float height, bool log_y) {
@@ -463,7 +468,7 @@ void TrainingView::draw_run(ViewContext& ctx) {
   column("gradient", spec("|grad f|: mean, k = 0, K/2, K (log)", plot_h, true), plots_.gradient, half);
   ImGui::SameLine();
   PlotSpec prof;
-  prof.title = "|x_k+1 - x_k| over k (log; light: early, dark: late)";
+  prof.title = "|x_k+1 - x_k| over k, early to late (log)";
   prof.size = ImVec2(0, plot_h);
   prof.x_count = plots_.profile_bins;
   prof.x_label = "k bin";
@@ -481,13 +486,10 @@ void TrainingView::draw(ViewContext& ctx) {
   const float left_w = std::min(360.0f * ctx.ui_scale, ImGui::GetContentRegionAvail().x * 0.4f);
   ImGui::BeginChild("training_controls", ImVec2(left_w, 0), false);
   draw_attach(ctx);
+  if (!action_message_.empty()) ImGui::TextWrapped("%s", action_message_.c_str());
   ImGui::Separator();
   draw_checkpoints(ctx);
   draw_start(ctx);
-  if (!action_message_.empty()) {
-    ImGui::Separator();
-    ImGui::TextWrapped("%s", action_message_.c_str());
-  }
   if (run_ && !run_->messages.empty()) {
     ImGui::Separator();
     ImGui::TextDisabled("from the run:");

@@ -82,6 +82,7 @@ void RunWatch::loop() {
       ++work_.version;
       published_ = std::make_shared<const RunSnapshot>(work_);
     }
+    polls_.store(work_.polls);  // after publishing: a waiter that sees the count sees the snapshot
     if (wake_.wait_for(lock, std::chrono::milliseconds(kPollMs), [this] { return stop_; })) return;
   }
 }

@@ -57,6 +57,8 @@ class RunWatch {
   const std::string& dir() const { return dir_; }
   // The newest snapshot (never null).
   std::shared_ptr<const RunSnapshot> snapshot() const;
+  // Rounds finished (published or not: a round that finds nothing new publishes nothing).
+  int64_t polls() const { return polls_.load(); }
 
  private:
   void loop();
@@ -65,6 +67,7 @@ class RunWatch {
   void note(const std::string& line);
 
   std::string dir_;
+  std::atomic<int64_t> polls_{0};
   RunSnapshot work_;  // the watch thread's own copy
   std::string grid_failed_;  // a grid file (path + mtime) that did not read: tried again only when it changes
   mutable std::mutex mutex_;
