@@ -69,7 +69,10 @@ class TrainingView : public View {
   nlohmann::json state() const override;
   void update(ViewContext& ctx) override;
   void draw(ViewContext& ctx) override;
-  void release_gl() override { grid_image_ = std::make_unique<DisplayImage>(); }
+  void release_gl() override {
+    grid_image_ = std::make_unique<DisplayImage>();
+    shown_grid_.reset();
+  }
 
  private:
   void attach(ViewContext& ctx, const std::string& path);
@@ -388,7 +391,7 @@ void TrainingView::draw_start(ViewContext& ctx) {
 void TrainingView::draw_checkpoints(ViewContext& ctx) {
   if (!ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) return;
   if (!run_ || run_->checkpoints.empty()) {
-    ImGui::TextDisabled(run_ ? "none yet" : "attach to a run");
+    ImGui::TextDisabled("%s", !run_ ? "attach to a run" : run_->missing ? "none (the run is not there now)" : "none yet");
     return;
   }
   const float rows = float(std::min<size_t>(6, run_->checkpoints.size()));
