@@ -48,6 +48,18 @@ std::string run_dir_of(std::string path) {
   return path;
 }
 
+// A plot's title followed by its series' names in their colours (the legend, for two or more).
+// ends_only: the first and last series (a progression such as early to late).
+void legend_title(const char* title, const std::vector<PlotSeries>& series, bool ends_only = false) {
+  ImGui::TextUnformatted(title);
+  if (series.size() < 2) return;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (series[i].name.empty() || (ends_only && i != 0 && i + 1 != series.size())) continue;
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(series[i].color), "%s", series[i].name.c_str());
+  }
+}
+
 class TrainingView : public View {
  public:
   TrainingView() { sync_fields_from_request(); }
@@ -430,9 +442,8 @@ void TrainingView::draw_run(ViewContext& ctx) {
   const float plot_h = std::max(60.0f, (avail_h - 5 * (line + ImGui::GetStyle().ItemSpacing.y) - 8) / 5.0f);
   const float grid_side = std::min(2 * plot_h + line, avail_w * 0.35f);
   const float half = (avail_w - spacing) / 2;
-  const auto spec = [&](const char* title, float height, bool log_y) {
+  const auto spec = [&](float height, bool log_y) {
     PlotSpec s;
-    s.title = title;
     s.size = ImVec2(0, height);
     s.x_count = plots_.x_count;
     s.x_scale = plots_.x_scale;
@@ -457,32 +468,36 @@ void TrainingView::draw_run(ViewContext& ctx) {
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::PushItemWidth(-1);
-  plot_lines("energy", spec("energy: f(data), f(samples)", plot_h, false), plots_.energy);
-  plot_lines("gap", spec("gap f(data) - f(samples)", plot_h, false), plots_.gap);
-  ImGui::PopItemWidth();
+  legend_title("energy:", plots_.energy);
+  plot_lines("energy", spec(plot_h, false), plots_.energy);
+  legend_title("gap f(data) - f(samples)", plots_.gap);
+  plot_lines("gap", spec(plot_h, false), plots_.gap);
   ImGui::EndGroup();
 
-  const auto column = [&](const char* id, const PlotSpec& s, const std::vector<PlotSeries>& series, float width) {
-    ImGui::BeginChild(id, ImVec2(width, s.size.y + line + 2), false, ImGuiWindowFlags_NoScrollbar);
+  // Two plots side by side, each in a child of its own width (plot_lines fills the width).
+  const auto column = [&](const char* id, const char* title, const PlotSpec& s, const std::vector<PlotSeries>& series,
+                          bool ends_only = false) {
+    ImGui::BeginChild(id, ImVec2(half, s.size.y + line + 2), false, ImGuiWindowFlags_NoScrollbar);
+    legend_title(title, series, ends_only);
     plot_lines(id, s, series);
     ImGui::EndChild();
   };
-  column("gradient", spec("|grad f|: mean, k = 0, K/2, K (log)", plot_h, true), plots_.gradient, half);
+  column("gradient", "|grad f| (log):", spec(plot_h, true), plots_.gradient);
   ImGui::SameLine();
   PlotSpec prof;
-  prof.title = "|x_k+1 - x_k| over k, early to late (log)";
   prof.size = ImVec2(0, plot_h);
   prof.x_count = plots_.profile_bins;
   prof.x_label = "k bin";
   prof.log_y = true;
-  column("profile", prof, plots_.profiles, half);
-  column("saturation", spec("saturated pixel fraction", plot_h, false), plots_.saturation, half);
+  column("profile", "|x_k+1 - x_k| over k (log):", prof, plots_.profiles, true);
+  column("saturation", "saturated pixels, |x| >= 0.99", spec(plot_h, false), plots_.saturation);
   ImGui::SameLine();
-  column("lr", spec("learning rate", plot_h, true), plots_.lr, half);
-  PlotSpec fd = spec(plots_.best_fd.empty() ? "evaluation FD (none in this run: --eval-every N)" : ("evaluation FD (" + plots_.best_fd + ")").c_str(),
-                     plot_h, false);
-  plot_lines("fd", fd, plots_.fd);
+  column("lr", "learning rate (log)", spec(plot_h, true), plots_.lr);
+  ImGui::TextUnformatted("evaluation FD");
+  ImGui::SameLine();
+  if (plots_.best_fd.empty()) ImGui::TextDisabled("(none in this run: --eval-every N)");
+  else ImGui::TextColored(ImVec4(1.0f, 0.84f, 0.0f, 1.0f), "%s", plots_.best_fd.c_str());
+  plot_lines("fd", spec(plot_h, false), plots_.fd);
 }
 
 void TrainingView::draw(ViewContext& ctx) {

@@ -103,6 +103,7 @@ bool RunWatch::poll_once(RunFollower& follower) {
       work_.grad_k.clear();
       work_.step_profiles.clear();
       work_.last_iteration = 0;
+      last_regular_ = 0;
       ++work_.restarts;
       changed = true;
     }
@@ -121,6 +122,7 @@ bool RunWatch::poll_once(RunFollower& follower) {
       else if (event == "warning")
         note("trainer warning: " + j.value("message", std::string("?")));
       if (!event.empty()) continue;
+      if (std::isfinite(it) && it > last_regular_) log_interval_ = int64_t(it - last_regular_), last_regular_ = it;
       const auto gk = j.find("grad_norm_k");
       if (gk != j.end() && gk->is_array() && gk->size() == 3)
         work_.grad_k.push_back({it, {number_or_nan((*gk)[0]), number_or_nan((*gk)[1]), number_or_nan((*gk)[2])}});
@@ -157,8 +159,13 @@ bool RunWatch::poll_once(RunFollower& follower) {
     changed = true;
   }
 
-  const std::string grid = follower.latest_sample_grid();
+  // Not beyond the run's logged progress (plus one logging interval: a grid may be written a
+  // little before its line): grids left by a rolled-back stretch are not the run's now.
+  const std::string grid = follower.latest_sample_grid(work_.last_iteration + log_interval_);
   const std::string key = grid.empty() ? "" : file_key(grid);
+  if (grid.empty() && work_.grid && changed) {
+    work_.grid.reset();  // the only grids left are of a rolled-back stretch (or were removed)
+  }
   const bool have = work_.grid && work_.grid->path == grid;
   if (!key.empty() && !have && key != grid_failed_) {
     if (auto g = read_grid(grid)) {

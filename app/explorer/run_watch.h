@@ -69,6 +69,8 @@ class RunWatch {
   std::string dir_;
   std::atomic<int64_t> polls_{0};
   RunSnapshot work_;  // the watch thread's own copy
+  double last_regular_ = 0;      // iteration of the last regular (non-event) line
+  int64_t log_interval_ = 1000;  // between the last two regular lines (generous until known)
   std::string grid_failed_;  // a grid file (path + mtime) that did not read: tried again only when it changes
   mutable std::mutex mutex_;
   std::condition_variable wake_;

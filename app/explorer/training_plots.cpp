@@ -89,10 +89,10 @@ TrainingPlots make_training_plots(const RunSnapshot& run) {
   Points k[3];
   for (const auto& [it, v] : run.grad_k)
     for (int i = 0; i < 3; ++i) k[i].emplace_back(it, v[size_t(i)]);
-  p.gradient = {place(g, series(run, "grad_norm"), IM_COL32(190, 120, 240, 255), "mean |grad f| along the chain", 2.0f),
+  p.gradient = {place(g, series(run, "grad_norm"), IM_COL32(190, 120, 240, 255), "mean", 2.0f),
                 place(g, k[0], IM_COL32(80, 190, 230, 255), "k = 0"), place(g, k[1], IM_COL32(230, 170, 60, 255), "k = K/2"),
                 place(g, k[2], IM_COL32(230, 80, 150, 255), "k = K")};
-  p.saturation = {place(g, series(run, "saturated"), IM_COL32(200, 200, 90, 255), "saturated |x| >= 0.99")};
+  p.saturation = {place(g, series(run, "saturated"), IM_COL32(200, 200, 90, 255), "saturated")};
   p.lr = {place(g, series(run, "lr"), IM_COL32(180, 180, 180, 255), "learning rate")};
 
   p.fd = {place(g, run.fd, IM_COL32(240, 80, 90, 255), "FD", 2.0f)};
@@ -105,7 +105,7 @@ TrainingPlots make_training_plots(const RunSnapshot& run) {
     char line[96];
     std::snprintf(line, sizeof line, "best FD %.4g at iteration %lld", p.best_fd_value, static_cast<long long>(p.best_fd_iteration));
     p.best_fd = line;
-    p.fd.push_back(place(g, {run.fd[best]}, IM_COL32(255, 215, 0, 255), "best", 5.0f));
+    p.fd.push_back(place(g, {run.fd[best]}, IM_COL32(255, 215, 0, 255), "", 5.0f));  // unnamed: not in the hover read-out
   }
 
   // Up to five step-length profiles spread over the run, light (early) to dark (late).
