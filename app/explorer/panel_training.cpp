@@ -233,8 +233,9 @@ bool TrainingView::busy() const {
   if (!watch_) return false;
   if (watch_->polls() == 0 || watch_->polls() <= refresh_after_) return true;  // a look at the directory is due
   const auto run = watch_->snapshot();
-  // A script waiting for the run to reach an iteration (while it is there to reach it).
-  return wait_iteration_ > 0 && !run->missing && run->last_iteration < wait_iteration_;
+  // A script waiting for the run to reach an iteration (a run not there yet may still come;
+  // the tab's own trainer failing ends the wait).
+  return wait_iteration_ > 0 && run->last_iteration < wait_iteration_ && s != TrainingState::kFailed;
 }
 
 void TrainingView::update(ViewContext& ctx) {
@@ -254,6 +255,7 @@ void TrainingView::update(ViewContext& ctx) {
   run_ = run;
   run_version_ = run->version;
   plots_ = make_training_plots(*run_);
+  if (!run_->grid) shown_grid_.reset();
   if (run_->grid && run_->grid != shown_grid_) {
     const SampleGrid& g = *run_->grid;
     grid_image_->ensure(g.width, g.height, g.channels);

@@ -163,8 +163,9 @@ bool RunWatch::poll_once(RunFollower& follower) {
   // little before its line): grids left by a rolled-back stretch are not the run's now.
   const std::string grid = follower.latest_sample_grid(work_.last_iteration + log_interval_);
   const std::string key = grid.empty() ? "" : file_key(grid);
-  if (grid.empty() && work_.grid && changed) {
+  if (grid.empty() && work_.grid && !work_.missing) {
     work_.grid.reset();  // the only grids left are of a rolled-back stretch (or were removed)
+    changed = true;
   }
   const bool have = work_.grid && work_.grid->path == grid;
   if (!key.empty() && !have && key != grid_failed_) {

@@ -216,17 +216,17 @@ void TrainingRunner::body(TrainingRequest request, bool reopen) {
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (want_stop_) break;
-        status_.state = TrainingState::kRunning;
+        if (!want_pause_) status_.state = TrainingState::kRunning;  // a pause asked while loading stays "pausing"
         status_.iteration = trainer->iteration();
         status_.iters = trainer->config().iters;
         status_.message = "training " + trainer->config().arch.summary() + " on " + data.description;
       }
       trainer->run(data, &interrupt_, on_log);
-      const int64_t done = trainer->iteration();
+      const int64_t done = trainer->iteration(), total = trainer->config().iters;
       trainer.reset();  // releases the run directory's lock
       std::unique_lock<std::mutex> lock(mutex_);
       status_.iteration = done;
-      if (!want_pause_ && !want_stop_) {
+      if (done >= total || (!want_pause_ && !want_stop_)) {  // finished (a pause or stop came too late)
         status_.state = TrainingState::kDone;
         status_.eta_s = 0;
         status_.message = "done: " + std::to_string(done) + " iterations -> " + request.out + "/model.safetensors";

@@ -52,6 +52,7 @@ class TrainingGui(unittest.TestCase):
         run_dir = os.path.join(WORK, name + "_run")
         shutil.rmtree(run_dir, ignore_errors=True)
         session = os.path.join(WORK, name)
+        os.makedirs(WORK, exist_ok=True)
         log = open(os.path.join(WORK, name + "_train.log"), "w")
         self.addCleanup(log.close)
         trainer = subprocess.Popen([SHORTRUN, "train", *TINY, "--iters", "30", "--out", run_dir], stdout=log, stderr=subprocess.STDOUT)
