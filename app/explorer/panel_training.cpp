@@ -318,13 +318,18 @@ void TrainingView::draw_attach(ViewContext& ctx) {
   }
   if (!recent_.empty()) {
     ImGui::TextDisabled("recent:");
-    for (size_t i = 0; i < recent_.size() && i < 4; ++i) {
-      ImGui::PushID(int(i));
-      const std::string dir = recent_[i];
-      if (ImGui::Selectable(dir.c_str(), watch_ && watch_->dir() == dir)) attach(ctx, dir);
-      tip("attach to this run again");
-      ImGui::PopID();
+    const float rows = float(std::min<size_t>(4, recent_.size()));
+    std::string pick;
+    if (ImGui::BeginListBox("##recent_runs", ImVec2(-1, rows * ImGui::GetTextLineHeightWithSpacing() + 6))) {
+      for (size_t i = 0; i < recent_.size(); ++i) {
+        ImGui::PushID(int(i));
+        if (ImGui::Selectable(recent_[i].c_str(), watch_ && watch_->dir() == recent_[i])) pick = recent_[i];
+        ImGui::PopID();
+      }
+      ImGui::EndListBox();
     }
+    tip("runs attached to in this session: click one to attach to it again");
+    if (!pick.empty()) attach(ctx, pick);  // after the loop: attach reorders the list
   }
 }
 

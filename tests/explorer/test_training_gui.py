@@ -130,6 +130,29 @@ class TrainingGui(unittest.TestCase):
         self.assertEqual(gone["curves"]["f_data"], 15, "the curves stay as they were")
         self.assertEqual(gone["checkpoints"], [])
 
+    def test_layout_fits_800x500(self):
+        # The tab's controls at the smallest supported window: none past its window's right edge,
+        # none below its bottom that cannot be scrolled to (as test_explorer_work_gui checks the
+        # built-in tabs).
+        r = ExplorerRun("small", [wait("model"), setc("tab", "training"), setc("training_dir", WORK), press("attach"),
+                                  wait_view(), wait("frames", frames=4), dump()], extra=["--size", "800x500"])
+        s = r.state()
+        self.assertEqual(s["window"], [800, 500])
+        items = [it for it in s["layout"] if "training_" in it["window"]]
+        self.assertGreater(len(items), 20)
+        for it in items:
+            x0, y0, x1, y1 = it["rect"]
+            wx0, wy0, wx1, wy1 = it["window_rect"]
+            where = f"'{it['tip']}' in {it['window']} at {it['rect']} (window {it['window_rect']})"
+            self.assertLessEqual(wx1, 801, where)
+            self.assertLessEqual(x1, wx1 + 1, where)
+            self.assertGreaterEqual(x0, wx0 - 1, where)
+            if y1 > wy1 + 1:
+                self.assertGreater(it["scroll_max_y"], 0, where)
+        # WORK is not a run: said so, in the tab.
+        self.assertTrue(s["views"]["training"]["missing"])
+        self.assertTrue(any("metrics.jsonl" in m for m in s["views"]["training"]["messages"]))
+
     def test_start_pause_resume_stop_from_the_tab(self):
         run_dir = os.path.join(WORK, "tab_run")
         shutil.rmtree(run_dir, ignore_errors=True)
