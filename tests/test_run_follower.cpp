@@ -112,6 +112,8 @@ TEST(RunFollower, ChecksCheckpointsAndSampleGridsAsTheyAreRenamed) {
   for (const char* s : {"iter_000010.png", "iter_000200.png", "iter_000030.png", "iter_000300.txt", "other.png"})
     std::ofstream(dir + "/samples/" + s) << "x";
   EXPECT_EQ(fs::path(f.latest_sample_grid()).filename(), "iter_000200.png");
+  EXPECT_EQ(fs::path(f.latest_sample_grid(199)).filename(), "iter_000030.png");  // 200 rolled back
+  EXPECT_EQ(f.latest_sample_grid(5), "");
   ASSERT_EQ(f.checkpoints().size(), 1u);
   // The trainer's rotation: latest -> latest.1, a new latest.
   fs::rename(dir + "/checkpoints/latest.safetensors", dir + "/checkpoints/latest.1.safetensors");

@@ -65,9 +65,10 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
   const auto X0 = [&](float i) { return a.x + (b.x - a.x) * i / float(n - 1); };
   // x ticks with step numbers, about one per 70 px.
   const int x_max = n - 1;
-  const std::vector<int> ticks = nice_ticks(x_max, std::max(2, int((b.x - a.x) / 70.0f)));
+  const int scale = std::max(1, spec.x_scale);
+  std::vector<int> ticks = nice_ticks(x_max * scale, std::max(2, int((b.x - a.x) / 70.0f)));
   for (int t : ticks) {
-    const float x = X0(float(t));
+    const float x = X0(float(t) / float(scale));
     dl->AddLine(ImVec2(x, b.y), ImVec2(x, b.y + 3), IM_COL32(130, 130, 140, 255));
     const std::string label = std::to_string(t);
     const float w = ImGui::CalcTextSize(label.c_str()).x;
@@ -77,8 +78,10 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
     const float w = ImGui::CalcTextSize(spec.x_label.c_str()).x;
     dl->AddText(ImVec2(a.x - w - 4, b.y + 3), IM_COL32(120, 120, 130, 255), spec.x_label.c_str());
   }
-  if (spec.alert_x >= 0 && spec.alert_x < n)
-    dl->AddLine(ImVec2(X0(float(spec.alert_x)), a.y), ImVec2(X0(float(spec.alert_x)), b.y), IM_COL32(255, 70, 60, 200), 1.5f);
+  std::vector<int> alerts = spec.alerts;
+  alerts.push_back(spec.alert_x);
+  for (int ax : alerts)
+    if (ax >= 0 && ax < n) dl->AddLine(ImVec2(X0(float(ax)), a.y), ImVec2(X0(float(ax)), b.y), IM_COL32(255, 70, 60, 200), 1.5f);
   const ImU32 red = IM_COL32(255, 110, 100, 255);
   if (!(lo <= hi)) {
     dl->AddText(ImVec2(a.x + 6, a.y + 4), spec.note.empty() ? IM_COL32(150, 150, 150, 255) : red,
@@ -129,7 +132,7 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
       if (hovered) {
         dl->AddLine(ImVec2(X(float(i)), a.y), ImVec2(X(float(i)), b.y), IM_COL32(255, 255, 255, 60));
         ImGui::BeginTooltip();
-        ImGui::Text("%s %d", spec.x_label.empty() ? "x =" : spec.x_label.c_str(), i);
+        ImGui::Text("%s %d", spec.x_label.empty() ? "x =" : spec.x_label.c_str(), i * scale);
         for (const PlotSeries& s : series)
           if (!s.name.empty() && i < int(s.y.size())) ImGui::Text("%s: %s", s.name.c_str(), format_value(s.y[i]).c_str());
         if (spec.band.show && !spec.band.name.empty())

@@ -34,6 +34,8 @@ struct PlotSpec {
   std::string note;         // drawn in red at the top (e.g. "3 chains diverged at step 12")
   int alert_x = -1;         // a red vertical line at this x (-1: none), e.g. the divergence step
   std::string x_label = "step";  // named under the x ticks
+  int x_scale = 1;          // tick and hover labels show i * x_scale (x sampled every x_scale units)
+  std::vector<int> alerts;  // more red vertical lines (e.g. a run's rollbacks)
 };
 
 // "Nice" tick positions (1, 2 or 5 × 10^k apart) covering [0, x_max], at most about `max_ticks`.

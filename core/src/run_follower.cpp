@@ -141,7 +141,7 @@ std::vector<CheckpointInfo> RunFollower::checkpoints() const {
   return out;
 }
 
-std::string RunFollower::latest_sample_grid() const {
+std::string RunFollower::latest_sample_grid(int64_t at_most) const {
   std::string best;
   long long best_n = -1;
   std::error_code ec;
@@ -149,7 +149,7 @@ std::string RunFollower::latest_sample_grid() const {
     const std::string name = it->path().filename().string();
     long long n = -1;
     char tail[8] = {0};
-    if (std::sscanf(name.c_str(), "iter_%lld%7s", &n, tail) == 2 && std::strcmp(tail, ".png") == 0 && n > best_n) {
+    if (std::sscanf(name.c_str(), "iter_%lld%7s", &n, tail) == 2 && std::strcmp(tail, ".png") == 0 && n > best_n && n <= at_most) {
       best_n = n;
       best = it->path().string();
     }

@@ -41,8 +41,10 @@ class RunFollower {
   RunUpdate poll();
   // Newest first; files renamed or removed while listing are left out.
   std::vector<CheckpointInfo> checkpoints() const;
-  // samples/iter_NNNNNN.png with the highest NNNNNN; "" when there is none.
-  std::string latest_sample_grid() const;
+  // samples/iter_NNNNNN.png with the highest NNNNNN not above at_most; "" when there is none.
+  // (A watchdog rollback leaves the grids of iterations that will run again: a follower passes
+  // the last iteration it has seen.)
+  std::string latest_sample_grid(int64_t at_most = INT64_MAX) const;
 
   const std::string& run_dir() const { return dir_; }
   int64_t offset() const { return offset_; }          // bytes of the current file consumed

@@ -1,0 +1,534 @@
+// The Training tab: follow a run directory while a trainer writes it (attached read-only; the
+// trainer may be a `shortrun train` in a terminal, on a cluster share, or the one this tab
+// starts), with the curves of `shortrun plot`, the anatomy diagnostics, the newest sample grid
+// and a checkpoint picker that loads any checkpoint into the Chains tab.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "display_image.h"
+#include "layout_util.h"
+#include "plots.h"
+#include "run_watch.h"
+#include "shortrun/error.h"
+#include "training_plots.h"
+#include "training_runner.h"
+#include "view.h"
+
+namespace shortrun::explorer {
+
+void tip(const char* text);  // explorer.h: a tooltip that scripts' layout checks also see
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxRecent = 10;
+
+std::string clock_text(double s) {
+  if (!(s > 0) || !std::isfinite(s)) return "-";
+  const long t = long(s + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+// The run directory a path names: a run's file (metrics.jsonl, a checkpoint) stands for its run.
+std::string run_dir_of(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    fs::path p = fs::path(path).parent_path();
+    if (p.filename() == "checkpoints" || p.filename() == "samples") p = p.parent_path();
+    return p.string();
+  }
+  return path;
+}
+
+// A plot's title followed by its series' names in their colours (the legend, for two or more).
+// ends_only: the first and last series (a progression such as early to late).
+void legend_title(const char* title, const std::vector<PlotSeries>& series, bool ends_only = false) {
+  ImGui::TextUnformatted(title);
+  if (series.size() < 2) return;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (series[i].name.empty() || (ends_only && i != 0 && i + 1 != series.size())) continue;
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(series[i].color), "%s", series[i].name.c_str());
+  }
+}
+
+class TrainingView : public View {
+ public:
+  TrainingView() { sync_fields_from_request(); }
+  const char* title() const override { return "Training"; }
+  const char* id() const override { return "training"; }
+
+  std::vector<std::string> controls() const override {
+    return {"training_dir", "checkpoint", "training_wait_iteration", "train_data", "train_limit", "train_out",
+            "train_iters", "train_steps", "train_step_size", "train_nf", "train_lr", "train_lr_schedule",
+            "train_log_every", "train_sample_every", "train_checkpoint_every", "train_eval_every"};
+  }
+  std::vector<std::string> buttons() const override {
+    return {"attach", "detach", "training_refresh", "load_checkpoint", "train_start", "train_pause", "train_resume", "train_stop"};
+  }
+
+  void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override;
+  void press(ViewContext& ctx, const std::string& button) override;
+  bool busy() const override;
+  nlohmann::json state() const override;
+  void update(ViewContext& ctx) override;
+  void draw(ViewContext& ctx) override;
+  void release_gl() override {
+    grid_image_ = std::make_unique<DisplayImage>();
+    shown_grid_.reset();
+  }
+
+ private:
+  void attach(ViewContext& ctx, const std::string& path);
+  void detach();
+  void load_checkpoint(ViewContext& ctx);
+  void start_training(ViewContext& ctx);
+  void sync_fields_from_request();
+  void sync_request_from_fields();
+  void draw_attach(ViewContext& ctx);
+  void draw_start(ViewContext& ctx);
+  void draw_checkpoints(ViewContext& ctx);
+  void draw_run(ViewContext& ctx);
+  void say(const std::string& line) { action_message_ = line; }
+
+  // Following.
+  char path_[1024] = "";
+  std::vector<std::string> recent_;
+  std::unique_ptr<RunWatch> watch_;
+  std::shared_ptr<const RunSnapshot> run_;
+  uint64_t run_version_ = ~0ull;
+  TrainingPlots plots_;
+  std::unique_ptr<DisplayImage> grid_image_ = std::make_unique<DisplayImage>();
+  std::shared_ptr<const SampleGrid> shown_grid_;
+  std::string checkpoint_;  // the picked checkpoint's file name
+  int64_t wait_iteration_ = 0;
+  int64_t refresh_after_ = 0;  // a script waits until the watch has looked at the run after this poll
+  std::string action_message_;
+  // Training from the tab.
+  TrainingRequest request_;
+  char data_[256] = "", out_[512] = "", schedule_[64] = "";
+  TrainingRunner runner_;
+  TrainingStatus train_;
+  bool attach_when_started_ = false;
+};
+
+void TrainingView::sync_fields_from_request() {
+  std::snprintf(data_, sizeof data_, "%s", request_.data.c_str());
+  std::snprintf(out_, sizeof out_, "%s", request_.out.c_str());
+  std::snprintf(schedule_, sizeof schedule_, "%s", request_.lr_schedule.c_str());
+}
+
+void TrainingView::sync_request_from_fields() {
+  request_.data = data_;
+  request_.out = out_;
+  request_.lr_schedule = schedule_;
+}
+
+void TrainingView::attach(ViewContext& ctx, const std::string& path) {
+  const std::string dir = run_dir_of(path);
+  if (dir.empty()) {
+    say("give a run directory (one made by `shortrun train`) to attach to");
+    return;
+  }
+  std::snprintf(path_, sizeof path_, "%s", dir.c_str());
+  watch_.reset();  // joins the old watch thread (one bounded poll at most)
+  watch_ = std::make_unique<RunWatch>(dir);
+  run_ = watch_->snapshot();
+  run_version_ = ~0ull;
+  shown_grid_.reset();
+  checkpoint_.clear();
+  recent_.erase(std::remove(recent_.begin(), recent_.end(), dir), recent_.end());
+  recent_.insert(recent_.begin(), dir);
+  if (recent_.size() > kMaxRecent) recent_.resize(kMaxRecent);
+  say("attached to " + dir + " (read-only)");
+  ctx.status("Training: following " + dir);
+}
+
+void TrainingView::detach() {
+  watch_.reset();
+  run_.reset();
+  plots_ = TrainingPlots{};
+  shown_grid_.reset();
+  checkpoint_.clear();
+  say("detached");
+}
+
+void TrainingView::load_checkpoint(ViewContext& ctx) {
+  if (!run_) return say("attach to a run first");
+  const auto& cps = run_->checkpoints;
+  const auto it = std::find_if(cps.begin(), cps.end(), [&](const CheckpointInfo& c) { return c.name == checkpoint_; });
+  if (it == cps.end() && !checkpoint_.empty())
+    return say(checkpoint_ + " is no longer in " + run_->dir + " (renamed or removed); pick another");
+  const CheckpointInfo* pick = it != cps.end() ? &*it : cps.empty() ? nullptr : &cps.front();  // none picked: the newest
+  if (!pick) return say("this run has no checkpoints yet");
+  std::error_code ec;
+  if (!fs::is_regular_file(pick->path, ec))
+    return say(pick->path + " is gone (renamed or removed after it was listed); pick another");
+  say("sampling " + pick->path + " in the Chains tab");
+  ctx.load_model(pick->path);
+  ctx.show_tab("chains");
+}
+
+void TrainingView::start_training(ViewContext& ctx) {
+  sync_request_from_fields();
+  const std::string refused = runner_.start(request_);
+  if (!refused.empty()) return say("not started: " + refused);
+  say("starting: " + request_.cli_command());
+  attach_when_started_ = true;  // the directory exists once the data is read
+}
+
+void TrainingView::set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) {
+  const auto count = [&](int64_t lo) {
+    const int64_t n = v.get<int64_t>();
+    if (n < lo) throw Error(name + " must be at least " + std::to_string(lo));
+    return n;
+  };
+  const auto positive = [&] {
+    const double x = v.get<double>();
+    if (!(x > 0) || !std::isfinite(x)) throw Error(name + " must be a positive number");
+    return x;
+  };
+  const auto text = [&](char* field, size_t size) { std::snprintf(field, size, "%s", v.get<std::string>().c_str()); };
+  if (name == "training_dir") text(path_, sizeof path_);
+  else if (name == "checkpoint") checkpoint_ = v.get<std::string>();
+  else if (name == "training_wait_iteration") wait_iteration_ = count(0);
+  else if (name == "train_data") text(data_, sizeof data_);
+  else if (name == "train_limit") request_.limit = count(0);
+  else if (name == "train_out") text(out_, sizeof out_);
+  else if (name == "train_iters") request_.iters = count(1);
+  else if (name == "train_steps") request_.steps = count(1);
+  else if (name == "train_step_size") request_.step_size = positive();
+  else if (name == "train_nf") request_.nf = count(1);
+  else if (name == "train_lr") request_.lr = positive();
+  else if (name == "train_lr_schedule") text(schedule_, sizeof schedule_);
+  else if (name == "train_log_every") request_.log_every = count(1);
+  else if (name == "train_sample_every") request_.sample_every = count(1);
+  else if (name == "train_checkpoint_every") request_.checkpoint_every = count(1);
+  else if (name == "train_eval_every") request_.eval_every = count(0);
+}
+
+void TrainingView::press(ViewContext& ctx, const std::string& button) {
+  if (button == "attach") attach(ctx, path_);
+  else if (button == "detach") detach();
+  else if (button == "training_refresh" && watch_) refresh_after_ = watch_->polls() + 1;
+  else if (button == "load_checkpoint") load_checkpoint(ctx);
+  else if (button == "train_start") start_training(ctx);
+  else if (button == "train_pause") runner_.pause();
+  else if (button == "train_resume") runner_.resume();
+  else if (button == "train_stop") runner_.stop();
+}
+
+bool TrainingView::busy() const {
+  const TrainingState s = runner_.status().state;
+  if (s == TrainingState::kStarting || s == TrainingState::kPausing || s == TrainingState::kStopping) return true;
+  if (attach_when_started_) return true;
+  if (!watch_) return false;
+  if (watch_->polls() == 0 || watch_->polls() <= refresh_after_) return true;  // a look at the directory is due
+  const auto run = watch_->snapshot();
+  // A script waiting for the run to reach an iteration (a run not there yet may still come;
+  // the tab's own trainer failing ends the wait).
+  return wait_iteration_ > 0 && run->last_iteration < wait_iteration_ && s != TrainingState::kFailed;
+}
+
+void TrainingView::update(ViewContext& ctx) {
+  train_ = runner_.status();
+  if (attach_when_started_) {
+    std::error_code ec;
+    const bool exists = fs::is_directory(request_.out, ec);
+    if (exists || (train_.state != TrainingState::kStarting)) {
+      attach_when_started_ = false;
+      if (exists) attach(ctx, request_.out);
+      if (train_.state == TrainingState::kFailed) say(train_.message);
+    }
+  }
+  if (!watch_) return;
+  std::shared_ptr<const RunSnapshot> run = watch_->snapshot();
+  if (run->version == run_version_) return;
+  run_ = run;
+  run_version_ = run->version;
+  plots_ = make_training_plots(*run_);
+  if (!run_->grid) shown_grid_.reset();
+  if (run_->grid && run_->grid != shown_grid_) {
+    const SampleGrid& g = *run_->grid;
+    grid_image_->ensure(g.width, g.height, g.channels);
+    grid_image_->upload(ctx.uploader, {Tile{0, 0, g.width, g.height, g.channels, g.pixels.data()}});
+    DisplayParams p;
+    p.lo = 0.0f;
+    p.hi = 1.0f;
+    grid_image_->render(ctx.colormap, p);
+    shown_grid_ = run_->grid;
+  }
+}
+
+nlohmann::json TrainingView::state() const {
+  nlohmann::json j;
+  j["recent"] = recent_;
+  j["message"] = action_message_;
+  j["checkpoint"] = checkpoint_;
+  const TrainingStatus t = runner_.status();
+  j["train"] = {{"state", training_state_name(t.state)}, {"iteration", t.iteration}, {"iters", t.iters},
+                {"its_per_s", t.its_per_s}, {"eta_s", t.eta_s}, {"out", t.out_dir}, {"message", t.message},
+                {"command", request_.cli_command()}};
+  j["attached"] = watch_ ? watch_->dir() : "";
+  if (!run_) return j;
+  const RunSnapshot& r = *run_;
+  j["missing"] = r.missing;
+  j["iterations"] = r.last_iteration;
+  j["records"] = r.records;
+  j["bad_lines"] = r.bad_lines;
+  j["restarts"] = r.restarts;
+  j["bytes_read"] = r.bytes_read;
+  j["polls"] = r.polls;
+  j["messages"] = r.messages;
+  nlohmann::json lengths = nlohmann::json::object();
+  for (const auto& [key, points] : r.curves.series) lengths[key] = points.size();
+  lengths["grad_norm_k"] = r.grad_k.size();
+  lengths["step_norm_profile"] = r.step_profiles.size();
+  lengths["fd"] = r.fd.size();
+  j["curves"] = lengths;
+  j["rollbacks"] = r.rollbacks;
+  j["events"] = r.curves.events.size();
+  if (plots_.best_fd_iteration >= 0) j["best_fd"] = {{"fd", plots_.best_fd_value}, {"iteration", plots_.best_fd_iteration}};
+  j["plot"] = {{"x_count", plots_.x_count}, {"x_scale", plots_.x_scale}, {"profiles", plots_.profiles.size()}};
+  j["checkpoints"] = nlohmann::json::array();
+  for (const CheckpointInfo& c : r.checkpoints) j["checkpoints"].push_back(c.name);
+  if (r.grid) j["grid"] = {{"path", r.grid->path}, {"width", r.grid->width}, {"height", r.grid->height}, {"shown", shown_grid_ == r.grid}};
+  return j;
+}
+
+void TrainingView::draw_attach(ViewContext& ctx) {
+  ImGui::TextUnformatted("Run directory");
+  ImGui::SetNextItemWidth(std::max(80.0f, ImGui::GetContentRegionAvail().x - button_width("Attach") - ImGui::GetStyle().ItemSpacing.x));
+  const bool enter = ImGui::InputText("##training_dir", path_, sizeof path_, ImGuiInputTextFlags_EnterReturnsTrue);
+  tip("a run directory made by `shortrun train` (config.json, metrics.jsonl, samples/, checkpoints/); Enter attaches");
+  ImGui::SameLine();
+  if (ImGui::Button("Attach") || enter) attach(ctx, path_);
+  tip("follow this run read-only: its curves, newest sample grid and checkpoints update as the trainer writes them");
+  if (watch_) {
+    if (ImGui::SmallButton("Detach")) detach();
+    tip("stop following this run (the run itself is not touched)");
+  }
+  if (!recent_.empty()) {
+    ImGui::TextDisabled("recent:");
+    const float rows = float(std::min<size_t>(4, recent_.size()));
+    std::string pick;
+    if (ImGui::BeginListBox("##recent_runs", ImVec2(-1, rows * ImGui::GetTextLineHeightWithSpacing() + 6))) {
+      for (size_t i = 0; i < recent_.size(); ++i) {
+        ImGui::PushID(int(i));
+        if (ImGui::Selectable(recent_[i].c_str(), watch_ && watch_->dir() == recent_[i])) pick = recent_[i];
+        ImGui::PopID();
+      }
+      ImGui::EndListBox();
+    }
+    tip("runs attached to in this session: click one to attach to it again");
+    if (!pick.empty()) attach(ctx, pick);  // after the loop: attach reorders the list
+  }
+}
+
+void TrainingView::draw_start(ViewContext& ctx) {
+  if (!ImGui::CollapsingHeader("Start a run", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  const bool editable = !runner_.active();
+  ImGui::BeginDisabled(!editable);
+  const float w = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.5f - 4);
+  ImGui::PushItemWidth(w);
+  ImGui::InputText("data##train", data_, sizeof data_);
+  tip("fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR (shortrun train --data)");
+  const auto int_field = [](const char* label, int64_t& v, int64_t lo, const char* help) {
+    int x = int(v);
+    if (ImGui::InputInt(label, &x, 0, 0)) v = std::max<int64_t>(lo, x);
+    tip(help);
+  };
+  int_field("limit##train", request_.limit, 0, "use only the first N images (0: all); small for a quick demo (--limit)");
+  ImGui::InputText("out dir##train", out_, sizeof out_);
+  tip("the new run directory (must not hold another run) (--out)");
+  int_field("iters##train", request_.iters, 1, "training iterations (--iters)");
+  int_field("K##train", request_.steps, 1, "Langevin steps per chain (--steps)");
+  double step = request_.step_size;
+  if (ImGui::InputDouble("step size##train", &step, 0, 0, "%.4g") && step > 0) request_.step_size = step;
+  tip("Langevin step size (--step-size)");
+  int_field("n_f##train", request_.nf, 1, "base width of the convnet (--nf)");
+  double lr = request_.lr;
+  if (ImGui::InputDouble("lr##train", &lr, 0, 0, "%.3g") && lr > 0) request_.lr = lr;
+  tip("Adam learning rate (--lr)");
+  ImGui::InputText("lr schedule##train", schedule_, sizeof schedule_);
+  tip("constant | cosine | step:ITER:FACTOR (--lr-schedule; fixed for the run)");
+  int_field("log every##train", request_.log_every, 1, "iterations between metrics lines (--log-every)");
+  int_field("sample every##train", request_.sample_every, 1, "iterations between sample grids (--sample-every)");
+  int_field("ckpt every##train", request_.checkpoint_every, 1, "iterations between checkpoints (--checkpoint-every)");
+  int_field("eval every##train", request_.eval_every, 0, "iterations between FD evaluations, 0: none (--eval-every; Fashion-MNIST only)");
+  ImGui::PopItemWidth();
+  ImGui::EndDisabled();
+
+  const TrainingState s = train_.state;
+  ImGui::BeginDisabled(!editable);
+  if (ImGui::Button("Start")) start_training(ctx);
+  tip("train with these settings in the background (the CLI's trainer) and follow the run here");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (s == TrainingState::kPaused || s == TrainingState::kStopped) {
+    if (ImGui::Button("Resume")) runner_.resume();
+    tip("continue from the checkpoint, exactly as `shortrun train --resume` would");
+  } else {
+    ImGui::BeginDisabled(s != TrainingState::kRunning && s != TrainingState::kStarting);
+    if (ImGui::Button("Pause")) runner_.pause();
+    tip("pause after the current iteration; a checkpoint is saved and the CPU is free until Resume");
+    ImGui::EndDisabled();
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!runner_.active());
+  if (ImGui::Button("Stop")) runner_.stop();
+  tip("stop cleanly, as Ctrl+C stops the CLI: the last finished iteration is saved and the run stays resumable");
+  ImGui::EndDisabled();
+
+  if (s != TrainingState::kIdle) {
+    const float fraction = train_.iters > 0 ? float(double(train_.iteration) / double(train_.iters)) : 0.0f;
+    char overlay[160];
+    std::snprintf(overlay, sizeof overlay, "%s %lld/%lld  %.2f it/s  ETA %s", training_state_name(s),
+                  static_cast<long long>(train_.iteration), static_cast<long long>(train_.iters), train_.its_per_s,
+                  clock_text(train_.eta_s).c_str());
+    ImGui::ProgressBar(fraction, ImVec2(-1, 0), overlay);
+    if (!train_.message.empty()) ImGui::TextWrapped("%s", train_.message.c_str());
+  }
+  sync_request_from_fields();
+  ImGui::TextDisabled("CLI:");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(request_.cli_command().c_str());
+  tip("copy the equivalent `shortrun train` command line");
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", request_.cli_command().c_str());
+  ImGui::PopStyleColor();
+}
+
+void TrainingView::draw_checkpoints(ViewContext& ctx) {
+  if (!ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  if (!run_ || run_->checkpoints.empty()) {
+    ImGui::TextDisabled("%s", !run_ ? "attach to a run" : run_->missing ? "none (the run is not there now)" : "none yet");
+    return;
+  }
+  const float rows = float(std::min<size_t>(6, run_->checkpoints.size()));
+  if (ImGui::BeginListBox("##checkpoints", ImVec2(-1, rows * ImGui::GetTextLineHeightWithSpacing() + 6))) {
+    for (const CheckpointInfo& c : run_->checkpoints) {
+      char label[160];
+      std::snprintf(label, sizeof label, "%s  (%.1f MB)", c.name.c_str(), double(c.bytes) / 1e6);
+      const bool picked = c.name == checkpoint_ || (checkpoint_.empty() && &c == &run_->checkpoints.front());
+      if (ImGui::Selectable(label, picked)) checkpoint_ = c.name;
+      if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) load_checkpoint(ctx);
+    }
+    ImGui::EndListBox();
+  }
+  tip("the run's checkpoints, newest first (double-click: sample it)");
+  if (ImGui::Button("Sample this checkpoint")) load_checkpoint(ctx);
+  tip("load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)");
+}
+
+void TrainingView::draw_run(ViewContext& ctx) {
+  if (!run_) {
+    ImGui::TextDisabled("Attach to a run directory, or start a run, to follow it here.");
+    return;
+  }
+  const RunSnapshot& r = *run_;
+  const ImVec4 red(1.0f, 0.45f, 0.4f, 1.0f);
+  ImGui::Text("%s: iteration %lld, %lld lines read, %zu checkpoint(s)%s", r.dir.c_str(), static_cast<long long>(r.last_iteration),
+              static_cast<long long>(r.records), r.checkpoints.size(),
+              r.rollbacks.empty() ? "" : ("; " + std::to_string(r.rollbacks.size()) + " rollback(s) (red lines)").c_str());
+  if (r.missing) ImGui::TextColored(red, "%s", r.messages.empty() ? "metrics.jsonl is not there" : r.messages.back().c_str());
+
+  const float avail_w = ImGui::GetContentRegionAvail().x, spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float avail_h = ImGui::GetContentRegionAvail().y;
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  // Rows: [grid | energy, gap], [gradient | step profile], [saturation | lr], [evaluation FD].
+  // Five plots stacked (energy, gap, gradient, saturation, FD), each under a title line.
+  const float plot_h = std::max(60.0f, (avail_h - 5 * (line + ImGui::GetStyle().ItemSpacing.y) - 8) / 5.0f);
+  const float grid_side = std::min(2 * plot_h + line, avail_w * 0.35f);
+  const float half = (avail_w - spacing) / 2;
+  const auto spec = [&](float height, bool log_y) {
+    PlotSpec s;
+    s.size = ImVec2(0, height);
+    s.x_count = plots_.x_count;
+    s.x_scale = plots_.x_scale;
+    s.x_label = "iteration";
+    s.alerts = plots_.rollbacks;
+    s.log_y = log_y;
+    return s;
+  };
+
+  ImGui::BeginGroup();
+  if (shown_grid_ && grid_image_->valid()) {
+    char caption[160];
+    std::snprintf(caption, sizeof caption, "samples: %s", fs::path(shown_grid_->path).filename().c_str());
+    ImGui::TextUnformatted(caption);
+    ImGui::Image(grid_image_->id(), ImVec2(grid_side, grid_side * float(shown_grid_->height) / float(shown_grid_->width)));
+    tip("the newest sample grid the trainer wrote (samples/iter_NNNNNN.png)");
+  } else {
+    ImGui::TextUnformatted("samples");
+    ImGui::Dummy(ImVec2(grid_side, 1));
+    ImGui::TextDisabled("no sample grid yet");
+  }
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  legend_title("energy:", plots_.energy);
+  plot_lines("energy", spec(plot_h, false), plots_.energy);
+  legend_title("gap f(data) - f(samples)", plots_.gap);
+  plot_lines("gap", spec(plot_h, false), plots_.gap);
+  ImGui::EndGroup();
+
+  // Two plots side by side, each in a child of its own width (plot_lines fills the width).
+  const auto column = [&](const char* id, const char* title, const PlotSpec& s, const std::vector<PlotSeries>& series,
+                          bool ends_only = false) {
+    ImGui::BeginChild(id, ImVec2(half, s.size.y + line + 2), false, ImGuiWindowFlags_NoScrollbar);
+    legend_title(title, series, ends_only);
+    plot_lines(id, s, series);
+    ImGui::EndChild();
+  };
+  column("gradient", "|grad f| (log):", spec(plot_h, true), plots_.gradient);
+  ImGui::SameLine();
+  PlotSpec prof;
+  prof.size = ImVec2(0, plot_h);
+  prof.x_count = plots_.profile_bins;
+  prof.x_label = "k bin";
+  prof.log_y = true;
+  column("profile", "|x_k+1 - x_k| over k (log):", prof, plots_.profiles, true);
+  column("saturation", "saturated pixels, |x| >= 0.99", spec(plot_h, false), plots_.saturation);
+  ImGui::SameLine();
+  column("lr", "learning rate (log)", spec(plot_h, true), plots_.lr);
+  ImGui::TextUnformatted("evaluation FD");
+  ImGui::SameLine();
+  if (plots_.best_fd.empty()) ImGui::TextDisabled("(none in this run: --eval-every N)");
+  else ImGui::TextColored(ImVec4(1.0f, 0.84f, 0.0f, 1.0f), "%s", plots_.best_fd.c_str());
+  plot_lines("fd", spec(plot_h, false), plots_.fd);
+}
+
+void TrainingView::draw(ViewContext& ctx) {
+  const float left_w = std::min(360.0f * ctx.ui_scale, ImGui::GetContentRegionAvail().x * 0.4f);
+  ImGui::BeginChild("training_controls", ImVec2(left_w, 0), false);
+  draw_attach(ctx);
+  if (!action_message_.empty()) ImGui::TextWrapped("%s", action_message_.c_str());
+  ImGui::Separator();
+  draw_checkpoints(ctx);
+  draw_start(ctx);
+  if (run_ && !run_->messages.empty()) {
+    ImGui::Separator();
+    ImGui::TextDisabled("from the run:");
+    for (auto it = run_->messages.rbegin(); it != run_->messages.rend(); ++it) ImGui::TextWrapped("%s", it->c_str());
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("training_run", ImVec2(0, 0), false);
+  draw_run(ctx);
+  ImGui::EndChild();
+}
+
+}  // namespace
+
+std::unique_ptr<View> make_training_view() { return std::make_unique<TrainingView>(); }
+
+}  // namespace shortrun::explorer
