@@ -61,7 +61,6 @@ int histogram_plot(const char* id, ImVec2 size, const std::vector<HistSeries>& s
     dl->AddLine(ImVec2(x, b.y), ImVec2(x, b.y + 3), IM_COL32(140, 140, 140, 255));
     dl->AddText(ImVec2(std::clamp(x - w / 2, a.x, b.x - w), b.y + 3), IM_COL32(170, 170, 170, 255), buf);
   }
-  dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(x_label).x, a.y), IM_COL32(170, 170, 170, 255), x_label);
   // Markers: lines with their labels along the top, nudged apart when they would overlap.
   float last_label_end = -INFINITY;
   std::vector<size_t> order(markers.size());
@@ -88,6 +87,7 @@ int histogram_plot(const char* id, ImVec2 size, const std::vector<HistSeries>& s
     dl->AddText(ImVec2(a.x + 18, ly), IM_COL32(210, 210, 210, 255), s.name.c_str());
     ly += text_h;
   }
+  dl->AddText(ImVec2(a.x + 4, ly), IM_COL32(150, 150, 150, 255), x_label);  // the axis, under the legend
   if (hovered) {
     const float v = lo + (mouse.x - a.x) / (b.x - a.x) * (hi - lo);
     if (picked >= 0) ImGui::SetTooltip("%s: f = %.4g (click to select)", markers[size_t(picked)].label.c_str(), markers[size_t(picked)].x);

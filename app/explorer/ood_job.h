@@ -22,7 +22,7 @@ struct OodRequest {
   std::vector<std::string> images;  // files or folders, made absolute (the command runs anywhere)
   std::string data = "fashion-mnist";
   SamplerSettings sampler;          // the sidebar's (K, step size, noise, seed, ...)
-  int reference_n = 128;            // data images and model samples on the histograms
+  int reference_n = 64;             // data images and model samples on the histograms
   int max_frames = 64;              // of each image's chain kept for the scrub (K always among them)
 };
 

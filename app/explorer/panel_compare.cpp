@@ -314,14 +314,15 @@ class CompareView : public View {
 
   void draw_timeline() {
     const AbResult& r = *shown_;
-    ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x - 260));
+    ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x - labelled_width("timeline", 0) - 8));
     char fmt[64];
     std::snprintf(fmt, sizeof(fmt), "step %%d   (A: K=%lld, B: K=%lld)", static_cast<long long>(r.a.sampler.steps),
                   static_cast<long long>(r.b.sampler.steps));
     if (ImGui::SliderInt("timeline", &step_, 0, last_step(), fmt)) dirty_ = true;
     tip("scrubs both sides at once; a side whose K is smaller holds its x_K past it");
-    ImGui::SameLine();
-    ImGui::Text("RMS(B - A) at the end %.3g, max |B - A| %.3g", r.rms_mean, r.max_abs);
+    ImGui::TextDisabled("at the end: RMS(x_B - x_A) %.3g per pixel (mean over chains), max |x_B - x_A| %.3g; mean f A %.4g, "
+                        "B %.4g; %d + %d chains frozen (non-finite)",
+                        r.rms_mean, r.max_abs, r.a.energy_mean.back(), r.b.energy_mean.back(), r.a.frozen, r.b.frozen);
   }
 
   void draw_grids() {
@@ -359,14 +360,19 @@ class CompareView : public View {
     spec.marker = step_;
     spec.size = ImVec2(w, 150);
     spec.title = "mean f(x_k): A blue, B orange";
+    // Each plot (its title line and its area) in a group, so the two sit side by side.
+    ImGui::BeginGroup();
     const int picked_e = plot_lines("ab_energy", spec, {{r.a.energy_mean, kColorA, 2.0f, "A"}, {r.b.energy_mean, kColorB, 2.0f, "B"}});
     tip("mean f over the chains at each step, both sides; click or drag to scrub");
+    ImGui::EndGroup();
     ImGui::SameLine();
+    ImGui::BeginGroup();
     spec.title = "mean |grad f(x_k)| (log): A blue, B orange";
     spec.log_y = true;
     const int picked_g =
         plot_lines("ab_grad", spec, {{r.a.grad_norm_mean, kColorA, 2.0f, "A"}, {r.b.grad_norm_mean, kColorB, 2.0f, "B"}});
     tip("mean gradient norm at each step, both sides; click or drag to scrub");
+    ImGui::EndGroup();
     const int picked = picked_e >= 0 ? picked_e : picked_g;
     if (picked >= 0 && picked != step_) step_ = picked, dirty_ = true;
   }

@@ -312,7 +312,7 @@ class OodView : public View {
     std::snprintf(sample_name, sizeof(sample_name), "model samples: %zu (K=%d)", r.sample_energy.size(), r.request.sampler.steps);
     const int picked = histogram_plot("ood_hist", ImVec2(0, 170),
                                       {{r.data_energy, kDataColor, data_name}, {r.sample_energy, kSampleColor, sample_name}},
-                                      markers, 48, "f(x)  (higher = more likely under the model)");
+                                      markers, 48, "x axis: f(x), higher = more likely under the model");
     tip("f over the data batch (green) and over the model's samples (orange), each scaled to its peak; lines: the probed images");
     if (picked >= 0) selected_ = picked, dirty_ = true;
   }
@@ -347,7 +347,9 @@ class OodView : public View {
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.names[size_t(i)].c_str());
       ImGui::GetWindowDrawList()->AddRect(at, ImVec2(at.x + cell_px, at.y + cell_px), image_color(i), 0, 0, i == selected_ ? 3.0f : 1.0f);
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(image_color(i)));
-      ImGui::Text("#%d %s", i + 1, fs::path(r.names[size_t(i)]).filename().string().substr(0, 14).c_str());
+      // The file name, cut to the cell's width.
+      const size_t fits = size_t(std::max(4.0f, cell_px / ImGui::CalcTextSize("x").x) - 3);
+      ImGui::Text("#%d %s", i + 1, fs::path(r.names[size_t(i)]).filename().string().substr(0, fits).c_str());
       ImGui::PopStyleColor();
       ImGui::Text("f %.4g", r.energy[size_t(i)]);
       ImGui::Text("data %.0f%%", r.percentile_data[size_t(i)]);
@@ -423,7 +425,7 @@ class OodView : public View {
   char images_[2048] = "";
   char data_[256] = "fashion-mnist";
   char folder_[512] = "shortrun_export";
-  int reference_n_ = 128;
+  int reference_n_ = 64;  // the model samples cost n x K chain-steps per probe: kept small for interactivity
   std::shared_ptr<ViewResultSlot<OodResult>> slot_ = std::make_shared<ViewResultSlot<OodResult>>();
   std::shared_ptr<ViewResultSlot<ExportOutcome>> export_slot_ = std::make_shared<ViewResultSlot<ExportOutcome>>();
   std::shared_ptr<const OodResult> shown_;

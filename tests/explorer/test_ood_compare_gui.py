@@ -148,7 +148,7 @@ class OodCompareGui(unittest.TestCase):
 
     def test_stop_ends_a_long_probe(self):
         r = Run("cancel", [
-            set_("steps", 400), wait("sampler"), set_("ood_n", 2000), press("ood_examples"),
+            set_("ood_n", 3000), press("ood_examples"),  # 3000 samples x K=50: minutes, were it not stopped
             wait("job", kind="ood", done=1), press("ood_stop"), wait("view", view="ood"), dump("stopped.json"),
         ])
         s = r.view("stopped.json", "ood")
