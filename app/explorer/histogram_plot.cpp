@@ -61,6 +61,20 @@ int histogram_plot(const char* id, ImVec2 size, const std::vector<HistSeries>& s
     dl->AddLine(ImVec2(x, b.y), ImVec2(x, b.y + 3), IM_COL32(140, 140, 140, 255));
     dl->AddText(ImVec2(std::clamp(x - w / 2, a.x, b.x - w), b.y + 3), IM_COL32(170, 170, 170, 255), buf);
   }
+  // Legend, top left, on a dark box so bars under it stay readable around it.
+  float legend_w = ImGui::CalcTextSize(x_label).x;
+  int legend_lines = 1;
+  for (const auto& s : series)
+    if (!s.name.empty()) legend_w = std::max(legend_w, 14 + ImGui::CalcTextSize(s.name.c_str()).x), ++legend_lines;
+  dl->AddRectFilled(ImVec2(a.x + 1, a.y + 1), ImVec2(a.x + legend_w + 12, a.y + 4 + legend_lines * text_h), IM_COL32(25, 25, 28, 200));
+  float ly = a.y + 2;
+  for (const auto& s : series) {
+    if (s.name.empty()) continue;
+    dl->AddRectFilled(ImVec2(a.x + 4, ly + 3), ImVec2(a.x + 14, ly + text_h - 3), s.color | IM_COL32(0, 0, 0, 255));
+    dl->AddText(ImVec2(a.x + 18, ly), IM_COL32(210, 210, 210, 255), s.name.c_str());
+    ly += text_h;
+  }
+  dl->AddText(ImVec2(a.x + 4, ly), IM_COL32(150, 150, 150, 255), x_label);  // the axis, under the legend
   // Markers: lines with their labels along the top, nudged apart when they would overlap.
   float last_label_end = -INFINITY;
   std::vector<size_t> order(markers.size());
@@ -79,15 +93,6 @@ int histogram_plot(const char* id, ImVec2 size, const std::vector<HistSeries>& s
     last_label_end = lx + w;
     if (hovered && std::fabs(mouse.x - x) < best) best = std::fabs(mouse.x - x), picked = int(i);
   }
-  // Legend, top left.
-  float ly = a.y + 2;
-  for (const auto& s : series) {
-    if (s.name.empty()) continue;
-    dl->AddRectFilled(ImVec2(a.x + 4, ly + 3), ImVec2(a.x + 14, ly + text_h - 3), s.color | IM_COL32(0, 0, 0, 255));
-    dl->AddText(ImVec2(a.x + 18, ly), IM_COL32(210, 210, 210, 255), s.name.c_str());
-    ly += text_h;
-  }
-  dl->AddText(ImVec2(a.x + 4, ly), IM_COL32(150, 150, 150, 255), x_label);  // the axis, under the legend
   if (hovered) {
     const float v = lo + (mouse.x - a.x) / (b.x - a.x) * (hi - lo);
     if (picked >= 0) ImGui::SetTooltip("%s: f = %.4g (click to select)", markers[size_t(picked)].label.c_str(), markers[size_t(picked)].x);

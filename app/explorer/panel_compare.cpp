@@ -254,9 +254,11 @@ class CompareView : public View {
     const SamplerSettings& a = ctx.session.sampler;
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColorA), "A");
     ImGui::SameLine();
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("%s: K=%d, step %.3g, noise %.3g, seed %d, %s init (the loaded model, the sidebar's sampler)",
                         ctx.session.pub.model ? fs::path(ctx.session.pub.model->path).filename().string().c_str() : "no model",
                         a.steps, a.step_size, a.noise_std, a.seed, a.init.c_str());
+    ImGui::PopTextWrapPos();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColorB), "B");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x * 0.45f));
@@ -320,9 +322,11 @@ class CompareView : public View {
                   static_cast<long long>(r.b.sampler.steps));
     if (ImGui::SliderInt("timeline", &step_, 0, last_step(), fmt)) dirty_ = true;
     tip("scrubs both sides at once; a side whose K is smaller holds its x_K past it");
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("at the end: RMS(x_B - x_A) %.3g per pixel (mean over chains), max |x_B - x_A| %.3g; mean f A %.4g, "
                         "B %.4g; %d + %d chains frozen (non-finite)",
                         r.rms_mean, r.max_abs, r.a.energy_mean.back(), r.b.energy_mean.back(), r.a.frozen, r.b.frozen);
+    ImGui::PopTextWrapPos();
   }
 
   void draw_grids() {

@@ -348,7 +348,7 @@ class OodView : public View {
       ImGui::GetWindowDrawList()->AddRect(at, ImVec2(at.x + cell_px, at.y + cell_px), image_color(i), 0, 0, i == selected_ ? 3.0f : 1.0f);
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(image_color(i)));
       // The file name, cut to the cell's width.
-      const size_t fits = size_t(std::max(4.0f, cell_px / ImGui::CalcTextSize("x").x) - 3);
+      const size_t fits = size_t(std::max(4.0f, (cell_px + 10) / ImGui::CalcTextSize("x").x) - 3);
       ImGui::Text("#%d %s", i + 1, fs::path(r.names[size_t(i)]).filename().string().substr(0, fits).c_str());
       ImGui::PopStyleColor();
       ImGui::Text("f %.4g", r.energy[size_t(i)]);

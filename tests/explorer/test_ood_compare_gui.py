@@ -44,14 +44,14 @@ def dump(name):
 class Run:
     """One explorer session on the bundled model: writes the script, runs it, loads the dumps."""
 
-    def __init__(self, name, actions, timeout=600):
+    def __init__(self, name, actions, timeout=600, extra=()):
         self.dir = os.path.join(WORK, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         script = os.path.join(self.dir, "actions.json")
         with open(script, "w") as f:
             json.dump([wait("sampler")] + actions, f, indent=1)
-        cmd = XVFB + [EXPLORER, "--script", script, "--config-dir", "none", "--threads", "1"]
+        cmd = XVFB + [EXPLORER, "--script", script, "--config-dir", "none", "--threads", "1", *extra]
         self.proc = subprocess.run(cmd, cwd=self.dir, capture_output=True, text=True, timeout=timeout)
         if self.proc.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} exited {self.proc.returncode}\n"
@@ -127,6 +127,28 @@ class OodCompareGui(unittest.TestCase):
         gui, cli = reproduce(r, e["command"], os.path.join(r.dir, e["png"]))
         self.assertEqual(gui.shape, cli.shape)
         self.assertTrue(np.array_equal(gui, cli), "the exported command wrote a different PNG")
+
+    def test_both_views_fit_800x500_with_no_control_clipped(self):
+        r = Run("small", [
+            set_("steps", 6), wait("sampler"), set_("tab", "ood"), set_("ood_n", 16), press("ood_examples"),
+            wait("view", view="ood"), wait("frames", frames=4), dump("ood.json"),
+            set_("tab", "compare"), set_("ab_chains", 4), press("ab_run"), wait("view", view="compare"),
+            wait("frames", frames=4), dump("compare.json"),
+        ], extra=["--size", "800x500"])
+        for view in ("ood", "compare"):
+            with open(os.path.join(r.dir, view + ".json")) as f:
+                s = json.load(f)
+            self.assertEqual(s["window"], [800, 500])
+            mine = [it for it in s["layout"] if it["window"].startswith("Main")]
+            self.assertGreater(len(mine), 8, view)
+            for it in mine:
+                x0, y0, x1, y1 = it["rect"]
+                wx0, wy0, wx1, wy1 = it["window_rect"]
+                where = f"{view}: '{it['tip']}' at {it['rect']} (window {it['window_rect']})"
+                self.assertLessEqual(x1, wx1 + 1, where)  # ImGui does not scroll sideways
+                self.assertGreaterEqual(x0, wx0 - 1, where)
+                if y1 > wy1 + 1:
+                    self.assertGreater(it["scroll_max_y"], 0, where)  # below the bottom: reachable
 
     def test_bad_paths_give_one_line_naming_the_file(self):
         junk = os.path.join(WORK, "not_an_image.png")
