@@ -3,7 +3,6 @@
 
 #include <imgui.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -13,18 +12,13 @@ void command_field(const std::string& line, const std::string& command) {
   ImGui::PushTextWrapPos(0.0f);
   ImGui::TextDisabled("%s; the command that writes the same PNG:", line.c_str());
   ImGui::PopTextWrapPos();
-  // InputTextMultiline wants a mutable buffer; read-only, so a copy per frame is fine.
-  std::string buffer = command;
-  const float copy_w = ImGui::CalcTextSize("Copy").x + 2 * ImGui::GetStyle().FramePadding.x;
-  const float width = ImGui::GetContentRegionAvail().x - copy_w - ImGui::GetStyle().ItemSpacing.x;
-  const float chars_per_line = std::max(20.0f, width / std::max(1.0f, ImGui::CalcTextSize("x").x));
-  const float lines = std::min(6.0f, std::ceil(float(command.size()) / chars_per_line) + 0.5f);
-  ImGui::InputTextMultiline("##command", buffer.data(), buffer.size() + 1, ImVec2(width, lines * ImGui::GetTextLineHeight() + 8),
-                            ImGuiInputTextFlags_ReadOnly);
-  tip("the shortrun command that reproduces the exported PNG (also in the .json)");
-  ImGui::SameLine();
   if (ImGui::Button("Copy")) ImGui::SetClipboardText(command.c_str());
-  tip("copy the command to the clipboard");
+  tip("copy the command to the clipboard (it is also in the .json, under \"command\")");
+  ImGui::SameLine();
+  // Wrapped, so the whole line is readable (ImGui's multiline field does not wrap).
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::TextUnformatted(command.c_str());
+  ImGui::PopTextWrapPos();
 }
 
 std::string seconds_text(double s) {

@@ -1,4 +1,4 @@
-// Small widgets the analysis views share: the exported command line (selectable, with a Copy
+// Small widgets the analysis views share: the exported command line (wrapped, with a Copy
 // button) and a duration as text. tip() is the explorer's tooltip-and-layout recorder.
 #pragma once
 #include <string>
