@@ -2,6 +2,7 @@
 // exactly as `shortrun compare` calls them, with both trajectories kept for the timeline.
 #include "compare_job.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -18,6 +19,8 @@
 namespace shortrun::explorer {
 
 namespace {
+
+constexpr int64_t kFrameBudgetBytes = int64_t(256) << 20;  // both trajectories together
 
 struct AbTensors {
   CompareConfig config;
@@ -75,9 +78,10 @@ void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& s
   out->shape = ImageShape{req.chains, int(shape.channels), int(shape.height), int(shape.width)};
   out->a.sampler = config.a;
   out->b.sampler = config.sampler_b();
-  const auto stride_of = [&](int64_t k) {
-    return std::max<int64_t>(1, (k + req.max_frames - 2) / std::max(1, req.max_frames - 1));
-  };
+  // Frames kept per side: at most max_frames, and at most kFrameBudgetBytes for both sides.
+  const int64_t frame_bytes = int64_t(req.chains) * shape.numel() * int64_t(sizeof(float));
+  const int64_t max_frames = std::clamp<int64_t>(kFrameBudgetBytes / 2 / std::max<int64_t>(1, frame_bytes), 2, req.max_frames);
+  const auto stride_of = [&](int64_t k) { return std::max<int64_t>(1, (k + max_frames - 2) / (max_frames - 1)); };
   const int64_t stride_a = stride_of(config.a.steps), stride_b = stride_of(config.b.steps);
   const auto observe = [&](int side, const StepInfo& s) {
     AbSide& o = side == 0 ? out->a : out->b;

@@ -2,8 +2,8 @@
 // ood_probe_image, exactly as `shortrun score` calls them, with the images' chains kept.
 #include "ood_job.h"
 
+#include <algorithm>
 #include <chrono>
-#include <fstream>
 
 #include <torch/torch.h>
 
@@ -17,6 +17,8 @@
 namespace shortrun::explorer {
 
 namespace {
+
+constexpr int64_t kFrameBudgetBytes = int64_t(256) << 20;  // the images' chains, all frames together
 
 // What the export needs, in the tensors core drew the result from.
 struct OodTensors {
@@ -62,7 +64,10 @@ void run_probe(ViewJob& job, const OodRequest& req, ViewResultSlot<OodResult>& s
   out->shape = ImageShape{int(loaded.images.size(0)), int(shape.channels), int(shape.height), int(shape.width)};
   out->data_description = data.description;
   const int64_t k = config.sampler.steps;
-  const int64_t stride = std::max<int64_t>(1, (k + req.max_frames - 2) / std::max(1, req.max_frames - 1));
+  // Frames kept: at most max_frames, and at most kFrameBudgetBytes for all images together.
+  const int64_t frame_bytes = loaded.images.numel() * int64_t(sizeof(float));
+  const int64_t max_frames = std::clamp<int64_t>(kFrameBudgetBytes / std::max<int64_t>(1, frame_bytes), 2, req.max_frames);
+  const int64_t stride = std::max<int64_t>(1, (k + max_frames - 2) / (max_frames - 1));
   const auto observe = [&](const StepInfo& s) {
     if (s.step < k && s.step % stride == 0) {
       out->frame_steps.push_back(int(s.step));

@@ -233,9 +233,11 @@ class OodView : public View {
     const ImageShape s = r.shape;
     frame_ = std::clamp(frame_, 0, int(r.frames.size()) - 1);
     selected_ = std::clamp(selected_, 0, s.n - 1);
-    std::vector<int> picks(size_t(s.n));
-    for (int i = 0; i < s.n; ++i) picks[size_t(i)] = i;
-    row_layout_ = grid_layout(s.n, s.n, s.w, s.h, 2);
+    // The first kMaxShown images, kRowCols to a texture row (a texture has a maximum width).
+    const int shown = std::min(s.n, kMaxShown);
+    std::vector<int> picks(static_cast<size_t>(shown));
+    for (int i = 0; i < shown; ++i) picks[size_t(i)] = i;
+    row_layout_ = grid_layout(shown, kRowCols, s.w, s.h, 2);
     const std::vector<float> row = compose_grid(r.frames[size_t(frame_)], s, picks, row_layout_, 1.0f);
     row_->ensure(row_layout_.width, row_layout_.height, s.c);
     row_->upload(ctx.uploader, {Tile{0, 0, row_layout_.width, row_layout_.height, s.c, row.data()}});
@@ -306,7 +308,7 @@ class OodView : public View {
     const OodResult& r = *shown_;
     std::vector<HistMarker> markers;
     for (int i = 0; i < r.shape.n; ++i)
-      markers.push_back({r.energy[size_t(i)], image_color(i), "#" + std::to_string(i + 1), i == selected_});
+      markers.push_back({r.energy[size_t(i)], image_color(i), i < kMaxShown ? "#" + std::to_string(i + 1) : "", i == selected_});
     char data_name[96], sample_name[96];
     std::snprintf(data_name, sizeof(data_name), "data: %zu test images", r.data_energy.size());
     std::snprintf(sample_name, sizeof(sample_name), "model samples: %zu (K=%d)", r.sample_energy.size(), r.request.sampler.steps);
@@ -331,16 +333,21 @@ class OodView : public View {
     const float cell_px = std::floor(std::clamp((ImGui::GetContentRegionAvail().x - 8) / float(std::max(1, s.n)) - 12, 40.0f, 112.0f));
     const float pitch = cell_px + 12;
     const float x0 = ImGui::GetCursorPosX();
-    for (int i = 0; i < s.n; ++i) {
+    const int shown = std::min(s.n, kMaxShown);
+    if (shown < s.n)
+      ImGui::TextDisabled("showing the first %d of %d images (all of them are on the histogram and in the export)", shown, s.n);
+    for (int i = 0; i < shown; ++i) {
       if (i > 0) {
         if (ImGui::GetItemRectMax().x + pitch > ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::NewLine();
         else ImGui::SameLine(0, 12);
       }
       if (ImGui::GetCursorPosX() < x0) ImGui::SetCursorPosX(x0);
       ImGui::BeginGroup();
-      const float u0 = float(row_layout_.pad + i * (s.w + row_layout_.pad)) / float(row_layout_.width);
+      const int col = i % row_layout_.cols, row = i / row_layout_.cols;
+      const float u0 = float(row_layout_.pad + col * (s.w + row_layout_.pad)) / float(row_layout_.width);
       const float u1 = u0 + float(s.w) / float(row_layout_.width);
-      const float v0 = float(row_layout_.pad) / float(row_layout_.height), v1 = v0 + float(s.h) / float(row_layout_.height);
+      const float v0 = float(row_layout_.pad + row * (s.h + row_layout_.pad)) / float(row_layout_.height);
+      const float v1 = v0 + float(s.h) / float(row_layout_.height);
       const ImVec2 at = ImGui::GetCursorScreenPos();
       ImGui::Image(row_->id(), ImVec2(cell_px, cell_px), ImVec2(u0, v0), ImVec2(u1, v1));
       if (ImGui::IsItemClicked()) selected_ = i, dirty_ = true;
@@ -422,6 +429,7 @@ class OodView : public View {
   }
 
   static constexpr int kStripCells = 11;
+  static constexpr int kMaxShown = 64, kRowCols = 16;
   char images_[2048] = "";
   char data_[256] = "fashion-mnist";
   char folder_[512] = "shortrun_export";
