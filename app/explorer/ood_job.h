@@ -33,6 +33,7 @@ struct OodResult {
   ImageShape shape;                 // n = the number of images
   std::vector<float> energy, percentile_data, percentile_samples, chain_energy;  // per image
   std::vector<float> data_energy, sample_energy;  // the two reference batches
+  bool reused_samples = false;                   // sample_energy from the previous probe (same model and settings)
   std::string data_description;
   std::vector<int> frame_steps;                  // steps of the kept frames, 0 and K included
   std::vector<std::vector<float>> frames;        // [T][M·H·W·C]: frame 0 is the images themselves

@@ -135,6 +135,7 @@ class OodView : public View {
       j["selected"] = selected_;
       j["seconds"] = r.seconds;
       j["settings"] = r.settings;
+      j["reused_samples"] = r.reused_samples;
     }
     return j;
   }
@@ -311,7 +312,8 @@ class OodView : public View {
       markers.push_back({r.energy[size_t(i)], image_color(i), i < kMaxShown ? "#" + std::to_string(i + 1) : "", i == selected_});
     char data_name[96], sample_name[96];
     std::snprintf(data_name, sizeof(data_name), "data: %zu test images", r.data_energy.size());
-    std::snprintf(sample_name, sizeof(sample_name), "model samples: %zu (K=%d)", r.sample_energy.size(), r.request.sampler.steps);
+    std::snprintf(sample_name, sizeof(sample_name), "model samples: %zu (K=%d)%s", r.sample_energy.size(), r.request.sampler.steps,
+                  r.reused_samples ? ", from the previous probe" : "");
     const int picked = histogram_plot("ood_hist", ImVec2(0, 170),
                                       {{r.data_energy, kDataColor, data_name}, {r.sample_energy, kSampleColor, sample_name}},
                                       markers, 48, "x axis: f(x), higher = more likely under the model");

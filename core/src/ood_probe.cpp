@@ -49,7 +49,7 @@ torch::Tensor energies(EnergyModel& model, const torch::Tensor& x) {
 
 OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, const torch::Tensor& data,
                             const OodProbeConfig& config, const ViewProgress& progress, const std::atomic<bool>* cancel,
-                            const StepObserver& chain_observer) {
+                            const StepObserver& chain_observer, const torch::Tensor& known_sample_energy) {
   config.validate();
   const auto shape = model.shape().chw();
   const auto check = [&](const torch::Tensor& t, const std::string& what) {
@@ -64,13 +64,18 @@ OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, con
   if (data.size(0) < n)
     throw Error("OOD probe: the data batch has " + std::to_string(data.size(0)) + " images; expected at least " + std::to_string(n));
   const int64_t m = images.size(0), k = config.sampler.steps;
-  const int64_t total = n * k + (config.chains ? m * k : 0);
+  const bool reuse = known_sample_energy.defined();
+  if (reuse && known_sample_energy.numel() != n)
+    throw Error("OOD probe: the known sample energies are " + std::to_string(known_sample_energy.numel()) + "; expected " +
+                std::to_string(n));
+  const int64_t sampled = reuse ? 0 : n;  // reference chains to run
+  const int64_t total = sampled * k + (config.chains ? m * k : 0);
   OodProbeResult r;
   r.energy = energies(model, images);
   r.data_energy = energies(model, data.narrow(0, 0, n));
   const LangevinSampler sampler(model, config.sampler);
   std::vector<torch::Tensor> samples;
-  for (int64_t first = 0; first < n; first += 256) {
+  for (int64_t first = 0; first < sampled; first += 256) {
     const int64_t b = std::min<int64_t>(256, n - first);
     const SampleResult s = sampler.run(chain_range(first, b, model.device()), std::nullopt, [&](const StepInfo& info) {
       if (progress) progress(first * k + info.step * b, total);
@@ -81,7 +86,8 @@ OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, con
     }
     samples.push_back(s.x.detach());
   }
-  r.sample_energy = energies(model, torch::cat(samples));
+  r.sample_energy = reuse ? known_sample_energy.to(torch::kCPU, torch::kFloat64).reshape({-1}).clone()
+                          : energies(model, torch::cat(samples));
   r.percentile_data = torch::empty({m}, torch::kFloat64);
   r.percentile_samples = torch::empty({m}, torch::kFloat64);
   for (int64_t i = 0; i < m; ++i) {
@@ -93,7 +99,7 @@ OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, con
     const SampleResult s = sampler.run(chain_range(0, m, model.device()), images.to(model.device(), torch::kFloat32),
                                        [&](const StepInfo& info) {
                                          if (chain_observer) chain_observer(info);
-                                         if (progress) progress(n * k + info.step * m, total);
+                                         if (progress) progress(sampled * k + info.step * m, total);
                                        },
                                        cancel);
     if (s.cancelled) {

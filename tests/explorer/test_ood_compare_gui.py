@@ -83,6 +83,7 @@ class OodCompareGui(unittest.TestCase):
             set_("ood_n", 24), set_("ood_folder", "out"), press("ood_examples"), wait("view", view="ood"),
             set_("ood_step", 3), dump("probe.json"),
             press("ood_export"), wait("view", view="ood"), dump("exported.json"),
+            press("ood_run"), wait("view", view="ood"), dump("again.json"),
         ])
         s = r.view("probe.json", "ood")
         self.assertEqual(s["error"], "")
@@ -107,6 +108,13 @@ class OodCompareGui(unittest.TestCase):
             report = json.load(f)
         cli_f = [i["energy"] for i in report["images"]]
         np.testing.assert_allclose(cli_f, s["energy"], rtol=1e-5, atol=1e-4)
+        cli_pct = [i["percentile_samples"] for i in report["images"]]
+        np.testing.assert_allclose(cli_pct, s["percentile_samples"], atol=1e-4)  # the view holds float32
+        # Scoring again on the same model and settings reuses the samples' energies: same ranks.
+        again = r.view("again.json", "ood")
+        self.assertFalse(s["reused_samples"])
+        self.assertTrue(again["reused_samples"])
+        self.assertEqual(again["percentile_samples"], s["percentile_samples"])
 
     def test_ab_compare_scrubs_both_sides_and_exports_what_the_cli_writes(self):
         r = Run("compare", [

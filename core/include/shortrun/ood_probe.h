@@ -42,9 +42,12 @@ struct OodProbeResult {
 // images [M,C,H,W] and data [≥n,C,H,W] in [-1,1], at the model's shape (the first n of data
 // are used). progress(done, total) over sampling chain-steps. chain_observer (optional) sees
 // every step of the images' own chains (config.chains), e.g. to keep their trajectory.
+// known_sample_energy (optional, [n]): the sample_energy of an earlier probe with the same model
+// and config, reused instead of sampling the n reference chains again.
 OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, const torch::Tensor& data,
                             const OodProbeConfig& config, const ViewProgress& progress = nullptr,
-                            const std::atomic<bool>* cancel = nullptr, const StepObserver& chain_observer = nullptr);
+                            const std::atomic<bool>* cancel = nullptr, const StepObserver& chain_observer = nullptr,
+                            const torch::Tensor& known_sample_energy = {});
 
 // Percentage of `reference` below `value`, ties counted half (the mid-rank percentile).
 double percentile_rank(double value, const torch::Tensor& reference);
