@@ -168,9 +168,11 @@ class OodCompareGui(unittest.TestCase):
             set_("ood_images", junk), press("ood_run"), wait("view", view="ood"), dump("junk.json"),
             set_("ab_model_b", "/nonexistent/b.safetensors"), press("ab_run"), wait("view", view="compare"),
             dump("missing_b.json"),
+            set_("ab_model_b", junk), press("ab_run"), wait("view", view="compare"), dump("junk_b.json"),
         ])
         for name, view, path in [("missing.json", "ood", "/nonexistent/probe.png"), ("junk.json", "ood", junk),
-                                 ("missing_b.json", "compare", "/nonexistent/b.safetensors")]:
+                                 ("missing_b.json", "compare", "/nonexistent/b.safetensors"),
+                                 ("junk_b.json", "compare", junk)]:
             err = r.view(name, view)["error"]
             self.assertIn(path, err, name)
             self.assertNotIn("\n", err, name)
