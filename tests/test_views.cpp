@@ -265,6 +265,28 @@ TEST(OodProbe, PercentilesPlaceImagesAmongDataAndSamples) {
   EXPECT_EQ(ood_probe_image(images, r).size(1), 2 * 6 + 2);
 }
 
+TEST(OodProbe, KnownSampleEnergiesSkipTheReferenceChainsAndGiveTheSameResult) {
+  QuadraticEnergy model({1, 4, 4}, 0.0, 0.5);
+  OodProbeConfig c;
+  c.sampler.steps = 10;
+  c.sampler.step_size = 0.01;
+  c.sampler.noise_std = 0.1;
+  c.reference_n = 32;
+  c.chains = true;
+  const torch::Tensor data = torch::rand({40, 1, 4, 4}) * 2 - 1;
+  const torch::Tensor images = torch::rand({3, 1, 4, 4}) * 2 - 1;
+  int64_t first_total = 0, second_total = 0, observed_steps = 0;
+  const OodProbeResult a = probe_images(model, images, data, c, [&](int64_t, int64_t t) { first_total = t; });
+  const OodProbeResult b = probe_images(model, images, data, c, [&](int64_t, int64_t t) { second_total = t; }, nullptr,
+                                        [&](const StepInfo&) { ++observed_steps; }, a.sample_energy);
+  EXPECT_EQ(first_total, (32 + 3) * 10);
+  EXPECT_EQ(second_total, 3 * 10);  // only the images' own chains ran
+  EXPECT_EQ(observed_steps, 11);    // the chain observer saw steps 0..K
+  EXPECT_TRUE(torch::equal(a.percentile_samples, b.percentile_samples));
+  EXPECT_TRUE(torch::equal(a.chain_x, b.chain_x));
+  EXPECT_THROW(probe_images(model, images, data, c, nullptr, nullptr, nullptr, a.sample_energy.narrow(0, 0, 5)), Error);
+}
+
 TEST(OodProbe, PercentileRankCountsTiesHalf) {
   const torch::Tensor ref = torch::tensor({1.0, 2.0, 2.0, 3.0}, torch::kFloat64);
   EXPECT_DOUBLE_EQ(percentile_rank(2.0, ref), 50.0);

@@ -14,19 +14,6 @@
 
 namespace shortrun::cli {
 
-namespace {
-// The -b flags that give side B's settings (seed and init are A's).
-std::string side_b_flags(const SamplerConfig& b) {
-  const auto num = [](double v) { return format_number(v); };
-  std::string s = " --steps-b " + std::to_string(b.steps) + " --step-size-b " + num(b.step_size) + " --noise-b " +
-                  num(b.noise_std) + " --chunk-b " + std::to_string(b.chunk) + " --precision-b " + b.precision +
-                  (b.clamp ? " --clamp-b" : " --no-clamp-b");
-  if (b.mala) s += " --mala-b --temperature-b " + num(b.temperature);
-  if (!b.cuda_graph) s += " --no-cuda-graph-b";
-  return s;
-}
-}  // namespace
-
 void add_compare_command(CLI::App& app) {
   struct Options {
     std::string model, model_b, out = "ab.png", json;
@@ -75,17 +62,17 @@ void add_compare_command(CLI::App& app) {
     progress.finish();
     if (r.cancelled) exit_interrupted("shortrun compare");
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t cols = o->cols > 0 ? o->cols : static_cast<int64_t>(std::ceil(std::sqrt(double(o->n))));
+    const int64_t cols = o->cols > 0 ? o->cols : compare_default_cols(o->n);
     const std::string json_path = o->json.empty() ? json_next_to(o->out) : o->json;
 
-    std::string command = "shortrun compare --model " + shell_quote(path_a);
-    if (!o->model_b.empty()) command += " --model-b " + shell_quote(path_b);
-    command += " --n " + std::to_string(o->n) + " " + sampler_flags(cc.a) + side_b_flags(cc.sampler_b()) + " --diff-range " +
-               format_number(cc.diff_range);
-    if (o->cols > 0) command += " --cols " + std::to_string(o->cols);
-    command += " --out " + shell_quote(o->out);
-    if (!json_path.empty()) command += " --json " + shell_quote(json_path);
-    command += runtime_flags(o->rt, o->mo);
+    CompareCommand ccmd;
+    ccmd.model_a = path_a;
+    if (!o->model_b.empty()) ccmd.model_b = path_b;
+    ccmd.config = cc;
+    ccmd.cols = o->cols;
+    ccmd.out_png = o->out;
+    ccmd.json = json_path;
+    const std::string command = compare_command(ccmd) + runtime_flags(o->rt, o->mo);
 
     const torch::Tensor rms = compare_rms(r);
     const bool per_chain = o->n <= 256;

@@ -18,25 +18,6 @@
 #include "view_support.h"
 
 namespace shortrun::cli {
-namespace fs = std::filesystem;
-
-namespace {
-// The image files a --images argument names: the file itself, or a directory's PNG/JPEG/NPY
-// files in name order.
-std::vector<std::string> image_files(const std::string& arg) {
-  std::error_code ec;
-  if (!fs::is_directory(arg, ec)) return {arg};
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(arg, ec)) {
-    const std::string ext = lowercase_extension(e.path().string());
-    if (e.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy")) out.push_back(e.path().string());
-  }
-  if (ec) throw file_error(arg, "cannot list the directory (" + ec.message() + ")");
-  std::sort(out.begin(), out.end());
-  if (out.empty()) throw file_error(arg, "no PNG, JPEG or NPY files in this directory");
-  return out;
-}
-}  // namespace
 
 void add_score_command(CLI::App& app) {
   struct Options {
@@ -69,31 +50,16 @@ void add_score_command(CLI::App& app) {
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     EnergyModel& model = *setup.model;
     const DataShape shape = model.shape();
-    std::vector<std::string> names;
-    std::vector<torch::Tensor> imgs;
-    for (const std::string& arg : o->images)
-      for (const std::string& path : image_files(arg)) {
-        const torch::Tensor batch = read_image_or_npy(path);
-        for (int64_t i = 0; i < batch.size(0); ++i) {
-          std::string note;
-          imgs.push_back(conform_image(batch[i], shape.channels, shape.height, shape.width, &note));
-          names.push_back(batch.size(0) > 1 ? path + "[" + std::to_string(i) + "]" : path);
-          if (!note.empty() && !o->json) std::cerr << "note: " << names.back() << ": " << note << "\n";
-        }
-      }
-    if (imgs.size() > 4096) throw Error("score: " + std::to_string(imgs.size()) + " images; expected at most 4096");
-    const torch::Tensor images = torch::stack(imgs);
+    const ProbeImages loaded = load_probe_images(o->images, shape);
+    const std::vector<std::string>& names = loaded.names;
+    const torch::Tensor& images = loaded.images;
+    if (!o->json)
+      for (const std::string& note : loaded.notes) std::cerr << "note: " << note << "\n";
     OodProbeConfig probe = o->probe;
     probe.sampler = setup.sampler;
     probe.chains = !o->chains.empty();
     probe.validate();
-    DataOptions d;
-    d.split = "test";
-    d.image_size = shape.height;
-    d.limit = probe.reference_n;
-    const Dataset data = load_dataset(o->data, d);
-    if (data.images.size(1) != shape.channels)
-      throw Error("the data's images have " + std::to_string(data.images.size(1)) + " channels; the model expects " + shape.str());
+    const Dataset data = load_probe_reference(o->data, shape, probe.reference_n);
 
     StderrProgress progress("score");
     const auto t0 = std::chrono::steady_clock::now();
@@ -104,11 +70,14 @@ void add_score_command(CLI::App& app) {
 
     const std::string model_path = resolve_model_path(o->model);
     const std::string json_path = json_next_to(o->out);
-    std::string command = "shortrun score --model " + shell_quote(model_path) + " --images";
-    for (const std::string& a : o->images) command += " " + shell_quote(a);
-    command += " --data " + shell_quote(o->data) + " --n " + std::to_string(probe.reference_n) + " " + sampler_flags(probe.sampler);
-    if (probe.chains) command += " --chains " + shell_quote(o->chains);
-    command += " --out " + shell_quote(o->out) + runtime_flags(o->rt, o->mo);
+    ScoreCommand sc;
+    sc.model = model_path;
+    sc.images = o->images;
+    sc.data = o->data;
+    sc.probe = probe;
+    sc.chains_png = o->chains;
+    sc.out_png = o->out;
+    const std::string command = score_command(sc) + runtime_flags(o->rt, o->mo);
 
     const auto stats = [](const torch::Tensor& e) {
       const torch::Tensor s = std::get<0>(e.sort());

@@ -10,6 +10,7 @@
 
 #include "export_jobs.h"
 #include "run_cost.h"
+#include "sampler_settings.h"
 #include "shortrun/datasets.h"
 #include "shortrun/energy_model.h"
 #include "shortrun/error.h"
@@ -37,19 +38,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s) {
-  SamplerConfig c = model.card().sampler;
-  c.steps = s.steps;
-  c.step_size = s.step_size;
-  c.noise_std = s.noise_std;
-  c.init = s.init;
-  c.seed = static_cast<uint64_t>(s.seed);
-  c.clamp = s.clamp;
-  c.precision = s.precision;
-  c.validate();
-  return c;
 }
 
 // [N,C,H,W] -> host NHWC floats.

@@ -38,7 +38,8 @@ void from_json(const nlohmann::json& j, CompareConfig& c) {
 }
 
 CompareResult compare_runs(EnergyModel& model_a, EnergyModel& model_b, const CompareConfig& config,
-                           const ViewProgress& progress, const std::atomic<bool>* cancel) {
+                           const ViewProgress& progress, const std::atomic<bool>* cancel,
+                           const CompareObserver& observer) {
   config.validate();
   if (model_a.shape().chw() != model_b.shape().chw())
     throw Error("compare: model A takes " + model_a.shape().str() + " images, model B " + model_b.shape().str() +
@@ -47,11 +48,12 @@ CompareResult compare_runs(EnergyModel& model_a, EnergyModel& model_b, const Com
   const SamplerConfig sa = config.a, sb = config.sampler_b();
   const int64_t total = (sa.steps + sb.steps) * n;
   CompareResult r;
-  const auto side = [&](EnergyModel& model, const SamplerConfig& s, int64_t done_before, CompareSide& out) {
+  const auto side = [&](EnergyModel& model, const SamplerConfig& s, int64_t done_before, CompareSide& out, int index) {
     const LangevinSampler sampler(model, s);
     CurveRecorder curves(s.steps, n);
     const SampleResult res = sampler.run(chain_range(0, n, model.device()), std::nullopt, [&](const StepInfo& info) {
       curves.record(info);
+      if (observer) observer(index, info);
       if (progress) progress(done_before + info.step * n, total);
     }, cancel);
     out.x = res.x.detach().to(torch::kCPU, torch::kFloat32);
@@ -59,7 +61,7 @@ CompareResult compare_runs(EnergyModel& model_a, EnergyModel& model_b, const Com
     out.curves = curves.curves();
     return !res.cancelled;
   };
-  if (!side(model_a, sa, 0, r.a) || !side(model_b, sb, sa.steps * n, r.b)) {
+  if (!side(model_a, sa, 0, r.a, 0) || !side(model_b, sb, sa.steps * n, r.b, 1)) {
     r.cancelled = true;
     return r;
   }
@@ -75,6 +77,31 @@ torch::Tensor compare_image(const CompareResult& r, const CompareConfig& config,
 
 torch::Tensor compare_rms(const CompareResult& r) {
   return r.diff.to(torch::kFloat64).flatten(1).pow(2).mean(1).sqrt();
+}
+
+int64_t compare_default_cols(int64_t n) {
+  return static_cast<int64_t>(std::ceil(std::sqrt(double(n))));
+}
+
+std::string sampler_flags_b(const SamplerConfig& b) {
+  std::string s = " --steps-b " + std::to_string(b.steps) + " --step-size-b " + format_number(b.step_size) + " --noise-b " +
+                  format_number(b.noise_std) + " --chunk-b " + std::to_string(b.chunk) + " --precision-b " + b.precision +
+                  (b.clamp ? " --clamp-b" : " --no-clamp-b");
+  if (b.mala) s += " --mala-b --temperature-b " + format_number(b.temperature);
+  if (!b.cuda_graph) s += " --no-cuda-graph-b";
+  return s;
+}
+
+std::string compare_command(const CompareCommand& c) {
+  const CompareConfig& cc = c.config;
+  std::string command = "shortrun compare --model " + shell_quote(c.model_a);
+  if (!c.model_b.empty()) command += " --model-b " + shell_quote(c.model_b);
+  command += " --n " + std::to_string(cc.chains) + " " + sampler_flags(cc.a) + sampler_flags_b(cc.sampler_b()) +
+             " --diff-range " + format_number(cc.diff_range);
+  if (c.cols > 0) command += " --cols " + std::to_string(c.cols);
+  command += " --out " + shell_quote(c.out_png);
+  if (!c.json.empty()) command += " --json " + shell_quote(c.json);
+  return command;
 }
 
 }  // namespace shortrun

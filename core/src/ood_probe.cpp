@@ -1,9 +1,12 @@
 // probe_images: energies of the images, of a data batch and of the model's samples; ranks.
 #include "shortrun/ood_probe.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "shortrun/error.h"
+#include "shortrun/file_util.h"
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
 
@@ -45,7 +48,8 @@ torch::Tensor energies(EnergyModel& model, const torch::Tensor& x) {
 }
 
 OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, const torch::Tensor& data,
-                            const OodProbeConfig& config, const ViewProgress& progress, const std::atomic<bool>* cancel) {
+                            const OodProbeConfig& config, const ViewProgress& progress, const std::atomic<bool>* cancel,
+                            const StepObserver& chain_observer, const torch::Tensor& known_sample_energy) {
   config.validate();
   const auto shape = model.shape().chw();
   const auto check = [&](const torch::Tensor& t, const std::string& what) {
@@ -60,13 +64,18 @@ OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, con
   if (data.size(0) < n)
     throw Error("OOD probe: the data batch has " + std::to_string(data.size(0)) + " images; expected at least " + std::to_string(n));
   const int64_t m = images.size(0), k = config.sampler.steps;
-  const int64_t total = n * k + (config.chains ? m * k : 0);
+  const bool reuse = known_sample_energy.defined();
+  if (reuse && known_sample_energy.numel() != n)
+    throw Error("OOD probe: the known sample energies are " + std::to_string(known_sample_energy.numel()) + "; expected " +
+                std::to_string(n));
+  const int64_t sampled = reuse ? 0 : n;  // reference chains to run
+  const int64_t total = sampled * k + (config.chains ? m * k : 0);
   OodProbeResult r;
   r.energy = energies(model, images);
   r.data_energy = energies(model, data.narrow(0, 0, n));
   const LangevinSampler sampler(model, config.sampler);
   std::vector<torch::Tensor> samples;
-  for (int64_t first = 0; first < n; first += 256) {
+  for (int64_t first = 0; first < sampled; first += 256) {
     const int64_t b = std::min<int64_t>(256, n - first);
     const SampleResult s = sampler.run(chain_range(first, b, model.device()), std::nullopt, [&](const StepInfo& info) {
       if (progress) progress(first * k + info.step * b, total);
@@ -77,7 +86,8 @@ OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, con
     }
     samples.push_back(s.x.detach());
   }
-  r.sample_energy = energies(model, torch::cat(samples));
+  r.sample_energy = reuse ? known_sample_energy.to(torch::kCPU, torch::kFloat64).reshape({-1}).clone()
+                          : energies(model, torch::cat(samples));
   r.percentile_data = torch::empty({m}, torch::kFloat64);
   r.percentile_samples = torch::empty({m}, torch::kFloat64);
   for (int64_t i = 0; i < m; ++i) {
@@ -88,7 +98,8 @@ OodProbeResult probe_images(EnergyModel& model, const torch::Tensor& images, con
   if (config.chains) {
     const SampleResult s = sampler.run(chain_range(0, m, model.device()), images.to(model.device(), torch::kFloat32),
                                        [&](const StepInfo& info) {
-                                         if (progress) progress(n * k + info.step * m, total);
+                                         if (chain_observer) chain_observer(info);
+                                         if (progress) progress(sampled * k + info.step * m, total);
                                        },
                                        cancel);
     if (s.cancelled) {
@@ -106,6 +117,61 @@ torch::Tensor ood_probe_image(const torch::Tensor& images, const OodProbeResult&
   const torch::Tensor x = images.detach().to(torch::kCPU, torch::kFloat32);
   if (!r.chain_x.defined()) return make_grid(x, x.size(0));
   return make_grid(torch::cat({x, r.chain_x}), x.size(0));
+}
+
+std::vector<std::string> probe_image_files(const std::string& arg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(arg, ec)) return {arg};
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(arg, ec)) {
+    const std::string ext = lowercase_extension(e.path().string());
+    if (e.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy")) out.push_back(e.path().string());
+  }
+  if (ec) throw file_error(arg, "cannot list the directory (" + ec.message() + ")");
+  std::sort(out.begin(), out.end());
+  if (out.empty()) throw file_error(arg, "no PNG, JPEG or NPY files in this directory");
+  return out;
+}
+
+ProbeImages load_probe_images(const std::vector<std::string>& args, const DataShape& shape) {
+  if (args.empty()) throw Error("OOD probe: no images given");
+  ProbeImages p;
+  std::vector<torch::Tensor> imgs;
+  for (const std::string& arg : args)
+    for (const std::string& path : probe_image_files(arg)) {
+      const torch::Tensor batch = read_image_or_npy(path);
+      for (int64_t i = 0; i < batch.size(0); ++i) {
+        std::string note;
+        imgs.push_back(conform_image(batch[i], shape.channels, shape.height, shape.width, &note));
+        p.names.push_back(batch.size(0) > 1 ? path + "[" + std::to_string(i) + "]" : path);
+        if (!note.empty()) p.notes.push_back(p.names.back() + ": " + note);
+        if (int64_t(imgs.size()) > kMaxProbeImages)
+          throw Error("OOD probe: more than " + std::to_string(kMaxProbeImages) + " images; expected at most that many");
+      }
+    }
+  p.images = torch::stack(imgs);
+  return p;
+}
+
+Dataset load_probe_reference(const std::string& data_spec, const DataShape& shape, int64_t n) {
+  DataOptions d;
+  d.split = "test";
+  d.image_size = shape.height;
+  d.limit = n;
+  Dataset data = load_dataset(data_spec, d);
+  if (data.images.size(1) != shape.channels)
+    throw Error("the data's images have " + std::to_string(data.images.size(1)) + " channels; the model expects " + shape.str());
+  return data;
+}
+
+std::string score_command(const ScoreCommand& c) {
+  std::string command = "shortrun score --model " + shell_quote(c.model) + " --images";
+  for (const std::string& a : c.images) command += " " + shell_quote(a);
+  command += " --data " + shell_quote(c.data) + " --n " + std::to_string(c.probe.reference_n) + " " + sampler_flags(c.probe.sampler);
+  if (c.probe.chains) command += " --chains " + shell_quote(c.chains_png);
+  command += " --out " + shell_quote(c.out_png);
+  return command;
 }
 
 }  // namespace shortrun

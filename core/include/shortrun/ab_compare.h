@@ -4,11 +4,14 @@
 // grids, their per-pixel difference, and f/‖∇f‖ curves of both.
 #pragma once
 #include <atomic>
+#include <functional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "shortrun/energy_model.h"
+#include "shortrun/langevin_sampler.h"
 #include "shortrun/sampler_config.h"
 #include "shortrun/view_common.h"
 
@@ -36,14 +39,34 @@ struct CompareResult {
   bool cancelled = false;
 };
 
+// Sees every step of side 0 (A), then of side 1 (B), e.g. to keep their trajectories.
+using CompareObserver = std::function<void(int side, const StepInfo& step)>;
+
 // model_b may be the same object as model_a. progress(chain-steps done, total).
 CompareResult compare_runs(EnergyModel& model_a, EnergyModel& model_b, const CompareConfig& config,
-                           const ViewProgress& progress = nullptr, const std::atomic<bool>* cancel = nullptr);
+                           const ViewProgress& progress = nullptr, const std::atomic<bool>* cancel = nullptr,
+                           const CompareObserver& observer = nullptr);
 
 // The PNG of the view: grid A | grid B | difference (colour map of difference_colormap), RGB.
 torch::Tensor compare_image(const CompareResult& r, const CompareConfig& config, int64_t cols);
 
 // Per chain: RMS of x_B − x_A over pixels, float64 [N].
 torch::Tensor compare_rms(const CompareResult& r);
+
+// Grid columns when none are given: ceil(sqrt(n)).
+int64_t compare_default_cols(int64_t n);
+
+// The `shortrun compare` line that writes the view's PNG and report; runtime flags (--device,
+// --threads) are the caller's to add.
+struct CompareCommand {
+  std::string model_a;   // resolved path
+  std::string model_b;   // resolved path; "" when B is model A (compare sampler settings)
+  CompareConfig config;
+  int64_t cols = 0;      // 0: the default (no --cols)
+  std::string out_png, json;  // json "": no --json (the CLI writes OUT.json)
+};
+std::string compare_command(const CompareCommand& c);
+// The -b flags that set side B's sampler (its seed and init are A's).
+std::string sampler_flags_b(const SamplerConfig& b);
 
 }  // namespace shortrun

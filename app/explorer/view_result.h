@@ -1,0 +1,73 @@
+// Where a view job leaves its outcome for the UI thread: the newest result (an immutable
+// shared_ptr swapped under a mutex), or the one line that says why there is none, plus the
+// job's progress as atomics the UI reads every frame without waiting on the torch thread.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace shortrun::explorer {
+
+template <class Result>
+class ViewResultSlot {
+ public:
+  // A job starts: no error, no progress, running.
+  void start() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_.clear();
+    done.store(0);
+    total.store(0);
+    running.store(true);
+    ++version_;
+  }
+  void publish(std::shared_ptr<const Result> r) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    result_ = std::move(r);
+    running.store(false);
+    ++version_;
+  }
+  void fail(std::string line) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = std::move(line);
+    running.store(false);
+    ++version_;
+  }
+  // The job ended without a result (stopped): the previous result stays.
+  void stopped() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = "stopped";
+    running.store(false);
+    ++version_;
+  }
+  std::shared_ptr<const Result> result() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return result_;
+  }
+  std::string error() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return error_;
+  }
+  uint64_t version() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return version_;
+  }
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    result_.reset();
+    error_.clear();
+    ++version_;
+  }
+
+  std::atomic<int64_t> done{0}, total{0};
+  std::atomic<bool> running{false};
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Result> result_;
+  std::string error_;
+  uint64_t version_ = 0;
+};
+
+}  // namespace shortrun::explorer
