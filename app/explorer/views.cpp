@@ -4,8 +4,11 @@
 
 namespace shortrun::explorer {
 
+std::unique_ptr<View> make_toy2d_view();
+
 std::vector<std::unique_ptr<View>> make_views() {
   std::vector<std::unique_ptr<View>> views;
+  views.push_back(make_toy2d_view());
   return views;
 }
 
