@@ -93,7 +93,7 @@ class Toy2dView : public View {
       draw_square(*s, p, side, t);
       ImGui::EndGroup();
     }
-    draw_bottom(*s, ctx, bottom);
+    draw_bottom(*s, ctx, std::max(bottom, ImGui::GetContentRegionAvail().y - ImGui::GetStyle().ItemSpacing.y));
   }
 
   std::vector<std::string> controls() const override {
@@ -172,7 +172,7 @@ class Toy2dView : public View {
                      {"lr", c.lr},         {"batch", c.batch}, {"seed", c.seed},           {"until", c.until}};
     if (const auto s = runner_.snapshot()) {
       j["iteration"] = s->iteration;
-      j["running"] = s->running;
+      j["running"] = runner_.running();
       j["its_per_s"] = s->its_per_s;
       j["target"] = s->target;
       j["history"] = s->kl.size();
@@ -283,7 +283,7 @@ class Toy2dView : public View {
     tip("Seed of the weights, data draws and chain noise (a new seed restarts training)");
     if (changed) apply(c);
 
-    const bool running = snap_ && snap_->running;
+    const bool running = runner_.running();
     if (ImGui::Button(running ? "Pause" : "Start")) running ? runner_.pause() : runner_.start();
     tip("Start or pause training (controls stay live either way)");
     ImGui::SameLine();
@@ -402,7 +402,7 @@ class Toy2dView : public View {
     PlotSpec spec;
     spec.size = ImVec2(plot_w, height - ImGui::GetTextLineHeightWithSpacing());
     spec.x_count = int(s.kl.size());
-    spec.x_label = "log entry (every 10 iterations)";
+    spec.x_label = "x10 it";
     ImGui::BeginGroup();
     spec.title = "KL(target || short-run samples) on a 64x64 grid";
     plot_lines("##toy_kl", spec, kl);

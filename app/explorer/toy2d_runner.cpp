@@ -417,6 +417,11 @@ std::pair<std::string, uint64_t> Toy2dRunner::error() const {
   return {impl_->error, impl_->error_version};
 }
 
+bool Toy2dRunner::running() const {
+  std::lock_guard<std::mutex> l(impl_->m);
+  return impl_->run && !impl_->reached;
+}
+
 bool Toy2dRunner::busy() const {
   std::lock_guard<std::mutex> l(impl_->m);
   const Impl& i = *impl_;

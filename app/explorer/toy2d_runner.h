@@ -83,6 +83,7 @@ class Toy2dRunner {
   void request_export(const std::string& dir);
 
   std::shared_ptr<const Toy2dSnapshot> snapshot() const;
+  bool running() const;  // started and not paused (nor stopped at `until`)
   Toy2dExportResult export_result() const;
   // The newest error (a bad target file, divergence) and a version that grows with each.
   std::pair<std::string, uint64_t> error() const;
