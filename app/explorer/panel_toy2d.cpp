@@ -45,11 +45,11 @@ class Toy2dView : public View {
   const char* id() const override { return "toy2d"; }
 
   void update(ViewContext& ctx) override {
+    controls_ = runner_.controls();  // the runner's are the truth (a drawing or a refused target changes them)
     const auto [line, version] = runner_.error();
     if (version != seen_error_) {
       seen_error_ = version;
       if (!line.empty()) ctx.error(line);
-      controls_ = runner_.controls();  // a refused target falls back to the one training
     }
     const Toy2dExportResult r = runner_.export_result();
     if (r.id != seen_export_) {
@@ -388,7 +388,8 @@ class Toy2dView : public View {
   }
 
   void draw_bottom(const Toy2dSnapshot& s, ViewContext& ctx, float height) {
-    const float avail = ImGui::GetContentRegionAvail().x, canvas_side = height - ImGui::GetTextLineHeightWithSpacing() * 2;
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float canvas_side = std::min(height - ImGui::GetTextLineHeightWithSpacing() * 2, 240 * ctx.ui_scale);
     const float plot_w = std::max(150.0f, (avail - canvas_side - 24 * ctx.ui_scale) / 2);
     std::vector<PlotSeries> kl(1), mmd(1);
     kl[0].y = s.kl;
