@@ -279,6 +279,9 @@ struct Toy2dRunner::Impl {
         if (!trainer || do_reset || !c.same_run(applied)) {
           rebuild(c);
           dirty = true;
+          std::lock_guard<std::mutex> l(m);
+          reached = false;  // iteration 0: a stop at `until` from the previous run (set after a start) is stale
+          running = run;
         } else if (!(c == applied)) {
           apply_settings(c);
           dirty = true;
