@@ -4,17 +4,9 @@
 #include <atomic>
 #include <string>
 
-#include "shortrun/toy2d_trainer.h"
+#include "toy_run.h"
 
 namespace shortrun::cli {
-
-struct ToyTrainRequest {
-  Toy2dConfig config;
-  Toy2dSettings settings;
-  std::string out;
-  int64_t iters = 2000;
-  int threads = 1;  // intra-op threads in use (recorded in the reproducing command)
-};
 
 // Trains, printing a line per history entry; *stop ends it early (the outputs are still written).
 void run_toy_training(const ToyTrainRequest& request, const std::atomic<bool>* stop);

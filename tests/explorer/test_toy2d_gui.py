@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The explorer's 2-D playground (issue #14, section 2): training runs live on its own thread
+(iterations grow, KL stays finite, a control changed mid-run is applied at the next iteration and
+marks the run as no longer reproducible), the window keeps its frame rate while training, and the
+export is the run `shortrun train --data toy:...` writes: running the exported command gives the
+same weights (byte for byte), the same KL/MMD curve, and the same playground.png pixel for pixel.
+
+usage: test_toy2d_gui.py SHORTRUN_EXPLORER WORK_DIR
+"""
+import json
+import math
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import unittest
+
+import numpy as np
+from PIL import Image
+
+EXPLORER, WORK = (os.path.abspath(p) for p in sys.argv[1:3])
+del sys.argv[1:3]
+SHORTRUN = os.path.join(os.path.dirname(EXPLORER), "shortrun")
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
+
+
+def setc(control, value):
+    return {"do": "set", "control": control, "value": value}
+
+
+def press(button):
+    return {"do": "press", "button": button}
+
+
+def frames(n):
+    return {"do": "wait", "for": "frames", "frames": n, "timeout_s": 120}
+
+
+def wait_view():
+    return {"do": "wait", "for": "view", "view": "toy2d", "timeout_s": 120}
+
+
+def dump(name):
+    return {"do": "dump_state", "path": name}
+
+
+class Toy2dPlayground(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = os.path.join(WORK, "toy2d")
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        os.makedirs(cls.dir)
+        actions = [
+            # Live training on ring8 (small K and batch keep the test short). `toy_until` pauses it at
+            # an iteration, so the checks do not depend on how fast this (shared) machine trains.
+            setc("toy_target", "ring8"), setc("toy_steps", 20), setc("toy_batch", 128), setc("toy_seed", 3),
+            setc("toy_until", 5), press("toy_reset"), press("toy_start"), wait_view(), dump("early.json"),
+            setc("toy_until", 12), press("toy_start"), frames(2), dump("running.json"), frames(60),
+            {"do": "screenshot", "path": "training.png"}, wait_view(), dump("later.json"),
+            # A control changed while it trains: applied at the next iteration.
+            setc("toy_until", 20), press("toy_start"), frames(2), setc("toy_step_size", 0.03), wait_view(), dump("changed.json"),
+            # A reproducible run: reset with fixed settings, 30 iterations, export.
+            setc("toy_step_size", 0.02), setc("toy_until", 30), press("toy_reset"), press("toy_start"),
+            wait_view(), setc("toy_export_dir", os.path.join(cls.dir, "export")), press("toy_export"), wait_view(),
+            dump("exported.json"),
+        ]
+        with open(os.path.join(cls.dir, "actions.json"), "w") as f:
+            json.dump(actions, f, indent=1)
+        cmd = XVFB + [EXPLORER, "--script", "actions.json", "--config-dir", "none", "--chains", "4", "--threads", "1", "--tab", "toy2d"]
+        p = subprocess.run(cmd, cwd=cls.dir, capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError(f"explorer exited {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}")
+
+    def state(self, name):
+        with open(os.path.join(self.dir, name)) as f:
+            return json.load(f)
+
+    def test_training_runs_live_and_a_changed_control_applies(self):
+        early, running, later, changed = (self.state(n)["views"]["toy2d"]
+                                          for n in ("early.json", "running.json", "later.json", "changed.json"))
+        self.assertEqual(early["iteration"], 5)
+        self.assertFalse(early["running"])  # paused by itself at toy_until
+        self.assertTrue(running["running"])
+        self.assertEqual(later["iteration"], 12)
+        self.assertEqual(later["target"], "ring8")
+        self.assertEqual(later["history"], 1)  # one entry per 10 iterations
+        self.assertTrue(math.isfinite(later["kl"]) and later["kl"] >= 0)
+        self.assertTrue(math.isfinite(later["mmd"]))
+        self.assertGreater(later["particles"], 100)  # a hundred and more particles with trails
+        self.assertEqual(later["frames"], 21)        # x_0 .. x_K, K = 20
+        self.assertGreater(later["long_run"]["n"], 0)
+        self.assertEqual(later["long_run"]["steps"], 200)
+        self.assertEqual(later["long_run"]["iteration"], 12)  # refreshed once paused
+        self.assertTrue(later["reproducible"])
+        self.assertEqual(changed["iteration"], 20)
+        self.assertEqual(changed["controls"]["step_size"], 0.03)
+        self.assertFalse(changed["reproducible"])  # the trainer ran with the new step size
+        self.assertGreaterEqual(changed["changed_at"], 12)
+        self.assertLess(changed["changed_at"], 20)
+
+    def test_frame_rate_while_training(self):
+        # The frame rate on this shared 2-core box is set by the load (Mesa renders in software on
+        # the same cores), so it is reported, not asserted; what the tab controls is the UI
+        # thread's own work per frame, which must stay far inside a 30 fps frame (33 ms).
+        fps = self.state("later.json")["fps"]
+        print(f"\n2-D playground while training: {fps['mean_recent']:.1f} fps, UI build {fps['build_ms']:.1f} ms/frame, "
+              f"draw {fps['draw_ms']:.1f} ms/frame (shared machine)", file=sys.stderr)
+        self.assertLess(fps["build_ms"], 20)
+
+    def test_export_reproduces_through_the_cli(self):
+        view = self.state("exported.json")["views"]["toy2d"]
+        exp = view["export"]
+        self.assertEqual(exp["error"], "")
+        self.assertEqual(exp["iteration"], 30)
+        self.assertTrue(exp["reproducible"])
+        export = os.path.join(self.dir, "export")
+        with open(os.path.join(export, "command.txt")) as f:
+            command = f.read().strip()
+        self.assertEqual(command, exp["command"])
+        argv = shlex.split(command)
+        self.assertEqual(argv[:4], ["shortrun", "train", "--data", "toy:ring8"])
+        self.assertIn("--iters", argv)
+        self.assertEqual(argv[argv.index("--iters") + 1], "30")
+        out = argv[argv.index("--out") + 1]
+        shutil.rmtree(out, ignore_errors=True)
+        p = subprocess.run([SHORTRUN] + argv[1:], capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # Same weights (and metadata) byte for byte.
+        with open(os.path.join(export, "model.safetensors"), "rb") as a, open(os.path.join(out, "model.safetensors"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        # Same curves (timings aside).
+        def curve(d):
+            with open(os.path.join(d, "metrics.jsonl")) as f:
+                return [{k: v for k, v in json.loads(line).items() if k not in ("wall_s", "its_per_s")} for line in f]
+        self.assertEqual(curve(export), curve(out))
+        self.assertEqual(len(curve(out)), 3)
+        # Same settings.
+        with open(os.path.join(export, "settings.json")) as f, open(os.path.join(out, "settings.json")) as g:
+            self.assertEqual(json.load(f), json.load(g))
+        # The same picture, pixel for pixel.
+        gui = np.asarray(Image.open(os.path.join(export, "playground.png")).convert("RGB"))
+        cli = np.asarray(Image.open(os.path.join(out, "playground.png")).convert("RGB"))
+        self.assertEqual(gui.shape, cli.shape)
+        self.assertTrue(np.array_equal(gui, cli), f"{int((gui != cli).any(axis=2).sum())} pixels differ")
+        self.assertGreater(gui.std(), 10)  # not blank
+
+    def test_screenshot_shows_the_playground(self):
+        img = np.asarray(Image.open(os.path.join(self.dir, "training.png")).convert("RGB")).astype(np.float32)
+        self.assertGreater(img.std(), 10)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
