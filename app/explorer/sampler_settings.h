@@ -1,0 +1,13 @@
+// The sampler as the UI edits it (SamplerSettings) turned into the core's SamplerConfig: the
+// model's own config (chunk, CUDA graph, ...) with the edited fields replaced. The chains worker
+// and the views' jobs use this one function, so a view runs exactly the Chains tab's sampler.
+#pragma once
+#include "shortrun/sampler_config.h"
+#include "snapshots.h"
+
+namespace shortrun::explorer {
+
+// Throws shortrun::Error when the result is invalid (e.g. MALA with clamping).
+SamplerConfig sampler_config(const SamplerConfig& model_defaults, const SamplerSettings& s);
+
+}  // namespace shortrun::explorer
