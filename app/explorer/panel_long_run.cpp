@@ -51,22 +51,23 @@ class LongRunView : public View {
   const char* id() const override { return "long_run"; }
 
   std::vector<std::string> controls() const override {
-    return {"multiple", "continue_to", "shown_step", "export_folder"};
+    return {"long_run_multiple", "long_run_continue_to", "long_run_shown_step", "long_run_export_folder"};
   }
-  std::vector<std::string> buttons() const override { return {"run", "stop", "export"}; }
+  // Names are unique across all views: a script presses the first view's button of that name.
+  std::vector<std::string> buttons() const override { return {"long_run", "long_run_stop", "long_run_export"}; }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
-    if (name == "multiple") multiple_ = std::clamp(v.get<int>(), 1, 1000);
-    else if (name == "continue_to") continue_to_ = std::clamp(v.get<int>(), 0, 100000);
-    else if (name == "shown_step") shown_step_ = std::max(-1, v.get<int>()), follow_ = shown_step_ < 0;
-    else if (name == "export_folder") export_folder_ = v.get<std::string>();
+    if (name == "long_run_multiple") multiple_ = std::clamp(v.get<int>(), 1, 1000);
+    else if (name == "long_run_continue_to") continue_to_ = std::clamp(v.get<int>(), 0, 100000);
+    else if (name == "long_run_shown_step") shown_step_ = std::max(-1, v.get<int>()), follow_ = shown_step_ < 0;
+    else if (name == "long_run_export_folder") export_folder_ = v.get<std::string>();
     else throw Error("long_run: no control " + name);
   }
 
   void press(ViewContext& ctx, const std::string& button) override {
-    if (button == "run") run(ctx);
-    else if (button == "stop") stop(ctx);
-    else if (button == "export") export_now(ctx);
+    if (button == "long_run") run(ctx);
+    else if (button == "long_run_stop") stop(ctx);
+    else if (button == "long_run_export") export_now(ctx);
     else throw Error("long_run: no button " + button);
   }
 
@@ -119,7 +120,7 @@ class LongRunView : public View {
     const float avail_x = ImGui::GetContentRegionAvail().x, avail_y = ImGui::GetContentRegionAvail().y;
     const float line = ImGui::GetTextLineHeightWithSpacing();
     // Images on the upper part, plots below: each grid gets half the width.
-    const float grid_h = std::max(120.0f, avail_y * 0.45f - line);
+    const float grid_h = std::max(120.0f, avail_y * 0.5f - line);
     const float half = (avail_x - 24.0f) / 2;
     ImGui::BeginGroup();
     ImGui::Text("x_K: step %d (the short run)", d.K);
@@ -257,9 +258,10 @@ class LongRunView : public View {
     ImGui::EndDisabled();
     tip("write the PNG x_K | x_M, a JSON of the settings and the `shortrun sample --continue-to` command that redraws it");
     if (s.chain_rate > 0) {
-      ImGui::SameLine();
-      ImGui::TextDisabled("~%.0f s at %.0f chain-steps/s", double(M) * s.sampler.chains / s.chain_rate, s.chain_rate);
+      ImGui::TextDisabled("a run to %d: ~%.0f s at %.0f chain-steps/s", M, double(M) * s.sampler.chains / s.chain_rate,
+                          s.chain_rate);
       tip("estimated from the Chains tab's last measured rate");
+      if (shown_) ImGui::SameLine(0, 24.0f);
     }
     if (shown_) {
       const LongRunData& d = *shown_;

@@ -58,9 +58,10 @@ class SweepView : public View {
   const char* id() const override { return "sweep"; }
 
   std::vector<std::string> controls() const override {
-    return {"sweep_steps", "sweep_step_sizes", "sweep_chain", "sweep_fd", "cell", "export_folder"};
+    return {"sweep_steps", "sweep_step_sizes", "sweep_chain", "sweep_fd", "sweep_cell", "sweep_export_folder"};
   }
-  std::vector<std::string> buttons() const override { return {"run", "stop", "export"}; }
+  // Names are unique across all views: a script presses the first view's button of that name.
+  std::vector<std::string> buttons() const override { return {"sweep", "sweep_stop", "sweep_export"}; }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
     const auto text = [&] { return v.is_string() ? v.get<std::string>() : v.is_array() ? list_text(v) : v.dump(); };
@@ -68,16 +69,16 @@ class SweepView : public View {
     else if (name == "sweep_step_sizes") step_sizes_ = parse_list<float>(text(), "step size", 0.0f, 1e6f);
     else if (name == "sweep_chain") chain_ = std::clamp(v.get<int>(), 0, 1 << 20);
     else if (name == "sweep_fd") fd_n_ = std::clamp(v.get<int>(), 0, 10000), fd_n_ = fd_n_ == 1 ? 2 : fd_n_;
-    else if (name == "cell") pick_cell(ctx, v.at(0).get<int>(), v.at(1).get<int>());
-    else if (name == "export_folder") export_folder_ = v.get<std::string>();
+    else if (name == "sweep_cell") pick_cell(ctx, v.at(0).get<int>(), v.at(1).get<int>());
+    else if (name == "sweep_export_folder") export_folder_ = v.get<std::string>();
     else throw Error("sweep: no control " + name);
     sync_fields();
   }
 
   void press(ViewContext& ctx, const std::string& button) override {
-    if (button == "run") run(ctx);
-    else if (button == "stop") stop(ctx);
-    else if (button == "export") export_now(ctx);
+    if (button == "sweep") run(ctx);
+    else if (button == "sweep_stop") stop(ctx);
+    else if (button == "sweep_export") export_now(ctx);
     else throw Error("sweep: no button " + button);
   }
 

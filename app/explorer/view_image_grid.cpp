@@ -40,7 +40,7 @@ ImVec2 ImageGrid::size(float tile, float gap) const { return ImVec2(cols_ * (til
 float ImageGrid::fit_tile(float width, float height, float gap) const {
   if (count_ == 0) return 8.0f;
   float tile = std::floor(std::min((width - gap * cols_) / float(cols_), (height - gap * rows()) / float(rows())));
-  if (tile >= one_.w) tile = std::floor(tile / one_.w) * one_.w;  // square nearest-neighbour pixels
+  if (tile >= 2 * one_.w) tile = std::floor(tile / one_.w) * one_.w;  // even nearest-neighbour pixels once large
   return std::clamp(tile, 8.0f, float(one_.w) * 12.0f);
 }
 

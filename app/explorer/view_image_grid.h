@@ -29,7 +29,7 @@ class ImageGrid {
   };
   // Draws at the cursor (an invisible button covers it); `highlight` gets a frame.
   Hit draw(const char* id, float tile, float gap = 2.0f, int highlight = -1) const;
-  // The largest tile (a whole multiple of the image width when above it) fitting width × height.
+  // The largest tile fitting width × height (a whole multiple of the image width from twice it).
   float fit_tile(float width, float height, float gap = 2.0f) const;
   int cols() const { return cols_; }
   int rows() const { return count_ == 0 ? 0 : (count_ + cols_ - 1) / cols_; }

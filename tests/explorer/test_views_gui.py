@@ -59,8 +59,8 @@ class ViewsGui(unittest.TestCase):
     def test_long_run_export_reproduces_and_curves_span_m(self):
         r = ExplorerRun("long_run", [
             wait("model"), setc("steps", 5), setc("chains", 4), wait("sampler"),
-            setc("tab", "long_run"), setc("multiple", 4), press("run"), wait_view("long_run"),
-            *shot("long_run.png"), press("export"), wait_view("long_run"), dump(),
+            setc("tab", "long_run"), setc("long_run_multiple", 4), press("long_run"), wait_view("long_run"),
+            *shot("long_run.png"), press("long_run_export"), wait_view("long_run"), dump(),
         ])
         v = r.state()["views"]["long_run"]
         run = v["run"]
@@ -83,7 +83,7 @@ class ViewsGui(unittest.TestCase):
     def test_long_run_stops_from_the_job_list(self):
         r = ExplorerRun("long_run_stop", [
             wait("model"), setc("steps", 20), setc("chains", 16), wait("sampler"),
-            setc("tab", "long_run"), setc("multiple", 500), press("run"),
+            setc("tab", "long_run"), setc("long_run_multiple", 500), press("long_run"),
             {**wait("job"), "kind": "long_run", "done": 2}, dump("running.json"),
             press("stop_first_job"), wait_view("long_run"), dump("stopped.json"),
         ])
@@ -101,9 +101,9 @@ class ViewsGui(unittest.TestCase):
         r = ExplorerRun("sweep", [
             wait("model"), setc("steps", 5), setc("chains", 4), wait("sampler"),
             setc("tab", "sweep"), setc("sweep_steps", "2,6"), setc("sweep_step_sizes", [0.5, 1.5]),
-            setc("sweep_chain", 1), press("run"), wait_view("sweep"), *shot("sweep.png"),
-            press("export"), wait_view("sweep"), dump("sheet.json"),
-            setc("cell", [1, 0]), wait("frames", frames=2), dump("clicked.json"), wait("sampler"),
+            setc("sweep_chain", 1), press("sweep"), wait_view("sweep"), *shot("sweep.png"),
+            press("sweep_export"), wait_view("sweep"), dump("sheet.json"),
+            setc("sweep_cell", [1, 0]), wait("frames", frames=2), dump("clicked.json"), wait("sampler"),
             dump("sampled.json"),
         ])
         v = r.state("sheet.json")["views"]["sweep"]
