@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "image_export.h"
+#include "layout_util.h"
 #include "long_run_job.h"
 #include "plots.h"
 #include "shortrun/error.h"
@@ -120,7 +121,8 @@ class LongRunView : public View {
     const float avail_x = ImGui::GetContentRegionAvail().x, avail_y = ImGui::GetContentRegionAvail().y;
     const float line = ImGui::GetTextLineHeightWithSpacing();
     // Images on the upper part, plots below: each grid gets half the width.
-    const float grid_h = std::max(120.0f, avail_y * 0.5f - line);
+    // Three plots of at least 60 px keep their room on a small window.
+    const float grid_h = std::max(80.0f, std::min(avail_y * 0.5f, avail_y - 3 * (60.0f + 2 * line)) - line);
     const float half = (avail_x - 24.0f) / 2;
     ImGui::BeginGroup();
     ImGui::Text("x_K: step %d (the short run)", d.K);
@@ -231,28 +233,28 @@ class LongRunView : public View {
     const int K = s.sampler.steps;
     const int M = continue_to_ > 0 ? continue_to_ : multiple_ * K;
     ImGui::Text("K = %d, %d chains, seed %d (the Sampler panel's)", K, s.sampler.chains, s.sampler.seed);
-    ImGui::SameLine();
+    same_line_if_fits(labelled_width("x K", 110));
     ImGui::SetNextItemWidth(110);
     ImGui::InputInt("x K", &multiple_);
     multiple_ = std::clamp(multiple_, 1, 1000);
     tip("continue to this multiple of K (10: the paper's long run)");
-    ImGui::SameLine();
+    same_line_if_fits(labelled_width("or to step M", 110));
     ImGui::SetNextItemWidth(110);
     ImGui::InputInt("or to step M", &continue_to_, 100);
     continue_to_ = std::clamp(continue_to_, 0, 100000);
     tip("continue to exactly this step instead (0: use the multiple of K)");
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Run to 100000"));
     const bool running = !s.view_jobs->idle() && shown_ && !shown_->finished.load() && !shown_->cancelled.load();
     char label[48];
     std::snprintf(label, sizeof(label), "Run to %d", M);
     if (ImGui::Button(label)) run(ctx);
     tip("run the same chains (same z and noise u_k) from step 0 to M; progress and a stop are in the job list");
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Stop"));
     ImGui::BeginDisabled(!running);
     if (ImGui::Button("Stop")) stop(ctx);
     ImGui::EndDisabled();
     tip("stop the long run (the curves so far stay)");
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Export"));
     ImGui::BeginDisabled(!shown_ || !shown_->finished.load());
     if (ImGui::Button("Export")) export_now(ctx);
     ImGui::EndDisabled();
@@ -261,7 +263,7 @@ class LongRunView : public View {
       ImGui::TextDisabled("a run to %d: ~%.0f s at %.0f chain-steps/s", M, double(M) * s.sampler.chains / s.chain_rate,
                           s.chain_rate);
       tip("estimated from the Chains tab's last measured rate");
-      if (shown_) ImGui::SameLine(0, 24.0f);
+      if (shown_) same_line_if_fits(260.0f, 24.0f);
     }
     if (shown_) {
       const LongRunData& d = *shown_;
@@ -271,7 +273,7 @@ class LongRunView : public View {
                           d.seconds.load());
       const std::vector<LongRunData::Frame> frames = d.frames();
       if (frames.size() > 1) {
-        ImGui::SameLine();
+        same_line_if_fits(200.0f);
         ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x * 0.5f));
         int index = 0;
         for (size_t i = 0; i < frames.size(); ++i)
@@ -283,7 +285,7 @@ class LongRunView : public View {
           follow_ = false;
         }
         tip("the step the right grid shows: the kept images of a strided, bounded trajectory (at most 64)");
-        ImGui::SameLine();
+        same_line_if_fits(labelled_width("newest", ImGui::GetFrameHeight()));
         if (ImGui::Checkbox("newest", &follow_)) shown_step_ = -1;
         tip("show the newest kept step (M when the run is done)");
       }

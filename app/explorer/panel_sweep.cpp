@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "image_export.h"
+#include "layout_util.h"
 #include "plots.h"
 #include "shortrun/error.h"
 #include "sweep_job.h"
@@ -260,16 +261,16 @@ class SweepView : public View {
     edit_list("K values (rows)", steps_field_, sizeof(steps_field_),
               [&](const std::string& t) { steps_ = parse_list<int>(t, "K", 0, 100000); });
     tip("comma-separated numbers of Langevin steps, one row each (applied on Enter)");
-    ImGui::SameLine();
+    same_line_if_fits(labelled_width("step sizes (columns)", 170));
     edit_list("step sizes (columns)", sizes_field_, sizeof(sizes_field_),
               [&](const std::string& t) { step_sizes_ = parse_list<float>(t, "step size", 0.0f, 1e6f); });
     tip("comma-separated step sizes, one column each (applied on Enter)");
-    ImGui::SameLine();
+    same_line_if_fits(labelled_width("chain", 90));
     ImGui::SetNextItemWidth(90);
     ImGui::InputInt("chain", &chain_);
     chain_ = std::clamp(chain_, 0, 1 << 20);
     tip("the chain every cell shows: its start z and noise u_k under the Sampler panel's seed");
-    ImGui::SameLine();
+    same_line_if_fits(labelled_width("FD n", 90));
     ImGui::SetNextItemWidth(90);
     ImGui::InputInt("FD n", &fd_n_, 0);
     fd_n_ = std::clamp(fd_n_, 0, 10000);
@@ -287,7 +288,7 @@ class SweepView : public View {
     ImGui::EndDisabled();
     tip("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it");
     if (shown_) {
-      ImGui::SameLine();
+      same_line_if_fits(300.0f);
       ImGui::TextDisabled("sheet %llu: chain %d, seed %d, %.1f s; click a cell to sample it",
                           static_cast<unsigned long long>(shown_->id), shown_->request.chain, shown_->request.sampler.seed,
                           shown_->seconds);
