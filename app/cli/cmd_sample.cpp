@@ -15,6 +15,7 @@
 #include "shortrun/long_run.h"
 #include "shortrun/model_paths.h"
 #include "shortrun/npy.h"
+#include "shortrun/reproduce_command.h"
 #include "shortrun/view_common.h"
 #include "spill_file.h"
 #include "view_support.h"
@@ -31,21 +32,25 @@ struct Options {
   ModelOptions mo;
 };
 
-// The sample command line that reproduces this run's outputs.
+// The sample command line that reproduces this run's outputs (reproduce_command.h, shared with
+// the explorer's long-run export).
 std::string sample_command(const Options& o, const std::string& model_path, const SamplerConfig& cfg,
                            const std::string& json_path) {
-  std::string c = "shortrun sample --model " + shell_quote(model_path) + " --n " + std::to_string(o.n) + " " +
-                   sampler_flags(cfg);
-  if (!cfg.cuda_graph) c += " --no-cuda-graph";
-  if (cfg.chunk == 0) c += " --batch-chains " + std::to_string(o.batch);
-  if (!o.init_file.empty()) c += " --init " + shell_quote(o.init_file);
-  if (o.continue_to > 0) c += " --continue-to " + std::to_string(o.continue_to);
-  if (o.cols > 0) c += " --cols " + std::to_string(o.cols);
-  c += " --out " + shell_quote(o.out);
-  if (!o.npy.empty()) c += " --npy " + shell_quote(o.npy);
-  if (!o.trajectory.empty()) c += " --trajectory " + shell_quote(o.trajectory) + " --every " + std::to_string(o.every);
-  if (!json_path.empty()) c += " --json " + shell_quote(json_path);
-  return c + runtime_flags(o.rt, o.mo);
+  SampleCommand c;
+  c.model = model_path;
+  c.n = o.n;
+  c.sampler = cfg;
+  c.batch_chains = o.batch;
+  c.init = o.init_file;
+  c.continue_to = o.continue_to;
+  c.cols = o.cols;
+  c.out = o.out;
+  c.npy = o.npy;
+  c.trajectory = o.trajectory;
+  c.every = o.every;
+  c.json = json_path;
+  c.runtime = runtime_flags(o.rt, o.mo);
+  return shortrun::sample_command(c);
 }
 
 torch::Tensor read_init(const std::string& path, const DataShape& shape) {

@@ -11,6 +11,7 @@
 #include "shortrun/error.h"
 #include "shortrun/image_io.h"
 #include "shortrun/model_paths.h"
+#include "shortrun/reproduce_command.h"
 #include "view_support.h"
 
 namespace shortrun::cli {
@@ -65,25 +66,15 @@ void add_sweep_command(CLI::App& app) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const std::string json_path = o->json.empty() ? json_next_to(o->out) : o->json;
-    const auto join = [](const auto& values, const auto& fmt) {
-      std::string s;
-      for (const auto& v : values) s += (s.empty() ? "" : ",") + fmt(v);
-      return s;
-    };
-    SamplerConfig shown = sheet.sampler;  // every flag but --steps/--step-size, which are lists here
-    std::string flags = sampler_flags(shown);
-    flags = flags.substr(flags.find(" --noise ") + 1);
-    std::string command = "shortrun sweep --model " + shell_quote(model_path) + " --steps " +
-                          join(sheet.steps, [](int64_t k) { return std::to_string(k); }) + " --step-sizes " +
-                          join(sheet.step_sizes, [](double h) { return format_number(h); }) + " --chain " +
-                          std::to_string(sheet.chain) + " " + flags;
-    if (sheet.fd_n > 0) {
-      command += " --fd " + std::to_string(sheet.fd_n) + " --data " + shell_quote(o->data);
-      if (!o->features.empty()) command += " --features " + shell_quote(o->features);
-    }
-    command += " --out " + shell_quote(o->out);
-    if (!json_path.empty()) command += " --json " + shell_quote(json_path);
-    command += runtime_flags(o->rt, o->mo);
+    SweepCommand sc;  // the line that redraws this sheet (reproduce_command.h, shared with the explorer)
+    sc.model = model_path;
+    sc.sheet = sheet;
+    sc.data = o->data;
+    sc.features = o->features;
+    sc.out = o->out;
+    sc.json = json_path;
+    sc.runtime = runtime_flags(o->rt, o->mo);
+    const std::string command = sweep_command(sc);
 
     nlohmann::json cells = nlohmann::json::array();
     for (size_t row = 0; row < sheet.steps.size(); ++row)

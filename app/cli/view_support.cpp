@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "shortrun/file_util.h"
+#include "shortrun/reproduce_command.h"
 #include "shortrun/view_common.h"
 
 namespace shortrun::cli {
@@ -62,12 +63,7 @@ void StderrProgress::finish() {
 }
 
 std::string runtime_flags(const RuntimeOptions& rt, const ModelOptions& mo) {
-  std::string s;
-  if (rt.device != "auto") s += " --device " + shell_quote(rt.device);
-  if (rt.threads != 0) s += " --threads " + std::to_string(rt.threads);
-  if (mo.trust_code) s += " --trust-code";
-  if (!mo.input_shape.empty()) s += " --input-shape " + shell_quote(mo.input_shape);
-  return s;
+  return shortrun::runtime_flags(rt.device, rt.threads, mo.trust_code, mo.input_shape);
 }
 
 void write_json_report(const std::string& path, const nlohmann::json& j) {

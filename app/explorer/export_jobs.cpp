@@ -71,8 +71,9 @@ nlohmann::json export_settings(const ExportRequest& r) {
   std::ostringstream cmd;
   cmd << "shortrun sample --model " << shell_quote(r.model_path) << " --n " << s.chains << " --steps " << s.steps
       << " --step-size " << s.step_size << " --noise " << s.noise_std << " --seed " << s.seed
-      << " --init-dist " << s.init << (s.clamp ? " --clamp" : " --no-clamp") << " --precision " << s.precision
-      << " --out grid.png";
+      << " --init-dist " << s.init << (s.clamp ? " --clamp" : " --no-clamp") << " --precision " << s.precision;
+  if (s.mala) cmd << " --mala --temperature " << s.temperature;
+  cmd << " --out grid.png";
   j["cli"] = cmd.str();
   j["note"] = r.run->custom_init ? "started from a z inferred by reconstruction; the CLI line does not reproduce that"
                                  : "the CLI grid is x_K; chain i is bit-identical to the explorer's chain i";

@@ -10,6 +10,7 @@
 
 #include "chain_inspector.h"
 #include "explorer.h"
+#include "mala_acceptance.h"
 #include "plots.h"
 
 namespace shortrun::explorer {
@@ -255,7 +256,25 @@ void draw_plots(Explorer& ex, const ChainRun& run, float width, float height) {
   const int picked2 = plot_lines("grad", spec, series_of(run, run.grad_norm, ready, ex.chains.selected, "|grad f|"));
   spec.title = "|x_{k+1} - x_k|: the residual each step adds (log scale)";
   const int picked3 = plot_lines("delta", spec, series_of(run, run.delta_norm, std::min(ready, K), ex.chains.selected, "|dx|"));
-  for (int p : {picked, picked2, picked3})
+  int picked4 = -1;
+  if (!run.accepted.empty()) {
+    // MALA: the fraction of chains whose proposal was accepted, per step (and the selected chain's
+    // running rate), on a fixed 0..1 scale.
+    char title[96];
+    std::snprintf(title, sizeof(title), "MALA acceptance rate per step (mean over chains; T = %.3g)", run.settings.temperature);
+    spec.title = title;
+    spec.log_y = false;
+    std::vector<PlotSeries> acc;
+    std::vector<float> mean = mean_acceptance_per_step(run);
+    mean.resize(size_t(K + 1), NAN);
+    std::vector<float> scale(size_t(K + 1), NAN);  // two lone points, never drawn: pin the y range to 0..1
+    scale.front() = 0.0f;
+    scale.back() = 1.0f;
+    acc.push_back({scale, IM_COL32(0, 0, 0, 0), 1.0f, "", true});
+    acc.push_back({mean, IM_COL32(240, 150, 60, 255), 2.0f, "accepted (mean)"});
+    picked4 = plot_lines("accept", spec, acc);
+  }
+  for (int p : {picked, picked2, picked3, picked4})
     if (p >= 0) ex.set_step(p), ex.chains.playing = false;
 }
 
@@ -294,7 +313,8 @@ void draw_chains_panel(Explorer& ex) {
     draw_chain_inspector(ex, *run, big);
     top = ImGui::GetCursorPosY() - y0;
   }
-  const float plot_h = std::max(50.0f, (avail_y - top - 3 * title) / 3 - 4);
+  const int plots = run->accepted.empty() ? 3 : 4;
+  const float plot_h = std::max(50.0f, (avail_y - top - plots * title) / plots - 4);
   draw_plots(ex, *run, right, plot_h);
   ImGui::EndGroup();
 }

@@ -28,8 +28,20 @@ void draw_sampler_panel(Explorer& ex) {
   int init = s.init == "gaussian" ? 1 : 0;
   if (ImGui::Combo("init", &init, "uniform U(-1,1)\0gaussian N(0,1)\0")) s.init = init ? "gaussian" : "uniform";
   tip("distribution of the starting noise z");
+  ImGui::BeginDisabled(s.mala);
   ImGui::Checkbox("clamp to [-1,1]", &s.clamp);
-  tip("clamp x after every step (the paper does not; the bundled model was trained with it)");
+  ImGui::EndDisabled();
+  tip(s.mala ? "MALA runs unclamped: a clamped proposal has no density to correct with"
+             : "clamp x after every step (the paper does not; the bundled model was trained with it)");
+  if (ImGui::Checkbox("MALA (Metropolis-adjusted)", &s.mala) && s.mala) s.clamp = false;
+  tip("accept or reject each Langevin step as a proposal under p(x) ~ exp(f(x)/T) (f is the negative energy: "
+      "higher f, more likely); the Chains tab then plots the acceptance rate. Off: the paper's unadjusted "
+      "short-run chain. Turns clamping off; needs noise std > 0");
+  if (s.mala) {
+    ImGui::SliderFloat("temperature T", &s.temperature, 0.01f, 100.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
+    tip("MALA's target is exp(f/T): T > 1 flattens it, T < 1 sharpens it (T = 1: exp(f))");
+    s.temperature = std::clamp(s.temperature, 1e-4f, 1e4f);
+  }
   int precision = s.precision == "tf32" ? 1 : s.precision == "bf16" ? 2 : 0;
   if (ImGui::Combo("precision", &precision, "exact (float32)\0tf32 (CUDA)\0bf16\0"))
     s.precision = precision == 1 ? "tf32" : precision == 2 ? "bf16" : "exact";

@@ -1,12 +1,12 @@
-// sampler_config: the model card's sampler with the sidebar's settings on top.
+// SamplerSettings -> SamplerConfig (sampler_settings.h).
 #include "sampler_settings.h"
 
 #include "shortrun/energy_model.h"
 
 namespace shortrun::explorer {
 
-SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s) {
-  SamplerConfig c = model.card().sampler;
+SamplerConfig sampler_config(const SamplerConfig& model_defaults, const SamplerSettings& s) {
+  SamplerConfig c = model_defaults;
   c.steps = s.steps;
   c.step_size = s.step_size;
   c.noise_std = s.noise_std;
@@ -14,8 +14,14 @@ SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s)
   c.seed = static_cast<uint64_t>(s.seed);
   c.clamp = s.clamp;
   c.precision = s.precision;
+  c.mala = s.mala;
+  c.temperature = s.temperature;
   c.validate();
   return c;
+}
+
+SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s) {
+  return sampler_config(model.card().sampler, s);
 }
 
 }  // namespace shortrun::explorer

@@ -1,6 +1,6 @@
-// The sidebar's sampler settings as core's SamplerConfig for a model (torch side): the model
-// card's defaults (chunk, MALA, ...) with the settings the user edits on top. The Chains worker
-// and the views' jobs use the same mapping, so a view runs exactly the sidebar's chain.
+// The sampler as the UI edits it (SamplerSettings) turned into the core's SamplerConfig: the
+// model's own config (chunk, CUDA graph, ...) with the edited fields replaced. The chains worker
+// and the views' jobs use this one mapping, so a view runs exactly the Chains tab's sampler.
 #pragma once
 #include "shortrun/sampler_config.h"
 #include "snapshots.h"
@@ -11,7 +11,9 @@ class EnergyModel;
 
 namespace shortrun::explorer {
 
-// Throws shortrun::Error for settings the sampler refuses.
+// Throws shortrun::Error when the result is invalid (e.g. MALA with clamping).
+SamplerConfig sampler_config(const SamplerConfig& model_defaults, const SamplerSettings& s);
+// The same on top of the model card's sampler.
 SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s);
 
 }  // namespace shortrun::explorer

@@ -34,7 +34,7 @@ T clamped(const nlohmann::json& v, T lo, T hi) {
 }  // namespace
 
 std::vector<std::string> ScriptRunner::controls() {
-  return {"steps", "step_size", "noise_std", "seed", "chains", "init", "clamp", "precision", "step", "playing", "loop",
+  return {"steps", "step_size", "noise_std", "seed", "chains", "init", "clamp", "mala", "temperature", "precision", "step", "playing", "loop",
           "speed", "selected", "residual_range", "residual_auto", "nearest", "tab", "seed_a", "chain_a", "seed_b",
           "chain_b", "rho", "path", "noise_mode", "points", "brush_radius", "brush_value", "erase", "paint_mask",
           "recon_iters", "recon_lr", "recon_chain", "threads", "export_folder", "video", "export_selected_only",
@@ -65,6 +65,10 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     if (init != "uniform" && init != "gaussian") throw Error("init must be uniform or gaussian");
     s.init = init;
   } else if (name == "clamp") s.clamp = v.get<bool>();
+  else if (name == "mala") {
+    s.mala = v.get<bool>();
+    if (s.mala) s.clamp = false;  // as the checkbox: MALA runs unclamped
+  } else if (name == "temperature") s.temperature = clamped(v, 1e-4f, 1e4f);
   else if (name == "precision") {
     const std::string p = v.get<std::string>();
     if (p != "exact" && p != "tf32" && p != "bf16") throw Error("precision must be exact, tf32 or bf16");

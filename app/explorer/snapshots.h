@@ -22,9 +22,14 @@ struct SamplerSettings {
   bool clamp = false;
   int chains = 16;
   std::string precision = "exact";  // exact | tf32 | bf16 (SamplerConfig::precision)
+  // Metropolis-adjusted Langevin under p(x) ∝ exp(f(x)/temperature) (SamplerConfig::mala); off
+  // by default, as the paper's generator is the unadjusted chain. Needs noise > 0 and no clamp.
+  bool mala = false;
+  float temperature = 1.0f;
   bool operator==(const SamplerSettings& o) const {
     return steps == o.steps && step_size == o.step_size && noise_std == o.noise_std && init == o.init &&
-           seed == o.seed && clamp == o.clamp && chains == o.chains && precision == o.precision;
+           seed == o.seed && clamp == o.clamp && chains == o.chains && precision == o.precision && mala == o.mala &&
+           temperature == o.temperature;
   }
   bool operator!=(const SamplerSettings& o) const { return !(*this == o); }
 };
@@ -60,6 +65,8 @@ struct ChainRun {
   std::vector<std::vector<float>> grad_norm;   // [K+1][N] ‖∇f(x_k)‖
   std::vector<std::vector<float>> delta_norm;  // [K+1][N] ‖x_{k+1} − x_k‖ (0 at k = K)
   std::vector<std::vector<uint8_t>> alive;     // [K+1][N] x_k, f(x_k) and ∇f(x_k) finite (and so far)
+  // MALA only (else empty): [K][N] whether the proposal of step k (x_k -> x_{k+1}) was accepted.
+  std::vector<std::vector<uint8_t>> accepted;
   std::atomic<int> ready{0};                   // steps 0..ready-1 are complete
   std::atomic<bool> finished{false};
   std::atomic<bool> cancelled{false};

@@ -9,6 +9,7 @@
 
 #include "explorer.h"
 #include "jobs_text.h"
+#include "mala_acceptance.h"
 #include "recon_inputs.h"
 
 namespace shortrun::explorer {
@@ -60,6 +61,7 @@ nlohmann::json Explorer::state() const {
       c["delta_norm_per_chain"] = r.delta_norm[std::max(0, last - 1)];
       c["energy_per_chain_last"] = e;
     }
+    if (!r.accepted.empty()) c["mala"] = mala_acceptance_json(r);
     j["chains"] = c;
   }
   j["view"] = {{"step", chains.step},     {"playing", chains.playing}, {"selected", chains.selected},

@@ -4,6 +4,8 @@
 
 namespace shortrun::explorer {
 
+std::unique_ptr<View> make_long_run_view();  // panel_long_run.cpp
+std::unique_ptr<View> make_sweep_view();     // panel_sweep.cpp
 std::unique_ptr<View> make_ood_view();       // panel_ood.cpp
 std::unique_ptr<View> make_compare_view();   // panel_compare.cpp
 std::unique_ptr<View> make_training_view();  // panel_training.cpp
@@ -11,6 +13,8 @@ std::unique_ptr<View> make_toy2d_view();     // panel_toy2d.cpp
 
 std::vector<std::unique_ptr<View>> make_views() {
   std::vector<std::unique_ptr<View>> views;
+  views.push_back(make_long_run_view());
+  views.push_back(make_sweep_view());
   views.push_back(make_ood_view());
   views.push_back(make_compare_view());
   views.push_back(make_training_view());

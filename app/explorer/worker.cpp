@@ -24,7 +24,8 @@ namespace shortrun::explorer {
 
 nlohmann::json settings_json(const SamplerSettings& s) {
   return {{"steps", s.steps},         {"step_size", s.step_size}, {"noise_std", s.noise_std}, {"init", s.init},
-          {"seed", s.seed},           {"clamp", s.clamp},         {"chains", s.chains},       {"precision", s.precision}};
+          {"seed", s.seed},           {"clamp", s.clamp},         {"chains", s.chains},       {"precision", s.precision},
+          {"mala", s.mala},           {"temperature", s.temperature}};
 }
 
 struct Worker::Torch {
@@ -382,6 +383,8 @@ void Worker::load_model(const std::string& path) {
     d.seed = int(card.sampler.seed);
     d.clamp = card.sampler.clamp;
     d.precision = card.sampler.precision;
+    d.mala = card.sampler.mala;
+    d.temperature = float(card.sampler.temperature);
     info->defaults = d;
     nlohmann::json j;
     to_json(j, card);
@@ -438,6 +441,7 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
     run->grad_norm.resize(K + 1);
     run->delta_norm.resize(K + 1);
     run->alive.resize(K + 1);
+    if (settings.mala) run->accepted.resize(K);
     const bool keep_device = options_.device_frames && torch_->device.is_cuda();
     if (keep_device) run->device_frames.resize(K + 1);
     {
@@ -460,6 +464,10 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
           auto t = std::make_shared<torch::Tensor>(nhwc.contiguous().clone());
           run->device_frames[k] = DeviceFrame{t->data_ptr<float>(), int(t->size(3)), std::shared_ptr<const void>(t, t.get())};
         }
+      }
+      if (s.accepted.defined() && k < K) {
+        const torch::Tensor a = s.accepted.to(torch::kCPU, torch::kUInt8).contiguous();
+        run->accepted[k].assign(a.data_ptr<uint8_t>(), a.data_ptr<uint8_t>() + n);
       }
       run->energy[k] = to_vector(s.energy);
       run->grad_norm[k] = to_vector(s.grad_norm);

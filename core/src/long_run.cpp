@@ -55,7 +55,7 @@ void from_json(const nlohmann::json& j, LongRunConfig& c) {
 }
 
 LongRunResult run_long(EnergyModel& model, const LongRunConfig& config, const std::optional<torch::Tensor>& init,
-                       const ViewProgress& progress, const std::atomic<bool>* cancel) {
+                       const ViewProgress& progress, const std::atomic<bool>* cancel, const StepObserver& observer) {
   config.validate();
   const int64_t n = config.chains, k_short = config.sampler.steps, m = config.total_steps();
   if (init && init->size(0) != n)
@@ -80,6 +80,7 @@ LongRunResult run_long(EnergyModel& model, const LongRunConfig& config, const st
       frames.push_back(s.x.detach().to(torch::kCPU, torch::kFloat32).clone());
       ++next_frame;
     }
+    if (observer) observer(s);
     if (progress) progress(s.step, m);
   }, cancel);
   r.cancelled = res.cancelled;

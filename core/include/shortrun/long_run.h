@@ -47,10 +47,11 @@ struct LongRunResult {
 
 // Runs chains 0..N-1 of config.sampler for M steps; `init` (optional, [N,C,H,W]) replaces z.
 // x_short is bit-identical to a K-step run of the same chains (LangevinSampler::run).
-// progress(k, M) after each step; cancel is checked between steps.
+// progress(k, M) after each step; cancel is checked between steps. observer (optional) sees every
+// step too, before progress (the explorer draws partial curves from it while the run goes on).
 LongRunResult run_long(EnergyModel& model, const LongRunConfig& config,
                        const std::optional<torch::Tensor>& init = std::nullopt, const ViewProgress& progress = nullptr,
-                       const std::atomic<bool>* cancel = nullptr);
+                       const std::atomic<bool>* cancel = nullptr, const StepObserver& observer = nullptr);
 
 // The PNG of the view: the grid at K and the grid at M side by side ([C,H,W] in [-1,1]).
 torch::Tensor long_run_image(const LongRunResult& r, int64_t cols);

@@ -1,0 +1,336 @@
+// K × step-size contact sheet (issue #13): one chain (same z, same noise seed) under the Chains
+// tab's sampler, rows = the K values, columns = the step sizes, both lists editable. Hovering a
+// cell reads out f, ‖∇f‖ and the saturated fraction (and FD when asked for); clicking it sets the
+// sampler to that K and step size and shows the Chains tab. Exports the PNG `shortrun sweep`
+// draws, its settings and that command.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+
+#include "image_export.h"
+#include "layout_util.h"
+#include "plots.h"
+#include "shortrun/error.h"
+#include "sweep_job.h"
+#include "view.h"
+#include "view_image_grid.h"
+
+namespace shortrun::explorer {
+
+void tip(const char* text);  // the explorer's tooltip (explorer.cpp), recorded for layout checks
+
+namespace {
+
+// "10, 25,50" -> {10, 25, 50}; throws shortrun::Error naming the bad entry.
+template <typename T>
+std::vector<T> parse_list(const std::string& text, const char* what, T lo, T hi) {
+  std::vector<T> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) continue;
+    std::istringstream is(item);
+    T v{};
+    if (!(is >> v) || !is.eof() || !(v >= lo && v <= hi))
+      throw Error(std::string("contact sheet: ") + what + " '" + item + "' is not a number in " +
+                  std::to_string(lo) + ".." + std::to_string(hi));
+    out.push_back(v);
+  }
+  if (out.empty() || out.size() > 16) throw Error(std::string("contact sheet: expected 1..16 ") + what + " values, comma-separated");
+  return out;
+}
+
+template <typename T>
+std::string join(const std::vector<T>& v) {
+  std::ostringstream os;
+  for (size_t i = 0; i < v.size(); ++i) os << (i ? "," : "") << v[i];
+  return os.str();
+}
+
+class SweepView : public View {
+ public:
+  const char* title() const override { return "K \xC3\x97 step"; }  // "K × step"
+  const char* id() const override { return "sweep"; }
+
+  std::vector<std::string> controls() const override {
+    return {"sweep_steps", "sweep_step_sizes", "sweep_chain", "sweep_fd", "sweep_cell", "sweep_export_folder"};
+  }
+  // Names are unique across all views: a script presses the first view's button of that name.
+  std::vector<std::string> buttons() const override { return {"sweep", "sweep_stop", "sweep_export"}; }
+
+  void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
+    const auto text = [&] { return v.is_string() ? v.get<std::string>() : v.is_array() ? list_text(v) : v.dump(); };
+    if (name == "sweep_steps") steps_ = parse_list<int>(text(), "K", 0, 100000);
+    else if (name == "sweep_step_sizes") step_sizes_ = parse_list<float>(text(), "step size", 0.0f, 1e6f);
+    else if (name == "sweep_chain") chain_ = std::clamp(v.get<int>(), 0, 1 << 20);
+    else if (name == "sweep_fd") fd_n_ = std::clamp(v.get<int>(), 0, 10000), fd_n_ = fd_n_ == 1 ? 2 : fd_n_;
+    else if (name == "sweep_cell") pick_cell(ctx, v.at(0).get<int>(), v.at(1).get<int>());
+    else if (name == "sweep_export_folder") export_folder_ = v.get<std::string>();
+    else throw Error("sweep: no control " + name);
+    sync_fields();
+  }
+
+  void press(ViewContext& ctx, const std::string& button) override {
+    if (button == "sweep") run(ctx);
+    else if (button == "sweep_stop") stop(ctx);
+    else if (button == "sweep_export") export_now(ctx);
+    else throw Error("sweep: no button " + button);
+  }
+
+  void model_changed(ViewContext& ctx) override {
+    stop(ctx);
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    inbox_->data.reset();
+  }
+
+  void release_gl() override { grid_.release(); }
+
+  void update(ViewContext& ctx) override {
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    shown_ = inbox_->data;
+    if (!inbox_->export_message.empty()) {
+      (inbox_->export_ok ? ctx.status : ctx.error)(inbox_->export_message);
+      inbox_->export_message.clear();
+    }
+    if (shown_) grid_.show(ctx, shown_->images.data(), shown_->rows * shown_->cols, shown_->cols, shown_->shape, shown_->id);
+  }
+
+  // Until update() has taken what the views' thread handed over.
+  bool busy() const override {
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    return !inbox_->export_message.empty() || inbox_->data != shown_;
+  }
+
+  void draw(ViewContext& ctx) override {
+    draw_controls(ctx);
+    ImGui::Separator();
+    if (!shown_) {
+      ImGui::TextDisabled("press Run: chain %d of seed %d at every K (rows) and step size (columns)", chain_,
+                          ctx.session.sampler.seed);
+      return;
+    }
+    const SweepData& d = *shown_;
+    // Column headers (step sizes) over the grid, row labels (K) on its left.
+    const float label_w = ImGui::CalcTextSize("K=100000").x + 8;
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float tile = grid_.fit_tile(avail.x - label_w, avail.y - 2 * ImGui::GetTextLineHeightWithSpacing());
+    const float gap = 2.0f;
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    for (int c = 0; c < d.cols; ++c) {
+      char h[32];
+      std::snprintf(h, sizeof(h), "step %g", double(d.request.step_sizes[size_t(c)]));
+      dl->AddText(ImVec2(origin.x + label_w + c * (tile + gap), origin.y), text, h);
+    }
+    ImGui::Dummy(ImVec2(0, ImGui::GetTextLineHeightWithSpacing()));
+    const ImVec2 grid_origin = ImGui::GetCursorScreenPos();
+    for (int r = 0; r < d.rows; ++r) {
+      char k[32];
+      std::snprintf(k, sizeof(k), "K=%d", d.request.steps[size_t(r)]);
+      dl->AddText(ImVec2(grid_origin.x, grid_origin.y + r * (tile + gap) + tile / 2 - 7), text, k);
+    }
+    ImGui::SetCursorScreenPos(ImVec2(grid_origin.x + label_w, grid_origin.y));
+    const ImageGrid::Hit hit = grid_.draw("sheet", tile, gap, current_cell(ctx, d));
+    if (hit.hovered >= 0) {
+      const int r = hit.hovered / d.cols, c = hit.hovered % d.cols;
+      const size_t i = size_t(hit.hovered);
+      std::string fd;
+      if (d.request.fd_n > 0) fd = "\nFD (" + std::to_string(d.request.fd_n) + " chains) = " + std::to_string(d.fd[i]);
+      ImGui::SetTooltip("K = %d, step size %g\nf = %.4g  |grad f| = %.3g  saturated %.1f%%%s\nclick: set the sampler to this "
+                        "and show the Chains tab",
+                        d.request.steps[size_t(r)], double(d.request.step_sizes[size_t(c)]), d.energy[i], d.grad_norm[i],
+                        100 * d.saturated[i], fd.c_str());
+      if (hit.clicked) pick_cell(ctx, r, c);
+    }
+  }
+
+  nlohmann::json state() const override {
+    nlohmann::json j = {{"steps", steps_}, {"step_sizes", step_sizes_}, {"chain", chain_}, {"fd_n", fd_n_},
+                        {"export_folder", export_folder_}};
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    if (!inbox_->last_export.is_null()) j["last_export"] = inbox_->last_export;
+    if (const auto& d = inbox_->data) {
+      j["sheet"] = {{"id", d->id}, {"rows", d->rows}, {"cols", d->cols}, {"request", to_json(d->request)},
+                    {"energy", d->energy}, {"grad_norm", d->grad_norm}, {"saturated", d->saturated},
+                    {"seconds", d->seconds}, {"threads", d->threads}};
+      if (d->request.fd_n > 0) j["sheet"]["fd"] = d->fd;
+    }
+    return j;
+  }
+
+ private:
+  static std::string list_text(const nlohmann::json& a) {
+    std::string s;
+    for (const auto& v : a) s += (s.empty() ? "" : ",") + v.dump();
+    return s;
+  }
+
+  void sync_fields() {
+    std::snprintf(steps_field_, sizeof(steps_field_), "%s", join(steps_).c_str());
+    std::snprintf(sizes_field_, sizeof(sizes_field_), "%s", join(step_sizes_).c_str());
+  }
+
+  // The cell whose K and step size the sampler has now (-1: none).
+  int current_cell(const ViewContext& ctx, const SweepData& d) const {
+    const SamplerSettings& s = ctx.session.sampler;
+    for (int r = 0; r < d.rows; ++r)
+      for (int c = 0; c < d.cols; ++c)
+        if (d.request.steps[size_t(r)] == s.steps && d.request.step_sizes[size_t(c)] == s.step_size) return r * d.cols + c;
+    return -1;
+  }
+
+  void pick_cell(ViewContext& ctx, int row, int col) {
+    if (!shown_ || row < 0 || col < 0 || row >= shown_->rows || col >= shown_->cols)
+      throw Error("sweep: no cell (" + std::to_string(row) + ", " + std::to_string(col) + ") in the sheet shown");
+    SamplerSettings& s = ctx.session.sampler;
+    s.steps = shown_->request.steps[size_t(row)];
+    s.step_size = shown_->request.step_sizes[size_t(col)];
+    ctx.status("sampler set to K = " + std::to_string(s.steps) + ", step size " + std::to_string(s.step_size));
+    ctx.show_tab("chains");
+  }
+
+  void run(ViewContext& ctx) {
+    const Session& s = ctx.session;
+    if (!s.pub.model) {
+      ctx.error("contact sheet: no model loaded");
+      return;
+    }
+    SweepRequest r;
+    r.model = s.pub.model->path;
+    r.sampler = s.sampler;
+    r.steps = steps_;
+    r.step_sizes = step_sizes_;
+    r.chain = chain_;
+    r.fd_n = fd_n_;
+    static uint64_t next_id = 1;  // UI thread only
+    const uint64_t id = next_id++;
+    job_ = post_sweep(*ctx.session.view_jobs, r, [inbox = inbox_, id](std::shared_ptr<const SweepData> d) {
+      auto copy = std::make_shared<SweepData>(*d);
+      copy->id = id;
+      std::lock_guard<std::mutex> lock(inbox->mutex);
+      inbox->data = std::move(copy);
+    });
+  }
+
+  void stop(ViewContext& ctx) {
+    if (job_) ctx.session.view_jobs->cancel(job_);
+  }
+
+  void export_now(ViewContext& ctx) {
+    std::shared_ptr<const SweepData> d = shown_;
+    if (!d) {
+      ctx.error("contact-sheet export: nothing to export until a sheet has been computed");
+      return;
+    }
+    const std::string png = export_path(export_folder_, "sweep_seed" + std::to_string(d->request.sampler.seed), ".png");
+    {
+      std::lock_guard<std::mutex> lock(inbox_->mutex);
+      inbox_->last_export = {{"png", png}, {"json", png + ".json"}, {"command", sweep_command_line(*d, png)}, {"done", false}};
+      inbox_->export_message.clear();
+    }
+    post_sweep_export(*ctx.session.view_jobs, d, png, [inbox = inbox_](const std::string& message, bool ok) {
+      std::lock_guard<std::mutex> lock(inbox->mutex);
+      inbox->export_message = message;
+      inbox->export_ok = ok;
+      inbox->last_export["done"] = ok;
+      inbox->last_export["message"] = message;
+    });
+  }
+
+  void draw_controls(ViewContext& ctx) {
+    if (steps_field_[0] == 0) sync_fields();
+    const auto edit_list = [&](const char* label, char* buf, size_t size, auto apply) {
+      ImGui::SetNextItemWidth(170);
+      ImGui::InputText(label, buf, size);
+      if (ImGui::IsItemDeactivatedAfterEdit()) {
+        try {
+          apply(std::string(buf));
+        } catch (const std::exception& e) {
+          ctx.error(e.what());
+        }
+        sync_fields();
+      }
+    };
+    edit_list("K values (rows)", steps_field_, sizeof(steps_field_),
+              [&](const std::string& t) { steps_ = parse_list<int>(t, "K", 0, 100000); });
+    tip("comma-separated numbers of Langevin steps, one row each (applied on Enter)");
+    same_line_if_fits(labelled_width("step sizes (columns)", 170));
+    edit_list("step sizes (columns)", sizes_field_, sizeof(sizes_field_),
+              [&](const std::string& t) { step_sizes_ = parse_list<float>(t, "step size", 0.0f, 1e6f); });
+    tip("comma-separated step sizes, one column each (applied on Enter)");
+    same_line_if_fits(labelled_width("chain", 90));
+    ImGui::SetNextItemWidth(90);
+    ImGui::InputInt("chain", &chain_);
+    chain_ = std::clamp(chain_, 0, 1 << 20);
+    tip("the chain every cell shows: its start z and noise u_k under the Sampler panel's seed");
+    same_line_if_fits(labelled_width("FD n", 90));
+    ImGui::SetNextItemWidth(90);
+    ImGui::InputInt("FD n", &fd_n_, 0);
+    fd_n_ = std::clamp(fd_n_, 0, 10000);
+    if (fd_n_ == 1) fd_n_ = 2;
+    tip("0: none. Else the FD of n chains per cell against the last n training images (as tune-sampler and "
+        "`shortrun sweep --fd`); costs n chains per cell");
+    if (ImGui::Button("Run sheet")) run(ctx);
+    tip("run the sheet with the Sampler panel's noise, seed, init, clamp and MALA; progress and a stop are in the job list");
+    ImGui::SameLine();
+    if (ImGui::Button("Stop")) stop(ctx);
+    tip("stop the contact sheet");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(!shown_);
+    if (ImGui::Button("Export")) export_now(ctx);
+    ImGui::EndDisabled();
+    tip("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it");
+    if (shown_) {
+      same_line_if_fits(300.0f);
+      ImGui::TextDisabled("sheet %llu: chain %d, seed %d, %.1f s; click a cell to sample it",
+                          static_cast<unsigned long long>(shown_->id), shown_->request.chain, shown_->request.sampler.seed,
+                          shown_->seconds);
+    }
+    std::string command;
+    {
+      std::lock_guard<std::mutex> lock(inbox_->mutex);
+      if (inbox_->last_export.contains("command")) command = inbox_->last_export["command"].get<std::string>();
+    }
+    if (!command.empty()) {
+      ImGui::TextDisabled("CLI:");
+      ImGui::SameLine();
+      if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(command.c_str());
+      tip("copy the command that redraws the exported PNG");
+      ImGui::SameLine();
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextDisabled("%s", command.c_str());
+      ImGui::PopTextWrapPos();
+    }
+  }
+
+  std::vector<int> steps_ = {10, 25, 50, 100, 200};
+  std::vector<float> step_sizes_ = {0.25f, 0.5f, 1.0f, 2.0f};
+  int chain_ = 0, fd_n_ = 0;
+  char steps_field_[256] = "", sizes_field_[256] = "";
+  std::string export_folder_ = "shortrun_export";
+  uint64_t job_ = 0;
+  std::shared_ptr<const SweepData> shown_;
+  ImageGrid grid_;
+
+  struct Inbox {  // handed over by the views' thread (outlives the view if a job does)
+    std::mutex mutex;
+    std::shared_ptr<const SweepData> data;
+    std::string export_message;
+    bool export_ok = false;
+    nlohmann::json last_export;
+  };
+  std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
+};
+
+}  // namespace
+
+std::unique_ptr<View> make_sweep_view() { return std::make_unique<SweepView>(); }
+
+}  // namespace shortrun::explorer

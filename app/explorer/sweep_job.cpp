@@ -1,0 +1,133 @@
+// The contact sheet's torch side (sweep_job.h): core run_contact_sheet on the views' thread and
+// the export through core's own sheet image and command line (as `shortrun sweep`).
+#include "sweep_job.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "sampler_settings.h"
+#include "shortrun/contact_sheet.h"
+#include "shortrun/energy_model.h"
+#include "shortrun/error.h"
+#include "shortrun/fd_criterion.h"
+#include "shortrun/file_util.h"
+#include "shortrun/image_io.h"
+#include "shortrun/model_paths.h"
+#include "shortrun/reproduce_command.h"
+#include "view_jobs.h"
+
+namespace shortrun::explorer {
+
+namespace {
+
+// The data the FD reference comes from: what `shortrun sweep --fd` defaults to.
+constexpr const char* kFdData = "fashion-mnist";
+
+std::vector<double> to_doubles(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+}  // namespace
+
+nlohmann::json to_json(const SweepRequest& r) {
+  return {{"model", r.model}, {"sampler", settings_json(r.sampler)}, {"steps", r.steps},
+          {"step_sizes", r.step_sizes}, {"chain", r.chain}, {"fd_n", r.fd_n}};
+}
+
+uint64_t post_sweep(ViewJobs& jobs, const SweepRequest& request, std::function<void(std::shared_ptr<const SweepData>)> out) {
+  const std::string label = "contact sheet: " + std::to_string(request.steps.size()) + " K x " +
+                            std::to_string(request.step_sizes.size()) + " step sizes";
+  return jobs.post("sweep", label, "chain-step", [request, out](ViewJob& job) {
+    EnergyModel& model = job.model(request.model);
+    ContactSheetConfig sheet;
+    SamplerSettings s = request.sampler;
+    s.steps = 0;  // replaced per row; validated here with the rest
+    sheet.sampler = sampler_config(model.card().sampler, s);
+    sheet.steps.assign(request.steps.begin(), request.steps.end());
+    sheet.step_sizes.assign(request.step_sizes.begin(), request.step_sizes.end());
+    sheet.chain = request.chain;
+    sheet.fd_n = request.fd_n;
+    sheet.validate();
+    FdCriterion criterion;
+    if (sheet.fd_n > 0)
+      criterion = load_fd_criterion(kFdData, find_asset("fmnist_features.safetensors"), sheet.fd_n, model, model.device(),
+                                    false);
+    const auto t0 = std::chrono::steady_clock::now();
+    const ContactSheetResult r = run_contact_sheet(model, sheet, sheet.fd_n > 0 ? &criterion : nullptr,
+                                                   [&](int64_t done, int64_t total) { job.progress(done, total); },
+                                                   &job.cancel_flag());
+    if (r.cancelled) return;
+    auto d = std::make_shared<SweepData>();
+    d->request = request;
+    d->rows = int(sheet.steps.size());
+    d->cols = int(sheet.step_sizes.size());
+    const DataShape& ds = model.shape();
+    d->shape = ImageShape{1, int(ds.channels), int(ds.height), int(ds.width)};
+    const torch::Tensor nhwc = r.images.flatten(0, 1).permute({0, 2, 3, 1}).contiguous().to(torch::kFloat32);
+    d->images.assign(nhwc.data_ptr<float>(), nhwc.data_ptr<float>() + nhwc.numel());
+    d->energy = to_doubles(r.energy);
+    d->grad_norm = to_doubles(r.grad_norm);
+    d->saturated = to_doubles(r.saturated);
+    d->fd = to_doubles(r.fd);
+    d->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    d->device = model.device().is_cuda() ? "cuda" : "cpu";
+    d->threads = torch::get_num_threads();
+    d->config = sheet;
+    out(d);
+  });
+}
+
+std::string sweep_command_line(const SweepData& d, const std::string& png) {
+  SweepCommand c;
+  c.model = d.request.model;
+  c.sheet = d.config.get<ContactSheetConfig>();
+  c.data = kFdData;
+  c.out = png;
+  c.json = png + ".json";
+  c.runtime = runtime_flags(d.device, d.threads);
+  return sweep_command(c);
+}
+
+void post_sweep_export(ViewJobs& jobs, std::shared_ptr<const SweepData> data, const std::string& png,
+                       std::function<void(const std::string&, bool)> done) {
+  jobs.post("sweep_export", "exporting the contact sheet", "", [data, png, done](ViewJob&) {
+    try {
+      if (!data) throw Error("nothing to export: no contact sheet yet");
+      // Core's composition of the same cells: the PNG `shortrun sweep` writes.
+      ContactSheetResult r;
+      r.images = torch::from_blob(const_cast<float*>(data->images.data()),
+                                  {data->rows, data->cols, data->shape.h, data->shape.w, data->shape.c}, torch::kFloat32)
+                     .permute({0, 1, 4, 2, 3})
+                     .contiguous();
+      nlohmann::json cells = nlohmann::json::array();
+      for (int row = 0; row < data->rows; ++row)
+        for (int col = 0; col < data->cols; ++col) {
+          const size_t i = size_t(row * data->cols + col);
+          nlohmann::json c = {{"row", row}, {"col", col}, {"steps", data->request.steps[row]},
+                              {"step_size", data->request.step_sizes[col]}, {"energy", data->energy[i]},
+                              {"grad_norm", data->grad_norm[i]}, {"saturated_fraction", data->saturated[i]}};
+          if (data->request.fd_n > 0) c["fd"] = data->fd[i];
+          cells.push_back(c);
+        }
+      const nlohmann::json j = {{"view", "sweep"},
+                                {"command", sweep_command_line(*data, png)},
+                                {"model", data->request.model},
+                                {"settings", data->config},
+                                {"png", "rows: K (top to bottom), columns: step size (left to right); each cell is chain " +
+                                            std::to_string(data->request.chain) + " under seed " +
+                                            std::to_string(data->request.sampler.seed)},
+                                {"cells", cells},
+                                {"exported_by", "shortrun-explorer"}};
+      write_file_atomic(png + ".json", [&](std::ostream& os) { os << j.dump(1) << "\n"; });
+      write_png(png, contact_sheet_image(r));
+      done("wrote " + png + " and " + png + ".json", true);
+    } catch (const std::exception& ex) {
+      done(std::string("contact-sheet export failed: ") + ex.what(), false);
+    }
+  });
+}
+
+}  // namespace shortrun::explorer
