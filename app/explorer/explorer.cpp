@@ -88,6 +88,7 @@ WorkerOptions worker_options_for(const ExplorerOptions& options) {
 Explorer::Explorer(ExplorerOptions opts) : options(std::move(opts)), config(options.config_dir) {
   sampler.chains = std::clamp(options.chains, 1, 256);
   view_tabs = make_views();
+  check_view_names();
   if (!options.tab.empty() && !show_tab(options.tab)) throw Error("unknown tab '" + options.tab + "'");
   init_window();
   init_imgui();

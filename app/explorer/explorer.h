@@ -198,6 +198,9 @@ class Explorer {
   // Shows the tab with this id (chains | interpolation | reconstruct | a view's id); false if none.
   bool show_tab(const std::string& id);
   std::string tab_id() const;
+  // A script sets the first control (presses the first button) of a name, so every name must
+  // be unique across the built-in controls and all views: throws shortrun::Error naming a clash.
+  void check_view_names() const;
   UserConfig config;
   FileBrowser browser;            // the file chooser (Ctrl+O, Browse...)
   char model_path_field[1024] = "";

@@ -1,8 +1,11 @@
 // The Explorer's side of the views (view.h): the context they draw with, their per-frame
 // update, the errors of their jobs, and tab lookup by id.
 #include <algorithm>
+#include <map>
 
 #include "explorer.h"
+#include "script.h"
+#include "shortrun/error.h"
 
 namespace shortrun::explorer {
 
@@ -48,6 +51,24 @@ std::string Explorer::tab_id() const {
   const int i = int(tab);
   if (i < 3) return kBuiltInTabs[i];
   return i - 3 < int(view_tabs.size()) ? view_tabs[i - 3]->id() : "";
+}
+
+void Explorer::check_view_names() const {
+  // Controls and buttons are separate namespaces ("set" and "press").
+  std::map<std::string, std::string> controls, buttons;  // name -> who has it
+  const auto claim = [](std::map<std::string, std::string>& owner, const std::vector<std::string>& names,
+                        const std::string& who) {
+    for (const std::string& n : names) {
+      const auto [it, fresh] = owner.emplace(n, who);
+      if (!fresh) throw Error("script name '" + n + "' is used by both " + it->second + " and " + who);
+    }
+  };
+  claim(controls, ScriptRunner::controls(), "the built-in controls");
+  claim(buttons, ScriptRunner::buttons(), "the built-in buttons");
+  for (const auto& v : view_tabs) {
+    claim(controls, v->controls(), std::string("view ") + v->id());
+    claim(buttons, v->buttons(), std::string("view ") + v->id());
+  }
 }
 
 void Explorer::update_views() {
