@@ -21,7 +21,6 @@
 
 namespace shortrun::explorer {
 
-void tip(const char* text);  // the explorer's tooltip (explorer.cpp), recorded for layout checks
 
 namespace {
 

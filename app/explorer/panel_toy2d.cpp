@@ -11,7 +11,6 @@
 
 #include "canvas.h"
 #include "display_image.h"
-#include "explorer.h"  // tip()
 #include "layout_util.h"
 #include "plots.h"
 #include "shortrun/error.h"

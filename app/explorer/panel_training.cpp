@@ -20,7 +20,6 @@
 
 namespace shortrun::explorer {
 
-void tip(const char* text);  // explorer.h: a tooltip that scripts' layout checks also see
 
 namespace {
 

@@ -56,6 +56,10 @@ class View {
   virtual void release_gl() {}
 };
 
+// A tooltip on the last item that also records the item's rectangle for the state dump's layout
+// checks (explorer.cpp); every control of a view gets one.
+void tip(const char* text);
+
 // Every view beyond the three built-in tabs, in tab order (views.cpp).
 std::vector<std::unique_ptr<View>> make_views();
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "view.h"  // tip()
+
 namespace shortrun::explorer {
 
 void command_field(const std::string& line, const std::string& command) {

@@ -1,11 +1,10 @@
 // Small widgets the analysis views share: the exported command line (wrapped, with a Copy
-// button) and a duration as text. tip() is the explorer's tooltip-and-layout recorder.
+// button) and a duration as text.
 #pragma once
 #include <string>
 
 namespace shortrun::explorer {
 
-void tip(const char* text);  // explorer.cpp
 
 // "wrote X and Y" and, under it, the command that reproduces the PNG.
 void command_field(const std::string& line, const std::string& command);
