@@ -17,6 +17,7 @@
 #include "plots.h"
 #include "shortrun/error.h"
 #include "view.h"
+#include "view_widgets.h"
 #include "view_image_grid.h"
 
 namespace shortrun::explorer {
@@ -294,16 +295,7 @@ class LongRunView : public View {
       std::lock_guard<std::mutex> lock(inbox_->mutex);
       if (inbox_->last_export.contains("command")) command = inbox_->last_export["command"].get<std::string>();
     }
-    if (!command.empty()) {
-      ImGui::TextDisabled("CLI:");
-      ImGui::SameLine();
-      if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(command.c_str());
-      tip("copy the command that redraws the exported PNG");
-      ImGui::SameLine();
-      ImGui::PushTextWrapPos(0);
-      ImGui::TextDisabled("%s", command.c_str());
-      ImGui::PopTextWrapPos();
-    }
+    if (!command.empty()) cli_line(command, "copy the command that redraws the exported PNG");
   }
 
   void draw_plots(const LongRunData& d, int ready, float height) {

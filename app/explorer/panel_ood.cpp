@@ -411,23 +411,11 @@ class OodView : public View {
   }
 
   void draw_export(ViewContext& ctx) {
-    ImGui::Spacing();
-    ImGui::SetNextItemWidth(220);
-    ImGui::InputText("##ood_folder", folder_, sizeof(folder_));
-    tip("the folder exports go to (created if missing)");
-    ImGui::SameLine();
-    ImGui::BeginDisabled(export_slot_->running.load());
-    if (ImGui::Button("Export PNG + JSON")) export_png(ctx);
-    ImGui::EndDisabled();
-    tip("the images on top and x_K of their chains under them, as shortrun score --chains writes it, with a .json of "
-        "the settings and scores and the command that reproduces the PNG");
-    if (!export_error_.empty()) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
-      ImGui::TextWrapped("%s", export_error_.c_str());
-      ImGui::PopStyleColor();
-    } else if (!exported_.command.empty()) {
-      command_field(exported_.line, exported_.command);
-    }
+    if (export_row("##ood_folder", folder_, sizeof(folder_), export_slot_->running.load(),
+                   "the images on top and x_K of their chains under them, as shortrun score --chains writes it, with "
+                   "a .json of the settings and scores and the command that reproduces the PNG"))
+      export_png(ctx);
+    export_outcome(export_error_, exported_.line, exported_.command);
   }
 
   static constexpr int kStripCells = 11;

@@ -17,6 +17,7 @@
 #include "training_plots.h"
 #include "training_runner.h"
 #include "view.h"
+#include "view_widgets.h"
 
 namespace shortrun::explorer {
 
@@ -397,13 +398,7 @@ void TrainingView::draw_start(ViewContext& ctx) {
     if (!train_.message.empty()) ImGui::TextWrapped("%s", train_.message.c_str());
   }
   sync_request_from_fields();
-  ImGui::TextDisabled("CLI:");
-  ImGui::SameLine();
-  if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(request_.cli_command().c_str());
-  tip("copy the equivalent `shortrun train` command line");
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("%s", request_.cli_command().c_str());
-  ImGui::PopStyleColor();
+  cli_line(request_.cli_command(), "copy the equivalent `shortrun train` command line");
 }
 
 void TrainingView::draw_checkpoints(ViewContext& ctx) {

@@ -23,6 +23,40 @@ void command_field(const std::string& line, const std::string& command) {
   ImGui::PopTextWrapPos();
 }
 
+void cli_line(const std::string& command, const char* copy_tip) {
+  ImGui::TextDisabled("CLI:");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("copy")) ImGui::SetClipboardText(command.c_str());
+  tip(copy_tip);
+  ImGui::SameLine();
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("%s", command.c_str());
+  ImGui::PopTextWrapPos();
+}
+
+bool export_row(const char* id, char* folder, size_t folder_size, bool running, const char* button_tip) {
+  ImGui::Spacing();
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputText(id, folder, folder_size);
+  tip("the folder exports go to (created if missing)");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(running);
+  const bool pressed = ImGui::Button("Export PNG + JSON");
+  ImGui::EndDisabled();
+  tip(button_tip);
+  return pressed;
+}
+
+void export_outcome(const std::string& error, const std::string& line, const std::string& command) {
+  if (!error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+    ImGui::TextWrapped("%s", error.c_str());
+    ImGui::PopStyleColor();
+  } else if (!command.empty()) {
+    command_field(line, command);
+  }
+}
+
 std::string seconds_text(double s) {
   char buf[48];
   if (s < 10) std::snprintf(buf, sizeof(buf), "%.2f s", s);

@@ -9,6 +9,15 @@ namespace shortrun::explorer {
 // "wrote X and Y" and, under it, the command that reproduces the PNG.
 void command_field(const std::string& line, const std::string& command);
 
+// "CLI: [copy] shortrun ..." in one wrapped, greyed line (the command a view's settings amount to).
+void cli_line(const std::string& command, const char* copy_tip);
+
+// The export row of a view: its folder field (`id` names it for ImGui) and the export button,
+// disabled while an export runs. Returns true when the button was pressed.
+bool export_row(const char* id, char* folder, size_t folder_size, bool running, const char* button_tip);
+// Under the export row: the error in red, or what was written and its command (command_field).
+void export_outcome(const std::string& error, const std::string& line, const std::string& command);
+
 // "0.42 s", "12 s", "3 min 5 s".
 std::string seconds_text(double s);
 
