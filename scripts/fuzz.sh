@@ -7,6 +7,8 @@
 #   BUILD_DIR=build-fuzz                           where to build (the corpus grows in BUILD_DIR/corpus)
 #   SHORTRUN_FIXTURE_DIR=DIR                       existing fixtures of tests/reference/make_fixtures.py
 #   FUZZ_SKIP_TESTS=1                              only the fuzzers
+#   FUZZ_SEED=N                                    libFuzzer's seed (CI: 1, so that a commit's inputs
+#                                                  are the same on every run); unset: random
 # Exit 1 if a test fails or a fuzzer finds a crash, leak, timeout or OOM; each finding is printed
 # with the file that reproduces it (replay: BUILD_DIR/fuzz/fuzz_TARGET FILE).
 set -euo pipefail
@@ -67,9 +69,9 @@ for t in $targets; do
   corpus=$dir/corpus/$t artifacts=$dir/artifacts/$t/ log=$dir/logs/$t.log
   mkdir -p "$corpus" "$artifacts" "$dir/logs"
   rm -f "$artifacts"/*
-  echo "fuzz: $t for $seconds s (log: $log)"
+  echo "fuzz: $t for $seconds s, seed ${FUZZ_SEED:-random} (log: $log)"
   rc=0
-  "$dir/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=20 -max_len=262144 \
+  "$dir/fuzz/fuzz_$t" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=20 -max_len=262144 \
     -artifact_prefix="$artifacts" -print_final_stats=1 "$corpus" "$dir/seeds/$t" > "$log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")

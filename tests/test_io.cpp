@@ -196,6 +196,53 @@ TEST(Png, RoundTripIsExactForEightBitValues) {
   EXPECT_LT((back - x).abs().max().item<float>(), 1e-6f);
 }
 
+namespace {
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+uint32_t crc32_of(const std::string& s) {  // PNG's chunk CRC (ISO 3309), bit by bit
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char byte : s) {
+    c ^= byte;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+std::string empty_idat_chunk() {
+  const std::string crc = {char(0), char(0), char(0), char(0)};
+  const uint32_t v = crc32_of("IDAT");
+  const std::string be = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  return crc + "IDAT" + be;
+}
+}  // namespace
+
+TEST(Png, EmptyImageDataChunksAreHarmless) {
+  // A zero-length first IDAT made stb memcpy into a null buffer (UB; found by fuzz_image, and
+  // caught by this test under UBSan in the sanitized loader tests). Legal, so still decoded.
+  const std::string dir = test::temp_dir("png");
+  const torch::Tensor x = torch::randint(0, 256, {3, 5, 6}, torch::kInt64).to(torch::kFloat32) / 127.5 - 1.0;
+  write_png(dir + "/plain.png", x);
+  std::string bytes = file_bytes(dir + "/plain.png");
+  const size_t idat = bytes.find("IDAT");
+  ASSERT_NE(idat, std::string::npos);
+  bytes.insert(idat - 4, empty_idat_chunk());  // before the real one: the first IDAT is empty
+  std::ofstream(dir + "/empty_idat.png", std::ios::binary) << bytes;
+  const torch::Tensor back = read_image(dir + "/empty_idat.png");
+  EXPECT_EQ(back.sizes(), x.sizes());
+  EXPECT_LT((back - x).abs().max().item<float>(), 1e-6f);
+
+  // The fuzzer's input: a 2x2 16-bit gray header, an unknown chunk, one empty IDAT, then the
+  // file ends where the next chunk would start.
+  const unsigned char found[] = {
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+      0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x10, 0x00, 0x00, 0x00, 0x00, 0x07, 0x4d, 0x8e, 0xbb, 0x00, 0x00, 0x00,
+      0x0b, 0x63, 0x44, 0x9c, 0x54, 0x78, 0x41, 0x49, 0x60, 0x80, 0x01, 0x00, 0x00, 0x0a, 0x00, 0x01, 0x7f, 0x80,
+      0x74, 0x5e, 0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+  std::ofstream(dir + "/fuzzed.png", std::ios::binary).write(reinterpret_cast<const char*>(found), sizeof(found));
+  expect_error([&] { read_image(dir + "/fuzzed.png"); }, {"fuzzed.png", "expected PNG or JPEG"});
+}
+
 TEST(Png, NonImageFile) {
   expect_error([&] { read_image(fixture("energy_in.npy")); }, {"energy_in.npy", "expected PNG or JPEG"});
 }

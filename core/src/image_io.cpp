@@ -55,6 +55,25 @@ void check_png_inflation(const std::vector<uint8_t>& b, const std::string& path)
                                "x" + std::to_string(h) + " image can need (a decompression bomb?)");
 }
 
+// A zero-length IDAT chunk is legal and carries no data, but when it is the first one stb copies
+// its 0 bytes into a buffer it has not allocated yet: memcpy(NULL, src, 0), undefined behaviour
+// (found by fuzz_image under UBSan). Dropping such chunks leaves the image unchanged. The chunks
+// were already walked by check_png_inflation, so each one lies inside the file.
+std::vector<uint8_t> without_empty_idat_chunks(std::vector<uint8_t> b) {
+  if (b.size() < 8 || std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) != 0) return b;
+  for (size_t at = 8; b.size() - at >= 12;) {
+    const uint32_t len = be32(&b[at]);
+    if (std::memcmp(&b[at + 4], "IEND", 4) == 0) break;
+    if (len == 0 && std::memcmp(&b[at + 4], "IDAT", 4) == 0) {
+      b.erase(b.begin() + at, b.begin() + at + 12);
+      continue;
+    }
+    if (len > b.size() - at - 12) break;
+    at += 12 + size_t(len);
+  }
+  return b;
+}
+
 // stb_image (Debian's 2022 copy) builds a JPEG Huffman table from its 16 code counts without
 // checking that they sum to at most 256: a larger sum writes past the table's arrays on the
 // heap (found by fuzz/fuzz_image.cpp). Every DHT segment stb could reach is checked first: the
@@ -107,7 +126,8 @@ torch::Tensor read_image(const std::string& path) {
   if (w <= 0 || h <= 0 || int64_t(w) * h > max_pixels)
     throw file_error(path, kMaxImagePixels.exceeded("image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels"));
   check_png_inflation(bytes, path);
-  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &c, 0);
+  const std::vector<uint8_t> decodable = without_empty_idat_chunks(bytes);
+  stbi_uc* pixels = stbi_load_from_memory(decodable.data(), static_cast<int>(decodable.size()), &w, &h, &c, 0);
   if (!pixels)
     throw file_error(path, std::string("not a readable image (") + stbi_failure_reason() + "); " + expected);
   struct Free { stbi_uc* p; ~Free() { stbi_image_free(p); } } free_pixels{pixels};
