@@ -61,6 +61,7 @@ class CompareView : public View {
   bool busy() const override { return slot_->running.load() || export_slot_->running.load(); }
 
   void model_changed(ViewContext& ctx) override {
+    stop(ctx);  // a probe of the old model must not publish over the new one (the slot drops it)
     slot_->clear();
     shown_.reset();
     b_initialized_ = false;

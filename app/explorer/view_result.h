@@ -1,6 +1,8 @@
 // Where a view job leaves its outcome for the UI thread: the newest result (an immutable
 // shared_ptr swapped under a mutex), or the one line that says why there is none, plus the
 // job's progress as atomics the UI reads every frame without waiting on the torch thread.
+// clear() (the model changed) also disowns a job still running: what it publishes afterwards is
+// for the old model and is dropped.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -20,24 +22,25 @@ class ViewResultSlot {
     done.store(0);
     total.store(0);
     running.store(true);
+    job_epoch_ = epoch_;
     ++version_;
   }
   void publish(std::shared_ptr<const Result> r) {
     std::lock_guard<std::mutex> lock(mutex_);
-    result_ = std::move(r);
+    if (job_epoch_ == epoch_) result_ = std::move(r);
     running.store(false);
     ++version_;
   }
   void fail(std::string line) {
     std::lock_guard<std::mutex> lock(mutex_);
-    error_ = std::move(line);
+    if (job_epoch_ == epoch_) error_ = std::move(line);
     running.store(false);
     ++version_;
   }
   // The job ended without a result (stopped): the previous result stays.
   void stopped() {
     std::lock_guard<std::mutex> lock(mutex_);
-    error_ = "stopped";
+    if (job_epoch_ == epoch_) error_ = "stopped";
     running.store(false);
     ++version_;
   }
@@ -57,6 +60,7 @@ class ViewResultSlot {
     std::lock_guard<std::mutex> lock(mutex_);
     result_.reset();
     error_.clear();
+    ++epoch_;
     ++version_;
   }
 
@@ -68,6 +72,7 @@ class ViewResultSlot {
   std::shared_ptr<const Result> result_;
   std::string error_;
   uint64_t version_ = 0;
+  uint64_t epoch_ = 0, job_epoch_ = 0;  // clear() count; the running job's, taken at start()
 };
 
 }  // namespace shortrun::explorer

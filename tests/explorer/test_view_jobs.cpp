@@ -1,7 +1,8 @@
 // The views' torch thread (view_jobs.h), headless: jobs report progress and a time left, a stop
 // ends a running job and drops a queued one, a newer job of a kind supersedes the older, errors
 // are kept with a version, the model cache reads a file once, and view job ids never collide
-// with the chains worker's (Session routes a stop by id).
+// with the chains worker's (Session routes a stop by id). A result slot cleared by a model change
+// drops what the job that was running publishes.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "shortrun/model_paths.h"
 #include "view_jobs.h"
+#include "view_result.h"
 
 namespace shortrun::explorer {
 namespace {
@@ -103,6 +105,25 @@ TEST(ViewJobs, AModelIsReadOnceAndKeptForLaterJobs) {
   EXPECT_EQ(jobs.error().second, 0u) << jobs.error().first;
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first, second);
+}
+
+TEST(ViewResultSlot, AClearDisownsTheJobThatWasRunning) {
+  ViewResultSlot<int> slot;
+  slot.start();
+  slot.clear();  // the model changed while the job ran
+  slot.publish(std::make_shared<const int>(1));
+  EXPECT_FALSE(slot.result());
+  EXPECT_FALSE(slot.running.load());
+  slot.fail("old model's error");
+  EXPECT_EQ(slot.error(), "");
+  slot.start();  // a job for the new model
+  slot.publish(std::make_shared<const int>(2));
+  ASSERT_TRUE(slot.result());
+  EXPECT_EQ(*slot.result(), 2);
+  slot.start();
+  slot.stopped();  // a stop keeps the previous result
+  EXPECT_EQ(*slot.result(), 2);
+  EXPECT_EQ(slot.error(), "stopped");
 }
 
 }  // namespace
