@@ -163,7 +163,16 @@ TEST(ContactSheet, EveryCellIsThePlainRunOfItsChainKAndStepSize) {
   c.steps = {0, 3, 7};
   c.step_sizes = {0.5, 2};
   c.chain = 18;  // in the second chunk of 16, at position 2
-  const ContactSheetResult r = run_contact_sheet(*model, c);
+  // The sheet fills in cell by cell, each reported once, with the cells not reached still NaN.
+  std::vector<std::pair<int64_t, int64_t>> filled;
+  const auto cell_done = [&](const ContactSheetResult& so_far, int64_t row, int64_t col) {
+    filled.emplace_back(row, col);
+    EXPECT_TRUE(std::isfinite(so_far.energy[row][col].item<double>()));
+    EXPECT_EQ(torch::isfinite(so_far.energy).sum().item<int64_t>(), int64_t(filled.size()));
+  };
+  const ContactSheetResult r = run_contact_sheet(*model, c, nullptr, nullptr, nullptr, cell_done);
+  const std::vector<std::pair<int64_t, int64_t>> order = {{0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1}, {2, 1}};
+  EXPECT_EQ(filled, order);  // a column (step size) is one run, its rows reached in K order
   ASSERT_FALSE(r.cancelled);
   ASSERT_EQ(r.images.sizes(), (std::vector<int64_t>{3, 2, 1, 32, 32}));
   for (size_t row = 0; row < c.steps.size(); ++row)

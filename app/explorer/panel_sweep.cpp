@@ -1,8 +1,9 @@
 // K × step-size contact sheet (issue #13): one chain (same z, same noise seed) under the Chains
 // tab's sampler, rows = the K values, columns = the step sizes, both lists editable. Hovering a
 // cell reads out f, ‖∇f‖ and the saturated fraction (and FD when asked for); clicking it sets the
-// sampler to that K and step size and shows the Chains tab. Exports the PNG `shortrun sweep`
-// draws, its settings and that command.
+// sampler to that K and step size and shows the Chains tab. Cells appear as they are computed;
+// a stopped sheet stays as far as it got. Exports the PNG `shortrun sweep` draws, its settings
+// and that command.
 #include <imgui.h>
 
 #include <algorithm>
@@ -87,6 +88,7 @@ class SweepView : public View {
     stop(ctx);
     std::lock_guard<std::mutex> lock(inbox_->mutex);
     inbox_->data.reset();
+    ++inbox_->epoch;  // what the stopped job still hands over is for the old model: dropped
   }
 
   void release_gl() override { grid_.release(); }
@@ -138,7 +140,9 @@ class SweepView : public View {
     }
     ImGui::SetCursorScreenPos(ImVec2(grid_origin.x + label_w, grid_origin.y));
     const ImageGrid::Hit hit = grid_.draw("sheet", tile, gap, current_cell(ctx, d));
-    if (hit.hovered >= 0) {
+    if (hit.hovered >= 0 && std::isnan(d.energy[size_t(hit.hovered)])) {
+      ImGui::SetTooltip(d.stopped ? "not computed: the sheet was stopped" : "not computed yet");
+    } else if (hit.hovered >= 0) {
       const int r = hit.hovered / d.cols, c = hit.hovered % d.cols;
       const size_t i = size_t(hit.hovered);
       std::string fd;
@@ -159,7 +163,8 @@ class SweepView : public View {
     if (const auto& d = inbox_->data) {
       j["sheet"] = {{"id", d->id}, {"rows", d->rows}, {"cols", d->cols}, {"request", to_json(d->request)},
                     {"energy", d->energy}, {"grad_norm", d->grad_norm}, {"saturated", d->saturated},
-                    {"seconds", d->seconds}, {"threads", d->threads}};
+                    {"seconds", d->seconds}, {"threads", d->threads}, {"cells_done", d->cells_done},
+                    {"complete", d->complete}, {"stopped", d->stopped}};
       if (d->request.fd_n > 0) j["sheet"]["fd"] = d->fd;
     }
     return j;
@@ -209,12 +214,16 @@ class SweepView : public View {
     r.step_sizes = step_sizes_;
     r.chain = chain_;
     r.fd_n = fd_n_;
-    static uint64_t next_id = 1;  // UI thread only
-    const uint64_t id = next_id++;
-    job_ = post_sweep(*ctx.session.view_jobs, r, [inbox = inbox_, id](std::shared_ptr<const SweepData> d) {
+    uint64_t epoch = 0;
+    {
+      std::lock_guard<std::mutex> lock(inbox_->mutex);
+      epoch = inbox_->epoch;
+    }
+    job_ = post_sweep(*ctx.session.view_jobs, r, [inbox = inbox_, epoch](std::shared_ptr<const SweepData> d) {
       auto copy = std::make_shared<SweepData>(*d);
-      copy->id = id;
       std::lock_guard<std::mutex> lock(inbox->mutex);
+      if (inbox->epoch != epoch) return;
+      copy->id = ++inbox->published;  // each snapshot is uploaded once
       inbox->data = std::move(copy);
     });
   }
@@ -227,6 +236,11 @@ class SweepView : public View {
     std::shared_ptr<const SweepData> d = shown_;
     if (!d) {
       ctx.error("contact-sheet export: nothing to export until a sheet has been computed");
+      return;
+    }
+    if (!d->complete) {
+      ctx.error("contact-sheet export: the sheet has " + std::to_string(d->cells_done) + " of " +
+                std::to_string(d->rows * d->cols) + " cells; export a finished sheet (run it again)");
       return;
     }
     const std::string png = export_path(export_folder_, "sweep_seed" + std::to_string(d->request.sampler.seed), ".png");
@@ -283,15 +297,20 @@ class SweepView : public View {
     if (ImGui::Button("Stop")) stop(ctx);
     tip("stop the contact sheet");
     ImGui::SameLine();
-    ImGui::BeginDisabled(!shown_);
+    ImGui::BeginDisabled(!shown_ || !shown_->complete);
     if (ImGui::Button("Export")) export_now(ctx);
     ImGui::EndDisabled();
-    tip("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it");
+    tip("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it (a finished sheet)");
     if (shown_) {
       same_line_if_fits(300.0f);
-      ImGui::TextDisabled("sheet %llu: chain %d, seed %d, %.1f s; click a cell to sample it",
-                          static_cast<unsigned long long>(shown_->id), shown_->request.chain, shown_->request.sampler.seed,
-                          shown_->seconds);
+      const int cells = shown_->rows * shown_->cols;
+      if (shown_->complete)
+        ImGui::TextDisabled("chain %d, seed %d, %.1f s; click a cell to sample it", shown_->request.chain,
+                            shown_->request.sampler.seed, shown_->seconds);
+      else if (shown_->stopped)
+        ImGui::TextDisabled("stopped after %d of %d cells", shown_->cells_done, cells);
+      else
+        ImGui::TextDisabled("computing: %d of %d cells (time left in the job list)", shown_->cells_done, cells);
     }
     std::string command;
     {
@@ -316,6 +335,8 @@ class SweepView : public View {
     std::string export_message;
     bool export_ok = false;
     nlohmann::json last_export;
+    uint64_t epoch = 0;      // model changes: a job started before the last one publishes nothing
+    uint64_t published = 0;  // snapshots handed over (each one's id)
   };
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
 };

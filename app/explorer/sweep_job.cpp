@@ -56,27 +56,50 @@ uint64_t post_sweep(ViewJobs& jobs, const SweepRequest& request, std::function<v
       criterion = load_fd_criterion(kFdData, find_asset("fmnist_features.safetensors"), sheet.fd_n, model, model.device(),
                                     false);
     const auto t0 = std::chrono::steady_clock::now();
+    const int cells = int(sheet.steps.size() * sheet.step_sizes.size());
+    const auto snapshot = [&](const ContactSheetResult& r, int done) {
+      auto d = std::make_shared<SweepData>();
+      d->request = request;
+      d->rows = int(sheet.steps.size());
+      d->cols = int(sheet.step_sizes.size());
+      const DataShape& ds = model.shape();
+      d->shape = ImageShape{1, int(ds.channels), int(ds.height), int(ds.width)};
+      torch::Tensor images = r.images;
+      if (done < cells) {  // cells not reached show black, not the mid-grey of zeros
+        images = images.clone();
+        for (int row = 0; row < d->rows; ++row)
+          for (int col = 0; col < d->cols; ++col)
+            if (std::isnan(r.energy[row][col].item<double>())) images[row][col].fill_(-1.0);
+      }
+      const torch::Tensor nhwc = images.flatten(0, 1).permute({0, 2, 3, 1}).contiguous().to(torch::kFloat32);
+      d->images.assign(nhwc.data_ptr<float>(), nhwc.data_ptr<float>() + nhwc.numel());
+      d->energy = to_doubles(r.energy);
+      d->grad_norm = to_doubles(r.grad_norm);
+      d->saturated = to_doubles(r.saturated);
+      d->fd = to_doubles(r.fd);
+      d->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      d->device = model.device().is_cuda() ? "cuda" : "cpu";
+      d->threads = torch::get_num_threads();
+      d->config = sheet;
+      d->cells_done = done;
+      d->complete = done == cells && !r.cancelled;
+      d->stopped = r.cancelled;
+      return d;
+    };
+    int done = 0;
+    auto shown = t0 - std::chrono::seconds(1);
+    const auto cell_done = [&](const ContactSheetResult& so_far, int64_t, int64_t) {
+      ++done;
+      const auto now = std::chrono::steady_clock::now();
+      if (done == cells || now - shown < std::chrono::milliseconds(200)) return;  // the last: below
+      shown = now;
+      out(snapshot(so_far, done));
+    };
     const ContactSheetResult r = run_contact_sheet(model, sheet, sheet.fd_n > 0 ? &criterion : nullptr,
-                                                   [&](int64_t done, int64_t total) { job.progress(done, total); },
-                                                   &job.cancel_flag());
-    if (r.cancelled) return;
-    auto d = std::make_shared<SweepData>();
-    d->request = request;
-    d->rows = int(sheet.steps.size());
-    d->cols = int(sheet.step_sizes.size());
-    const DataShape& ds = model.shape();
-    d->shape = ImageShape{1, int(ds.channels), int(ds.height), int(ds.width)};
-    const torch::Tensor nhwc = r.images.flatten(0, 1).permute({0, 2, 3, 1}).contiguous().to(torch::kFloat32);
-    d->images.assign(nhwc.data_ptr<float>(), nhwc.data_ptr<float>() + nhwc.numel());
-    d->energy = to_doubles(r.energy);
-    d->grad_norm = to_doubles(r.grad_norm);
-    d->saturated = to_doubles(r.saturated);
-    d->fd = to_doubles(r.fd);
-    d->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    d->device = model.device().is_cuda() ? "cuda" : "cpu";
-    d->threads = torch::get_num_threads();
-    d->config = sheet;
-    out(d);
+                                                   [&](int64_t n, int64_t total) { job.progress(n, total); },
+                                                   &job.cancel_flag(), cell_done);
+    if (r.cancelled && done == 0) return;  // stopped before any cell: the previous sheet stays
+    out(snapshot(r, done));
   });
 }
 

@@ -38,10 +38,15 @@ struct SweepData {
   std::string device;
   int threads = 1;
   nlohmann::json config;               // the core ContactSheetConfig run
+  // While it runs, the sheet so far (cells not reached: black, readings NaN); a stopped sheet
+  // stays as far as it got.
+  int cells_done = 0;
+  bool complete = true, stopped = false;
   const float* cell(int row, int col) const { return images.data() + size_t(row * cols + col) * shape.image_floats(); }
 };
 
-// Posts the sheet (superseding a running one); `out` gets the finished sheet (not when stopped).
+// Posts the sheet (superseding a running one); `out` gets the sheet as it fills in (at most five
+// times a second), then the finished one, or the part done when stopped.
 uint64_t post_sweep(ViewJobs& jobs, const SweepRequest& request, std::function<void(std::shared_ptr<const SweepData>)> out);
 
 // The export: the sheet PNG (exactly what `shortrun sweep` writes), PNG.json with the settings

@@ -38,7 +38,8 @@ void from_json(const nlohmann::json& j, ContactSheetConfig& c) {
 }
 
 ContactSheetResult run_contact_sheet(EnergyModel& model, const ContactSheetConfig& config, const FdCriterion* fd,
-                                     const ViewProgress& progress, const std::atomic<bool>* cancel) {
+                                     const ViewProgress& progress, const std::atomic<bool>* cancel,
+                                     const ContactSheetCellDone& cell_done) {
   config.validate();
   if (config.fd_n > 0 && !fd) throw Error("contact sheet: FD per cell asked for without a criterion");
   const int64_t rows = static_cast<int64_t>(config.steps.size()), cols = static_cast<int64_t>(config.step_sizes.size());
@@ -74,6 +75,7 @@ ContactSheetResult run_contact_sheet(EnergyModel& model, const ContactSheetConfi
         r.saturated[row][c] = saturated_fraction(info.x.narrow(0, shown, 1))[0].item<double>();
         if (config.fd_n > 0)
           r.fd[row][c] = fd->fd(info.x.narrow(0, 0, config.fd_n).detach().to(torch::kCPU, torch::kFloat32));
+        if (cell_done) cell_done(r, row, c);
       }
       if (progress) progress((c * k_max + info.step) * count, total);
     }, cancel);

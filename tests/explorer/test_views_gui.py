@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The explorer's long-run and K x step views and MALA (issue #13), end to end under Xvfb:
 each view driven by script with tiny settings, its export's command run with build/shortrun
-and the two PNGs compared pixel for pixel; a contact-sheet click sets the sampler; a long run
-stops from the job list; MALA's acceptance reaches the state dump.
+and the two PNGs compared pixel for pixel; a contact-sheet click sets the sampler, and the sheet
+fills in cell by cell and keeps its cells when stopped; a long run stops from the job list;
+MALA's acceptance reaches the state dump.
 
 usage: test_views_gui.py SHORTRUN_EXPLORER FIXTURE_DIR WORK_DIR
 """
@@ -121,6 +122,26 @@ class ViewsGui(unittest.TestCase):
         sampled = r.state("sampled.json")["chains"]
         self.assertEqual((sampled["steps"], sampled["settings"]["step_size"]), (6, 0.5))
         base.ExplorerGui.assert_not_blank(self, r.image("sweep.png"), "sweep screenshot")
+
+    def test_sweep_fills_in_cell_by_cell_and_a_stop_keeps_what_was_done(self):
+        r = ExplorerRun("sweep_stop", [
+            wait("model"), setc("steps", 5), setc("chains", 4), wait("sampler"),
+            setc("tab", "sweep"), setc("sweep_steps", "2,20000"), setc("sweep_step_sizes", [1.0]),
+            press("sweep"), {**wait("job"), "kind": "sweep", "done": 50}, wait("frames", frames=3), dump("partial.json"),
+            *shot("partial.png"), press("sweep_stop"), wait_view("sweep"), wait("frames", frames=2), dump("stopped.json"),
+            press("sweep_export"), wait("frames", frames=2), dump("refused.json"),
+        ])
+        partial = r.state("partial.json")["views"]["sweep"]["sheet"]
+        self.assertEqual((partial["cells_done"], partial["complete"], partial["stopped"]), (1, False, False))
+        self.assertTrue(np.isfinite(partial["energy"][0]))  # K = 2 is shown while K = 20000 runs
+        self.assertIsNone(partial["energy"][1])  # NaN: not reached
+        stopped = r.state("stopped.json")["views"]["sweep"]["sheet"]
+        self.assertEqual((stopped["cells_done"], stopped["complete"], stopped["stopped"]), (1, False, True))
+        self.assertEqual(stopped["energy"][0], partial["energy"][0])
+        refused = r.state("refused.json")
+        self.assertIn("1 of 2 cells", refused["errors"][-1])
+        self.assertNotIn("last_export", refused["views"]["sweep"])
+        base.ExplorerGui.assert_not_blank(self, r.image("partial.png"), "partial sheet screenshot")
 
     def test_mala_acceptance_is_recorded_and_plotted(self):
         r = ExplorerRun("mala", [

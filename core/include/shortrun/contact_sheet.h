@@ -4,6 +4,7 @@
 // cell under tune-sampler's criterion (fd_criterion.h).
 #pragma once
 #include <atomic>
+#include <functional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,12 +37,16 @@ struct ContactSheetResult {
   bool cancelled = false;
 };
 
+// Called on the running thread each time a cell is filled, with the sheet so far (cells not
+// yet reached: zero images, NaN readings): a viewer can show the sheet filling in.
+using ContactSheetCellDone = std::function<void(const ContactSheetResult& so_far, int64_t row, int64_t col)>;
+
 // One run per step size to the largest K, observed at every K of the list (the noise is
 // addressed by step, so x_K of a longer run is x_K of a K-step run). With fd_n > 0, `fd` must
 // be given. progress(chain-steps done, total); cancel is checked between steps.
 ContactSheetResult run_contact_sheet(EnergyModel& model, const ContactSheetConfig& config,
                                      const FdCriterion* fd = nullptr, const ViewProgress& progress = nullptr,
-                                     const std::atomic<bool>* cancel = nullptr);
+                                     const std::atomic<bool>* cancel = nullptr, const ContactSheetCellDone& cell_done = nullptr);
 
 // The sheet as one image: rows K, columns step sizes ([C,H,W] in [-1,1]).
 torch::Tensor contact_sheet_image(const ContactSheetResult& r);
