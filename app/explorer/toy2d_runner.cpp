@@ -221,7 +221,7 @@ struct Toy2dRunner::Impl {
       // The weights file carries the settings: saved with the CLI's display default, as the CLI saves it.
       const Toy2dSettings shown = trainer->settings();
       trainer->set_settings(q.settings);
-      trainer->save(dir + "/model.safetensors");
+      trainer->save(dir + "/model.safetensors", &q.config);
       trainer->set_settings(shown);
       cli::write_toy_playground_png(*trainer, dir + "/playground.png");
     } catch (const std::exception& e) {

@@ -220,10 +220,10 @@ Toy2dParticles Toy2dTrainer::sample(int64_t n, int64_t steps, int64_t record_eve
   return out;
 }
 
-void Toy2dTrainer::save(const std::string& path) const {
+void Toy2dTrainer::save(const std::string& path, const Toy2dConfig* recorded) const {
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& p : energy_->named_parameters()) tensors.emplace_back(p.key(), p.value().detach().contiguous());
-  const nlohmann::json meta = {{"config", config_}, {"settings", settings_}, {"iteration", iteration_}};
+  const nlohmann::json meta = {{"config", recorded ? *recorded : config_}, {"settings", settings_}, {"iteration", iteration_}};
   write_safetensors(path, tensors, {{"format", "shortrun-toy2d"}, {"shortrun_toy2d", meta.dump()}});
 }
 

@@ -64,6 +64,11 @@ class Toy2dPlayground(unittest.TestCase):
             setc("toy_step_size", 0.02), setc("toy_until", 30), press("toy_reset"), press("toy_start"),
             wait_view(), setc("toy_export_dir", os.path.join(cls.dir, "export")), press("toy_export"), wait_view(),
             dump("exported.json"),
+            # A drawn target: painted, used, trained 10 iterations and exported (the drawing travels with it).
+            setc("toy_draw", {"points": [[6, 6], [26, 26]], "radius": 3}), setc("toy_draw", {"points": [[6, 26], [26, 6]], "radius": 3}),
+            press("toy_use_drawing"), setc("toy_until", 10), press("toy_reset"), press("toy_start"), wait_view(),
+            setc("toy_export_dir", os.path.join(cls.dir, "export_drawn")), press("toy_export"), wait_view(),
+            dump("exported_drawn.json"),
         ]
         with open(os.path.join(cls.dir, "actions.json"), "w") as f:
             json.dump(actions, f, indent=1)
@@ -109,19 +114,29 @@ class Toy2dPlayground(unittest.TestCase):
         self.assertLess(fps["build_ms"], 20)
 
     def test_export_reproduces_through_the_cli(self):
-        view = self.state("exported.json")["views"]["toy2d"]
+        self.check_export("exported.json", "export", "toy:ring8", 30)
+
+    def test_a_drawn_target_export_reproduces_through_the_cli(self):
+        export = os.path.join(self.dir, "export_drawn")
+        self.check_export("exported_drawn.json", "export_drawn", "toy:image:" + os.path.join(export, "target.png"), 10)
+        drawn = np.asarray(Image.open(os.path.join(export, "target.png")).convert("L"))
+        self.assertGreater(drawn[drawn.shape[0] // 2, drawn.shape[1] // 2], 128)  # the crossing of the strokes
+        self.assertLess(drawn[0, drawn.shape[1] // 2], 128)
+
+    def check_export(self, dump_name, folder, data, iters):
+        view = self.state(dump_name)["views"]["toy2d"]
         exp = view["export"]
         self.assertEqual(exp["error"], "")
-        self.assertEqual(exp["iteration"], 30)
+        self.assertEqual(exp["iteration"], iters)
         self.assertTrue(exp["reproducible"])
-        export = os.path.join(self.dir, "export")
+        export = os.path.join(self.dir, folder)
         with open(os.path.join(export, "command.txt")) as f:
             command = f.read().strip()
         self.assertEqual(command, exp["command"])
         argv = shlex.split(command)
-        self.assertEqual(argv[:4], ["shortrun", "train", "--data", "toy:ring8"])
+        self.assertEqual(argv[:4], ["shortrun", "train", "--data", data])
         self.assertIn("--iters", argv)
-        self.assertEqual(argv[argv.index("--iters") + 1], "30")
+        self.assertEqual(argv[argv.index("--iters") + 1], str(iters))
         out = argv[argv.index("--out") + 1]
         shutil.rmtree(out, ignore_errors=True)
         p = subprocess.run([SHORTRUN] + argv[1:], capture_output=True, text=True, timeout=300)
@@ -134,7 +149,7 @@ class Toy2dPlayground(unittest.TestCase):
             with open(os.path.join(d, "metrics.jsonl")) as f:
                 return [{k: v for k, v in json.loads(line).items() if k not in ("wall_s", "its_per_s")} for line in f]
         self.assertEqual(curve(export), curve(out))
-        self.assertEqual(len(curve(out)), 3)
+        self.assertEqual(len(curve(out)), iters // 10)
         # Same settings.
         with open(os.path.join(export, "settings.json")) as f, open(os.path.join(out, "settings.json")) as g:
             self.assertEqual(json.load(f), json.load(g))

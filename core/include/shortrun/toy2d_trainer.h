@@ -101,7 +101,9 @@ class Toy2dTrainer {
   double mmd(const torch::Tensor& samples) const;
 
   // Weights, config, settings and iteration as .safetensors (written atomically).
-  void save(const std::string& path) const;
+  // recorded: the config written into the file (default: the trainer's own). An export records
+  // where it copied a drawn target, so that its file matches the reproducing run's byte for byte.
+  void save(const std::string& path, const Toy2dConfig* recorded = nullptr) const;
   Toy2dEnergy& energy() { return energy_; }
 
  private:
