@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "export_jobs.h"
+#include "file_kinds.h"
 #include "jobs_text.h"
 #include "recon_inputs.h"
 #include "script.h"
@@ -36,16 +37,7 @@ void on_glfw_error(int, const char* description) { g_glfw_error = description ? 
 
 void on_drop(GLFWwindow* window, int count, const char** paths) {
   auto* ex = static_cast<Explorer*>(glfwGetWindowUserPointer(window));
-  for (int i = 0; i < count; ++i) ex->drop_file(paths[i]);
-}
-
-bool is_model_file(const std::string& path) {
-  const std::string ext = lowercase_extension(path);
-  return ext == ".safetensors" || ext == ".pt" || ext == ".pth" || ext == ".pts" || ext == ".ckpt";
-}
-bool is_image_file(const std::string& path) {
-  const std::string ext = lowercase_extension(path);
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy";
+  ex->drop_files(std::vector<std::string>(paths, paths + count));
 }
 }  // namespace
 
@@ -434,7 +426,7 @@ void Explorer::load_model(const std::string& path) {
 }
 
 void Explorer::drop_file(const std::string& path) {
-  if (is_model_file(path) || fs::is_directory(path)) {
+  if (is_model_path(path) || fs::is_directory(path)) {
     std::string p = path;
     try {
       p = resolve_model_path(path);
@@ -444,7 +436,7 @@ void Explorer::drop_file(const std::string& path) {
       return;
     }
     load_model(p);
-  } else if (is_image_file(path)) {
+  } else if (is_image_path(path)) {
     tab = Tab::kReconstruct;
     tab_from_code = true;
     std::snprintf(recon.image_path, sizeof(recon.image_path), "%s", path.c_str());

@@ -135,6 +135,13 @@ class Explorer {
   // Actions (widgets, shortcuts and scripts all call these).
   void load_model(const std::string& path);
   void drop_file(const std::string& path);
+  // Files dropped together: the shown view takes them if it wants (view.h take_drop), else
+  // each goes to drop_file (view_host.cpp).
+  void drop_files(const std::vector<std::string>& paths);
+  // A job of the list, wherever it runs (the worker, the views' queue, a view's own thread),
+  // and all of them (view_host.cpp).
+  void cancel_job(uint64_t id);
+  void cancel_all_jobs();
   void select_chain(int index);
   void set_endpoint(char which, int chain);   // 'a' or 'b': the chain under the current seed
   void set_step(int step);

@@ -28,7 +28,7 @@ void draw_jobs_panel(Explorer& ex) {
              ? std::next(it) : ex.session.cancelling_since.erase(it);
   for (const JobStatus& j : jobs) {
     ImGui::PushID(static_cast<int>(j.id));
-    if (ImGui::SmallButton("x")) ex.session.cancel_job(j.id);
+    if (ImGui::SmallButton("x")) ex.cancel_job(j.id);
     tip(j.state == "queued" ? "remove this job from the queue" : "stop this job (within one network evaluation)");
     ImGui::SameLine();
     ImGui::TextUnformatted(j.label.c_str());
@@ -58,8 +58,8 @@ void draw_jobs_panel(Explorer& ex) {
     ImGui::PopID();
     if (!ex.worker) break;
   }
-  if (jobs.size() > 1 && ImGui::SmallButton("stop all")) ex.session.cancel_all_jobs();
-  tip("stop the running job and empty the queue");
+  if (jobs.size() > 1 && ImGui::SmallButton("stop all")) ex.cancel_all_jobs();
+  tip("stop the running jobs and empty the queue (a training run stops as Ctrl+C stops it: resumable)");
 }
 
 }  // namespace shortrun::explorer

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "display_image.h"
+#include "file_kinds.h"
 #include "histogram_plot.h"
 #include "image_export.h"
 #include "image_grid.h"
@@ -64,7 +65,27 @@ class OodView : public View {
 
   bool busy() const override { return slot_->running.load() || export_slot_->running.load(); }
 
+  // Images and folders of images dropped on this tab are probed at once. A checkpoint, or a
+  // folder holding a model, is left to the explorer (it loads the model).
+  bool take_drop(ViewContext& ctx, const std::vector<std::string>& paths) override {
+    std::string field;
+    for (const std::string& p : paths) {
+      std::error_code ec;
+      if (fs::is_directory(p, ec)) {
+        if (holds_model(p)) return false;
+      } else if (!is_image_path(p)) {
+        return false;
+      }
+      field += (field.empty() ? "" : ";") + p;
+    }
+    if (field.empty()) return false;
+    copy_field(images_, sizeof(images_), field);
+    run(ctx);
+    return true;
+  }
+
   void model_changed(ViewContext& ctx) override {
+    stop(ctx);  // a probe of the old model must not publish over the new one (the slot drops it)
     slot_->clear();
     shown_.reset();
     dirty_ = true;
@@ -101,7 +122,7 @@ class OodView : public View {
     draw_inputs(ctx);
     ImGui::Separator();
     if (!shown_) {
-      ImGui::TextDisabled("load images (or the shipped examples) to score them against the data and the model's samples");
+      ImGui::TextDisabled("drop images or folders on this tab, or give their paths (or the shipped examples), to score them against the data and the model's samples");
       draw_note();
       return;
     }
@@ -144,6 +165,15 @@ class OodView : public View {
   static void copy_field(char* dst, size_t n, const std::string& s) {
     std::strncpy(dst, s.c_str(), n - 1);
     dst[n - 1] = '\0';
+  }
+
+  static bool holds_model(const std::string& dir) {
+    try {
+      resolve_model_path(dir);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
   }
 
   void set_step(int step) {
@@ -262,7 +292,7 @@ class OodView : public View {
     const float run_w = button_width("Score") + button_width("Shipped examples") + button_width("Stop") +
                         4 * ImGui::GetStyle().ItemSpacing.x;
     ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x - run_w));
-    const bool enter = ImGui::InputTextWithHint("##ood_images", "image files or folders (PNG, JPEG, NPY), several separated by ';'",
+    const bool enter = ImGui::InputTextWithHint("##ood_images", "image files or folders (PNG, JPEG, NPY), several separated by ';', or drop them here",
                                                 images_, sizeof(images_), ImGuiInputTextFlags_EnterReturnsTrue);
     tip("images to score: files or folders of PNG/JPEG/NPY; each is converted to the model's shape as shortrun score does");
     ImGui::SameLine();

@@ -78,6 +78,8 @@ class TrainingView : public View {
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override;
   void press(ViewContext& ctx, const std::string& button) override;
   bool busy() const override;
+  std::vector<JobStatus> own_jobs() const override;
+  void stop_own_job(uint64_t) override { runner_.stop(); }
   nlohmann::json state() const override;
   void update(ViewContext& ctx) override;
   void draw(ViewContext& ctx) override;
@@ -236,6 +238,30 @@ bool TrainingView::busy() const {
   // A script waiting for the run to reach an iteration (a run not there yet may still come;
   // the tab's own trainer failing ends the wait).
   return wait_iteration_ > 0 && run->last_iteration < wait_iteration_ && s != TrainingState::kFailed;
+}
+
+// The tab's training run in the sidebar's job list, with its iterations and time left, while a
+// thread holds it (paused included: its x ends the run as Stop does, resumable).
+std::vector<JobStatus> TrainingView::own_jobs() const {
+  const TrainingStatus t = runner_.status();
+  if (!runner_.active()) return {};
+  JobStatus j;
+  j.id = 1;
+  j.kind = "train";
+  j.state = "running";
+  j.unit = "iteration";
+  j.done = t.iteration;
+  j.total = t.iters;
+  j.eta_s = t.state == TrainingState::kRunning && t.its_per_s > 0 ? t.eta_s : -1;
+  j.label = "training " + t.out_dir;
+  switch (t.state) {
+    case TrainingState::kStarting: j.label += " (reading the data)", j.total = 0; break;
+    case TrainingState::kPausing: j.label += " (pausing after this iteration)"; break;
+    case TrainingState::kPaused: j.label += " (paused: Resume in the Training tab)"; break;
+    case TrainingState::kStopping: j.label += " (stopping: saving its checkpoint)"; break;
+    default: break;
+  }
+  return {j};
 }
 
 void TrainingView::update(ViewContext& ctx) {

@@ -150,7 +150,7 @@ void press_button(Explorer& ex, const std::string& name) {
   else if (name == "export_chain") ex.export_chain_frames();
   else if (name == "confirm_run") ex.session.confirm_costly_run();
   else if (name == "decline_run") ex.decline_costly_run();
-  else if (name == "stop_all") ex.session.cancel_all_jobs();
+  else if (name == "stop_all") ex.cancel_all_jobs();
   else if (name == "abandon_worker") ex.abandon_worker();
   else if (name == "stuck_job_for_test") {
     // Stands in for a module whose forward never returns: ignores its stop until the process ends.
@@ -158,7 +158,7 @@ void press_button(Explorer& ex, const std::string& name) {
       while (true) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     });
   } else if (name == "stop_first_job") {
-    if (!ex.pub.jobs.empty()) ex.session.cancel_job(ex.pub.jobs.front().id);
+    if (!ex.pub.jobs.empty()) ex.cancel_job(ex.pub.jobs.front().id);
   }
   else if (name == "export_strip") ex.export_strip_png();
   else if (name == "export_triptych") ex.export_triptych_png();
@@ -279,8 +279,15 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     ex.select_chain(i);
     const std::string as = a.value("as", "");
     if (as == "a" || as == "b") ex.set_endpoint(as[0], i);
-  } else if (what == "drop_file") ex.drop_file(a.at("path").get<std::string>());
-  else if (what == "browse") {
+  } else if (what == "drop_file") ex.drop_files(a.contains("paths") ? a.at("paths").get<std::vector<std::string>>()
+                                     : std::vector<std::string>{a.at("path").get<std::string>()});
+  else if (what == "stop_job") {
+    // The x of the first listed job of this kind (as a click on it would).
+    const std::string kind = a.at("kind").get<std::string>();
+    const auto it = std::find_if(ex.pub.jobs.begin(), ex.pub.jobs.end(), [&](const JobStatus& j) { return j.kind == kind; });
+    if (it == ex.pub.jobs.end()) throw Error("stop_job: no job of kind '" + kind + "' in the job list");
+    ex.cancel_job(it->id);
+  } else if (what == "browse") {
     const std::string f = a.value("for", "model");
     if (f != "model" && f != "image") throw Error("browse: \"for\" must be model or image");
     open_file_browser(ex, f == "model" ? BrowseFor::kModel : BrowseFor::kImage);

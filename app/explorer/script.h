@@ -5,6 +5,8 @@
 //   {"do": "press", "button": "rerun"}                    any button listed in buttons()
 //   {"do": "click_chain", "index": 3, "as": "a"}          select a chain ("as": also make it endpoint a|b)
 //   {"do": "drop_file", "path": "x.png"}                  as if dropped on the window
+//   {"do": "drop_file", "paths": ["a.png", "dir"]}        several dropped together (the shown view may take them)
+//   {"do": "stop_job", "kind": "train"}                   the x of the first listed job of that kind
 //   {"do": "stroke", "points": [[4,4],[20,20]], "radius": 2, "value": 1, "mask": false, "erase": false}
 //   {"do": "key", "key": "space|left|right|r|ctrl+o"}
 //   {"do": "browse", "for": "model|image", "dir": "some/folder"}   open the file chooser (at dir)

@@ -29,7 +29,8 @@ nlohmann::json Explorer::state() const {
   j["config_dir"] = config.dir();
   if (pub.model) {
     const ModelInfo& m = *pub.model;
-    j["model"] = {{"path", m.path},
+    j["model"] = {{"id", m.id},
+                  {"path", m.path},
                   {"source", m.source},
                   {"architecture", m.architecture},
                   {"parameters", m.parameters},

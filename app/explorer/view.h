@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "session.h"
+#include "worker.h"
 
 namespace shortrun::explorer {
 
@@ -50,6 +51,15 @@ class View {
   // A script's {"do": "wait", "for": "view", "view": id} ends when this is false.
   virtual bool busy() const { return false; }
   virtual nlohmann::json state() const { return nlohmann::json::object(); }
+  // Files dropped on the window (or a script's drop_file) while this view is shown: true if the
+  // view took them, and the explorer's own handling (a model loads, an image goes to
+  // Reconstruct) is skipped.
+  virtual bool take_drop(ViewContext& ctx, const std::vector<std::string>& paths) { return false; }
+  // Long work on a thread the view owns, outside the views' job queue (the Training tab's
+  // trainer), for the sidebar's job list. Ids are the view's own; the x of one calls
+  // stop_own_job with that id ("stop all" stops them too).
+  virtual std::vector<JobStatus> own_jobs() const { return {}; }
+  virtual void stop_own_job(uint64_t id) {}
   // The model changed (a new ModelInfo id): results of the old one are stale.
   virtual void model_changed(ViewContext& ctx) {}
   // GL objects go before the context does.

@@ -11,6 +11,10 @@ namespace shortrun::explorer {
 
 namespace {
 const char* const kBuiltInTabs[] = {"chains", "interpolation", "reconstruct"};
+// Ids of views' own jobs in the job list: above the views' queue's, the view's index in bits
+// 20.. and its own id below.
+constexpr uint64_t kOwnJobIdBase = uint64_t(1) << 41;
+constexpr int kOwnJobIdBits = 20;
 }
 
 View* Explorer::find_view(const std::string& id) {
@@ -76,9 +80,14 @@ void Explorer::update_views() {
   const uint64_t model_id = pub.model ? pub.model->id : 0;
   const bool model_changed = model_id != views_model_;
   views_model_ = model_id;
-  for (auto& v : view_tabs) {
-    if (model_changed) v->model_changed(ctx);
-    v->update(ctx);
+  for (size_t i = 0; i < view_tabs.size(); ++i) {
+    View& v = *view_tabs[i];
+    if (model_changed) v.model_changed(ctx);
+    v.update(ctx);
+    for (JobStatus& j : v.own_jobs()) {
+      j.id = kOwnJobIdBase + (uint64_t(i) << kOwnJobIdBits) + j.id;
+      pub.jobs.push_back(std::move(j));
+    }
   }
   const auto [line, version] = session.view_jobs->error();
   if (version != seen_view_error_) {
@@ -91,6 +100,27 @@ void Explorer::update_views() {
 bool Explorer::views_busy() const {
   return !session.view_jobs->idle() ||
          std::any_of(view_tabs.begin(), view_tabs.end(), [](const auto& v) { return v->busy(); });
+}
+
+void Explorer::cancel_job(uint64_t id) {
+  if (id < kOwnJobIdBase) return session.cancel_job(id);
+  const uint64_t view = (id - kOwnJobIdBase) >> kOwnJobIdBits;
+  if (view < view_tabs.size()) view_tabs[view]->stop_own_job(id & ((uint64_t(1) << kOwnJobIdBits) - 1));
+}
+
+void Explorer::cancel_all_jobs() {
+  session.cancel_all_jobs();
+  for (auto& v : view_tabs)
+    for (const JobStatus& j : v->own_jobs()) v->stop_own_job(j.id);
+}
+
+void Explorer::drop_files(const std::vector<std::string>& paths) {
+  const int i = int(tab) - 3;
+  if (i >= 0 && i < int(view_tabs.size())) {
+    ViewContext ctx = view_context();
+    if (view_tabs[size_t(i)]->take_drop(ctx, paths)) return;
+  }
+  for (const std::string& p : paths) drop_file(p);
 }
 
 void Explorer::draw_view(int index) {

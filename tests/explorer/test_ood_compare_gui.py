@@ -178,6 +178,33 @@ class OodCompareGui(unittest.TestCase):
             self.assertNotIn("\n", err, name)
         self.assertNotIn("images", r.view("junk.json", "ood"))
 
+    def test_images_and_folders_dropped_on_the_tab_are_probed_and_a_checkpoint_still_loads(self):
+        digit = os.path.join(SOURCE, "assets", "ood", sorted(os.listdir(os.path.join(SOURCE, "assets", "ood")))[0])
+        folder = os.path.join(SOURCE, "assets", "ood")
+        r = Run("drop", [
+            set_("steps", 6), wait("sampler"), set_("tab", "ood"), set_("ood_n", 16),
+            {"do": "drop_file", "paths": [digit, folder]}, wait("view", view="ood"), dump("dropped.json"),
+            # A checkpoint dropped on the tab loads (the explorer's own handling); a probe of the
+            # old model that is still running is stopped and never shows.
+            set_("ood_n", 3000), {"do": "drop_file", "path": folder}, wait("job", kind="ood", done=1),
+            {"do": "drop_file", "path": BUNDLED}, wait("model"), wait("view", view="ood"), wait("frames", frames=4),
+            dump("model_dropped.json"),
+        ])
+        with open(os.path.join(r.dir, "dropped.json")) as f:
+            dropped = json.load(f)
+        s = dropped["views"]["ood"]
+        self.assertEqual(s["error"], "")
+        self.assertEqual(len(s["images"]), 5, s["images"])  # the file, then the folder's four
+        self.assertEqual(s["images_field"], digit + ";" + folder)
+        self.assertEqual(dropped["tab"], "ood")  # an image dropped here is not sent to Reconstruct
+        with open(os.path.join(r.dir, "model_dropped.json")) as f:
+            after = json.load(f)
+        s = after["views"]["ood"]
+        self.assertNotEqual(after["model"]["id"], dropped["model"]["id"])
+        self.assertFalse(s["running"])
+        self.assertNotIn("images", s)  # neither the old result nor the stopped probe's
+        self.assertEqual(s["error"], "")
+
     def test_stop_ends_a_long_probe(self):
         r = Run("cancel", [
             set_("ood_n", 3000), press("ood_examples"),  # 3000 samples x K=50: minutes, were it not stopped

@@ -162,14 +162,23 @@ class TrainingGui(unittest.TestCase):
             setc("train_nf", 8), setc("train_log_every", 2), setc("train_checkpoint_every", 10),
             setc("train_sample_every", 10), setc("train_lr_schedule", "cosine"),
             press("train_start"), wait_view(), dump("started.json"),
-            *reach(4), press("train_pause"), wait_view(), *look(), dump("paused.json"),
+            *reach(4), dump("running.json"), press("train_pause"), wait_view(), *look(), dump("paused.json"),
             *look(), *look(), dump("still.json"),
-            press("train_resume"), *reach(10), *shot("tab_run.png"), press("train_stop"), wait_view(), *look(),
-            dump("stopped.json"),
+            # Stopped from the sidebar's job list (its x), as the tab's Stop does.
+            press("train_resume"), *reach(10), *shot("tab_run.png"), {"do": "stop_job", "kind": "train"}, wait_view(),
+            *look(), dump("stopped.json"),
         ])
         started = r.state("started.json")["views"]["training"]
         self.assertEqual(started["attached"], run_dir)
         self.assertIn("--lr-schedule cosine", started["train"]["command"])
+        # The run is in the job list with its iterations, while it runs and while paused.
+        job = [j for j in r.state("running.json")["jobs"] if j["kind"] == "train"]
+        self.assertEqual(len(job), 1)
+        self.assertEqual((job[0]["unit"], job[0]["total"], job[0]["state"]), ("iteration", 40, "running"))
+        self.assertGreaterEqual(job[0]["done"], 4)
+        paused_jobs = [j for j in r.state("paused.json")["jobs"] if j["kind"] == "train"]
+        self.assertIn("paused", paused_jobs[0]["label"])
+        self.assertFalse(any(j["kind"] == "train" for j in r.state("stopped.json")["jobs"]))
         paused = r.state("paused.json")["views"]["training"]
         self.assertEqual(paused["train"]["state"], "paused")
         self.assertGreaterEqual(paused["iterations"], 4)
