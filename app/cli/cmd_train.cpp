@@ -3,21 +3,18 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "cli_common.h"
+#include "view_support.h"
 #include "shortrun/error.h"
 #include "shortrun/trainer.h"
 #include "cmd_train_toy.h"
 
 namespace shortrun::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
 
 std::string format_seconds(double s) {
   char buf[32];
@@ -156,12 +153,13 @@ void add_train_command(CLI::App& app) {
       if (o->rt.threads == 0) o->rt.threads = 1;  // tiny matrices: one thread is fastest
       apply_runtime(o->rt);
       q.threads = torch::get_num_threads();
-      std::signal(SIGINT, on_signal);
-      std::signal(SIGTERM, on_signal);
-      run_toy_training(q, &g_stop);
-      std::signal(SIGINT, SIG_DFL);
-      std::signal(SIGTERM, SIG_DFL);
-      if (g_stop.load()) std::exit(130);
+      bool stopped = false;
+      {
+        const Interrupt interrupt;  // Ctrl+C ends the run cleanly
+        run_toy_training(q, interrupt.flag());
+        stopped = interrupt.raised();
+      }
+      if (stopped) std::exit(130);
       return;
     }
     const torch::Device device = apply_runtime(o->rt);
@@ -203,16 +201,18 @@ void add_train_command(CLI::App& app) {
               << " lr=" << cfg.lr << (cfg.lr_schedule.kind == "constant" ? "" : " (" + cfg.lr_schedule.spec() + ")") << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
               << std::endl;
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
     const bool tty = isatty(STDOUT_FILENO);
-    const int64_t done = trainer.run(data, &g_stop, [tty](const TrainProgress& p) { report(p, tty); });
+    int64_t done = 0;
+    bool stopped = false;
+    {
+      const Interrupt interrupt;  // Ctrl+C: a checkpoint of the last finished iteration, resumable
+      done = trainer.run(data, interrupt.flag(), [tty](const TrainProgress& p) { report(p, tty); });
+      stopped = interrupt.raised();
+    }
     if (tty) std::printf("\n");
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    std::cout << (g_stop.load() ? "interrupted; saved" : "done;") << " iteration " << done << " -> "
+    std::cout << (stopped ? "interrupted; saved" : "done;") << " iteration " << done << " -> "
               << trainer.latest_checkpoint() << " and " << dir << "/model.safetensors" << std::endl;
-    if (g_stop.load()) std::exit(130);
+    if (stopped) std::exit(130);
   });
 }
 

@@ -6,6 +6,7 @@
 #include "shortrun/error.h"
 #include "shortrun/frechet.h"
 #include "shortrun/langevin_sampler.h"
+#include "shortrun/view_common.h"
 
 namespace shortrun {
 
@@ -89,8 +90,8 @@ nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, 
                       {"fd_relative", (fd - floor) / std::max(1e-12, ceiling - floor)},
                       {"energy_data", mean_energy(model, test)},
                       {"energy_samples", mean_energy(model, samples)},
-                      {"saturated_fraction", (samples.abs() >= 0.99).to(torch::kFloat64).mean().item<double>()},
-                      {"saturated_fraction_data", (test.abs() >= 0.99).to(torch::kFloat64).mean().item<double>()},
+                      {"saturated_fraction", (samples.abs() >= kSaturatedLevel).to(torch::kFloat64).mean().item<double>()},
+                      {"saturated_fraction_data", (test.abs() >= kSaturatedLevel).to(torch::kFloat64).mean().item<double>()},
                       {"non_finite_samples", (~torch::isfinite(samples.flatten(1)).all(1)).sum().item<int64_t>()},
                       {"features", features.description()},
                       {"data", data.description},
