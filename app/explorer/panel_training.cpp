@@ -1,7 +1,8 @@
 // The Training tab: follow a run directory while a trainer writes it (attached read-only; the
 // trainer may be a `shortrun train` in a terminal, on a cluster share, or the one this tab
 // starts), with the curves of `shortrun plot`, the anatomy diagnostics, the newest sample grid
-// and a checkpoint picker that loads any checkpoint into the Chains tab.
+// and a checkpoint picker that loads any checkpoint into the Chains tab. Its "Start a run"
+// section and the trainer behind it are training_launcher.h.
 #include <imgui.h>
 
 #include <algorithm>
@@ -15,7 +16,7 @@
 #include "run_watch.h"
 #include "shortrun/error.h"
 #include "training_plots.h"
-#include "training_runner.h"
+#include "training_launcher.h"
 #include "view.h"
 #include "view_widgets.h"
 
@@ -27,14 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxRecent = 10;
-
-std::string clock_text(double s) {
-  if (!(s > 0) || !std::isfinite(s)) return "-";
-  const long t = long(s + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return buf;
-}
 
 // The run directory a path names: a run's file (metrics.jsonl, a checkpoint) stands for its run.
 std::string run_dir_of(std::string path) {
@@ -62,24 +55,25 @@ void legend_title(const char* title, const std::vector<PlotSeries>& series, bool
 
 class TrainingView : public View {
  public:
-  TrainingView() { sync_fields_from_request(); }
   const char* title() const override { return "Training"; }
   const char* id() const override { return "training"; }
 
   std::vector<std::string> controls() const override {
-    return {"training_dir", "checkpoint", "training_wait_iteration", "train_data", "train_limit", "train_out",
-            "train_iters", "train_steps", "train_step_size", "train_nf", "train_lr", "train_lr_schedule",
-            "train_log_every", "train_sample_every", "train_checkpoint_every", "train_eval_every"};
+    std::vector<std::string> c = {"training_dir", "checkpoint", "training_wait_iteration"};
+    for (std::string& n : TrainingLauncher::controls()) c.push_back(std::move(n));
+    return c;
   }
   std::vector<std::string> buttons() const override {
-    return {"attach", "detach", "training_refresh", "load_checkpoint", "train_start", "train_pause", "train_resume", "train_stop"};
+    std::vector<std::string> b = {"attach", "detach", "training_refresh", "load_checkpoint", "train_start"};
+    for (std::string& n : TrainingLauncher::buttons()) b.push_back(std::move(n));
+    return b;
   }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override;
   void press(ViewContext& ctx, const std::string& button) override;
   bool busy() const override;
-  std::vector<JobStatus> own_jobs() const override;
-  void stop_own_job(uint64_t) override { runner_.stop(); }
+  std::vector<JobStatus> own_jobs() const override { return launcher_.jobs(); }
+  void stop_own_job(uint64_t) override { launcher_.stop(); }
   nlohmann::json state() const override;
   void update(ViewContext& ctx) override;
   void draw(ViewContext& ctx) override;
@@ -93,10 +87,7 @@ class TrainingView : public View {
   void detach();
   void load_checkpoint(ViewContext& ctx);
   void start_training(ViewContext& ctx);
-  void sync_fields_from_request();
-  void sync_request_from_fields();
   void draw_attach(ViewContext& ctx);
-  void draw_start(ViewContext& ctx);
   void draw_checkpoints(ViewContext& ctx);
   void draw_run(ViewContext& ctx);
   void say(const std::string& line) { action_message_ = line; }
@@ -115,24 +106,9 @@ class TrainingView : public View {
   int64_t refresh_after_ = 0;  // a script waits until the watch has looked at the run after this poll
   std::string action_message_;
   // Training from the tab.
-  TrainingRequest request_;
-  char data_[256] = "", out_[512] = "", schedule_[64] = "";
-  TrainingRunner runner_;
-  TrainingStatus train_;
+  TrainingLauncher launcher_;
   bool attach_when_started_ = false;
 };
-
-void TrainingView::sync_fields_from_request() {
-  std::snprintf(data_, sizeof data_, "%s", request_.data.c_str());
-  std::snprintf(out_, sizeof out_, "%s", request_.out.c_str());
-  std::snprintf(schedule_, sizeof schedule_, "%s", request_.lr_schedule.c_str());
-}
-
-void TrainingView::sync_request_from_fields() {
-  request_.data = data_;
-  request_.out = out_;
-  request_.lr_schedule = schedule_;
-}
 
 void TrainingView::attach(ViewContext& ctx, const std::string& path) {
   const std::string dir = run_dir_of(path);
@@ -180,41 +156,21 @@ void TrainingView::load_checkpoint(ViewContext& ctx) {
 }
 
 void TrainingView::start_training(ViewContext& ctx) {
-  sync_request_from_fields();
-  const std::string refused = runner_.start(request_);
+  const std::string refused = launcher_.start();
   if (!refused.empty()) return say("not started: " + refused);
-  say("starting: " + request_.cli_command());
+  say("starting: " + launcher_.request().cli_command());
   attach_when_started_ = true;  // the directory exists once the data is read
 }
 
 void TrainingView::set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) {
-  const auto count = [&](int64_t lo) {
-    const int64_t n = v.get<int64_t>();
-    if (n < lo) throw Error(name + " must be at least " + std::to_string(lo));
-    return n;
-  };
-  const auto positive = [&] {
-    const double x = v.get<double>();
-    if (!(x > 0) || !std::isfinite(x)) throw Error(name + " must be a positive number");
-    return x;
-  };
-  const auto text = [&](char* field, size_t size) { std::snprintf(field, size, "%s", v.get<std::string>().c_str()); };
-  if (name == "training_dir") text(path_, sizeof path_);
+  if (launcher_.set_control(name, v)) return;
+  if (name == "training_dir") std::snprintf(path_, sizeof path_, "%s", v.get<std::string>().c_str());
   else if (name == "checkpoint") checkpoint_ = v.get<std::string>();
-  else if (name == "training_wait_iteration") wait_iteration_ = count(0);
-  else if (name == "train_data") text(data_, sizeof data_);
-  else if (name == "train_limit") request_.limit = count(0);
-  else if (name == "train_out") text(out_, sizeof out_);
-  else if (name == "train_iters") request_.iters = count(1);
-  else if (name == "train_steps") request_.steps = count(1);
-  else if (name == "train_step_size") request_.step_size = positive();
-  else if (name == "train_nf") request_.nf = count(1);
-  else if (name == "train_lr") request_.lr = positive();
-  else if (name == "train_lr_schedule") text(schedule_, sizeof schedule_);
-  else if (name == "train_log_every") request_.log_every = count(1);
-  else if (name == "train_sample_every") request_.sample_every = count(1);
-  else if (name == "train_checkpoint_every") request_.checkpoint_every = count(1);
-  else if (name == "train_eval_every") request_.eval_every = count(0);
+  else if (name == "training_wait_iteration") {
+    const int64_t n = v.get<int64_t>();
+    if (n < 0) throw Error(name + " must be at least 0");
+    wait_iteration_ = n;
+  }
 }
 
 void TrainingView::press(ViewContext& ctx, const std::string& button) {
@@ -223,56 +179,31 @@ void TrainingView::press(ViewContext& ctx, const std::string& button) {
   else if (button == "training_refresh" && watch_) refresh_after_ = watch_->polls() + 1;
   else if (button == "load_checkpoint") load_checkpoint(ctx);
   else if (button == "train_start") start_training(ctx);
-  else if (button == "train_pause") runner_.pause();
-  else if (button == "train_resume") runner_.resume();
-  else if (button == "train_stop") runner_.stop();
+  else launcher_.press(button);
 }
 
 bool TrainingView::busy() const {
-  const TrainingState s = runner_.status().state;
-  if (s == TrainingState::kStarting || s == TrainingState::kPausing || s == TrainingState::kStopping) return true;
+  if (launcher_.settling()) return true;
   if (attach_when_started_) return true;
   if (!watch_) return false;
   if (watch_->polls() == 0 || watch_->polls() <= refresh_after_) return true;  // a look at the directory is due
   const auto run = watch_->snapshot();
   // A script waiting for the run to reach an iteration (a run not there yet may still come;
   // the tab's own trainer failing ends the wait).
-  return wait_iteration_ > 0 && run->last_iteration < wait_iteration_ && s != TrainingState::kFailed;
-}
-
-// The tab's training run in the sidebar's job list, with its iterations and time left, while a
-// thread holds it (paused included: its x ends the run as Stop does, resumable).
-std::vector<JobStatus> TrainingView::own_jobs() const {
-  const TrainingStatus t = runner_.status();
-  if (!runner_.active()) return {};
-  JobStatus j;
-  j.id = 1;
-  j.kind = "train";
-  j.state = "running";
-  j.unit = "iteration";
-  j.done = t.iteration;
-  j.total = t.iters;
-  j.eta_s = t.state == TrainingState::kRunning && t.its_per_s > 0 ? t.eta_s : -1;
-  j.label = "training " + t.out_dir;
-  switch (t.state) {
-    case TrainingState::kStarting: j.label += " (reading the data)", j.total = 0; break;
-    case TrainingState::kPausing: j.label += " (pausing after this iteration)"; break;
-    case TrainingState::kPaused: j.label += " (paused: Resume in the Training tab)"; break;
-    case TrainingState::kStopping: j.label += " (stopping: saving its checkpoint)"; break;
-    default: break;
-  }
-  return {j};
+  return wait_iteration_ > 0 && run->last_iteration < wait_iteration_ && launcher_.status().state != TrainingState::kFailed;
 }
 
 void TrainingView::update(ViewContext& ctx) {
-  train_ = runner_.status();
+  launcher_.refresh();
+  const TrainingStatus& train = launcher_.status();
   if (attach_when_started_) {
     std::error_code ec;
-    const bool exists = fs::is_directory(request_.out, ec);
-    if (exists || (train_.state != TrainingState::kStarting)) {
+    const std::string& out = launcher_.request().out;
+    const bool exists = fs::is_directory(out, ec);
+    if (exists || (train.state != TrainingState::kStarting)) {
       attach_when_started_ = false;
-      if (exists) attach(ctx, request_.out);
-      if (train_.state == TrainingState::kFailed) say(train_.message);
+      if (exists) attach(ctx, out);
+      if (train.state == TrainingState::kFailed) say(train.message);
     }
   }
   if (!watch_) return;
@@ -299,10 +230,7 @@ nlohmann::json TrainingView::state() const {
   j["recent"] = recent_;
   j["message"] = action_message_;
   j["checkpoint"] = checkpoint_;
-  const TrainingStatus t = runner_.status();
-  j["train"] = {{"state", training_state_name(t.state)}, {"iteration", t.iteration}, {"iters", t.iters},
-                {"its_per_s", t.its_per_s}, {"eta_s", t.eta_s}, {"out", t.out_dir}, {"message", t.message},
-                {"command", request_.cli_command()}};
+  j["train"] = launcher_.state();
   j["attached"] = watch_ ? watch_->dir() : "";
   if (!run_) return j;
   const RunSnapshot& r = *run_;
@@ -357,74 +285,6 @@ void TrainingView::draw_attach(ViewContext& ctx) {
     tip("runs attached to in this session: click one to attach to it again");
     if (!pick.empty()) attach(ctx, pick);  // after the loop: attach reorders the list
   }
-}
-
-void TrainingView::draw_start(ViewContext& ctx) {
-  if (!ImGui::CollapsingHeader("Start a run", ImGuiTreeNodeFlags_DefaultOpen)) return;
-  const bool editable = !runner_.active();
-  ImGui::BeginDisabled(!editable);
-  const float w = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.5f - 4);
-  ImGui::PushItemWidth(w);
-  ImGui::InputText("data##train", data_, sizeof data_);
-  tip("fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR (shortrun train --data)");
-  const auto int_field = [](const char* label, int64_t& v, int64_t lo, const char* help) {
-    int x = int(v);
-    if (ImGui::InputInt(label, &x, 0, 0)) v = std::max<int64_t>(lo, x);
-    tip(help);
-  };
-  int_field("limit##train", request_.limit, 0, "use only the first N images (0: all); small for a quick demo (--limit)");
-  ImGui::InputText("out dir##train", out_, sizeof out_);
-  tip("the new run directory (must not hold another run) (--out)");
-  int_field("iters##train", request_.iters, 1, "training iterations (--iters)");
-  int_field("K##train", request_.steps, 1, "Langevin steps per chain (--steps)");
-  double step = request_.step_size;
-  if (ImGui::InputDouble("step size##train", &step, 0, 0, "%.4g") && step > 0) request_.step_size = step;
-  tip("Langevin step size (--step-size)");
-  int_field("n_f##train", request_.nf, 1, "base width of the convnet (--nf)");
-  double lr = request_.lr;
-  if (ImGui::InputDouble("lr##train", &lr, 0, 0, "%.3g") && lr > 0) request_.lr = lr;
-  tip("Adam learning rate (--lr)");
-  ImGui::InputText("lr schedule##train", schedule_, sizeof schedule_);
-  tip("constant | cosine | step:ITER:FACTOR (--lr-schedule; fixed for the run)");
-  int_field("log every##train", request_.log_every, 1, "iterations between metrics lines (--log-every)");
-  int_field("sample every##train", request_.sample_every, 1, "iterations between sample grids (--sample-every)");
-  int_field("ckpt every##train", request_.checkpoint_every, 1, "iterations between checkpoints (--checkpoint-every)");
-  int_field("eval every##train", request_.eval_every, 0, "iterations between FD evaluations, 0: none (--eval-every; Fashion-MNIST only)");
-  ImGui::PopItemWidth();
-  ImGui::EndDisabled();
-
-  const TrainingState s = train_.state;
-  ImGui::BeginDisabled(!editable);
-  if (ImGui::Button("Start")) start_training(ctx);
-  tip("train with these settings in the background (the CLI's trainer) and follow the run here");
-  ImGui::EndDisabled();
-  ImGui::SameLine();
-  if (s == TrainingState::kPaused || s == TrainingState::kStopped) {
-    if (ImGui::Button("Resume")) runner_.resume();
-    tip("continue from the checkpoint, exactly as `shortrun train --resume` would");
-  } else {
-    ImGui::BeginDisabled(s != TrainingState::kRunning && s != TrainingState::kStarting);
-    if (ImGui::Button("Pause")) runner_.pause();
-    tip("pause after the current iteration; a checkpoint is saved and the CPU is free until Resume");
-    ImGui::EndDisabled();
-  }
-  ImGui::SameLine();
-  ImGui::BeginDisabled(!runner_.active());
-  if (ImGui::Button("Stop")) runner_.stop();
-  tip("stop cleanly, as Ctrl+C stops the CLI: the last finished iteration is saved and the run stays resumable");
-  ImGui::EndDisabled();
-
-  if (s != TrainingState::kIdle) {
-    const float fraction = train_.iters > 0 ? float(double(train_.iteration) / double(train_.iters)) : 0.0f;
-    char overlay[160];
-    std::snprintf(overlay, sizeof overlay, "%s %lld/%lld  %.2f it/s  ETA %s", training_state_name(s),
-                  static_cast<long long>(train_.iteration), static_cast<long long>(train_.iters), train_.its_per_s,
-                  clock_text(train_.eta_s).c_str());
-    ImGui::ProgressBar(fraction, ImVec2(-1, 0), overlay);
-    if (!train_.message.empty()) ImGui::TextWrapped("%s", train_.message.c_str());
-  }
-  sync_request_from_fields();
-  cli_line(request_.cli_command(), "copy the equivalent `shortrun train` command line");
 }
 
 void TrainingView::draw_checkpoints(ViewContext& ctx) {
@@ -534,7 +394,7 @@ void TrainingView::draw(ViewContext& ctx) {
   if (!action_message_.empty()) ImGui::TextWrapped("%s", action_message_.c_str());
   ImGui::Separator();
   draw_checkpoints(ctx);
-  draw_start(ctx);
+  if (launcher_.draw()) start_training(ctx);
   if (run_ && !run_->messages.empty()) {
     ImGui::Separator();
     ImGui::TextDisabled("from the run:");
