@@ -92,14 +92,18 @@ FileBrowser::~FileBrowser() {
   if (listing_) listing_->cancel.store(true);
 }
 
-void FileBrowser::open(BrowseFor what, const std::string& dir) {
+void FileBrowser::open(BrowseFor what, const std::string& dir, Pick on_pick, std::string title) {
   open_ = true;
   for_ = what;
+  on_pick_ = std::move(on_pick);
+  title_ = std::move(title);
   navigate(dir);
 }
 
 void FileBrowser::close() {
   open_ = false;
+  on_pick_ = nullptr;  // the next Ctrl+O or Browse... opens for the Model panel or the canvas again
+  title_.clear();
   if (listing_) listing_->cancel.store(true);
 }
 
@@ -156,11 +160,13 @@ std::string FileBrowser::error() const {
   return listing_->error;
 }
 
-void open_file_browser(Explorer& ex, BrowseFor what) {
-  std::string dir = what == BrowseFor::kModel ? parent_of(ex.model_path_field) : parent_of(ex.recon.image_path);
+void open_file_browser(Explorer& ex, BrowseFor what, FileBrowser::Pick on_pick, std::string title,
+                       const std::string& start_dir) {
+  std::string dir = on_pick ? parent_of(start_dir)
+                    : what == BrowseFor::kModel ? parent_of(ex.model_path_field) : parent_of(ex.recon.image_path);
   if (dir.empty() && !ex.config.recent_folders().empty()) dir = ex.config.recent_folders().front();
   if (dir.empty() || !fs::is_directory(dir)) dir = fs::current_path().string();
-  ex.browser.open(what, dir);
+  ex.browser.open(what, dir, std::move(on_pick), std::move(title));
 }
 
 void browser_pick(Explorer& ex, const std::string& name) {
@@ -173,6 +179,11 @@ void browser_pick(Explorer& ex, const std::string& name) {
   // "Use this folder" loads a folder itself.
   if (dir) return b.navigate(p.string());
   ex.config.add_recent_folder(b.dir());
+  if (b.on_pick()) {
+    const FileBrowser::Pick pick = b.on_pick();
+    b.close();
+    return pick(p.string());
+  }
   if (b.purpose() == BrowseFor::kModel) {
     std::snprintf(ex.model_path_field, sizeof(ex.model_path_field), "%s", p.string().c_str());
     load_model_field(ex);
@@ -186,8 +197,11 @@ void browser_pick(Explorer& ex, const std::string& name) {
 void browser_use_folder(Explorer& ex) {
   FileBrowser& b = ex.browser;
   ex.config.add_recent_folder(b.dir());
-  ex.drop_file(b.dir());
+  const FileBrowser::Pick pick = b.on_pick();
+  const std::string dir = b.dir();
   b.close();
+  if (pick) pick(dir);
+  else ex.drop_file(dir);
 }
 
 void draw_file_browser(Explorer& ex) {
@@ -201,8 +215,8 @@ void draw_file_browser(Explorer& ex) {
                            ImGuiCond_Appearing);
   bool open = true;
   ImGui::SetNextWindowBgAlpha(1.0f);  // opaque: the chains behind it would make the list hard to read
-  const char* title = model ? "Open a model###filebrowser" : "Open an image###filebrowser";
-  if (!ImGui::Begin(title, &open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
+  const std::string title = (!b.title().empty() ? b.title() : model ? "Open a model" : "Open an image") + "###filebrowser";
+  if (!ImGui::Begin(title.c_str(), &open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
     ImGui::End();
     if (!open) b.close();
     return;
@@ -275,10 +289,10 @@ void draw_file_browser(Explorer& ex) {
   if (ImGui::Button("Open")) picked = entries[size_t(b.selected)].name;
   tip("open the selected folder, or load the selected file");
   ImGui::EndDisabled();
-  if (model) {
+  if (model || b.on_pick()) {
     ImGui::SameLine();
     if (ImGui::Button("Use this folder")) browser_use_folder(ex);
-    tip("load the listed folder itself as a run directory");
+    tip(model ? "load the listed folder itself as a run directory" : "take the listed folder itself (all its images)");
   }
   ImGui::SameLine();
   if (ImGui::Button("Cancel")) open = false;
@@ -297,6 +311,7 @@ nlohmann::json browser_state(const Explorer& ex) {
   for (size_t i = 0; i < entries.size() && i < 200; ++i) names.push_back(entries[i].dir ? entries[i].name + "/" : entries[i].name);
   return {{"open", b.is_open()},
           {"for", b.purpose() == BrowseFor::kModel ? "model" : "image"},
+          {"title", b.title()},
           {"dir", b.dir()},
           {"count", entries.size()},
           {"done", b.listing_done()},

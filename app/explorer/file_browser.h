@@ -3,6 +3,7 @@
 // thread of its own, capped at kMaxEntries, errors shown inline: a slow folder never blocks a frame.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,12 +30,17 @@ class FileBrowser {
   FileBrowser(const FileBrowser&) = delete;
   FileBrowser& operator=(const FileBrowser&) = delete;
 
-  void open(BrowseFor what, const std::string& dir);
+  // on_pick: where a picked file (or "Use this folder") goes instead of the Model panel or the
+  // Reconstruct canvas (a view's own path field); title: the window's, for it.
+  using Pick = std::function<void(const std::string& path)>;
+  void open(BrowseFor what, const std::string& dir, Pick on_pick = nullptr, std::string title = "");
   void close();
   // Lists `dir` in the background (the previous listing is abandoned).
   void navigate(const std::string& dir);
   bool is_open() const { return open_; }
   BrowseFor purpose() const { return for_; }
+  const Pick& on_pick() const { return on_pick_; }
+  const std::string& title() const { return title_; }
   const std::string& dir() const { return dir_; }
   bool show_all = false;  // every file, not only the purpose's extensions
 
@@ -52,6 +58,8 @@ class FileBrowser {
   bool matches(const BrowserEntry& e) const;
   bool open_ = false;
   BrowseFor for_ = BrowseFor::kModel;
+  Pick on_pick_;
+  std::string title_;
   std::string dir_;
   std::shared_ptr<Listing> listing_;
   mutable std::vector<BrowserEntry> view_;  // a cache of the filtered, sorted listing
@@ -60,13 +68,15 @@ class FileBrowser {
 };
 
 // Opens the chooser for a model or an image, in the folder of the current one (or a recent one).
-void open_file_browser(Explorer& ex, BrowseFor what);
+// With on_pick, the pick goes there (a view's field) and the chooser opens in `start_dir`.
+void open_file_browser(Explorer& ex, BrowseFor what, FileBrowser::Pick on_pick = nullptr, std::string title = "",
+                       const std::string& start_dir = "");
 // The chooser's window, while it is open.
 void draw_file_browser(Explorer& ex);
 // Picks `name` in the listed folder (".." goes up): a folder opens it, a file loads it (a model,
 // or an image onto the canvas) and closes the chooser. The script's browse_pick does this.
 void browser_pick(Explorer& ex, const std::string& name);
-// Loads the listed folder itself as a model (a run directory).
+// Loads the listed folder itself as a model (a run directory), or hands it to on_pick.
 void browser_use_folder(Explorer& ex);
 nlohmann::json browser_state(const Explorer& ex);
 

@@ -45,7 +45,9 @@ class OodView : public View {
   std::vector<std::string> controls() const override {
     return {"ood_images", "ood_data", "ood_n", "ood_step", "ood_selected", "ood_folder"};
   }
-  std::vector<std::string> buttons() const override { return {"ood_run", "ood_examples", "ood_stop", "ood_export"}; }
+  std::vector<std::string> buttons() const override {
+    return {"ood_run", "ood_examples", "ood_stop", "ood_export", "ood_browse"};
+  }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
     if (name == "ood_images") copy_field(images_, sizeof(images_), v.get<std::string>());
@@ -61,6 +63,7 @@ class OodView : public View {
     else if (button == "ood_examples") examples(ctx);
     else if (button == "ood_stop") stop(ctx);
     else if (button == "ood_export") export_png(ctx);
+    else if (button == "ood_browse") browse(ctx);
   }
 
   bool busy() const override { return slot_->running.load() || export_slot_->running.load(); }
@@ -228,6 +231,17 @@ class OodView : public View {
     job_ = post_ood_probe(*ctx.session.view_jobs, req, slot_);
   }
 
+  // The file chooser adds the picked image or folder to the field (Score runs them all).
+  void browse(ViewContext& ctx) {
+    std::string last = images_;
+    if (const size_t semi = last.rfind(';'); semi != std::string::npos) last = last.substr(semi + 1);
+    ctx.browse_images("Add an image or a folder to the OOD probe", last, [this](const std::string& path) {
+      std::string field = images_;
+      while (!field.empty() && (field.back() == ';' || field.back() == ' ')) field.pop_back();
+      copy_field(images_, sizeof(images_), field.empty() ? path : field + ";" + path);
+    });
+  }
+
   void examples(ViewContext& ctx) {
     const std::string dir = find_asset("ood");
     if (dir.empty()) {
@@ -289,20 +303,24 @@ class OodView : public View {
   }
 
   void draw_inputs(ViewContext& ctx) {
-    const float run_w = button_width("Score") + button_width("Shipped examples") + button_width("Stop") +
-                        4 * ImGui::GetStyle().ItemSpacing.x;
+    const float run_w = button_width("Browse...") + button_width("Score") + button_width("Shipped examples") +
+                        button_width("Stop") + 5 * ImGui::GetStyle().ItemSpacing.x;
     ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x - run_w));
     const bool enter = ImGui::InputTextWithHint("##ood_images", "image files or folders (PNG, JPEG, NPY), several separated by ';', or drop them here",
                                                 images_, sizeof(images_), ImGuiInputTextFlags_EnterReturnsTrue);
     tip("images to score: files or folders of PNG/JPEG/NPY; each is converted to the model's shape as shortrun score does");
-    ImGui::SameLine();
+    // The buttons follow the field while they fit, and wrap to the next line in a narrow window.
+    same_line_if_fits(button_width("Browse..."));
+    if (ImGui::Button("Browse...")) browse(ctx);
+    tip("pick an image or a folder with the file chooser: it is added to the list (Score probes them all)");
+    same_line_if_fits(button_width("Score"));
     const bool running = slot_->running.load();
     if (ImGui::Button("Score") || enter) run(ctx);
     tip("score the images: f(x), its percentile among f over the data and over the model's samples, and each image's chain");
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Shipped examples"));
     if (ImGui::Button("Shipped examples")) examples(ctx);
     tip("load assets/ood: uniform noise, a constant image, a flipped Fashion-MNIST image and a drawn digit");
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Stop"));
     ImGui::BeginDisabled(!running);
     if (ImGui::Button("Stop")) stop(ctx);
     tip("stop the probe (between two Langevin steps)");

@@ -31,6 +31,10 @@ struct ViewContext {
   std::function<void(const std::string& tab)> show_tab;       // by tab id: chains, long_run, ...
   std::function<void(const std::string& line)> status;        // the status bar's message
   std::function<void(const std::string& line)> error;         // an error line (also in state dumps)
+  // Opens the file chooser for images and folders of them, titled `title`, in the folder of
+  // `near`; the picked path goes to `picked` (on the UI thread, in a later frame).
+  std::function<void(const std::string& title, const std::string& near,
+                     std::function<void(const std::string& path)> picked)> browse_images;
 };
 
 class View {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "explorer.h"
+#include "file_browser.h"
 #include "script.h"
 #include "shortrun/error.h"
 
@@ -24,13 +25,16 @@ View* Explorer::find_view(const std::string& id) {
 }
 
 ViewContext Explorer::view_context() {
-  ViewContext ctx{session, *uploader, *colormap, ui_scale_, seconds_since_start(), {}, {}, {}, {}};
+  ViewContext ctx{session, *uploader, *colormap, ui_scale_, seconds_since_start(), {}, {}, {}, {}, {}};
   ctx.load_model = [this](const std::string& path) { load_model(path); };
   ctx.show_tab = [this](const std::string& id) { show_tab(id); };
   ctx.status = [this](const std::string& line) { status_message = line; };
   ctx.error = [this](const std::string& line) {
     errors.push_back(line);
     status_message = line;
+  };
+  ctx.browse_images = [this](const std::string& title, const std::string& near, std::function<void(const std::string&)> picked) {
+    open_file_browser(*this, BrowseFor::kImage, std::move(picked), title, near);
   };
   return ctx;
 }

@@ -2,7 +2,8 @@
 """The OOD probe and A/B compare views end to end: the real shortrun-explorer under xvfb-run,
 driven by --script with tiny settings, checked through state dumps. Each view's export is
 reproduced by running the exported command with build/shortrun: the PNGs must be identical
-pixel for pixel. Also: a bad path gives one line naming the file, and Stop ends a long probe.
+pixel for pixel. Also: images and folders dropped on the probe or picked with its file chooser
+are probed, a bad path gives one line naming the file, and Stop ends a long probe.
 
 usage: test_ood_compare_gui.py SHORTRUN_EXPLORER WORK_DIR
 """
@@ -204,6 +205,35 @@ class OodCompareGui(unittest.TestCase):
         self.assertFalse(s["running"])
         self.assertNotIn("images", s)  # neither the old result nor the stopped probe's
         self.assertEqual(s["error"], "")
+
+    def test_the_file_chooser_adds_an_image_then_a_folder(self):
+        folder = os.path.join(SOURCE, "assets", "ood")
+        name = sorted(os.listdir(folder))[0]
+        r = Run("browse", [
+            set_("steps", 6), wait("sampler"), set_("tab", "ood"), set_("ood_n", 16),
+            press("ood_browse"), wait("browser"), dump("opened.json"),
+            {"do": "browse_pick", "name": folder}, wait("browser"), {"do": "browse_pick", "name": name}, dump("one.json"),
+            press("ood_browse"), wait("browser"), {"do": "browse_pick", "name": folder}, wait("browser"),
+            press("browser_use_folder"), dump("two.json"),
+            press("ood_run"), wait("view", view="ood"), dump("scored.json"),
+            # Afterwards the chooser is the canvas's again.
+            press("browse_image"), wait("browser"), dump("plain.json"),
+        ])
+        with open(os.path.join(r.dir, "opened.json")) as f:
+            opened = json.load(f)["browser"]
+        self.assertTrue(opened["open"])
+        self.assertIn("OOD", opened["title"])
+        with open(os.path.join(r.dir, "one.json")) as f:
+            one = json.load(f)
+        self.assertFalse(one["browser"]["open"])
+        self.assertEqual(one["views"]["ood"]["images_field"], os.path.join(folder, name))
+        self.assertEqual(one["tab"], "ood")  # not sent to the Reconstruct canvas
+        self.assertEqual(r.view("two.json", "ood")["images_field"], os.path.join(folder, name) + ";" + folder)
+        scored = r.view("scored.json", "ood")
+        self.assertEqual(scored["error"], "")
+        self.assertEqual(len(scored["images"]), 5)
+        with open(os.path.join(r.dir, "plain.json")) as f:
+            self.assertEqual(json.load(f)["browser"]["title"], "")
 
     def test_stop_ends_a_long_probe(self):
         r = Run("cancel", [
