@@ -17,6 +17,7 @@
 #include "shortrun/error.h"
 #include "training_plots.h"
 #include "training_launcher.h"
+#include "user_config.h"
 #include "view.h"
 #include "view_widgets.h"
 
@@ -26,8 +27,6 @@ namespace shortrun::explorer {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr size_t kMaxRecent = 10;
 
 // The run directory a path names: a run's file (metrics.jsonl, a checkpoint) stands for its run.
 std::string run_dir_of(std::string path) {
@@ -111,11 +110,13 @@ class TrainingView : public View {
 };
 
 void TrainingView::attach(ViewContext& ctx, const std::string& path) {
-  const std::string dir = run_dir_of(path);
+  std::string dir = run_dir_of(path);
   if (dir.empty()) {
     say("give a run directory (one made by `shortrun train`) to attach to");
     return;
   }
+  std::error_code ec;
+  if (const fs::path abs = fs::absolute(dir, ec); !ec) dir = abs.lexically_normal().string();
   std::snprintf(path_, sizeof path_, "%s", dir.c_str());
   watch_.reset();  // joins the old watch thread (one bounded poll at most)
   watch_ = std::make_unique<RunWatch>(dir);
@@ -123,9 +124,8 @@ void TrainingView::attach(ViewContext& ctx, const std::string& path) {
   run_version_ = ~0ull;
   shown_grid_.reset();
   checkpoint_.clear();
-  recent_.erase(std::remove(recent_.begin(), recent_.end(), dir), recent_.end());
-  recent_.insert(recent_.begin(), dir);
-  if (recent_.size() > kMaxRecent) recent_.resize(kMaxRecent);
+  ctx.config.add_recent_run(dir);  // kept between sessions
+  recent_ = ctx.config.recent_runs();
   say("attached to " + dir + " (read-only)");
   ctx.status("Training: following " + dir);
 }
@@ -194,6 +194,7 @@ bool TrainingView::busy() const {
 }
 
 void TrainingView::update(ViewContext& ctx) {
+  recent_ = ctx.config.recent_runs();
   launcher_.refresh();
   const TrainingStatus& train = launcher_.status();
   if (attach_when_started_) {
@@ -282,7 +283,7 @@ void TrainingView::draw_attach(ViewContext& ctx) {
       }
       ImGui::EndListBox();
     }
-    tip("runs attached to in this session: click one to attach to it again");
+    tip("runs attached to recently (kept in the config folder): click one to attach to it again");
     if (!pick.empty()) attach(ctx, pick);  // after the loop: attach reorders the list
   }
 }

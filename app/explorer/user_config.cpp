@@ -45,39 +45,49 @@ void UserConfig::load() {
     const nlohmann::json j = nlohmann::json::parse(in);
     for (const auto& p : j.at("recent")) recent_.push_back(p.get<std::string>());
     for (const auto& p : j.value("folders", nlohmann::json::array())) folders_.push_back(p.get<std::string>());
+    for (const auto& p : j.value("runs", nlohmann::json::array())) runs_.push_back(p.get<std::string>());
   } catch (const std::exception&) {
     recent_.clear();  // a damaged list is not worth an error: start a new one
     folders_.clear();
+    runs_.clear();
   }
 }
 
 void UserConfig::save() const {
   if (dir_.empty()) return;
   try {
-    const nlohmann::json j = {{"recent", recent_}, {"folders", folders_}};
+    const nlohmann::json j = {{"recent", recent_}, {"folders", folders_}, {"runs", runs_}};
     write_file_atomic((fs::path(dir_) / "recent.json").string(), [&](std::ostream& out) { out << j.dump(2) << "\n"; });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shortrun-explorer: %s\n", e.what());
   }
 }
 
-void UserConfig::add_recent(const std::string& path) {
+namespace {
+// Moves `path` (made absolute) to the front of `list`, keeping at most kMaxRecent entries.
+std::string to_front(std::vector<std::string>& list, const std::string& path) {
   std::error_code ec;
   const fs::path abs = fs::absolute(path, ec);
   const std::string p = ec ? path : abs.lexically_normal().string();
-  recent_.erase(std::remove(recent_.begin(), recent_.end(), p), recent_.end());
-  recent_.insert(recent_.begin(), p);
-  if (recent_.size() > kMaxRecent) recent_.resize(kMaxRecent);
+  list.erase(std::remove(list.begin(), list.end(), p), list.end());
+  list.insert(list.begin(), p);
+  if (list.size() > UserConfig::kMaxRecent) list.resize(UserConfig::kMaxRecent);
+  return p;
+}
+}  // namespace
+
+void UserConfig::add_recent(const std::string& path) {
+  const std::string p = to_front(recent_, path);
   add_recent_folder(fs::path(p).parent_path().string());  // saves both lists
 }
 
 void UserConfig::add_recent_folder(const std::string& dir) {
-  std::error_code ec;
-  const fs::path abs = fs::absolute(dir, ec);
-  const std::string p = ec ? dir : abs.lexically_normal().string();
-  folders_.erase(std::remove(folders_.begin(), folders_.end(), p), folders_.end());
-  folders_.insert(folders_.begin(), p);
-  if (folders_.size() > kMaxRecent) folders_.resize(kMaxRecent);
+  to_front(folders_, dir);
+  save();
+}
+
+void UserConfig::add_recent_run(const std::string& dir) {
+  to_front(runs_, dir);
   save();
 }
 

@@ -1,5 +1,5 @@
 // Where the explorer keeps what a user expects to persist: imgui.ini (window layout), the
-// recent-files list and the file chooser's recent folders, in $XDG_CONFIG_HOME/shortrun (or ~/.config/shortrun), never the working
+// recent-files list, the file chooser's recent folders and the Training tab's recent runs, in $XDG_CONFIG_HOME/shortrun (or ~/.config/shortrun), never the working
 // directory. An empty dir means nothing is persisted.
 #pragma once
 #include <string>
@@ -20,12 +20,14 @@ class UserConfig {
   void add_recent(const std::string& path);
   const std::vector<std::string>& recent_folders() const { return folders_; }
   void add_recent_folder(const std::string& dir);
+  const std::vector<std::string>& recent_runs() const { return runs_; }
+  void add_recent_run(const std::string& dir);
 
  private:
   void load();
   void save() const;
   std::string dir_;
-  std::vector<std::string> recent_, folders_;
+  std::vector<std::string> recent_, folders_, runs_;
 };
 
 }  // namespace shortrun::explorer

@@ -18,12 +18,14 @@ namespace shortrun::explorer {
 
 class TextureUpload;
 class ColormapPass;
+class UserConfig;
 
 // What a view may use while it draws, and what it may ask of the explorer.
 struct ViewContext {
   Session& session;
   TextureUpload& uploader;
   ColormapPass& colormap;
+  UserConfig& config;  // what persists between sessions (recent files, folders, runs)
   float ui_scale = 1.0f;
   double now = 0;  // seconds since start (the UI clock)
   // Requests (the explorer carries them out):

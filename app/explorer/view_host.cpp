@@ -25,7 +25,7 @@ View* Explorer::find_view(const std::string& id) {
 }
 
 ViewContext Explorer::view_context() {
-  ViewContext ctx{session, *uploader, *colormap, ui_scale_, seconds_since_start(), {}, {}, {}, {}, {}};
+  ViewContext ctx{session, *uploader, *colormap, config, ui_scale_, seconds_since_start(), {}, {}, {}, {}, {}};
   ctx.load_model = [this](const std::string& path) { load_model(path); };
   ctx.show_tab = [this](const std::string& id) { show_tab(id); };
   ctx.status = [this](const std::string& line) { status_message = line; };

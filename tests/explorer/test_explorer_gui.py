@@ -28,7 +28,7 @@ def fx(name):
 class ExplorerRun:
     """One explorer session: writes the script, runs it, loads the dumps."""
 
-    def __init__(self, name, actions, model=None, extra=(), expect=0, xvfb=True, timeout=600):
+    def __init__(self, name, actions, model=None, extra=(), expect=0, xvfb=True, timeout=600, config=None):
         self.dir = os.path.join(WORK, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
@@ -36,7 +36,7 @@ class ExplorerRun:
         with open(self.script, "w") as f:
             json.dump(actions, f, indent=1)
         cmd = (XVFB if xvfb else []) + [EXPLORER, "--script", self.script, "--config-dir",
-                                        os.path.join(self.dir, "config"), "--threads", "1", *extra]
+                                        config or os.path.join(self.dir, "config"), "--threads", "1", *extra]
         if model:
             cmd.insert(len(XVFB) + 1 if xvfb else 1, model)
         env = dict(os.environ)

@@ -153,6 +153,17 @@ class TrainingGui(unittest.TestCase):
         self.assertTrue(s["views"]["training"]["missing"])
         self.assertTrue(any("metrics.jsonl" in m for m in s["views"]["training"]["messages"]))
 
+    def test_recent_runs_are_kept_between_sessions(self):
+        config = os.path.join(WORK, "recent_config")
+        shutil.rmtree(config, ignore_errors=True)
+        runs = [os.path.join(WORK, "recent_" + n) for n in ("a", "b")]
+        for d in runs:
+            os.makedirs(d, exist_ok=True)
+        ExplorerRun("recent_first", [setc("tab", "training"), setc("training_dir", runs[0]), press("attach"),
+                                     setc("training_dir", runs[1]), press("attach"), wait_view()], config=config)
+        later = ExplorerRun("recent_later", [setc("tab", "training"), dump("state.json")], config=config)
+        self.assertEqual(later.state()["views"]["training"]["recent"], [runs[1], runs[0]])
+
     def test_start_pause_resume_stop_from_the_tab(self):
         run_dir = os.path.join(WORK, "tab_run")
         shutil.rmtree(run_dir, ignore_errors=True)
