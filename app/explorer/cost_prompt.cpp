@@ -8,8 +8,16 @@
 namespace shortrun::explorer {
 
 void draw_cost_prompt(Explorer& ex) {
-  if (!ex.session.cost_prompt.open) return;
   const char* title = "This run is costly###cost_prompt";
+  if (!ex.session.cost_prompt.open) {
+    // Answered or closed elsewhere (a script, or settings changed under it): the modal goes too,
+    // or it would keep taking the input of every other window.
+    if (ImGui::IsPopupOpen(title) && ImGui::BeginPopupModal(title, nullptr, ImGuiWindowFlags_NoSavedSettings)) {
+      ImGui::CloseCurrentPopup();
+      ImGui::EndPopup();
+    }
+    return;
+  }
   if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2),

@@ -26,6 +26,9 @@ void Session::refresh() {
 }
 
 bool Session::request_run_if_changed(bool typing) {
+  // Settings changed while the prompt was open (a script, a shortcut): its question is about
+  // settings no longer asked for, so it closes and the new ones are priced afresh.
+  if (cost_prompt.open && !typing && !(sampler == cost_prompt.settings)) cost_prompt.open = false;
   if (!pub.model || typing || cost_prompt.open || (sample_requested && sampler == requested_sampler)) return false;
   const RunCost cost = estimate_run_cost(sampler, pub.model->shape, chain_rate, kTrajectoryBudgetBytes);
   if (needs_confirmation(cost) && !(has_confirmed_ && confirmed_ == sampler)) {

@@ -28,6 +28,19 @@ def setc(control, value):
 
 
 class ExplorerWork(unittest.TestCase):
+    def test_a_prompt_whose_settings_changed_since_closes_and_the_new_ones_run(self):
+        # A script (or a shortcut) changing the settings under an open prompt: its question is
+        # stale, so it closes and the cheap settings run (on any CPU, however slow).
+        r = ExplorerRun("stale_prompt", [
+            wait("sampler"), dump("first.json"), setc("steps", 100000), wait("prompt"),
+            setc("steps", 12), setc("chains", 9), wait("sampler"), wait("frames", frames=2), dump("after.json"),
+        ])
+        first, after = r.state("first.json"), r.state("after.json")
+        self.assertFalse(after["cost_prompt"]["open"])
+        c = after["chains"]
+        self.assertEqual((c["steps"], c["n"], c["ready"]), (12, 9, 13))
+        self.assertGreater(c["run"], first["chains"]["run"])
+
     def test_job_list_prompt_queue_stop_and_bounded_trajectory(self):
         r = ExplorerRun("jobs", [
             wait("sampler"), dump("first.json"),
