@@ -2,7 +2,7 @@
 """Seed corpora for the fuzzers: every hostile case of tests/corpus/make_hostile.py (at --scale
 100, so the shapes stay and the files are small), plus small well-formed files of each format.
 
-usage: make_seeds.py OUT_DIR      (writes OUT_DIR/{pth,npy,safetensors,image,idx}/)
+usage: make_seeds.py OUT_DIR      (writes OUT_DIR/{pth,torchscript,npy,safetensors,image,idx}/)
 """
 import gzip
 import io
@@ -19,7 +19,7 @@ import torch
 
 OUT = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
-READER_DIR = {"torch_pickle": "pth", "npy": "npy", "safetensors": "safetensors", "image_io": "image",
+READER_DIR = {"torch_pickle": "pth", "torchscript": "torchscript", "npy": "npy", "safetensors": "safetensors", "image_io": "image",
               "datasets_idx": "idx"}
 for d in set(READER_DIR.values()):
     os.makedirs(os.path.join(OUT, d), exist_ok=True)
@@ -42,6 +42,25 @@ with open(os.path.join(hostile, "manifest.json")) as fh:
 shutil.copy(os.path.join(hostile, "valid_small.png"), os.path.join(OUT, "image", "valid_small.png"))
 shutil.copy(os.path.join(hostile, "valid_small.npy"), os.path.join(OUT, "npy", "valid_small.npy"))
 shutil.rmtree(hostile)
+
+# .pt: a scripted module with a buffer, a constant, a loop and a submodule (the records a real
+# torch.jit.save writes: data.pkl, constants.pkl and constants/, code/ and its debug pickles).
+class SeedNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 2, 3)
+        self.norm = torch.nn.BatchNorm2d(2)
+
+    def forward(self, x):
+        h = self.norm(self.conv(x))
+        for _ in range(2):
+            h = torch.nn.functional.leaky_relu(h, 0.2)
+        return (h * torch.tensor([0.5, 2.0]).view(1, 2, 1, 1)).sum([1, 2, 3])
+
+
+buf = io.BytesIO()
+torch.jit.save(torch.jit.script(SeedNet().eval()), buf)
+put("torchscript", "valid_seednet.pt", buf.getvalue())
 
 # .pth: torch.save of small state_dicts (plain, nested, a Parameter, a view, other dtypes).
 torch.manual_seed(0)
