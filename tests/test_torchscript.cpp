@@ -76,6 +76,43 @@ TEST(TorchScriptGuard, RefusesSideEffectsRandomnessAndUnboundedWork) {
   }
 }
 
+TEST(TorchScriptGuard, RefusesWritesIntoWeightsInputsAndConstantsButNotIntoItsOwnTensors) {
+  const std::vector<std::pair<std::string, std::string>> writes = {
+      {"def forward(self, x):\n    self.w.add_(1.0)\n    return x.sum()\n", "aten::add_ writing into"},
+      {"def forward(self, x):\n    x.mul_(2.0)\n    return x.sum()\n", "aten::mul_ writing into"},
+      // Through a view of the weight, and through an out= argument.
+      {"def forward(self, x):\n    self.w.view([-1]).clamp_(0.0, 1.0)\n    return x.sum()\n", "writing into"},
+      {"def forward(self, x):\n    w = self.w\n    torch.add(w, w, out=w)\n    return x.sum()\n", "writing into"},
+  };
+  for (const auto& [source, expected] : writes) {
+    const std::string v = verdict(source);
+    EXPECT_NE(v.find(expected), std::string::npos) << source << "\ngot: '" << v << "'";
+  }
+  // In place on what the module made itself (nn.ReLU(inplace=True) after a conv) stays allowed.
+  EXPECT_EQ(verdict(R"(
+def forward(self, x):
+    h = torch.conv2d(x, self.w, None, [1, 1], [1, 1])
+    h.relu_()
+    h.view([-1]).mul_(0.5)
+    return h.sum([1, 2, 3])
+)"), "");
+}
+
+TEST(TorchScriptGuard, CountsWorkInsideBoundedLoops) {
+  // 300 convolutions (each loop is within the trip bound): more than the 256 allowed per call.
+  EXPECT_NE(verdict("def forward(self, x):\n    for i in range(300):\n"
+                    "        x = torch.conv2d(x, self.w, None, [1, 1], [1, 1])\n    return x.sum()\n")
+                .find("convolutions or matrix products"),
+            std::string::npos);
+  EXPECT_NE(verdict("def forward(self, x):\n    for i in range(40000):\n        x = x * 1.0 + 0.0\n"
+                    "    return x.sum()\n")
+                .find("operator runs"),
+            std::string::npos);
+  EXPECT_EQ(verdict("def forward(self, x):\n    for i in range(8):\n"
+                    "        x = torch.conv2d(x, self.w, None, [1, 1], [1, 1])\n    return x.sum()\n"),
+            "");
+}
+
 TEST(TorchScriptGuard, WalksEveryMethodOfEverySubmoduleAndEveryBranch) {
   torch::jit::Module sub("__torch__.Sub");
   sub.define(R"(

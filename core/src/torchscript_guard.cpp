@@ -2,7 +2,6 @@
 // can only compute tensors, and the loader that checks the archive and the graphs first.
 #include "shortrun/torchscript_guard.h"
 
-#include <caffe2/serialize/inline_container.h>
 #include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
@@ -11,12 +10,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <unordered_set>
 
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
+#include "shortrun/torchscript_screen.h"
 
 namespace shortrun {
 namespace {
@@ -90,6 +89,10 @@ const std::unordered_set<std::string>& allowed_operators() {
 constexpr int64_t kMaxPadding = 16;             // a 33x33 kernel's "same" padding
 constexpr int64_t kMaxPooledSize = 64;          // adaptive pooling output per dimension
 constexpr int64_t kMaxLoopIterations = 1 << 16;  // per nest of loops, all levels multiplied
+// Work per forward, counted statically (each node times the trip counts of its loops): a loop
+// inside the trip bound could still run a convolution 65,536 times.
+constexpr int64_t kMaxNodeRuns = 1 << 16;        // every operator run
+constexpr int64_t kMaxHeavyRuns = 256;           // convolutions and matrix products (5x ResNet-50's)
 
 bool is_kind(const Node* n, const char* qualified) { return std::strcmp(n->kind().toQualString(), qualified) == 0; }
 
@@ -121,10 +124,96 @@ int64_t saturating_add(int64_t a, int64_t b) {
   return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
+bool is_heavy(const std::string& kind) {
+  static const std::unordered_set<std::string> heavy = {"aten::conv1d", "aten::conv2d", "aten::conv3d",
+                                                        "aten::linear", "aten::matmul", "aten::mm",
+                                                        "aten::bmm", "aten::addmm"};
+  return heavy.count(kind) > 0;
+}
+
+// True when v holds a tensor the graph made itself in this call (the output of an operator
+// that allocates), so that writing into it cannot change a weight, a buffer, a constant or the
+// caller's input: the writes a module could make to itself, whose results would then depend on
+// how often and in what batches it is called. Views are followed to what they view.
+bool freshly_made(const Value* v) {
+  for (int hops = 0; hops < 64; ++hops) {
+    const Node* p = v->node();
+    const c10::FunctionSchema* schema = p->maybeSchema();
+    if (!schema) return false;  // parameters, attributes, constants, block inputs, If/Loop outputs
+    size_t out = 0;
+    while (out < p->outputs().size() && p->output(out) != v) ++out;
+    if (out >= schema->returns().size()) return false;
+    const c10::AliasInfo* ret = schema->returns()[out].alias_info();
+    if (!ret) return true;  // a new tensor
+    const Value* viewed = nullptr;
+    for (size_t i = 0; i < schema->arguments().size() && i < p->inputs().size(); ++i) {
+      const c10::AliasInfo* arg = schema->arguments()[i].alias_info();
+      if (!arg) continue;
+      for (const auto& set : ret->beforeSets())
+        if (arg->beforeSets().count(set)) viewed = p->input(i);
+    }
+    if (!viewed) return false;
+    v = viewed;
+  }
+  return false;
+}
+
+// The value of a bool or object the graph computes from the module's own attributes (the
+// module is in eval mode), constants and None checks; nullopt when it depends on anything else.
+std::optional<c10::IValue> evaluate(const Value* v, const c10::IValue& self, int depth = 0) {
+  if (depth > 32) return std::nullopt;
+  const Node* n = v->node();
+  const auto arg = [&](size_t i) { return evaluate(n->input(i), self, depth + 1); };
+  if (n->kind() == c10::prim::Constant) {
+    auto iv = torch::jit::toIValue(v);
+    return iv ? std::optional<c10::IValue>(*iv) : std::nullopt;
+  }
+  if (n->kind() == c10::prim::Param) {
+    if (v == n->owningGraph()->inputs().at(0) && self.isObject()) return self;
+    return std::nullopt;
+  }
+  if (n->kind() == c10::prim::GetAttr) {
+    const auto base = arg(0);
+    if (!base || !base->isObject()) return std::nullopt;
+    const auto& obj = base->toObjectRef();
+    const std::string& name = n->s(c10::attr::name);
+    if (!obj.type()->hasAttribute(name)) return std::nullopt;
+    return obj.getAttr(name);
+  }
+  if (n->kind() == c10::prim::unchecked_cast) return arg(0);
+  if (is_kind(n, "aten::__not__")) {
+    const auto a = arg(0);
+    if (!a || !a->isBool()) return std::nullopt;
+    return c10::IValue(!a->toBool());
+  }
+  if ((is_kind(n, "aten::__and__") || is_kind(n, "aten::__or__")) && n->inputs().size() == 2) {
+    const auto a = arg(0), b = arg(1);
+    if (!a || !b || !a->isBool() || !b->isBool()) return std::nullopt;
+    return c10::IValue(is_kind(n, "aten::__and__") ? a->toBool() && b->toBool() : a->toBool() || b->toBool());
+  }
+  if ((is_kind(n, "aten::__is__") || is_kind(n, "aten::__isnot__")) && n->inputs().size() == 2) {
+    const auto a = arg(0), b = arg(1);
+    if (!a || !b || !(a->isNone() || b->isNone())) return std::nullopt;
+    const bool same = a->isNone() && b->isNone();
+    return c10::IValue(is_kind(n, "aten::__is__") ? same : !same);
+  }
+  if (n->kind() == c10::prim::If) {
+    const auto cond = arg(0);
+    if (!cond || !cond->isBool()) return std::nullopt;
+    size_t out = 0;
+    while (out < n->outputs().size() && n->output(out) != v) ++out;
+    const Block* taken = n->blocks().at(cond->toBool() ? 0 : 1);
+    if (out >= taken->outputs().size()) return std::nullopt;
+    return evaluate(taken->outputs()[out], self, depth + 1);
+  }
+  return std::nullopt;
+}
+
 class GraphChecker {
  public:
   // length_bound: no list or tensor rank in the graph can exceed it (see check_graph).
-  explicit GraphChecker(int64_t length_bound) : length_bound_(length_bound) {}
+  // self: the module whose method this is (in eval mode), for attributes the checks read.
+  GraphChecker(int64_t length_bound, c10::IValue self) : length_bound_(length_bound), self_(std::move(self)) {}
 
   std::optional<std::string> check_block(const Block* block, int64_t iterations) {
     for (const Node* n : block->nodes()) {
@@ -179,6 +268,37 @@ class GraphChecker {
     const std::string kind = n->kind().toQualString();
     if (!allowed_operators().count(kind)) return kind + ", which is not an allowed pure tensor operator";
 
+    if (n->kind() != c10::prim::Loop && n->kind() != c10::prim::If) {
+      node_runs_ = saturating_add(node_runs_, iterations);
+      if (node_runs_ > kMaxNodeRuns)
+        return "more than " + std::to_string(kMaxNodeRuns) + " operator runs per call (counting loops)";
+      if (is_heavy(kind)) {
+        heavy_runs_ = saturating_add(heavy_runs_, iterations);
+        if (heavy_runs_ > kMaxHeavyRuns)
+          return "more than " + std::to_string(kMaxHeavyRuns) + " convolutions or matrix products per call (counting loops)";
+      }
+    }
+    // In-place writes (relu_, add_, out= variants: arguments the schema marks as written) only
+    // into tensors made in this call: never a weight, a buffer, a constant or the input.
+    if (const c10::FunctionSchema* schema = n->maybeSchema()) {
+      for (size_t i = 0; i < schema->arguments().size() && i < n->inputs().size(); ++i) {
+        const c10::AliasInfo* alias = schema->arguments()[i].alias_info();
+        if (alias && alias->isWrite() && !freshly_made(n->input(i)))
+          return kind + " writing into a weight, buffer, constant or input (the module would change itself "
+                        "or its caller's tensor)";
+      }
+    }
+    // Batch and instance norm write their running statistics when training: the flag must be
+    // false with the module in eval mode, or the statistics absent.
+    if ((kind == "aten::batch_norm" || kind == "aten::instance_norm") && n->inputs().size() >= 6) {
+      const auto stats = evaluate(n->input(3), self_);
+      const bool no_stats = stats && stats->isNone();
+      const auto training = evaluate(n->input(5), self_);
+      if (!no_stats && !(training && training->isBool() && !training->toBool()))
+        return kind + " that may update its running statistics while the model is used (it must be "
+                      "computed from the module's own training flag)";
+    }
+
     // Growing a list or a string (l * n, or s = s + s in a chain) allocates what the file says.
     // Concatenating short lists stays: GroupNorm builds its shape check with one.
     if (kind == "aten::add" || kind == "aten::mul" || kind == "aten::add_" || kind == "aten::mul_") {
@@ -226,6 +346,12 @@ class GraphChecker {
         return std::string("prim::Loop without a small bounded trip count (a while loop or a loop over a computed range)");
       inner = iterations * std::max<int64_t>(*trips, 1);
     }
+    // A branch the module in eval mode never takes is not checked: scripted BatchNorm counts
+    // its batches in place under `if self.training`.
+    if (n->kind() == c10::prim::If) {
+      const auto cond = evaluate(n->input(0), self_);
+      if (cond && cond->isBool()) return check_block(n->blocks().at(cond->toBool() ? 0 : 1), inner);
+    }
     for (const Block* b : n->blocks()) {
       if (auto problem = check_block(b, inner)) return problem;
     }
@@ -233,6 +359,8 @@ class GraphChecker {
   }
 
   int64_t length_bound_;
+  c10::IValue self_;
+  int64_t node_runs_ = 0, heavy_runs_ = 0;
 };
 
 // Inputs of all nodes, and the largest rank of a tensor constant: a list or a tensor rank can grow
@@ -248,54 +376,31 @@ void measure(const Block* block, int64_t& inputs, int64_t& max_rank) {
   }
 }
 
-std::optional<std::string> check_graph(torch::jit::Graph& graph, int64_t module_max_rank) {
+std::optional<std::string> check_graph(torch::jit::Graph& graph, int64_t module_max_rank, const c10::IValue& self) {
   std::shared_ptr<torch::jit::Graph> g = graph.copy();
   torch::jit::Inline(*g);  // substitutes the callees' graphs; runs nothing
   int64_t inputs = 0, max_rank = module_max_rank;
   measure(g->block(), inputs, max_rank);
-  GraphChecker checker(saturating_add(64 + max_rank, inputs));
+  GraphChecker checker(saturating_add(64 + max_rank, inputs), self);
   return checker.check_block(g->block(), 1);
 }
 
-// Serves an archive from memory, so that what is checked is exactly what is loaded.
+// Serves the screened archive from memory, so that what was checked is exactly what is loaded.
 class BytesReader : public caffe2::serialize::ReadAdapterInterface {
  public:
-  explicit BytesReader(std::string bytes) : bytes_(std::move(bytes)) {}
-  size_t size() const override { return bytes_.size(); }
+  explicit BytesReader(std::shared_ptr<const ZipReader> zip) : zip_(std::move(zip)) {}
+  size_t size() const override { return zip_->bytes().size(); }
   size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/) const override {
-    if (pos >= bytes_.size()) return 0;
-    n = std::min<size_t>(n, bytes_.size() - pos);
-    std::memcpy(buf, bytes_.data() + pos, n);
+    const auto& bytes = zip_->bytes();
+    if (pos >= bytes.size()) return 0;
+    n = std::min<size_t>(n, bytes.size() - pos);
+    std::memcpy(buf, bytes.data() + pos, n);
     return n;
   }
 
  private:
-  std::string bytes_;
+  std::shared_ptr<const ZipReader> zip_;
 };
-
-bool ends_with(const std::string& s, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-
-std::string record_text(caffe2::serialize::PyTorchStreamReader& zip, const std::string& name) {
-  auto [ptr, size] = zip.getRecord(name);
-  return std::string(static_cast<const char*>(ptr.get()), size);
-}
-
-// What loading the archive would run before we could look at its graphs: __setstate__ methods
-// (torch::jit::load calls them while unpickling) and custom C++ classes (their native setstate).
-std::optional<std::string> archive_problem(caffe2::serialize::PyTorchStreamReader& zip) {
-  for (const std::string& name : zip.getAllRecords()) {
-    if (!ends_with(name, ".py") && !ends_with(name, ".pkl")) continue;
-    const std::string text = record_text(zip, name);
-    if (ends_with(name, ".py") && text.find("__setstate__") != std::string::npos)
-      return "__setstate__ (code that runs while the file is loaded)";
-    if (text.find("torch.classes.") != std::string::npos)
-      return "a custom C++ class (torch.classes.*), which is not an allowed pure tensor operator";
-  }
-  return std::nullopt;
-}
 
 constexpr const char* kTrustHint = "; load it with --trust-code only if you trust its author";
 
@@ -307,41 +412,38 @@ std::optional<std::string> first_disallowed_operator(const torch::jit::Module& m
     if (attr.value.isTensor()) max_rank = std::max<int64_t>(max_rank, attr.value.toTensor().dim());
   for (const torch::jit::Module& sub : module.modules()) {
     for (const torch::jit::Method& method : sub.get_methods()) {
-      if (auto problem = check_graph(*method.graph(), max_rank)) return problem;
+      if (auto problem = check_graph(*method.graph(), max_rank, sub._ivalue())) return problem;
     }
     std::vector<torch::jit::Function*> hooks = sub.type()->getForwardPreHooks();
     for (torch::jit::Function* hook : sub.type()->getForwardHooks()) hooks.push_back(hook);
     for (torch::jit::Function* hook : hooks) {
       if (!hook->isGraphFunction()) return std::string("a forward hook that is not TorchScript code");
-      if (auto problem = check_graph(*torch::jit::toGraphFunction(*hook).graph(), max_rank)) return problem;
+      if (auto problem = check_graph(*torch::jit::toGraphFunction(*hook).graph(), max_rank, sub._ivalue()))
+        return problem;
     }
   }
   return std::nullopt;
 }
 
 TorchScriptFile load_torchscript(const std::string& path, bool trust_code, torch::Device device) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw file_error(path, "cannot open the file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto reader = std::make_shared<BytesReader>(std::move(bytes));
-
+  // Our own bounded readers go first: LibTorch's loader trusts the archive (issue 22).
+  auto zip = std::make_shared<const ZipReader>(path, read_regular_file(path));
+  screen_torchscript_archive(*zip, trust_code);
   TorchScriptFile out;
-  try {
-    caffe2::serialize::PyTorchStreamReader zip(reader);
-    if (!trust_code) {
-      if (auto problem = archive_problem(zip)) throw file_error(path, "TorchScript module uses " + *problem + kTrustHint);
-    }
-    if (zip.hasRecord("extra/model_card.json")) out.model_card = record_text(zip, "extra/model_card.json");
-  } catch (const c10::Error& e) {
-    const std::string what = e.what();
-    throw file_error(path, "not a readable TorchScript archive (" + what.substr(0, what.find('\n')) + ")");
+  if (zip->has("extra/model_card.json")) {
+    const std::vector<uint8_t> card = zip->read("extra/model_card.json");
+    out.model_card = std::string(card.begin(), card.end());
   }
   try {
-    out.module = torch::jit::load(std::shared_ptr<caffe2::serialize::ReadAdapterInterface>(reader), device);
+    out.module = torch::jit::load(std::make_shared<BytesReader>(zip), device);
   } catch (const std::exception& e) {
     const std::string what = e.what();
-    throw file_error(path, "cannot load TorchScript module (" + what.substr(0, what.find('\n')) + ")");
+    throw file_error(path, "cannot load TorchScript module (" + clip(what.substr(0, what.find('\n')), 160) + ")");
   }
+  // The checks read the module as the sampler runs it: in eval mode (modules built in C++ may
+  // lack the flag; Module::eval() would assert on them).
+  for (torch::jit::Module sub : out.module.modules())
+    if (sub.hasattr("training")) sub.setattr("training", false);
   if (!trust_code) {
     std::optional<std::string> problem;
     try {

@@ -116,7 +116,46 @@ def make_hostile():
             self.w = state[0] + t[:1].float() * 0
             self.training = state[1]
 
+    # Issue 22: modules that change themselves or their caller's tensor, or do unbounded work
+    # inside the loop bound.
+    class WritesWeight(Base):
+        def forward(self, x):
+            self.w.add_(1.0)  # every call changes the weights: results depend on --chunk
+            return self.energy(x)
+
+    class WritesInput(Base):
+        def forward(self, x):
+            x.mul_(2.0)  # the sampler's chain state
+            return self.energy(x)
+
+    class RunningStats(Base):
+        def __init__(self, marker: str):
+            super().__init__(marker)
+            self.register_buffer("mean", torch.zeros(1))
+            self.register_buffer("var", torch.ones(1))
+
+        def forward(self, x):
+            h = torch.batch_norm(x, None, None, self.mean, self.var, True, 0.5, 1e-5, False)
+            return self.energy(h)
+
+    class ConvLoop(Base):
+        def forward(self, x):
+            for _ in range(300):  # within every loop bound, but 300 convolutions per call
+                x = torch.conv2d(x, self.w, padding=1)
+            return self.energy(x)
+
+    class OpLoop(Base):
+        def forward(self, x):
+            for _ in range(40000):
+                x = x * 1.0 + 0.0
+            return self.energy(x)
+
     return {
+        "writes_weight.pt": (WritesWeight, "aten::add_ writing into a weight"),
+        "writes_input.pt": (WritesInput, "aten::mul_ writing into a weight, buffer, constant or input"),
+        "running_stats.pt": (RunningStats, "aten::batch_norm that may update its running statistics"),
+        "conv_loop.pt": (ConvLoop, "convolutions or matrix products"),
+        "op_loop.pt": (OpLoop, "operator runs"),
         "writes_file.pt": (WritesFile, "aten::from_file"),
         "loops.pt": (Loops, "prim::Loop"),
         "huge.pt": (Huge, "aten::zeros"),
