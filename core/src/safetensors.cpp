@@ -1,7 +1,9 @@
 // .safetensors read/write with full validation of the header against the file's size.
 #include "shortrun/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "shortrun/error.h"
@@ -73,6 +75,13 @@ SafetensorsFile read_safetensors(const std::string& path) {
   const uint64_t data_size = bytes.size() - data_begin;
 
   SafetensorsFile file;
+  struct Entry {
+    std::string name;
+    std::vector<int64_t> shape;
+    const DtypeInfo* dtype;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const nlohmann::json& entry = it.value();
@@ -115,9 +124,27 @@ SafetensorsFile read_safetensors(const std::string& path) {
     if (end - begin != numel * static_cast<uint64_t>(dtype->size))
       throw file_error(path, bad + where + "byte range of " + std::to_string(end - begin) + " does not match shape x dtype (" +
                                  std::to_string(numel * dtype->size) + " bytes)");
-    torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(dtype->type));
-    if (end > begin) std::memcpy(t.data_ptr(), bytes.data() + data_begin + begin, end - begin);
-    file.tensors.emplace_back(name, t);
+    entries.push_back({name, std::move(shape), dtype, begin, end});
+  }
+  // The format's rule: the tensors tile the data exactly, no overlap and no hole (tensors that
+  // share bytes would make one weight's edit change another's).
+  // Checked before anything is allocated: tensors all viewing the same bytes would multiply them.
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+  uint64_t covered = 0;
+  for (const Entry& e : entries) {
+    if (e.begin != covered)
+      throw file_error(path, bad + (e.begin < covered ? "two tensors share the bytes at offset " + std::to_string(e.begin)
+                                                      : "a hole of unused bytes at offset " + std::to_string(covered)) +
+                                 " (safetensors tensors must tile the data exactly)");
+    covered = e.end;
+  }
+  if (covered != data_size)
+    throw file_error(path, bad + std::to_string(data_size - covered) + " bytes after the last tensor's data");
+  for (const Entry& e : entries) {
+    torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(e.dtype->type));
+    if (e.end > e.begin) std::memcpy(t.data_ptr(), bytes.data() + data_begin + e.begin, e.end - e.begin);
+    file.tensors.emplace_back(e.name, t);
   }
   // Header order is not guaranteed by the format; keep a stable order by name.
   std::sort(file.tensors.begin(), file.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

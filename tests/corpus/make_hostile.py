@@ -15,6 +15,7 @@ import json
 import os
 import struct
 import sys
+import zipfile
 import zlib
 
 import numpy as np
@@ -294,6 +295,25 @@ add("offsets_past_end.safetensors",
     st(json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [2**63, 2**63 + 16]}}).encode()), S,
     "data_offsets past the end", MODEL_CMDS[:1])
 
+# Issue 22: a card claiming n_f = 1024 over the bundled n_f = 16 weights built the 1024-wide net
+# (7 GB) before the mismatch showed; tensors sharing bytes were accepted.
+_bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets", "fmnist.safetensors")
+with open(_bundled, "rb") as _fh:
+    _raw = _fh.read()
+(_n,) = struct.unpack("<Q", _raw[:8])
+_hdr = json.loads(_raw[8:8 + _n])
+_card = json.loads(_hdr["__metadata__"]["shortrun"])
+_card["arch"]["nf"] = 1024
+_hdr["__metadata__"]["shortrun"] = json.dumps(_card)
+add("card_claims_nf_1024.safetensors", st(json.dumps(_hdr).encode(), _raw[8 + _n:]), S,
+    "the bundled weights under a model card claiming n_f = 1024", MODEL_CMDS)
+# The bundled checkpoint with f.0.bias moved onto the first 64 bytes of f.0.weight.
+_hdr = json.loads(_raw[8:8 + _n])
+_w = _hdr["f.0.weight"]["data_offsets"]
+_hdr["f.0.bias"]["data_offsets"] = [_w[0], _w[0] + 64]
+add("tensors_overlap.safetensors", st(json.dumps(_hdr).encode(), _raw[8 + _n:]), S,
+    "the bundled checkpoint with one weight over another's bytes", MODEL_CMDS[:1])
+
 # ---------------------------------------------------------------- IDX / gzip
 
 I = "datasets_idx"
@@ -371,6 +391,112 @@ add("png_chunk_header_only.png", b"\x89PNG\r\n\x1a\n" + ihdr + struct.pack(">I",
 # stb's GIF, BMP, PSD, TGA, HDR, PIC and PNM decoders are compiled out (PNG and JPEG only).
 add("gif_not_read.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", G,
     "a GIF (stb's GIF decoder is not built in)", IMAGE_CMDS)
+
+# ---------------------------------------------------------------- TorchScript (.pt)
+# Issue 22: LibTorch's own loader (torch::jit::load) read these archives before our allowlist
+# guard saw anything, and crashed (SIGSEGV) or read the heap. A real scripted module is the base;
+# each case replaces one record.
+TS = "torchscript"
+
+
+class TinyEnergy(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3, padding=1)
+        self.out = torch.nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = torch.nn.functional.leaky_relu(self.conv(x), 0.2)
+        return self.out(h.mean([2, 3])).squeeze(1)
+
+
+_tmp = os.path.join(OUT, "ts_base.tmp")
+# With a model card, `info` loads the module fully (without one it stops at the missing shape).
+_card = {"format_version": 1, "data": {"channels": 1, "height": 32, "width": 32}}
+torch.jit.save(torch.jit.script(TinyEnergy()), _tmp, _extra_files={"model_card.json": json.dumps(_card)})
+with zipfile.ZipFile(_tmp) as _z:
+    TS_BASE = {i.filename.split("/", 1)[1]: _z.read(i.filename) for i in _z.infolist()}
+os.remove(_tmp)
+TS_CMDS = MODEL_CMDS + CONVERT_CMD
+
+
+def ts(**replace):
+    """The base archive with records replaced (keyword: record name with / and . as _ is awkward,
+    so pass a dict through `records`)."""
+    members = dict(TS_BASE)
+    members.update(replace.get("records", {}))
+    return zip_archive([(n, d, {}) for n, d in members.items() if d is not None])
+
+
+def ts_code(body):
+    """code/__torch__.py whose forward returns `body` (an expression over x)."""
+    src = TS_BASE["code/__torch__.py"].decode()
+    head = src[:src.index("  def forward")]
+    return (head + "  def forward(self: __torch__.TinyEnergy,\n    x: Tensor) -> Tensor:\n    return " + body +
+            "\n").encode()
+
+
+def patched(record, old, new):
+    data = TS_BASE[record]
+    assert data.count(old) >= 1, (record, old)
+    return data.replace(old, new, 1)
+
+
+for _name, _op in [("tuple", b"t"), ("append", b"a"), ("appends", b"e"), ("setitem", b"s"), ("setitems", b"u"),
+                   ("reduce", b"R"), ("newobj", b"\x81"), ("build", b"b"), ("persid", b"Q"), ("dup", b"2"),
+                   ("tuple1", b"\x85"), ("tuple3", b"\x87"), ("binput", b"q\x00"), ("stop", b"")]:
+    add(f"ts_empty_stack_{_name}.pt", ts(records={"data.pkl": PROTO + _op + STOP}), TS,
+        f"data.pkl: {_name.upper()} on an empty stack", MODEL_CMDS)
+# Marks beside the stack (as LibTorch keeps them): a TUPLE whose mark lies above the stack's top.
+add("ts_mark_above_top.pt", ts(records={"data.pkl": PROTO + b"N(" + b"\x85" + b"t" + STOP}), TS,
+    "data.pkl: TUPLE1 pops below the newest MARK, then TUPLE", MODEL_CMDS)
+add("ts_nested_tuples.pt", ts(records={"data.pkl": PROTO + b")" + b"\x85" * sc(10**6) + STOP}), TS,
+    "data.pkl: 10^6 nested tuples", TS_CMDS)
+add("ts_nested_lists_constants.pt",
+    ts(records={"constants.pkl": PROTO + b"]" * sc(10**6) + b"a" * (sc(10**6) - 1) + b"\x85" + STOP}), TS,
+    "constants.pkl: 10^6 nested lists", MODEL_CMDS)
+add("ts_nested_debug_pkl.pt",
+    ts(records={"code/__torch__.py.debug_pkl": PROTO + b")" + b"\x85" * sc(10**6) + STOP}), TS,
+    "a debug record of 10^6 nested tuples", MODEL_CMDS)
+add("ts_code_nested_brackets.pt", ts(records={"code/__torch__.py": ts_code("(" * sc(10**5) + "x" + ")" * sc(10**5))}),
+    TS, "forward nests 10^5 brackets", TS_CMDS)
+add("ts_code_long_chain.pt", ts(records={"code/__torch__.py": ts_code("x" + " + x" * sc(2 * 10**5))}), TS,
+    "forward adds x 2x10^5 times in one expression", MODEL_CMDS)
+add("ts_code_unary_chain.pt", ts(records={"code/__torch__.py": ts_code("-" * sc(2 * 10**5) + "x")}), TS,
+    "forward negates x 2x10^5 times in one expression", MODEL_CMDS)
+_blocks = "".join("  " * (2 + i) + "if True:\n" for i in range(sc(1000, 40)))
+add("ts_code_deep_blocks.pt", ts(records={"code/__torch__.py": ts_code("x\n" + _blocks + "  " * (2 + sc(1000, 40)) + "pass")}),
+    TS, "forward nests 1,000 if-blocks", MODEL_CMDS)
+# The conv weight (36 floats in data/0) viewed as 40x1x3x3: 324 floats read past its storage.
+add("ts_view_past_storage.pt", ts(records={"data.pkl": patched("data.pkl", b"K\x04K\x01K\x03K\x03t", b"K(K\x01K\x03K\x03t")}),
+    TS, "a weight viewed past the end of its storage", TS_CMDS)
+add("ts_record_cut_short.pt", ts(records={"data/0": TS_BASE["data/0"][:16]}), TS,
+    "a weight record cut short (16 of 144 bytes)", TS_CMDS)
+add("ts_storage_numel_lies.pt", ts(records={"data.pkl": patched("data.pkl", b"K$t", b"J\xff\xff\xff\x7ft")}), TS,
+    "a storage declaring 2^31 elements over a 144-byte record", MODEL_CMDS)
+# Stride 0: a 65536x65536 weight over one float (16 GB if anything copies it).
+add("ts_zero_stride_bomb.pt",
+    ts(records={"data.pkl": patched("data.pkl", b"K\x04K\x01K\x03K\x03t(K\tK\tK\x03K\x01t",
+                                    b"J\x00\x00\x01\x00J\x00\x00\x01\x00K\x01K\x01t(K\x00K\x00K\x00K\x00t")}), TS,
+    "a 65536x65536 weight viewing one float (zero strides)", TS_CMDS)
+_tag = "List[" * sc(50000, 100) + "int" + "]" * sc(50000, 100)
+add("ts_type_tag_nested.pt",
+    ts(records={"constants.pkl": PROTO + b"ctorch.jit._pickle\nrestore_type_tag\n(]" + pstr(_tag) + b"tR\x85" + STOP}), TS,
+    "constants.pkl: a list whose type tag nests 50,000 levels", MODEL_CMDS)
+add("ts_memo_never_stored.pt", ts(records={"data.pkl": PROTO + b"h\x05" + STOP}), TS,
+    "data.pkl: BINGET of a memo entry never stored", MODEL_CMDS)
+add("ts_setitem_on_list.pt", ts(records={"data.pkl": PROTO + b"]K\x01K\x02s" + STOP}), TS,
+    "data.pkl: SETITEM onto a list", MODEL_CMDS)
+add("ts_append_on_dict.pt", ts(records={"data.pkl": PROTO + b"}K\x01a" + STOP}), TS,
+    "data.pkl: APPEND onto a dict", MODEL_CMDS)
+add("ts_build_on_list.pt", ts(records={"data.pkl": PROTO + b"]}b" + STOP}), TS,
+    "data.pkl: BUILD onto a list", MODEL_CMDS)
+add("ts_rebuild_tensor_short_args.pt",
+    ts(records={"data.pkl": PROTO + b"ctorch._utils\n_rebuild_tensor_v2\n(K\x01tR" + STOP}), TS,
+    "data.pkl: _rebuild_tensor_v2 with one argument", MODEL_CMDS)
+add("ts_persid_not_storage.pt", ts(records={"data.pkl": PROTO + b"(K\x01K\x02tQ" + STOP}), TS,
+    "data.pkl: a persistent id that is not a storage", MODEL_CMDS)
+add("ts_no_data_pkl.pt", ts(records={"data.pkl": None}), TS, "an archive with code but no data.pkl", MODEL_CMDS)
 
 # ---------------------------------------------------------------- not regular files
 
