@@ -10,6 +10,8 @@ cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/Random123 "$d/include/
 mkdir -p "$d/include/stb" && cp /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h \
   /usr/include/stb/stb_image_resize.h "$d/include/stb/" 2>/dev/null || cp /usr/include/stb/*.h "$d/include/stb/"
 cp -r /usr/src/googletest "$d/googletest"
+# zlib's header (the readers inflate zip and gzip themselves); the GPU machine has the library only.
+cp /usr/include/zlib.h /usr/include/zconf.h "$d/include/"
 ref=${REFERENCE_MODEL:-../shared/reference/paper-recipe-fmnist.pth}
 [ -f "$ref" ] && cp "$ref" "$d/"
 cp /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz "$d/" 2>/dev/null || true

@@ -1,5 +1,8 @@
 // CUDA against the CPU (run only where a GPU is present; skipped elsewhere): Philox bits,
 // the fused update, exact-mode chains, and graph replays against eager steps.
+#include <cstdlib>
+#include <string>
+
 #include "shortrun/build_info.h"
 #include "shortrun/langevin_sampler.h"
 #include "shortrun/langevin_update.h"
@@ -10,8 +13,18 @@ namespace shortrun {
 namespace {
 
 bool have_cuda() { return torch::cuda::is_available() && built_with_cuda(); }
-#define REQUIRE_CUDA() \
-  if (!have_cuda()) GTEST_SKIP() << (built_with_cuda() ? "no CUDA device" : "built against a CPU LibTorch")
+// SHORTRUN_EXPECT_CUDA=1 (scripts/gpu_check.sh sets it): on the GPU machine a skip would hide a
+// build without kernels or a device that did not come up, so it fails instead.
+bool expect_cuda() {
+  const char* v = std::getenv("SHORTRUN_EXPECT_CUDA");
+  return v && std::string(v) == "1";
+}
+#define REQUIRE_CUDA()                                                                                       \
+  if (!have_cuda()) {                                                                                        \
+    const char* why = built_with_cuda() ? "no CUDA device" : "built against a CPU LibTorch";                 \
+    if (expect_cuda()) FAIL() << "SHORTRUN_EXPECT_CUDA=1 but " << why;                                       \
+    GTEST_SKIP() << why;                                                                                     \
+  }
 
 TEST(Cuda, PhiloxBitsAndNormalsMatchTheCpu) {
   REQUIRE_CUDA();
