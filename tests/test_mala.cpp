@@ -73,7 +73,7 @@ TEST(Mala, ReplaysExactlyAndTheObserverSeesEachDecision) {
   EXPECT_TRUE(torch::equal(one.x[0], a.x[7]));
 }
 
-TEST(Mala, NeedsNoiseAndNoClamp) {
+TEST(Mala, NeedsNoiseNoClampAndExactEnergies) {
   SamplerConfig c;
   c.mala = true;
   c.noise_std = 0;
@@ -84,6 +84,12 @@ TEST(Mala, NeedsNoiseAndNoClamp) {
   c.clamp = false;
   c.temperature = 0;
   test::expect_error([&] { c.validate(); }, {"temperature"});
+  // bf16 rounds the energies the acceptance test compares (issue 21).
+  c.temperature = 1;
+  c.precision = "bf16";
+  test::expect_error([&] { c.validate(); }, {"MALA", "bf16"});
+  c.precision = "exact";
+  EXPECT_NO_THROW(c.validate());
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Precision scopes: global cuDNN/TF32 flags and thread-local autocast, set and restored; the
-// autocast calls differ between LibTorch 1.x and 2.x, so both spellings live here only.
+// autocast calls differ between LibTorch 1.x-2.3 and 2.4+, so both spellings live here only.
 #include "shortrun/precision.h"
 
 #include <ATen/autocast_mode.h>
@@ -11,14 +11,31 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <mutex>
 
 #include "shortrun/error.h"
+
+// The device-type autocast API (is_autocast_enabled(DeviceType), ...) arrived in PyTorch 2.4;
+// 2.0-2.3 still have only the per-backend calls 1.13 has.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define SHORTRUN_AUTOCAST_BY_DEVICE_TYPE 1
+#else
+#define SHORTRUN_AUTOCAST_BY_DEVICE_TYPE 0
+#endif
 
 namespace shortrun {
 namespace {
 
+// cuDNN/TF32 flags are process-wide: CUDA scopes of different threads (the explorer's sampler,
+// views and trainer) take turns, so one thread never runs under another's flags or restores
+// them in the middle of another's run. Same-thread nesting is allowed.
+std::recursive_mutex& cuda_flags_owner() {
+  static std::recursive_mutex m;
+  return m;
+}
+
 bool autocast_enabled(torch::Device d) {
-#if TORCH_VERSION_MAJOR >= 2
+#if SHORTRUN_AUTOCAST_BY_DEVICE_TYPE
   return at::autocast::is_autocast_enabled(d.type());
 #else
   return d.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
@@ -26,7 +43,7 @@ bool autocast_enabled(torch::Device d) {
 }
 
 void set_autocast(torch::Device d, bool on) {
-#if TORCH_VERSION_MAJOR >= 2
+#if SHORTRUN_AUTOCAST_BY_DEVICE_TYPE
   at::autocast::set_autocast_dtype(d.type(), at::kBFloat16);
   at::autocast::set_autocast_enabled(d.type(), on);
 #else
@@ -87,6 +104,7 @@ void check_precision(const std::string& mode, torch::Device device) {
 
 PrecisionScope::PrecisionScope(const std::string& mode, torch::Device device) : device_(device) {
   check_precision(mode, device);
+  if (device.is_cuda()) flags_lock_ = std::unique_lock<std::recursive_mutex>(cuda_flags_owner());
   auto& ctx = at::globalContext();
   tf32_cudnn_ = ctx.allowTF32CuDNN();
   tf32_cublas_ = ctx.allowTF32CuBLAS();
@@ -103,6 +121,13 @@ PrecisionScope::PrecisionScope(const std::string& mode, torch::Device device) : 
     autocast_was_ = autocast_enabled(device);
     set_autocast(device, true);
     autocast_ = true;
+    // Autocast's cast cache keeps bf16 copies of weights that require grad: a CUDA graph
+    // captured after a warm-up would replay those copies while the trainer updates the weights
+    // (PyTorch's make_graphed_callables refuses autocast with the cache on for this reason).
+    if (device.is_cuda()) {
+      cache_was_ = at::autocast::is_autocast_cache_enabled();
+      at::autocast::set_autocast_cache_enabled(false);
+    }
   }
 }
 
@@ -110,6 +135,7 @@ PrecisionScope::~PrecisionScope() {
   if (autocast_) {
     set_autocast(device_, autocast_was_);
     if (!autocast_was_) at::autocast::clear_cache();
+    if (device_.is_cuda()) at::autocast::set_autocast_cache_enabled(cache_was_);
   }
   if (device_.is_cuda()) {
     auto& ctx = at::globalContext();

@@ -15,6 +15,9 @@ void SamplerConfig::validate() const {
   if (init != "uniform" && init != "gaussian") throw Error("init '" + init + "' is unknown; expected uniform or gaussian");
   if (mala && !(noise_std > 0)) throw Error("MALA needs noise std > 0 (its proposal is the noisy Langevin step)");
   if (mala && clamp) throw Error("MALA cannot clamp: a clamped proposal has no density to correct with");
+  if (mala && precision == "bf16")
+    throw Error("MALA's accept/reject test compares energies to a few bits; bf16 rounds them and biases the "
+                "acceptance: use precision exact (or tf32 on CUDA) with MALA");
   if (!std::isfinite(temperature) || !(temperature > 0)) throw Error("temperature must be a positive number");
   if (precision != "exact" && precision != "tf32" && precision != "bf16")
     throw Error("precision '" + precision + "' is unknown; expected exact, tf32 or bf16");
