@@ -137,6 +137,42 @@ TEST_F(CheckpointTest, CorruptModelCard) {
   expect_error([&] { load_checkpoint(p, torch::kCPU); }, {"card.safetensors", "JSON"});
 }
 
+TEST_F(CheckpointTest, EveryTensorCarriesACrc32AndAFlippedBitIsCaught) {
+  SafetensorsFile f = read_safetensors(path);
+  for (const auto& [name, t] : f.tensors) EXPECT_EQ(f.metadata.count("crc32/" + name), 1u) << name;
+  // One low mantissa bit of one weight (finite, plausible) and one bit of the training state.
+  for (const std::string target : {"f.0.weight", "train/adam/step"}) {
+    SafetensorsFile g = read_safetensors(path);
+    for (auto& [name, t] : g.tensors)
+      if (name == target) static_cast<uint8_t*>(t.data_ptr())[0] ^= 1;
+    const std::string p = dir + "/flipped.safetensors";
+    write_safetensors(p, g.tensors, g.metadata);
+    expect_error([&] { load_checkpoint(p, torch::kCPU); }, {"flipped.safetensors", target, "checksum"});
+  }
+  // A tensor slipped in without a checksum, and a checksum without its tensor.
+  SafetensorsFile extra = read_safetensors(path);
+  extra.tensors.emplace_back("train/extra", torch::zeros({2}));
+  const std::string p = dir + "/altered.safetensors";
+  write_safetensors(p, extra.tensors, extra.metadata);
+  expect_error([&] { load_checkpoint(p, torch::kCPU); }, {"altered.safetensors", "train/extra", "no checksum"});
+  SafetensorsFile fewer = read_safetensors(path);
+  fewer.metadata["crc32/train/gone"] = "00000000";
+  write_safetensors(p, fewer.tensors, fewer.metadata);
+  expect_error([&] { load_checkpoint(p, torch::kCPU); }, {"altered.safetensors", "checksums of"});
+}
+
+TEST_F(CheckpointTest, ACheckpointWithoutChecksumsLoadsAsBefore) {
+  // Files written before checksums existed (the bundled models) carry none.
+  SafetensorsFile f = read_safetensors(path);
+  for (auto it = f.metadata.begin(); it != f.metadata.end();)
+    it = it->first.rfind("crc32/", 0) == 0 ? f.metadata.erase(it) : std::next(it);
+  const std::string p = dir + "/old.safetensors";
+  write_safetensors(p, f.tensors, f.metadata);
+  LoadedCheckpoint loaded = load_checkpoint(p, torch::kCPU);
+  const torch::Tensor x = torch::rand({2, 1, 32, 32});
+  EXPECT_TRUE(torch::equal(loaded.model->energy(x), model->energy(x)));
+}
+
 TEST_F(CheckpointTest, DirectoryInsteadOfFile) {
   expect_error([&] { load_energy_model(dir, torch::kCPU); }, {dir, "directory"});
 }

@@ -1,11 +1,15 @@
 // write_file_atomic: what it replaces (regular files, keeping mode and owner), what it writes
-// straight to (devices, FIFOs) and what it refuses (directories, read-only files).
+// straight to (devices, FIFOs) and what it refuses (directories, read-only files, a FIFO with no
+// reader); same_file and check_outputs_apart (an output that is an input).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -126,13 +130,82 @@ TEST(WriteFile, DirectoryIsRefused) {
   expect_error([&] { write_text(dir + "/missing/x.txt", "x"); }, {"missing/x.txt", "No such file or directory"});
 }
 
-TEST(WriteFile, ReadOnlyFileIsRefused) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root may write any file: access(W_OK) does not refuse";
-  const std::string p = test::temp_dir("w") + "/ro.txt";
+TEST(WriteFile, ReadOnlyFileIsRefusedAlsoForRoot) {
+  // The mode bits decide: root passes access(W_OK) for any file and used to replace this one.
+  const std::string dir = test::temp_dir("w"), p = dir + "/ro.txt";
   write_text(p, "keep");
   ASSERT_EQ(::chmod(p.c_str(), 0444), 0);
-  expect_error([&] { write_text(p, "x"); }, {"ro.txt", "not writable"});
+  expect_error([&] { write_text(p, "x"); }, {"ro.txt", "read-only", "0444"});
   EXPECT_EQ(read_text(p), "keep");
+  EXPECT_EQ(lstat_of(p).st_mode & 0777, 0444u);
+  EXPECT_EQ(others_in(dir, {"ro.txt"}), std::vector<std::string>{});
+  // Writable by its group only: not ours to write unless root (access() decides the rest).
+  ASSERT_EQ(::chmod(p.c_str(), 0464), 0);
+  if (::geteuid() == 0) {
+    write_text(p, "root may");
+    EXPECT_EQ(read_text(p), "root may");
+  } else if (::getegid() != lstat_of(p).st_gid) {
+    expect_error([&] { write_text(p, "x"); }, {"ro.txt", "not writable"});
+  }
+}
+
+TEST(WriteFile, FifoWithoutAReaderFailsAtOnce) {
+  const std::string dir = test::temp_dir("w"), p = dir + "/pipe";
+  ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  expect_error([&] { write_text(p, "nobody reads this"); }, {"/pipe", "no reader"});
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_TRUE(S_ISFIFO(lstat_of(p).st_mode));
+}
+
+TEST(WriteFile, AReaderThatQuitsEarlyIsABrokenPipeError) {
+  // The CLI ignores SIGPIPE; here too, for this test only, so that the write sees EPIPE.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
+  const std::string dir = test::temp_dir("w"), p = dir + "/pipe";
+  ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+  std::thread reader([&] {
+    const int fd = ::open(p.c_str(), O_RDONLY);
+    char buf[10];
+    (void)!::read(fd, buf, sizeof buf);
+    ::close(fd);
+  });
+  // The writer opens only once the reader has (a FIFO with no reader is refused): wait for it.
+  std::string error;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    try {
+      write_text(p, std::string(1 << 22, 'z'));  // far more than a pipe holds
+      error = "(no error)";
+      break;
+    } catch (const Error& e) {
+      error = e.what();
+      if (error.find("no reader") == std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  reader.join();
+  ::sigaction(SIGPIPE, &old, nullptr);
+  EXPECT_NE(error.find("/pipe"), std::string::npos) << error;
+  EXPECT_NE(error.find("reader closed the pipe"), std::string::npos) << error;
+}
+
+TEST(SameFile, LinksAndHardLinksAreTheFileTheyReach) {
+  const std::string dir = test::temp_dir("same"), a = dir + "/a.bin";
+  write_text(a, "model");
+  ASSERT_EQ(::symlink(a.c_str(), (dir + "/soft").c_str()), 0);
+  ASSERT_EQ(::link(a.c_str(), (dir + "/hard").c_str()), 0);
+  write_text(dir + "/copy", "model");
+  EXPECT_TRUE(same_file(a, dir + "/soft"));
+  EXPECT_TRUE(same_file(dir + "/hard", dir + "/soft"));
+  EXPECT_TRUE(same_file(a, dir + "/./a.bin"));
+  EXPECT_FALSE(same_file(a, dir + "/copy"));
+  EXPECT_FALSE(same_file(a, dir + "/missing"));
+  expect_error([&] { check_outputs_apart({{"--out", dir + "/hard"}}, {{"--model", a}}); }, {"/hard", "--model", "a.bin", "same file"});
+  expect_error([&] { check_outputs_apart({{"--out", dir + "/new.png"}, {"--json", dir + "/./new.png"}}, {}); },
+               {"new.png", "--out", "--json"});
+  check_outputs_apart({{"--out", dir + "/copy"}, {"--npy", "-"}, {"--json", ""}}, {{"--model", a}, {"--init", ""}});
+  EXPECT_EQ(read_text(a), "model");
 }
 
 // A copy of a character device (same major/minor) in a temp directory; empty if not permitted.

@@ -2,9 +2,12 @@
 // an uninterrupted one.
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "shortrun/checkpoint.h"
+#include "shortrun/run_lock.h"
 #include "shortrun/trainer.h"
 #include "test_util.h"
 
@@ -80,6 +83,53 @@ TEST(Trainer, ResumeIsBitIdenticalToAnUninterruptedRun) {
   const auto pa = full.model().named_parameters(), pb = resumed.model().named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i].second, pb[i].second)) << pa[i].first;
+}
+
+TEST(Trainer, ANewRunNeverGoesIntoAFolderThatIsNotARun) {
+  const TrainerConfig cfg = tiny_config();
+  const std::string dir = test::temp_dir("users");
+  { std::ofstream(dir + "/model.safetensors") << "the user's model"; }
+  test::expect_error([&] { Trainer(cfg, dir, torch::kCPU); }, {dir, "not a run directory", "model.safetensors"});
+  std::ifstream in(dir + "/model.safetensors");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the user's model");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/config.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.lock"));
+  // A config.json of something else is no run either.
+  const std::string other = test::temp_dir("other_json");
+  { std::ofstream(other + "/config.json") << "{\"editor\": \"vim\"}"; }
+  test::expect_error([&] { Trainer(cfg, other, torch::kCPU); }, {other, "not a run directory", "config.json"});
+  // A file where the directory should be.
+  const std::string file = test::temp_dir("file") + "/run";
+  { std::ofstream(file) << "x"; }
+  test::expect_error([&] { Trainer(cfg, file, torch::kCPU); }, {file, "not a directory"});
+}
+
+TEST(Trainer, TheDataLimitIsPartOfTheRunsConfig) {
+  TrainerConfig cfg = tiny_config();
+  cfg.limit = 5;
+  const nlohmann::json j = cfg;
+  EXPECT_EQ(j.at("limit"), 5);
+  EXPECT_EQ(j.get<TrainerConfig>().limit, 5);
+  nlohmann::json old = j;
+  old.erase("limit");  // config.json of a run from before: all images
+  EXPECT_EQ(old.get<TrainerConfig>().limit, 0);
+  old["limit"] = -1;
+  test::expect_error([&] { old.get<TrainerConfig>(); }, {"limit"});
+  const std::string dir = test::temp_dir("limit");
+  { Trainer t(cfg, dir, torch::kCPU); }
+  std::ifstream in(dir + "/config.json");
+  EXPECT_EQ(nlohmann::json::parse(in).at("limit"), 5);  // what --resume reads
+}
+
+TEST(RunLock, DeletingTheLockFileDoesNotFreeTheRun) {
+  const std::string dir = test::temp_dir("lock");
+  RunLock held(dir);
+  ASSERT_EQ(::unlink((dir + "/.lock").c_str()), 0);
+  // flock locks belong to open file descriptions, so a second lock in this process conflicts too.
+  test::expect_error([&] { RunLock second(dir); }, {dir, "another trainer", "PID " + std::to_string(getpid())});
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.lock"));
+  held = RunLock();
+  RunLock after(dir);  // released: the next trainer gets it
 }
 
 TEST(Trainer, BadInputs) {

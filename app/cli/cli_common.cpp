@@ -43,6 +43,22 @@ CLI::Validator count_check() {
       "N");
 }
 
+void check_outputs(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs) {
+  check_outputs_apart(outputs, inputs);
+}
+
+NamedPath model_input(const std::string& option, const std::string& given) {
+  try {
+    return {option, resolve_model_path(given)};
+  } catch (const std::exception&) {
+    return {option, given};
+  }
+}
+
+NamedPath data_input(const std::string& spec) {
+  return {"--data", spec.rfind("idx:", 0) == 0 ? spec.substr(4) : std::string()};
+}
+
 void check_one_stdout_output(const std::vector<std::pair<std::string, std::string>>& option_paths) {
   std::string first;
   for (const auto& [option, path] : option_paths) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "shortrun/energy_model.h"
+#include "shortrun/file_util.h"
 #include "shortrun/model_paths.h"
 
 namespace shortrun::cli {
@@ -80,6 +81,16 @@ void add_score_command(CLI::App& app);
 // non-negative whole number that fits int64.
 CLI::Validator seed_check();
 CLI::Validator count_check();
+
+// Refuses (one line, exit 1) an output that is the same file as one of the command's inputs
+// (device and inode: symlinks and hard links included), or two outputs that are one file, before
+// any work is done. Empty paths are skipped.
+void check_outputs(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs);
+// The file a --model value loads (a run directory's model, the bundled one for ""), as an input;
+// the value itself when it does not resolve (the loader then says why).
+NamedPath model_input(const std::string& option, const std::string& given);
+// The file of an "idx:PATH" data spec as an input; an empty path for the others (directories).
+NamedPath data_input(const std::string& spec);
 
 // Refuses (usage error) two outputs that both go to "-" (standard output).
 void check_one_stdout_output(const std::vector<std::pair<std::string, std::string>>& option_paths);

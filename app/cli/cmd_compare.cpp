@@ -41,6 +41,8 @@ void add_compare_command(CLI::App& app) {
   cmd->callback([o] {
     Interrupt interrupt;  // from the start: Ctrl+C while loading also stops cleanly
     check_one_stdout_output({{"--out", o->out}, {"--json", o->json}});
+    check_outputs({{"--out", o->out}, {"--json", o->json.empty() ? json_next_to(o->out) : o->json}},
+                  {model_input("--model", o->model), model_input("--model-b", o->model_b.empty() ? o->model : o->model_b)});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     std::unique_ptr<EnergyModel> model_b;
     if (!o->model_b.empty()) {

@@ -20,6 +20,7 @@ void add_convert_command(CLI::App& app) {
   cmd->add_option("--out", opt->out, "output .safetensors")->required();
   add_model_options(*cmd, opt->mo);
   cmd->callback([opt] {
+    check_outputs({{"--out", opt->out}}, {{"--from", opt->from}});
     auto model = load_energy_model(opt->from, torch::kCPU, load_options(opt->mo));
     std::unique_ptr<NativeEnergyModel> native;
     if (dynamic_cast<NativeEnergyModel*>(model.get())) {

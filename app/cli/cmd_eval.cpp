@@ -89,6 +89,7 @@ void add_eval_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
+    check_outputs({{"--json", o->json_out}}, {model_input("--model", o->model), {"--features", o->features}, data_input(o->data)});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
     std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device, o->mo.trust_code);

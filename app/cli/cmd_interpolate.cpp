@@ -45,6 +45,13 @@ void add_interpolate_command(CLI::App& app) {
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--energy", o->energy}});
+    {
+      std::vector<NamedPath> inputs{model_input("--model", o->model)};
+      const size_t comma = o->images.find(',');
+      inputs.push_back({"--images", o->images.substr(0, comma)});
+      if (comma != std::string::npos) inputs.push_back({"--images", o->images.substr(comma + 1)});
+      check_outputs({{"--out", o->out}, {"--npy", o->npy}, {"--energy", o->energy}}, inputs);
+    }
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;

@@ -195,6 +195,7 @@ void add_plot_command(CLI::App& app) {
   cmd->add_option("--width", o->width, "image width")->capture_default_str()->check(CLI::Range(400, 8000));
   cmd->add_option("--height", o->height, "image height")->capture_default_str()->check(CLI::Range(400, 8000));
   cmd->callback([o] {
+    check_outputs({{"--out", o->out}}, {{"the run's metrics", o->run + "/metrics.jsonl"}, {"the run's config", o->run + "/config.json"}});
     const Metrics m = read_metrics(o->run + "/metrics.jsonl");
     Raster r(o->width, o->height, {255, 255, 255});
     const int h = (o->height - 50) / 7;

@@ -66,6 +66,7 @@ void add_reconstruct_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
+    check_outputs({{"--out", o->out}}, {model_input("--model", o->model), {"--image", o->image}, {"--mask", o->mask}});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();

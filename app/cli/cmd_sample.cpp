@@ -153,6 +153,9 @@ void add_sample_command(CLI::App& app) {
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}, {"--json", o->json}});
+    check_outputs({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory},
+                   {"--json", o->json.empty() && o->continue_to > 0 ? json_next_to(o->out) : o->json}},
+                  {model_input("--model", o->model), {"--init", o->init_file}});
     // Ctrl+C from the start: a long run stops between steps and writes nothing.
     std::unique_ptr<Interrupt> interrupt = o->continue_to > 0 ? std::make_unique<Interrupt>() : nullptr;
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);

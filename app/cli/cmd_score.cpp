@@ -47,12 +47,25 @@ void add_score_command(CLI::App& app) {
   cmd->callback([o] {
     Interrupt interrupt;  // from the start: Ctrl+C while loading also stops cleanly
     check_one_stdout_output({{"--out", o->out}, {"--chains", o->chains}});
+    const std::vector<NamedPath> score_outputs{{"--out", o->out}, {"--chains", o->chains}, {"the report (OUT.json)", json_next_to(o->out)}};
+    {
+      std::vector<NamedPath> inputs{model_input("--model", o->model), data_input(o->data)};
+      for (const std::string& image : o->images) inputs.push_back({"--images", image});
+      check_outputs(score_outputs, inputs);
+    }
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     EnergyModel& model = *setup.model;
     const DataShape shape = model.shape();
     const ProbeImages loaded = load_probe_images(o->images, shape);
     const std::vector<std::string>& names = loaded.names;
     const torch::Tensor& images = loaded.images;
+    {
+      // The files found in --images directories are inputs too ("path[i]": image i of an NPY batch).
+      std::vector<NamedPath> inputs;
+      for (const std::string& name : names)
+        inputs.push_back({"--images", name.back() == ']' && name.rfind('[') != std::string::npos ? name.substr(0, name.rfind('[')) : name});
+      check_outputs(score_outputs, inputs);
+    }
     if (!o->json)
       for (const std::string& note : loaded.notes) std::cerr << "note: " << note << "\n";
     OodProbeConfig probe = o->probe;

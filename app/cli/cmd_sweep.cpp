@@ -48,6 +48,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->callback([o] {
     Interrupt interrupt;  // from the start: Ctrl+C while loading also stops cleanly
     check_one_stdout_output({{"--out", o->out}, {"--json", o->json}});
+    check_outputs({{"--out", o->out}, {"--json", o->json.empty() ? json_next_to(o->out) : o->json}},
+                  {model_input("--model", o->model), {"--features", o->features}, data_input(o->data)});
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     ContactSheetConfig sheet = o->sheet;
     sheet.sampler = setup.sampler;

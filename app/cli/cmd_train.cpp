@@ -5,11 +5,15 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli_common.h"
 #include "view_support.h"
 #include "shortrun/error.h"
+#include "shortrun/file_util.h"
+#include "shortrun/run_directory.h"
 #include "shortrun/trainer.h"
 #include "cmd_train_toy.h"
 
@@ -49,6 +53,14 @@ void report(const TrainProgress& p, bool tty) {
                 p.f_data - p.f_samples, p.grad_norm, p.its_per_s, format_seconds(p.eta_s).c_str());
   }
   std::fflush(stdout);
+}
+
+// The --limit a run's config.json records, if it records one (runs from before it was kept do not).
+std::optional<int64_t> recorded_limit(const std::string& dir) {
+  std::ifstream in(dir + "/config.json");
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object() || !j.contains("limit") || !j["limit"].is_number_integer()) return std::nullopt;
+  return j["limit"].get<int64_t>();
 }
 
 }  // namespace
@@ -105,7 +117,7 @@ void add_train_command(CLI::App& app) {
   toy->log_every = cmd->add_option("--log-every", c.log_every, "iterations between progress lines")->capture_default_str();
   cmd->add_option("--sample-every", c.sample_every, "iterations between sample grids")->capture_default_str();
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "iterations between checkpoints")->capture_default_str();
-  cmd->add_option("--limit", o->limit, "use only the first N data images (0: all)")->check(count_check());
+  cmd->add_option("--limit", o->limit, "use only the first N data images (0: all); kept in config.json for --resume")->check(count_check());
   cmd->add_option("--eval-every", o->eval_every, "iterations between FD evaluations that keep checkpoints/best.safetensors "
                                                  "(default: 250 when the bundled Fashion-MNIST feature net applies, else 0)");
   cmd->add_option("--eval-n", c.eval_n, "samples per evaluation")->capture_default_str();
@@ -118,8 +130,27 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--watch-patience", c.watch_patience, "runaway logged iterations in a row before a rollback")->capture_default_str();
   cmd->add_option("--rollback-lr-factor", c.rollback_lr_factor, "learning-rate factor applied at each rollback")->capture_default_str();
   add_runtime_options(*cmd, o->rt);
-  cmd->callback([o, iters_opt, schedule_opt, toy] {
+  // The settings that shape a run: fixed when it starts (config.json), so --resume refuses them
+  // rather than ignore them. (--limit may be given again if it equals the stored one.)
+  std::vector<CLI::Option*> shaping;
+  for (const char* name : {"--data", "--steps", "--step-size", "--noise", "--clamp", "--batch", "--lr", "--data-noise", "--nf",
+                           "--arch", "--activation", "--image-size", "--seed", "--log-every", "--sample-every",
+                           "--checkpoint-every", "--no-watchdog", "--watch-gap", "--watch-patience", "--rollback-lr-factor"})
+    shaping.push_back(cmd->get_option(name));
+  CLI::Option* limit_opt = cmd->get_option("--limit");
+  cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt] {
     if (o->out.empty() == o->resume.empty()) throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
+    std::optional<int64_t> stored_limit;  // a resumed run's --limit, if its config.json records one
+    if (!o->resume.empty()) {
+      for (CLI::Option* opt : shaping)
+        if (opt->count())
+          throw CLI::ValidationError(opt->get_name(), "shapes the run and is fixed when it starts; --resume continues with " +
+                                                          o->resume + "/config.json's setting (start a new run to change it)");
+      stored_limit = recorded_limit(o->resume);
+      if (limit_opt->count() && stored_limit && *stored_limit != o->limit)
+        throw CLI::ValidationError("--limit", "this run trains on --limit " + std::to_string(*stored_limit) + " (" + o->resume +
+                                                  "/config.json); --resume keeps it (start a new run to change it)");
+    }
     if (!o->resume.empty() && schedule_opt->count())
       throw CLI::ValidationError("--lr-schedule", "is fixed when a run starts; a resumed run keeps the one in its checkpoint");
     if (schedule_opt->count()) o->cfg.lr_schedule = LrSchedule::parse(o->lr_schedule);
@@ -162,9 +193,11 @@ void add_train_command(CLI::App& app) {
       if (stopped) std::exit(130);
       return;
     }
+    if (o->resume.empty()) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
     const torch::Device device = apply_runtime(o->rt);
     if (o->resume.empty()) {
       TrainerConfig& c = o->cfg;
+      c.limit = o->limit;
       if (c.eval_features.empty() && c.data == "fashion-mnist" && c.arch.channels == 1 && c.arch.image_size == 32)
         c.eval_features = find_asset("fmnist_features.safetensors");
       c.eval_every = o->eval_every >= 0 ? o->eval_every : (c.eval_features.empty() ? 0 : 250);
@@ -174,10 +207,23 @@ void add_train_command(CLI::App& app) {
     if (o->resume.empty()) {
       DataOptions d;
       d.image_size = o->cfg.arch.image_size;
-      d.limit = o->limit;
+      d.limit = o->cfg.limit;
       fresh_data = load_dataset(o->cfg.data, d);
     }
+    {
+      // No file of the run may be one of its inputs (a hard link or symlink to --init-weights, say).
+      const std::string dir = o->resume.empty() ? o->out : o->resume;
+      std::vector<NamedPath> outputs, inputs;
+      for (const char* f : {"/config.json", "/metrics.jsonl", "/model.safetensors", "/checkpoints/latest.safetensors",
+                            "/checkpoints/latest.1.safetensors", "/checkpoints/latest.2.safetensors", "/checkpoints/best.safetensors"})
+        outputs.push_back({"the run's " + std::string(f + 1), dir + f});
+      inputs.push_back({"--init-weights", o->cfg.init_weights});
+      inputs.push_back({"--eval-features", o->cfg.eval_features});
+      if (o->cfg.data.rfind("idx:", 0) == 0) inputs.push_back({"--data", o->cfg.data.substr(4)});
+      check_outputs_apart(outputs, inputs);
+    }
     Trainer trainer = o->resume.empty() ? Trainer(o->cfg, o->out, device) : Trainer::resume(o->resume, device);
+    if (!o->resume.empty() && limit_opt->count() && !stored_limit) trainer.set_limit(o->limit);  // a run from before limits were kept
     if (!o->resume.empty() && iters_opt->count()) trainer.set_iters(o->cfg.iters);
     if (!o->resume.empty() && o->eval_every >= 0) {
       // Evaluation can be switched on (or off) for the rest of a resumed run.
@@ -192,7 +238,7 @@ void add_train_command(CLI::App& app) {
     const Dataset data = o->resume.empty() ? std::move(fresh_data) : [&] {
       DataOptions d;
       d.image_size = cfg.arch.image_size;
-      d.limit = o->limit;
+      d.limit = cfg.limit;  // the run's own (config.json), not all images
       return load_dataset(cfg.data, d);
     }();
     std::cout << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")

@@ -11,6 +11,7 @@
 
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
+#include "shortrun/run_directory.h"
 #include "shortrun/run_lock.h"
 
 namespace shortrun::cli {
@@ -18,6 +19,7 @@ namespace fs = std::filesystem;
 
 void run_toy_training(const ToyTrainRequest& q, const std::atomic<bool>* stop) {
   Toy2dTrainer trainer(q.config, q.settings);  // validates everything before the directory exists
+  check_new_run_directory(q.out, RunKind::kToy);  // never into a folder of the user's
   std::error_code ec;
   fs::create_directories(q.out, ec);
   if (ec || !fs::is_directory(q.out)) throw file_error(q.out, "cannot create the run directory (" + ec.message() + ")");

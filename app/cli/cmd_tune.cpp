@@ -27,10 +27,6 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-bool same_file(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  return std::filesystem::equivalent(a, b, ec);  // false (with ec set) when `a` does not exist yet
-}
 }  // namespace
 
 void add_tune_sampler_command(CLI::App& app) {
@@ -62,7 +58,7 @@ void add_tune_sampler_command(CLI::App& app) {
     const std::string model_path = resolve_model_path(o->model);
     if (!o->out.empty()) {
       if (!ends_with(o->out, ".safetensors")) throw Error("--out " + o->out + ": expected a .safetensors file name");
-      if (same_file(o->out, model_path)) throw Error("--out " + o->out + " is the model being tuned; write the copy elsewhere");
+      check_outputs({{"--out", o->out}}, {{"--model (the model being tuned)", model_path}, {"--features", o->features}, data_input(o->data)});
     }
     const ModelLoadOptions load = load_options(o->mo);
     const torch::Device device = apply_runtime(o->rt);

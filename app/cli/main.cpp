@@ -1,5 +1,6 @@
 // `shortrun`: the command-line face of the core library. Errors print one line and exit 1;
 // usage errors exit 2.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 
@@ -9,6 +10,9 @@
 #include "shortrun/file_util.h"
 
 int main(int argc, char** argv) {
+  // A reader that quits early (`shortrun sample --out - | head -c 10`) must not end the process
+  // silently by SIGPIPE: the write then fails with EPIPE and the output's writer says so in one line.
+  std::signal(SIGPIPE, SIG_IGN);
   // An output written to "-" (--out -, --npy=-) owns stdout: everything else that would print
   // there (progress lines, library warnings) goes to stderr instead.
   for (int i = 1; i < argc; ++i) {

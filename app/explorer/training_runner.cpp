@@ -40,6 +40,7 @@ std::string shell_word(const std::string& s) {
 TrainerConfig config_of(const TrainingRequest& r) {
   TrainerConfig c;
   c.data = r.data;
+  c.limit = r.limit;
   c.arch.nf = r.nf;
   c.sampler.steps = r.steps;
   c.sampler.step_size = r.step_size;
@@ -195,8 +196,7 @@ void TrainingRunner::body(TrainingRequest request, bool reopen) {
     }
     DataOptions d;
     d.image_size = config.arch.image_size;
-    d.limit = request.limit;
-    // --limit is not in the run's config (as with the CLI's --resume, it is given again).
+    d.limit = config.limit;  // kept in the run's config.json: a reopened run trains on the same images
     const Dataset data = load_dataset(config.data, d);
     if (!trainer) trainer = std::make_unique<Trainer>(config, request.out, device);
     const auto on_log = [this](const TrainProgress& p) {

@@ -1,7 +1,13 @@
-// Native .safetensors checkpoints with the model card in the metadata.
+// Native .safetensors checkpoints with the model card in the metadata, and a CRC-32 of every
+// tensor's bytes ("crc32/NAME" metadata entries) so that a flipped bit is caught on load.
 #include "shortrun/checkpoint.h"
 
+#include <zlib.h>
+
+#include <cstdio>
+
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/safetensors.h"
 
 namespace shortrun {
@@ -22,13 +28,55 @@ int64_t architecture_weight_count(const ArchSpec& spec) {
   const int64_t b = c[1] - c[0] - 3 * a2 / 2, cst = c[0] - a2 / 2 - b;
   return a2 / 2 * spec.nf * spec.nf + b * spec.nf + cst;  // n_f is bounded by ArchSpec::validate
 }
+
+const std::string kChecksumPrefix = "crc32/";
+
+// CRC-32 (zlib's) of a CPU contiguous tensor's bytes, as 8 lowercase hex digits.
+std::string crc32_hex(const torch::Tensor& tensor) {
+  const torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
+  const auto* p = static_cast<const Bytef*>(t.data_ptr());
+  size_t n = static_cast<size_t>(t.numel()) * t.element_size();
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (n > 0) {
+    const size_t chunk = std::min<size_t>(n, 1u << 30);
+    crc = crc32(crc, p, static_cast<uInt>(chunk));
+    p += chunk;
+    n -= chunk;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08lx", static_cast<unsigned long>(crc & 0xffffffffUL));
+  return buf;
+}
+
+// Checkpoints written since checksums were added carry one per tensor; older ones (the bundled
+// models among them) carry none and load as before. A file with some must have all, and match.
+void verify_checksums(const std::string& path, const SafetensorsFile& file) {
+  size_t listed = 0;
+  for (const auto& [key, value] : file.metadata)
+    if (key.rfind(kChecksumPrefix, 0) == 0) ++listed;
+  if (listed == 0) return;
+  for (const auto& [name, t] : file.tensors) {
+    const auto it = file.metadata.find(kChecksumPrefix + name);
+    if (it == file.metadata.end())
+      throw file_error(path, "tensor '" + clip(name) + "' has no checksum although the file's other tensors do: the file was altered");
+    const std::string have = crc32_hex(t);
+    if (have != it->second)
+      throw file_error(path, "tensor '" + clip(name) + "' fails its checksum (CRC-32 stored " + clip(it->second, 16) + ", computed " +
+                                 have + "): the file is corrupt");
+  }
+  if (listed != file.tensors.size())
+    throw file_error(path, "lists checksums of " + std::to_string(listed) + " tensors but holds " + std::to_string(file.tensors.size()) +
+                               ": the file was altered");
+}
 }  // namespace
 
 void save_checkpoint(const std::string& path, const NativeEnergyModel& model, const NamedTensors& train_state) {
   NamedTensors tensors = model.named_parameters();
   for (const auto& [name, t] : train_state) tensors.emplace_back(kTrainPrefix + name, t);
   nlohmann::json card = model.card();
-  write_safetensors(path, tensors, {{"format", "shortrun-checkpoint"}, {"shortrun", card.dump()}});
+  std::map<std::string, std::string> metadata = {{"format", "shortrun-checkpoint"}, {"shortrun", card.dump()}};
+  for (const auto& [name, t] : tensors) metadata[kChecksumPrefix + name] = crc32_hex(t);
+  write_safetensors(path, tensors, metadata);
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) {
@@ -70,6 +118,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) 
     }
   }
   out.model->load_named_parameters(weights, path);
+  verify_checksums(path, file);  // after the checks that name what is wrong with a value
   ModelCard& model_card = out.model->card();
   model_card = card;
   out.model->to(device);

@@ -68,12 +68,22 @@ class FdBuffer : public std::streambuf {
   std::vector<char> buf_;
 };
 
-// Runs write() into fd; throws "<path>: write failed (...)" on a write error.
+std::string octal_mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", unsigned(m & 07777));
+  return buf;
+}
+
+// Runs write() into fd; throws "<path>: write failed (...)" on a write error. EPIPE (the
+// reader of a pipe quit; the CLI ignores SIGPIPE so that it sees it) gets its own words.
 void write_to_fd(int fd, const std::string& path, const std::function<void(std::ostream&)>& write) {
   FdBuffer buf(fd);
   std::ostream out(&buf);
   write(out);
   out.flush();
+  if (buf.error() == EPIPE)
+    throw file_error(path, "the reader closed the pipe before the output was complete (" + errno_text(EPIPE) +
+                               "); the output is incomplete");
   if (buf.error() != 0) throw file_error(path, "write failed (" + errno_text(buf.error()) + ")");
   if (!out) throw file_error(path, "write failed");
 }
@@ -156,9 +166,19 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   if (::stat(target.c_str(), &st) == 0) {
     if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
       // A device or pipe is a destination, not a file to replace: /dev/null discards, a FIFO
-      // feeds a reader. No O_CREAT, no O_TRUNC.
-      const int fd = ::open(target.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+      // feeds a reader. No O_CREAT, no O_TRUNC. O_NONBLOCK for the open only: a FIFO without a
+      // reader answers ENXIO at once instead of blocking until one comes (maybe never).
+      const int fd = ::open(target.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+      if (fd < 0 && errno == ENXIO && S_ISFIFO(st.st_mode))
+        throw file_error(path, "is a named pipe with no reader; start the reader first (e.g. `cat " + path +
+                                   " > FILE &`), or give a file name");
       if (fd < 0) throw file_error(path, "cannot open for writing (" + errno_text(errno) + ")");
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        const int err = errno;
+        ::close(fd);
+        throw file_error(path, "cannot open for writing (" + errno_text(err) + ")");
+      }
       try {
         write_to_fd(fd, path, write);
       } catch (...) {
@@ -169,6 +189,10 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
       return;
     }
     if (!S_ISREG(st.st_mode)) throw file_error(path, "is " + kind_of(st.st_mode) + "; expected a file name to write");
+    // The mode bits decide, not access(): root passes access(W_OK) for any file, and would
+    // replace a file its owner made read-only.
+    if ((st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+      throw file_error(path, "is read-only (mode " + octal_mode(st.st_mode) + "); not replacing it (chmod u+w it, or choose another name)");
     if (::access(target.c_str(), W_OK) != 0)
       throw file_error(path, "exists and is not writable (" + errno_text(errno) + "); not replacing it");
     existing = true;
@@ -217,6 +241,69 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
+  }
+}
+
+namespace {
+// What a path names for "is this the same file": an existing path is its device and inode
+// (symlinks followed, so a link or a hard link to a file is that file); a missing one is its
+// directory's device and inode plus its name. exists: the path names an existing regular file.
+struct FileIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string name;
+  bool known = false, exists = false, regular = false;
+  bool operator==(const FileIdentity& o) const { return known && o.known && dev == o.dev && ino == o.ino && name == o.name; }
+};
+
+FileIdentity identity_of(const std::string& path) {
+  FileIdentity id;
+  if (path.empty() || path == "-") return id;
+  std::string target;
+  try {
+    target = follow_symlinks(path);
+  } catch (const Error&) {
+    return id;  // a link loop: the writer reports it
+  }
+  struct stat st;
+  if (::stat(target.c_str(), &st) == 0) {
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    id.known = id.exists = true;
+    id.regular = S_ISREG(st.st_mode);
+    return id;
+  }
+  const std::filesystem::path p(target);
+  const std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
+  if (::stat(dir.c_str(), &st) != 0) return id;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.name = p.filename().string();
+  id.known = true;
+  return id;
+}
+}  // namespace
+
+bool same_file(const std::string& a, const std::string& b) {
+  const FileIdentity ia = identity_of(a), ib = identity_of(b);
+  return ia.exists && ib.exists && ia == ib;
+}
+
+void check_outputs_apart(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs) {
+  std::vector<std::pair<const NamedPath*, FileIdentity>> seen;
+  for (const NamedPath& out : outputs) {
+    const FileIdentity id = identity_of(out.path);
+    if (!id.known || (id.exists && !id.regular)) continue;  // "-", /dev/null, a FIFO: not replaced
+    if (id.exists)
+      for (const NamedPath& in : inputs)
+        if (same_file(out.path, in.path))
+          throw file_error(out.path, "is the same file as the input " + in.path + " (" + in.what +
+                                         "); writing " + out.what + " there would destroy it. Choose another output path");
+    for (const auto& [other, other_id] : seen)
+      if (id == other_id)
+        throw file_error(out.path, "is given for both " + other->what + " and " + out.what +
+                                       "; each output needs its own path");
+    seen.emplace_back(&out, id);
   }
 }
 

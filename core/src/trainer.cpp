@@ -19,6 +19,7 @@
 #include "shortrun/langevin_sampler.h"
 #include "shortrun/noise.h"
 #include "shortrun/portable_path.h"
+#include "shortrun/run_directory.h"
 #include "shortrun/runtime.h"
 
 namespace shortrun {
@@ -48,6 +49,7 @@ void TrainerConfig::validate() const {
   sampler.validate();
   lr_schedule.validate();
   if (iters < 0) throw Error("iters must be >= 0");
+  if (limit < 0) throw Error("limit must be >= 0 (0: all images)");
   if (batch < 1 || batch > 65536) throw Error("batch must be in 1..65536");
   if (!(lr > 0) || !std::isfinite(lr)) throw Error("learning rate must be a positive number");
   if (!(data_noise >= 0)) throw Error("data noise must be >= 0");
@@ -59,7 +61,7 @@ void TrainerConfig::validate() const {
 }
 
 void to_json(nlohmann::json& j, const TrainerConfig& c) {
-  j = {{"data", c.data},       {"arch", c.arch},          {"sampler", c.sampler},     {"iters", c.iters},
+  j = {{"data", c.data},       {"limit", c.limit},        {"arch", c.arch},          {"sampler", c.sampler},     {"iters", c.iters},
        {"batch", c.batch},     {"lr", c.lr},              {"lr_schedule", c.lr_schedule.spec()}, {"beta1", c.beta1},         {"beta2", c.beta2},
        {"data_noise", c.data_noise}, {"seed", c.seed},    {"log_every", c.log_every}, {"sample_every", c.sample_every},
        {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
@@ -71,6 +73,7 @@ void to_json(nlohmann::json& j, const TrainerConfig& c) {
 void from_json(const nlohmann::json& j, TrainerConfig& c) {
   TrainerConfig d;
   c.data = j.value("data", d.data);
+  c.limit = j.value("limit", d.limit);
   c.arch = j.at("arch").get<ArchSpec>();
   c.sampler = j.at("sampler").get<SamplerConfig>();
   c.iters = j.value("iters", d.iters);
@@ -107,6 +110,7 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   std::error_code ec;
   if (!fresh) lock_ = RunLock(out_dir_);
   if (fresh) {
+    check_new_run_directory(out_dir_, RunKind::kImage);  // never into a folder of the user's
     fs::create_directories(out_dir_ + "/samples", ec);
     fs::create_directories(out_dir_ + "/checkpoints", ec);
     if (ec || !fs::is_directory(out_dir_ + "/checkpoints"))
@@ -256,17 +260,19 @@ void Trainer::restore(const std::string& ckpt) {
   config_.lr_schedule = schedule;  // the checkpoint's schedule is the run's (exact resume)
 }
 
-double Trainer::trim_metrics() const {
+double Trainer::trim_metrics() {
   const std::string metrics = out_dir_ + "/metrics.jsonl";
   std::ifstream in(metrics);
   std::string line, kept;
   double wall = 0;
+  checkpoint_logged_at_ = -1;
   while (std::getline(in, line)) {
     try {
       const nlohmann::json j = nlohmann::json::parse(line);
       const int64_t it = j.value("iteration", int64_t(0));
       if (it > iteration_) continue;
       if (j.value("partial", false) && it != config_.iters) continue;  // no longer the run's last line
+      if (it == iteration_ && j.value("event", "") == "checkpoint") checkpoint_logged_at_ = it;
       kept += line + "\n";
       if (j.contains("wall_s") && j["wall_s"].is_number()) wall = std::max(wall, j["wall_s"].get<double>());
     } catch (const std::exception&) {  // a line cut short by a kill: it runs again
@@ -296,6 +302,13 @@ void Trainer::set_iters(int64_t iters) {
   config_.iters = iters;
   trim_metrics();  // a partial last line of the shorter run goes: the extended run logs on cadence
   // A restored card carries the settings the run started with; checkpoints say what it runs with now.
+  if (model_) model_->card().provenance["trainer"] = stored_config();
+  write_config();
+}
+
+void Trainer::set_limit(int64_t limit) {
+  if (limit < 0) throw Error("--limit must be >= 0");
+  config_.limit = limit;
   if (model_) model_->card().provenance["trainer"] = stored_config();
   write_config();
 }
@@ -529,10 +542,17 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       }
       break;
     }
-    if (it != saved_at && it % config_.checkpoint_every == 0 && (healthy || !config_.watchdog)) {
+    const bool checkpoint_due = it > 0 && it % config_.checkpoint_every == 0 && (healthy || !config_.watchdog);
+    if (checkpoint_due && it != saved_at) {
       save(latest_checkpoint(), true);
       saved_at = it;
       rollback_depth_ = 0;
+      checkpoint_logged_at_ = it;
+      log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
+    } else if (checkpoint_due && checkpoint_logged_at_ != it) {
+      // Continued from a checkpoint of this very iteration that was saved at the end of a shorter
+      // run (or at a stop) without its event: the straight run logs it here, so log it here too.
+      checkpoint_logged_at_ = it;
       log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
     }
     adam_->zero_grad();

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import unittest
+import zlib
 
 import numpy as np
 
@@ -72,8 +73,10 @@ def tensors(path):
     return {k: data[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items() if k != "__metadata__"}
 
 
-def patch_tensor(path, name, fn):
-    """Rewrites tensor `name` of a .safetensors file in place: fn(numpy array) -> numpy array."""
+def patch_tensor(path, name, fn, keep_checksum=True):
+    """Rewrites tensor `name` of a .safetensors file in place: fn(numpy array) -> numpy array.
+    keep_checksum: also rewrite its CRC-32 in the metadata (a bad state written by the trainer
+    itself, which only the value checks can catch); False: a corruption the checksum must catch."""
     with open(path, "rb") as f:
         blob = bytearray(f.read())
     n = struct.unpack("<Q", blob[:8])[0]
@@ -81,7 +84,13 @@ def patch_tensor(path, name, fn):
     a, b = (8 + n + o for o in info["data_offsets"])
     dtype = {"F32": np.float32, "F64": np.float64, "I64": np.int64}[info["dtype"]]
     arr = fn(np.frombuffer(bytes(blob[a:b]), dtype).copy())
+    old_crc = zlib.crc32(bytes(blob[a:b]))
     blob[a:b] = arr.astype(dtype).tobytes()
+    if keep_checksum:
+        key = json.dumps("crc32/" + name).encode()
+        old, new = key + b':"%08x"' % old_crc, key + b':"%08x"' % zlib.crc32(bytes(blob[a:b]))
+        assert blob[8:8 + n].count(old) == 1, f"{path}: no CRC-32 of {name} in its metadata"
+        blob[8:8 + n] = bytes(blob[8:8 + n]).replace(old, new)
     with open(path, "wb") as f:
         f.write(blob)
 
@@ -419,7 +428,7 @@ class Training(unittest.TestCase):
             "--out", wk("tuned_b.png"), "--npy", wk("tuned_b.npy"), "--threads", "1")
         np.testing.assert_array_equal(np.load(wk("tuned_a.npy")), np.load(wk("tuned_b.npy")))
         # Never over the model itself; a copy needs a .safetensors name.
-        self.assert_one_line_error([*args, "--out", model], "is the model being tuned")
+        self.assert_one_line_error([*args, "--out", model], "the model being tuned")
         self.assert_one_line_error([*args, "--out", wk("tuned.pth")], "expected a .safetensors")
         self.assertEqual(tensors(model), before)
 

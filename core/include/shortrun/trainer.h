@@ -22,6 +22,9 @@ namespace shortrun {
 
 struct TrainerConfig {
   std::string data = "fashion-mnist";
+  // Only the first `limit` data images (0: all); stored in config.json, so --resume trains on
+  // the same images (it used to take all 60,000 again).
+  int64_t limit = 0;
   ArchSpec arch;
   SamplerConfig sampler;     // K=100, step 1, noise 0.01 (the paper's)
   int64_t iters = 2000;
@@ -86,6 +89,8 @@ class Trainer {
   std::string latest_checkpoint() const;
   // Changes the run's total iterations (to extend a resumed run); updates config.json.
   void set_iters(int64_t iters);
+  // Records the data limit of a run whose config.json predates it being kept; updates config.json.
+  void set_limit(int64_t limit);
   // Turns evaluation on/off for the rest of the run (every = 0: off); updates config.json.
   void set_evaluation(int64_t every, int64_t n, const std::string& features);
   // Test hook: the energies of that iteration become NaN, once (a divergence that does not
@@ -109,8 +114,8 @@ class Trainer {
   // past an unloadable one leaves a warning for the next run().
   std::string restore_generation(int first);
   // Drops metrics.jsonl lines of iterations after iteration_ (they will run again); returns
-  // the wall time logged up to there.
-  double trim_metrics() const;
+  // the wall time logged up to there. Notes whether a checkpoint event of iteration_ is kept.
+  double trim_metrics();
   void log_event(const nlohmann::json& event) const;
   // config_ as written to config.json and provenance: data and feature paths relative to the
   // run directory or assets/ (portable_path.h), never this machine's absolute paths.
@@ -136,6 +141,10 @@ class Trainer {
   } acc_;
   int64_t trained_threads_ = 0;   // intra-op threads of the run so far (results depend on it)
   int64_t rollback_depth_ = 0;    // rollbacks since the last new checkpoint: how far back to go
+  // The iteration whose checkpoint event metrics.jsonl holds at the restored point (-1: none).
+  // A run that ended (or was stopped) on the checkpoint cadence saved that iteration without
+  // measuring it; the continuation logs the event when it measures it, as a straight run does.
+  int64_t checkpoint_logged_at_ = -1;
   std::vector<std::string> warnings_;
   RunLock lock_;
 };
