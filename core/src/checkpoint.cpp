@@ -13,7 +13,7 @@ void save_checkpoint(const std::string& path, const NativeEnergyModel& model, co
   NamedTensors tensors = model.named_parameters();
   for (const auto& [name, t] : train_state) tensors.emplace_back(kTrainPrefix + name, t);
   nlohmann::json card = model.card();
-  write_safetensors(path, tensors, {{"format", "shortrun-checkpoint"}, {"shortrun", card.dump()}});
+  write_safetensors(path, tensors, {{"format", "shortrun-checkpoint"}, {"shortrun", json_text(card)}});
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) {
