@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "shortrun/printable.h"
 #include "shortrun/error.h"
 #include "shortrun/langevin_sampler.h"
 #include "shortrun/precision.h"
@@ -198,7 +199,7 @@ void add_bench_command(CLI::App& app) {
                         {"threads", threads},  {"iters", iters},      {"unit", unit},             {"shortrun", ours * scale},
                         {"pytorch", ref * scale}, {"ratio", ours / ref}, {"torch_version", torch_version()}};
     std::printf("shortrun %.4g %s, PyTorch %.4g %s: ratio %.3f\n", ours * scale, unit, ref * scale, unit, ours / ref);
-    std::cout << j.dump() << std::endl;
+    std::cout << json_text(j) << std::endl;
   });
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "shortrun/printable.h"
 #include "shortrun/datasets.h"
 #include "shortrun/error.h"
 #include "shortrun/evaluation.h"
@@ -112,9 +113,9 @@ void add_eval_command(CLI::App& app) {
     if (tty) std::fprintf(stderr, "\n");
     j["model"] = resolve_model_path(o->model);
     if (tty) print_table(j);
-    std::cout << j.dump() << std::endl;
+    std::cout << json_text(j) << std::endl;
     if (!o->json_out.empty())
-      write_file_atomic(o->json_out, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
+      write_file_atomic(o->json_out, [&](std::ostream& out) { out << json_text(j, 2) << "\n"; });
   });
 }
 

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "shortrun/printable.h"
 
 namespace shortrun::cli {
 
@@ -28,7 +29,7 @@ void add_info_command(CLI::App& app) {
     j["file"] = path;
     j["parameters"] = model->parameter_count();
     if (opt->json) {
-      std::cout << j.dump() << "\n";
+      std::cout << json_text(j) << "\n";
       return;
     }
     std::cout << "file:         " << path << "\n"
@@ -39,7 +40,7 @@ void add_info_command(CLI::App& app) {
               << "sampler:      K=" << card.sampler.steps << " step_size=" << card.sampler.step_size
               << " noise_std=" << card.sampler.noise_std << " init=" << card.sampler.init
               << (card.sampler.clamp ? " clamp" : "") << "\n"
-              << "provenance:   " << card.provenance.dump(2) << "\n";
+              << "provenance:   " << json_text(card.provenance, 2) << "\n";
   });
 }
 

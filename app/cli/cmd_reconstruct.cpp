@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "shortrun/printable.h"
 #include "shortrun/datasets.h"
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
@@ -104,7 +105,7 @@ void add_reconstruct_command(CLI::App& app) {
                           {"hessian_skipped", rec.skips_hessian()}};
       const torch::Tensor curve = r.curve.mean(1).contiguous();
       j["mse_curve"] = std::vector<double>(curve.data_ptr<double>(), curve.data_ptr<double>() + curve.numel());
-      std::cout << j.dump() << std::endl;
+      std::cout << json_text(j) << std::endl;
     } else {
       for (int64_t i = 0; i < n; ++i) std::printf("image %lld: mse %.6f\n", static_cast<long long>(i), mse[i].item<double>());
       std::printf("%lld image(s), %lld iterations, K=%lld, %.1f s%s -> %s\n", static_cast<long long>(n),
@@ -165,7 +166,7 @@ void add_eval_recon_command(CLI::App& app) {
                         {"n", n},                                {"iters", o->rc.iters}, {"lr", o->rc.lr},
                         {"steps", cfg.steps},                    {"mse_mean", all.mean().item<double>()},
                         {"mse_std", n > 1 ? all.std().item<double>() : 0.0}, {"seconds", secs}};
-    std::cout << j.dump() << std::endl;
+    std::cout << json_text(j) << std::endl;
   });
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
 #include "shortrun/long_run.h"
@@ -61,6 +62,13 @@ torch::Tensor read_init(const std::string& path, const DataShape& shape) {
   return imgs;
 }
 
+// An output's size estimated before anything runs (a 1.6 TB --trajectory was not refused).
+void check_output(const std::string& flag, const std::string& path, double bytes) {
+  if (!path.empty() && bytes > double(kMaxOutputBytes.value()))
+    throw file_error(path, kMaxOutputBytes.exceeded(flag + " of about " + std::to_string(int64_t(std::min(bytes, 9e18))) + " bytes") +
+                               "; lower --n" + (flag == "--trajectory" ? " or raise --every" : std::string()));
+}
+
 // --continue-to: chains 0..n-1 run to M in one batch; the PNG shows x_K | x_M.
 void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& interrupt) {
   const SamplerConfig& cfg = setup.sampler;
@@ -75,6 +83,16 @@ void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& inte
   if (!o.trajectory.empty() && (m / o.every + 3) > lr.max_frames)
     throw CLI::ValidationError("--every", "the trajectory would hold about " + std::to_string(m / o.every) +
                                               " frames; expected at most 2000 (raise --every)");
+  // One batch of all chains, the frames held in memory until written.
+  const double value_bytes = double(setup.model->shape().numel()) * 4;
+  check_batch_memory(o.n, setup.model->shape(), cfg.chunk);
+  check_output("--npy", o.npy, double(o.n) * value_bytes);
+  check_output("--trajectory", o.trajectory, double(m / o.every + 3) * double(o.n) * value_bytes);
+  const double frame_bytes = o.trajectory.empty() ? 0 : double(m / o.every + 3) * double(o.n) * value_bytes;
+  if (frame_bytes > double(kMaxBatchBytes.value()))
+    throw file_error(o.trajectory, kMaxBatchBytes.exceeded("holding about " + std::to_string(int64_t(frame_bytes)) +
+                                                           " bytes of --trajectory frames in memory (--continue-to)") +
+                                       "; lower --n or raise --every");
   std::optional<torch::Tensor> init;
   if (!o.init_file.empty()) {
     const torch::Tensor imgs = read_init(o.init_file, setup.model->shape());
@@ -180,6 +198,11 @@ void add_sample_command(CLI::App& app) {
     x_shape.insert(x_shape.end(), chw.begin(), chw.end());
     traj_shape.insert(traj_shape.end(), chw.begin(), chw.end());
     const std::string x_pre = npy_preamble(x_shape), traj_pre = npy_preamble(traj_shape);
+    // Refused before anything runs: a batch too big for memory, an output too big for the disk.
+    check_batch_memory(batch, shape, cfg.chunk);
+    const double value_bytes = double(d) * 4;
+    check_output("--npy", o->npy, double(n) * value_bytes);
+    check_output("--trajectory", o->trajectory, double(frame_steps.size()) * double(n) * value_bytes);
     std::unique_ptr<SpillFile> x_spill, traj_spill;
     if (!o->npy.empty()) x_spill = std::make_unique<SpillFile>("--npy " + o->npy);
     if (!o->trajectory.empty()) traj_spill = std::make_unique<SpillFile>("--trajectory " + o->trajectory);

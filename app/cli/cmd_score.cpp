@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "shortrun/printable.h"
 #include "shortrun/datasets.h"
 #include "shortrun/error.h"
 #include "shortrun/file_util.h"
@@ -127,7 +128,7 @@ void add_score_command(CLI::App& app) {
     if (probe.chains) write_png(o->chains, ood_probe_image(images, r));
     if (!o->out.empty()) write_png(o->out, make_grid(images, images.size(0)));
     if (o->json) {
-      std::cout << j.dump() << std::endl;
+      std::cout << json_text(j) << std::endl;
       return;
     }
     std::printf("f over %lld data images (%s): mean %.3f, median %.3f; over %lld model samples: mean %.3f, median %.3f\n",

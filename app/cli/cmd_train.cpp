@@ -151,6 +151,13 @@ void add_train_command(CLI::App& app) {
         throw CLI::ValidationError("--limit", "this run trains on --limit " + std::to_string(*stored_limit) + " (" + o->resume +
                                                   "/config.json); --resume keeps it (start a new run to change it)");
     }
+    // config.json records these names for --resume, and JSON holds UTF-8 only: refused up front.
+    // (--out is not recorded: the paths above are stored relative to it.)
+    for (const auto& [flag, name] : {std::pair<const char*, const std::string*>{"--data", &o->cfg.data},
+                                     {"--init-weights", &o->cfg.init_weights}, {"--eval-features", &o->cfg.eval_features}})
+      if (!is_utf8(*name))
+        throw file_error(*name, std::string("the name given to ") + flag + " is not UTF-8, which config.json (read by --resume) "
+                                "cannot record; rename it");
     if (!o->resume.empty() && schedule_opt->count())
       throw CLI::ValidationError("--lr-schedule", "is fixed when a run starts; a resumed run keeps the one in its checkpoint");
     if (schedule_opt->count()) o->cfg.lr_schedule = LrSchedule::parse(o->lr_schedule);

@@ -1,6 +1,7 @@
 // `shortrun train --data toy:NAME`: trains the playground's MLP energy on a toy density and writes
 // the run directory; the picture shows target | learned exp(f) | short-run | long-run particles.
 #include "cmd_train_toy.h"
+#include "shortrun/printable.h"
 
 #include <chrono>
 #include <cmath>
@@ -28,7 +29,7 @@ void run_toy_training(const ToyTrainRequest& q, const std::atomic<bool>* stop) {
     throw file_error(q.out, "already holds a run; choose another --out");
   const std::string command = toy_reproducing_command(q);
   const nlohmann::json settings = toy_settings_json(q);
-  write_file_atomic(q.out + "/settings.json", [&](std::ostream& o) { o << settings.dump(2) << "\n"; });
+  write_file_atomic(q.out + "/settings.json", [&](std::ostream& o) { o << json_text(settings, 2) << "\n"; });
   std::ofstream(q.out + "/metrics.jsonl", std::ios::trunc);
   std::cout << "training the 2-D playground on toy:" << q.config.target << " (MLP 2-" << q.config.hidden << "-" << q.config.hidden
             << "-1, " << q.config.activation << "); K=" << q.settings.steps << " step=" << q.settings.step_size
@@ -42,7 +43,7 @@ void run_toy_training(const ToyTrainRequest& q, const std::atomic<bool>* stop) {
     done += trainer.step(std::min<int64_t>(q.settings.log_every, q.iters - done), stop, [&](const Toy2dLog& l) {
       const double wall = std::chrono::duration<double>(clock::now() - t0).count();
       const nlohmann::json m = toy_metrics_json(l, wall);
-      std::ofstream(q.out + "/metrics.jsonl", std::ios::app) << m.dump() << "\n";
+      std::ofstream(q.out + "/metrics.jsonl", std::ios::app) << json_text(m) << "\n";
       std::printf("iter %6lld/%lld  gap %+9.4f  |grad f| %8.4f  KL %7.4f  MMD %.5f  %7.1f it/s\n",
                   static_cast<long long>(l.iteration), static_cast<long long>(q.iters), l.gap, l.grad_norm, l.kl, l.mmd,
                   l.its_per_s);

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "cli_common.h"
+#include "shortrun/printable.h"
 #include "shortrun/checkpoint.h"
 #include "shortrun/error.h"
 #include "shortrun/evaluation.h"
@@ -132,7 +133,7 @@ void add_tune_sampler_command(CLI::App& app) {
                    o->out.c_str(), static_cast<long long>(best.steps), best.step_size, static_cast<long long>(trained.steps),
                    trained.step_size);
     }
-    std::cout << j.dump() << std::endl;
+    std::cout << json_text(j) << std::endl;
   });
 }
 

@@ -47,15 +47,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "usage error: " << e.what() << " (see shortrun --help)\n";
+    std::cerr << "usage error: " << shortrun::printable(e.what()) << " (see shortrun --help)\n";
     return 2;
   } catch (const shortrun::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    // printable: whatever a message quotes (a file name, a key) cannot add a line.
+    std::cerr << "error: " << shortrun::printable(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
     // LibTorch errors carry a multi-line backtrace: keep the first line.
     std::string what = e.what();
-    std::cerr << "error: " << what.substr(0, what.find('\n')) << "\n";
+    std::cerr << "error: " << shortrun::printable(what.substr(0, what.find('\n'))) << "\n";
     return 1;
   }
   return 0;

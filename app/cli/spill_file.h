@@ -1,9 +1,9 @@
 // SpillFile: an unlinked temporary file that outputs too big for memory are assembled in
 // (written at any offset while chains stream in batches), then copied to their destination
-// through the safe writer in one go, after everything else has succeeded.
+// through the safe writer in one go, after everything else has succeeded. It lives in $TMPDIR
+// (else /tmp), as users and batch systems expect of a temporary file.
 #pragma once
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 #include <torch/torch.h>
@@ -24,7 +24,7 @@ class SpillFile {
 
  private:
   std::string what_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
 };
 
 }  // namespace shortrun::cli

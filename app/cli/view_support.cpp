@@ -1,5 +1,6 @@
 // Ctrl+C handling, stderr progress and reports for the view commands.
 #include "view_support.h"
+#include "shortrun/printable.h"
 
 #include <unistd.h>
 
@@ -67,7 +68,7 @@ std::string runtime_flags(const RuntimeOptions& rt, const ModelOptions& mo) {
 }
 
 void write_json_report(const std::string& path, const nlohmann::json& j) {
-  write_file_atomic(path, [&](std::ostream& out) { out << j.dump(1) << "\n"; });
+  write_file_atomic(path, [&](std::ostream& out) { out << json_text(j, 1) << "\n"; });
 }
 
 std::string json_next_to(const std::string& png) { return png.empty() || png == "-" ? std::string() : png + ".json"; }

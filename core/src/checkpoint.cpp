@@ -74,7 +74,7 @@ void save_checkpoint(const std::string& path, const NativeEnergyModel& model, co
   NamedTensors tensors = model.named_parameters();
   for (const auto& [name, t] : train_state) tensors.emplace_back(kTrainPrefix + name, t);
   nlohmann::json card = model.card();
-  std::map<std::string, std::string> metadata = {{"format", "shortrun-checkpoint"}, {"shortrun", card.dump()}};
+  std::map<std::string, std::string> metadata = {{"format", "shortrun-checkpoint"}, {"shortrun", json_text(card)}};
   for (const auto& [name, t] : tensors) metadata[kChecksumPrefix + name] = crc32_hex(t);
   write_safetensors(path, tensors, metadata);
 }

@@ -129,16 +129,17 @@ Dataset load_cifar(const std::string& dir, const DataOptions& o) {
   return {fit_size(to_unit_range(u8), o.image_size).contiguous(), "CIFAR-10 " + o.split + " (" + std::to_string(u8.size(0)) + " images)", 0};
 }
 
+// Images are decoded one at a time into one tensor allocated for all of them, after checking that
+// it fits SHORTRUN_MAX_DECODED_BYTES (100,000 tiny PNGs once took 2.8 GB as separate tensors,
+// stacked at the end into a second copy).
 Dataset load_folder(const std::string& dir, const DataOptions& o) {
-  if (!fs::is_directory(dir)) throw file_error(dir, "no such directory; expected a folder of PNG/JPEG images");
-  std::vector<std::string> paths;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_regular_file()) paths.push_back(e.path().string());
-  std::sort(paths.begin(), paths.end());
-  std::vector<torch::Tensor> imgs;
-  int64_t skipped = 0, channels = 0;
+  const std::string expected = "expected a folder of PNG/JPEG images";
+  const std::vector<std::string> paths = list_folder_files(dir, expected);
+  const int64_t cap = o.limit > 0 ? std::min<int64_t>(o.limit, int64_t(paths.size())) : int64_t(paths.size());
+  torch::Tensor images;  // [cap, C, S, S], allocated once the first image gives C
+  int64_t count = 0, skipped = 0, channels = 0;
   for (const auto& p : paths) {
-    if (o.limit > 0 && static_cast<int64_t>(imgs.size()) >= o.limit) break;
+    if (count >= cap) break;
     torch::Tensor img;
     try {
       img = read_image(p);
@@ -146,12 +147,22 @@ Dataset load_folder(const std::string& dir, const DataOptions& o) {
       ++skipped;
       continue;
     }
-    if (channels == 0) channels = (img.size(0) >= 3) ? 3 : 1;
-    imgs.push_back(conform_image(img, channels, o.image_size, o.image_size));
+    if (channels == 0) {
+      channels = (img.size(0) >= 3) ? 3 : 1;
+      const double bytes = double(cap) * double(channels) * double(o.image_size) * double(o.image_size) * sizeof(float);
+      if (bytes > double(kMaxDecodedBytes.value()))
+        throw file_error(dir, kMaxDecodedBytes.exceeded(std::to_string(cap) + " files decoded to " + std::to_string(channels) + "x" +
+                                                        std::to_string(o.image_size) + "x" + std::to_string(o.image_size) +
+                                                        " float32 images, " + std::to_string(int64_t(bytes)) + " bytes,") +
+                                   "; use --limit N for fewer images");
+      images = torch::empty({cap, channels, o.image_size, o.image_size}, torch::kFloat32);
+    }
+    images[count++].copy_(conform_image(img, channels, o.image_size, o.image_size));
   }
-  if (imgs.empty())
+  if (count == 0)
     throw file_error(dir, "no readable image among " + std::to_string(paths.size()) + " files; expected PNG or JPEG files");
-  return {torch::stack(imgs), "folder " + dir + " (" + std::to_string(imgs.size()) + " images, " + std::to_string(skipped) + " unreadable skipped)", skipped};
+  return {images.narrow(0, 0, count).contiguous(),
+          "folder " + printable(dir) + " (" + std::to_string(count) + " images, " + std::to_string(skipped) + " unreadable skipped)", skipped};
 }
 
 }  // namespace

@@ -151,7 +151,7 @@ FeatureTrainResult train_feature_net(const torch::Tensor& train_x, const torch::
                                {"epochs", cfg.epochs},
                                {"seed", cfg.seed},
                                {"train_seconds", result.seconds}};
-  write_safetensors(out_path, tensors, {{kMetadataKey, meta.dump()}});
+  write_safetensors(out_path, tensors, {{kMetadataKey, json_text(meta)}});
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "shortrun/error.h"
 
@@ -26,6 +27,12 @@ const Limit kMaxImagePixels{"SHORTRUN_MAX_IMAGE_PIXELS", int64_t(4096) * 4096, "
 const Limit kMaxNpyHeaderBytes{"SHORTRUN_MAX_NPY_HEADER_BYTES", 10'000, "bytes"};
 // The safetensors format caps its header at 100 MB; ours are a few KB, so 16 MiB is roomy.
 const Limit kMaxSafetensorsHeaderBytes{"SHORTRUN_MAX_SAFETENSORS_HEADER_BYTES", int64_t(16) << 20, "bytes"};
+// 200,000 files: CIFAR-sized folders (60,000) fit; the listing itself stays a few tens of MB.
+const Limit kMaxFolderFiles{"SHORTRUN_MAX_FOLDER_FILES", 200'000, "files"};
+const Limit kMaxBatchBytes{"SHORTRUN_MAX_BATCH_BYTES", int64_t(4) << 30, "bytes"};
+const Limit kMaxOutputBytes{"SHORTRUN_MAX_OUTPUT_BYTES", int64_t(16) << 30, "bytes"};
+// A trainer's metrics line is a few KB (its step-length profile included).
+const Limit kMaxMetricsLineBytes{"SHORTRUN_MAX_METRICS_LINE_BYTES", int64_t(1) << 20, "bytes"};
 
 int64_t Limit::value() const {
   const char* s = std::getenv(env);
@@ -62,6 +69,25 @@ void require_regular_file(const std::string& path, const std::string& expected) 
     throw file_error(path, std::string("cannot open (") + std::strerror(errno) + ")" + tail(expected));
   }
   if (const char* kind = file_kind(st.st_mode)) throw file_error(path, kind + tail(expected));
+}
+
+std::vector<std::string> list_folder_files(const std::string& dir, const std::string& expected) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw file_error(dir, "no such directory" + tail(expected));
+  const int64_t max_files = kMaxFolderFiles.value();
+  std::vector<std::string> out;
+  fs::directory_iterator it(dir, ec);
+  for (const fs::directory_iterator end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    if (int64_t(out.size()) >= max_files)
+      throw file_error(dir, kMaxFolderFiles.exceeded("a folder of more than " + std::to_string(max_files) + " files") + tail(expected));
+    out.push_back(it->path().string());
+  }
+  if (ec) throw file_error(dir, "cannot list the directory (" + ec.message() + ")" + tail(expected));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<uint8_t> read_regular_file(const std::string& path) {
@@ -181,11 +207,5 @@ std::string check_strided_view(int64_t offset, const std::vector<int64_t>& sizes
   return "";
 }
 
-std::string clip(const std::string& s, size_t max) {
-  std::string out = s.size() <= max ? s : s.substr(0, max) + "...";
-  for (char& c : out)  // a newline from a file must not split a one-line error
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
 
 }  // namespace shortrun

@@ -2,10 +2,13 @@
 // with observers and cancellation between steps.
 #include "shortrun/langevin_sampler.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <tuple>
 
 #include "cuda_graph_step.h"
+#include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/langevin_update.h"
 #include "shortrun/precision.h"
 
@@ -13,6 +16,22 @@ namespace shortrun {
 
 torch::Tensor chain_range(int64_t first, int64_t n, torch::Device device) {
   return torch::arange(first, first + n, torch::TensorOptions().dtype(torch::kInt64).device(device));
+}
+
+void check_batch_memory(int64_t chains, const DataShape& shape, int64_t chunk) {
+  const double value_bytes = double(shape.numel()) * sizeof(float);
+  const double at_once = chunk > 0 ? double(std::min(chunk, chains)) : double(chains);
+  // 8 copies of the state (x, ∇f, the update's temporaries, the init, the observer's copy); an
+  // evaluation keeps ~64 values per pixel for the backward pass (the reference net's n_f = 64).
+  const double bytes = double(chains) * value_bytes * 8 + at_once * value_bytes * 64;
+  const int64_t limit = kMaxBatchBytes.value();
+  if (bytes > double(limit)) {
+    char what[200];
+    std::snprintf(what, sizeof what, "sampling %lld chains of %s at once (%s) needs about %.3g bytes, which",
+                  static_cast<long long>(chains), shape.str().c_str(),
+                  chunk > 0 ? "in chunks of --chunk" : "--chunk 0: all of them in one evaluation", bytes);
+    throw Error(kMaxBatchBytes.exceeded(what) + "; lower --batch-chains or --n, or use --chunk 16");
+  }
 }
 
 LangevinSampler::LangevinSampler(EnergyModel& model, SamplerConfig config)
@@ -83,6 +102,7 @@ langevin::StepParams LangevinSampler::step_params() const {
 
 SampleResult LangevinSampler::run(const torch::Tensor& chains, const std::optional<torch::Tensor>& init,
                                   const StepObserver& observer, const std::atomic<bool>* cancel) const {
+  check_batch_memory(chains.size(0), model_.shape(), config_.chunk);
   const torch::Tensor x0 = init ? init->to(model_.device(), torch::kFloat32) : initial_state(chains);
   // The sampler's own noise is made inside the fused update (no u_k tensor per step).
   return run_impl(x0, chains.to(model_.device(), torch::kInt64), nullptr, observer, cancel);
@@ -90,6 +110,7 @@ SampleResult LangevinSampler::run(const torch::Tensor& chains, const std::option
 
 SampleResult LangevinSampler::run_from(const torch::Tensor& x0, const NoiseFn& noise, const StepObserver& observer,
                                        const std::atomic<bool>* cancel) const {
+  check_batch_memory(x0.size(0), model_.shape(), config_.chunk);
   return run_impl(x0, torch::Tensor(), noise, observer, cancel);
 }
 

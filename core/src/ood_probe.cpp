@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "shortrun/error.h"
+#include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 #include "shortrun/image_io.h"
 #include "shortrun/langevin_sampler.h"
@@ -124,13 +125,15 @@ std::vector<std::string> probe_image_files(const std::string& arg) {
   std::error_code ec;
   if (!fs::is_directory(arg, ec)) return {arg};
   std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(arg, ec)) {
-    const std::string ext = lowercase_extension(e.path().string());
-    if (e.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy")) out.push_back(e.path().string());
+  for (std::string& path : list_folder_files(arg, "expected a folder of PNG, JPEG or NPY images")) {
+    const std::string ext = lowercase_extension(path);
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".npy") out.push_back(std::move(path));
   }
-  if (ec) throw file_error(arg, "cannot list the directory (" + ec.message() + ")");
-  std::sort(out.begin(), out.end());
   if (out.empty()) throw file_error(arg, "no PNG, JPEG or NPY files in this directory");
+  // Each file holds at least one image: refused before decoding any.
+  if (int64_t(out.size()) > kMaxProbeImages)
+    throw file_error(arg, "holds " + std::to_string(out.size()) + " image files; expected at most " + std::to_string(kMaxProbeImages) +
+                              " probe images");
   return out;
 }
 

@@ -166,7 +166,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
     offset += nbytes;
     contiguous.push_back(t);
   }
-  std::string header_text = header.dump();
+  std::string header_text = json_text(header);
   while ((header_text.size() + 8) % 8 != 0) header_text.push_back(' ');  // align data to 8 bytes
   write_file_atomic(path, [&](std::ostream& out) {
     const uint64_t len = header_text.size();

@@ -224,7 +224,7 @@ void Toy2dTrainer::save(const std::string& path, const Toy2dConfig* recorded) co
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& p : energy_->named_parameters()) tensors.emplace_back(p.key(), p.value().detach().contiguous());
   const nlohmann::json meta = {{"config", recorded ? *recorded : config_}, {"settings", settings_}, {"iteration", iteration_}};
-  write_safetensors(path, tensors, {{"format", "shortrun-toy2d"}, {"shortrun_toy2d", meta.dump()}});
+  write_safetensors(path, tensors, {{"format", "shortrun-toy2d"}, {"shortrun_toy2d", json_text(meta)}});
 }
 
 }  // namespace shortrun

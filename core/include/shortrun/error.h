@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "shortrun/printable.h"
+
 namespace shortrun {
 
 class Error : public std::runtime_error {
@@ -11,9 +13,10 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
-// Error prefixed with the file it concerns: "<path>: <message>".
+// Error prefixed with the file it concerns: "<path>: <message>". The path is printable(): a
+// newline or a byte that is not UTF-8 in a file name cannot split or garble the one line.
 inline Error file_error(const std::string& path, const std::string& message) {
-  return Error(path + ": " + message);
+  return Error(printable(path) + ": " + message);
 }
 
 }  // namespace shortrun

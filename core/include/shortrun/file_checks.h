@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "shortrun/printable.h"  // clip(), for the readers' messages
+
 namespace shortrun {
 
 // A resource limit a reader enforces. Its value is `default_value` unless the environment
@@ -28,10 +30,19 @@ extern const Limit kMaxPickleMemo;       // SHORTRUN_MAX_PICKLE_MEMO: pickle mem
 extern const Limit kMaxImagePixels;      // SHORTRUN_MAX_IMAGE_PIXELS: width x height of a decoded image
 extern const Limit kMaxNpyHeaderBytes;   // SHORTRUN_MAX_NPY_HEADER_BYTES: .npy header dict length
 extern const Limit kMaxSafetensorsHeaderBytes;  // SHORTRUN_MAX_SAFETENSORS_HEADER_BYTES: its JSON header
+extern const Limit kMaxFolderFiles;      // SHORTRUN_MAX_FOLDER_FILES: files listed in an image folder
+extern const Limit kMaxBatchBytes;       // SHORTRUN_MAX_BATCH_BYTES: estimated memory of chains sampled at once
+extern const Limit kMaxOutputBytes;      // SHORTRUN_MAX_OUTPUT_BYTES: one output file (--npy, --trajectory)
+extern const Limit kMaxMetricsLineBytes;  // SHORTRUN_MAX_METRICS_LINE_BYTES: one line of a followed metrics.jsonl
 
 // Throws file_error unless `path` names a regular file (following symlinks): "no such file",
 // "is a directory", "is a FIFO, not a regular file", ... `expected` ends the message.
 void require_regular_file(const std::string& path, const std::string& expected = "");
+
+// The regular files in `dir` (not its subfolders), sorted, for an image folder. At most
+// kMaxFolderFiles are listed: a folder of more is an error naming the limit, raised while listing
+// (nothing per file is kept past it). A missing or unreadable folder is an error too.
+std::vector<std::string> list_folder_files(const std::string& dir, const std::string& expected);
 
 // The whole file, opened without blocking (a FIFO cannot hang the reader), checked to be a
 // regular file on the open descriptor, and at most kMaxFileBytes long.
@@ -62,8 +73,5 @@ std::optional<int64_t> checked_numel(const std::vector<int64_t>& sizes);
 // Returns "" if it fits, else the reason.
 std::string check_strided_view(int64_t offset, const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
                                int64_t storage_numel);
-
-// For messages: at most `max` characters of s, with "..." when cut, control characters as '?'.
-std::string clip(const std::string& s, size_t max = 80);
 
 }  // namespace shortrun

@@ -90,4 +90,10 @@ class LangevinSampler {
 // int64 [n] tensor first, first+1, ... on `device`.
 torch::Tensor chain_range(int64_t first, int64_t n, torch::Device device);
 
+// Refuses (Error naming SHORTRUN_MAX_BATCH_BYTES) to sample `chains` chains of `shape` at once
+// when their estimated memory passes the limit: about 8 copies of the chains' state plus the
+// activations of one network evaluation (all chains at once with chunk 0, else `chunk` of them).
+// run() and run_from() check it before allocating anything; callers that batch check it earlier.
+void check_batch_memory(int64_t chains, const DataShape& shape, int64_t chunk);
+
 }  // namespace shortrun
