@@ -237,8 +237,22 @@ TEST(WriteFile, FifoIsWrittenToByStreaming) {
   const std::string payload(300000, 'z');  // larger than a pipe buffer: needs the reader
   std::string got;
   std::thread reader([&] { got = read_text(p); });
-  write_text(p, payload);
+  // A FIFO is written once its reader has opened it (without one it is refused at once).
+  std::string error;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    try {
+      write_text(p, payload);
+      error.clear();
+      break;
+    } catch (const Error& e) {
+      error = e.what();
+      if (error.find("no reader") == std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (!error.empty()) ::close(::open(p.c_str(), O_WRONLY | O_NONBLOCK));  // let the reader finish
   reader.join();
+  EXPECT_EQ(error, "");
   EXPECT_EQ(got, payload);
   EXPECT_TRUE(S_ISFIFO(lstat_of(p).st_mode));
 }
