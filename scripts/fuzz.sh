@@ -19,10 +19,11 @@ dir=${BUILD_DIR:-build-fuzz}
 root=$PWD
 
 # Debian packages: the build's own, plus clang and its runtimes (libclang-rt-dev provides
-# libclang_rt.fuzzer, asan and ubsan for Debian's default clang).
+# libclang_rt.fuzzer, asan and ubsan for Debian's default clang), and libjpeg-turbo, which the
+# main build may go without but fuzz_image needs.
 SHORTRUN_EXPLORER=0 bash scripts/install-deps.sh
 missing=()
-for p in clang libclang-rt-dev python3-pil; do
+for p in clang libclang-rt-dev python3-pil libjpeg62-turbo-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -40,6 +41,8 @@ fixtures=()
 mkdir -p "$dir"
 cmake -S . -B "$dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHORTRUN_FUZZ=ON \
   -DSHORTRUN_BUILD_EXPLORER=OFF "${fixtures[@]}" > "$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; exit 1; }
+# fuzz_image covers our libjpeg-turbo wrapper: a build that reads PNG only would not.
+grep -q "JPEG: libjpeg" "$dir/configure.log" || { echo "fuzz: libjpeg-turbo not found (libjpeg62-turbo-dev)" >&2; exit 1; }
 cmake --build "$dir" -j "${FUZZ_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 echo "fuzz: built in $(( $(date +%s) - t0 )) s"
 

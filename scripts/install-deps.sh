@@ -7,13 +7,15 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libtorch-dev nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev librandom123-dev zlib1g-dev
+  libjpeg62-turbo-dev                  # JPEG decoding (optional at build time: without it, PNG only)
   python3-torch python3-numpy          # the independent reference the tests compare against
+  python3-pil                          # JPEG fixtures and PIL's decode as their reference
   dataset-fashion-mnist                # training data for `shortrun train --data fashion-mnist`
 )
 if [ "${SHORTRUN_EXPLORER:-1}" = 1 ]; then
   # The GUI, its software-GL test display (Xvfb + Mesa), the font and PIL for screenshot checks.
   packages+=(libimgui-dev libglfw3-dev libglew-dev libgl-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core
-             python3-pil xdotool)  # xdotool: the GUI tests send real key and mouse events
+             xdotool)  # xdotool: the GUI tests send real key and mouse events
 fi
 # Optional: GIF/MP4 export of chains in the explorer uses Debian's ffmpeg when it is on the PATH
 # (without it, exports are PNG frames only, and the GUI tests skip the video checks).

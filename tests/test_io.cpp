@@ -1,4 +1,4 @@
-// File formats: NPY, PNG, image conformance, IDX (+gzip), CIFAR-10 batches, image folders.
+// File formats: NPY, PNG, JPEG, image conformance, IDX (+gzip), CIFAR-10 batches, image folders.
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -245,6 +245,66 @@ TEST(Png, EmptyImageDataChunksAreHarmless) {
 
 TEST(Png, NonImageFile) {
   expect_error([&] { read_image(fixture("energy_in.npy")); }, {"energy_in.npy", "expected PNG or JPEG"});
+}
+
+// JPEG through libjpeg-turbo (fixtures: tests/reference/jpeg_fixtures.py, PIL's decode as the
+// reference). A build without libjpeg refuses every JPEG with one line saying so.
+TEST(Jpeg, DecodesAsPilDoes) {
+  for (const char* name : {"photo_rgb", "photo_gray", "photo_progressive"}) {
+    const std::string path = fixture(std::string(name) + ".jpg");
+    if (!jpeg_supported()) {
+      expect_error([&] { read_image(path); }, {name, "this build reads PNG only; JPEG support needs libjpeg-turbo at build time"});
+      continue;
+    }
+    const torch::Tensor img = read_image(path);                                        // [C,H,W] in [-1,1]
+    const torch::Tensor ref = read_npy(fixture(std::string(name) + "_pil.npy")).permute({2, 0, 1});  // 0..255
+    ASSERT_EQ(img.sizes(), ref.sizes()) << name;
+    const torch::Tensor ours = img.add(1.0).mul(127.5);
+    // The same library decodes both; allow a level of difference for another IDCT or upsampling.
+    EXPECT_LE((ours - ref).abs().max().item<double>(), 1.01) << name;
+    EXPECT_LE((ours - ref).abs().mean().item<double>(), 0.1) << name;
+  }
+}
+
+TEST(Jpeg, CorruptFilesAreOneLineErrors) {
+  const std::string prefix = jpeg_supported() ? "" : "this build reads PNG only";
+  const auto check = [&](const char* name, const char* reason) {
+    expect_error([&] { read_image(fixture(name)); }, {name, jpeg_supported() ? reason : prefix.c_str()});
+  };
+  check("photo_truncated.jpg", "Premature end of JPEG file");
+  check("photo_bad_huffman.jpg", "Huffman");
+  check("photo_cmyk.jpg", "CMYK");
+  // The header's size is checked before decoding: 30000x30000 pixels over a 40x48 image's data.
+  check("photo_huge_header.jpg", "image of 30000x30000 pixels exceeds the limit of 16777216 pixels");
+  if (!jpeg_supported()) return;
+  ::setenv("SHORTRUN_MAX_IMAGE_PIXELS", "1000", 1);
+  expect_error([&] { read_image(fixture("photo_rgb.jpg")); }, {"image of 48x40 pixels", "SHORTRUN_MAX_IMAGE_PIXELS"});
+  ::unsetenv("SHORTRUN_MAX_IMAGE_PIXELS");
+  // Every prefix of a valid file and every single-byte corruption of its headers: an image or
+  // one clean error, never a crash, an exit() or a message on stderr from libjpeg.
+  const std::vector<uint8_t> good = read_regular_file(fixture("photo_rgb.jpg"));
+  const std::string dir = test::temp_dir("jpeg"), path = dir + "/cut.jpg";
+  int errors = 0;
+  for (size_t n = 0; n < good.size(); n += 7) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(good.data()), std::streamsize(n));
+    try {
+      read_image(path);
+    } catch (const Error&) {
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, 0);
+  for (size_t at = 0; at < std::min<size_t>(good.size(), 700); ++at) {
+    std::vector<uint8_t> bad = good;
+    bad[at] ^= 0x5A;
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bad.data()), std::streamsize(bad.size()));
+    try {
+      const torch::Tensor img = read_image(path);
+      EXPECT_EQ(img.dim(), 3);
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+    }
+  }
 }
 
 TEST(Png, GridLayout) {

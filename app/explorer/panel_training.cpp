@@ -239,6 +239,7 @@ nlohmann::json TrainingView::state() const {
   j["iterations"] = r.last_iteration;
   j["records"] = r.records;
   j["bad_lines"] = r.bad_lines;
+  j["long_lines"] = r.long_lines;
   j["restarts"] = r.restarts;
   j["bytes_read"] = r.bytes_read;
   j["polls"] = r.polls;
@@ -249,8 +250,11 @@ nlohmann::json TrainingView::state() const {
   lengths["step_norm_profile"] = r.step_profiles.size();
   lengths["fd"] = r.fd.size();
   j["curves"] = lengths;
-  j["rollbacks"] = r.rollbacks;
-  j["events"] = r.curves.events.size();
+  j["rollbacks"] = r.rollbacks.items();  // thinned to at most 2 * RunSnapshot::kMaxMarkers
+  j["rollback_count"] = r.rollback_count;
+  j["rollback_markers"] = plots_.rollbacks.size();
+  j["events"] = r.curves.event_count;
+  j["events_kept"] = r.curves.events.size();
   if (plots_.best_fd_iteration >= 0) j["best_fd"] = {{"fd", plots_.best_fd_value}, {"iteration", plots_.best_fd_iteration}};
   j["plot"] = {{"x_count", plots_.x_count}, {"x_scale", plots_.x_scale}, {"profiles", plots_.profiles.size()}};
   j["checkpoints"] = nlohmann::json::array();
@@ -319,7 +323,7 @@ void TrainingView::draw_run(ViewContext& ctx) {
   const ImVec4 red(1.0f, 0.45f, 0.4f, 1.0f);
   ImGui::Text("%s: iteration %lld, %lld lines read, %zu checkpoint(s)%s", r.dir.c_str(), static_cast<long long>(r.last_iteration),
               static_cast<long long>(r.records), r.checkpoints.size(),
-              r.rollbacks.empty() ? "" : ("; " + std::to_string(r.rollbacks.size()) + " rollback(s) (red lines)").c_str());
+              r.rollback_count == 0 ? "" : ("; " + std::to_string(r.rollback_count) + " rollback(s) (red lines)").c_str());
   if (r.missing) ImGui::TextColored(red, "%s", r.messages.empty() ? "metrics.jsonl is not there" : r.messages.back().c_str());
 
   const float avail_w = ImGui::GetContentRegionAvail().x, spacing = ImGui::GetStyle().ItemSpacing.x;

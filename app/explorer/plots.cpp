@@ -78,10 +78,17 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
     const float w = ImGui::CalcTextSize(spec.x_label.c_str()).x;
     dl->AddText(ImVec2(a.x - w - 4, b.y + 3), IM_COL32(120, 120, 130, 255), spec.x_label.c_str());
   }
-  std::vector<int> alerts = spec.alerts;
-  alerts.push_back(spec.alert_x);
-  for (int ax : alerts)
-    if (ax >= 0 && ax < n) dl->AddLine(ImVec2(X0(float(ax)), a.y), ImVec2(X0(float(ax)), b.y), IM_COL32(255, 70, 60, 200), 1.5f);
+  // Red lines: at most one per pixel column (markers closer than a pixel look the same).
+  float last_x = -1e30f;
+  const auto alert = [&](int ax) {
+    if (ax < 0 || ax >= n) return;
+    const float x = X0(float(ax));
+    if (std::abs(x - last_x) < 1.0f) return;
+    last_x = x;
+    dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), IM_COL32(255, 70, 60, 200), 1.5f);
+  };
+  for (int ax : spec.alerts) alert(ax);
+  alert(spec.alert_x);
   const ImU32 red = IM_COL32(255, 110, 100, 255);
   if (!(lo <= hi)) {
     dl->AddText(ImVec2(a.x + 6, a.y + 4), spec.note.empty() ? IM_COL32(150, 150, 150, 255) : red,

@@ -1,13 +1,15 @@
 // RunWatch: the follow loop (RunFollower + RunCurves), the anatomy arrays RunCurves leaves out,
-// events turned into markers and messages, and the newest sample grid read with stb_image.
+// events turned into markers and messages, and the newest sample grid read with core's bounded
+// image reader (a run directory is a file like any other: its PNG may be hostile).
 #include "run_watch.h"
-
-#include <stb_image.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+
+#include "shortrun/file_checks.h"
+#include "shortrun/image_io.h"
 
 namespace shortrun::explorer {
 
@@ -15,7 +17,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr size_t kMaxProfileBins = 256;  // bins of k kept of one step-length profile
+
 double number_or_nan(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; }
+double number_field(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it == j.end() ? NAN : number_or_nan(*it);
+}
+// A string field, clipped for a one-line message ("" when absent, `other` when not a string).
+std::string text_field(const nlohmann::json& j, const char* key, const char* other = "?") {
+  const auto it = j.find(key);
+  if (it == j.end()) return "";
+  return it->is_string() ? clip(it->get<std::string>(), 200) : other;
+}
 
 // The file's size and modification time as a key: a grid rewritten in place reads again.
 std::string file_key(const std::string& path) {
@@ -27,21 +41,24 @@ std::string file_key(const std::string& path) {
   return path + "|" + std::to_string(size) + "|" + std::to_string(mtime.time_since_epoch().count());
 }
 
-// Reads a PNG as floats in [0, 1]; null when it is not (yet) a complete image.
+// Reads a PNG as floats in [0, 1]; null when it is not (yet) a complete image, or not one within
+// the readers' limits (SHORTRUN_MAX_IMAGE_PIXELS).
 std::shared_ptr<const SampleGrid> read_grid(const std::string& path) {
-  int w = 0, h = 0, c = 0;
-  stbi_uc* pixels = stbi_load(path.c_str(), &w, &h, &c, 0);
-  if (!pixels) return nullptr;
+  torch::Tensor chw;
+  try {
+    chw = read_image(path);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  // Gray+alpha and RGBA keep their colour channels only (the grid is opaque).
+  const int64_t c = chw.size(0) <= 2 ? 1 : 3;
+  const torch::Tensor hwc = chw.narrow(0, 0, c).add(1.0).div(2.0).clamp(0.0, 1.0).permute({1, 2, 0}).contiguous();
   auto grid = std::make_shared<SampleGrid>();
   grid->path = path;
-  grid->width = w;
-  grid->height = h;
-  // Gray+alpha and RGBA keep their colour channels only (the grid is opaque).
-  grid->channels = c <= 2 ? 1 : 3;
-  grid->pixels.resize(size_t(w) * size_t(h) * size_t(grid->channels));
-  for (size_t p = 0; p < size_t(w) * size_t(h); ++p)
-    for (int k = 0; k < grid->channels; ++k) grid->pixels[p * size_t(grid->channels) + size_t(k)] = float(pixels[p * size_t(c) + size_t(k)]) / 255.0f;
-  stbi_image_free(pixels);
+  grid->height = int(hwc.size(0));
+  grid->width = int(hwc.size(1));
+  grid->channels = int(c);
+  grid->pixels.assign(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
   return grid;
 }
 
@@ -102,6 +119,9 @@ bool RunWatch::poll_once(RunFollower& follower) {
       // The trainer rewrote the file (a resume or a rollback trims it): rebuild everything.
       work_.grad_k.clear();
       work_.step_profiles.clear();
+      work_.fd.clear();
+      work_.rollbacks.clear();
+      work_.rollback_count = 0;
       work_.last_iteration = 0;
       last_regular_ = 0;
       ++work_.restarts;
@@ -112,43 +132,49 @@ bool RunWatch::poll_once(RunFollower& follower) {
       note(std::to_string(u.bad_lines) + " line(s) of metrics.jsonl are not JSON objects; skipped");
       changed = true;
     }
+    if (u.long_lines > 0) {
+      work_.long_lines += u.long_lines;
+      changed = true;
+    }
     work_.curves.apply(u);
+    int64_t rollbacks = 0;
+    std::string last_rollback;
     for (const nlohmann::json& j : u.records) {
-      const double it = number_or_nan(j.value("iteration", nlohmann::json()));
-      if (std::isfinite(it)) work_.last_iteration = std::max(work_.last_iteration, int64_t(it));
-      const std::string event = j.value("event", "");
-      if (event == "rollback")
-        note("watchdog rollback to iteration " + std::to_string(int64_t(it)) + ": " + j.value("reason", std::string("?")));
-      else if (event == "warning")
-        note("trainer warning: " + j.value("message", std::string("?")));
-      if (!event.empty()) continue;
-      if (std::isfinite(it) && it > last_regular_) log_interval_ = int64_t(it - last_regular_), last_regular_ = it;
+      const double it = number_field(j, "iteration");
+      if (std::isfinite(it)) work_.last_iteration = std::max(work_.last_iteration, int64_t(std::clamp(it, -9e18, 9e18)));
+      const bool is_event = j.contains("event");
+      const std::string event = text_field(j, "event");
+      if (event == "rollback") {
+        ++rollbacks;
+        ++work_.rollback_count;
+        work_.rollbacks.push(it);
+        last_rollback = "watchdog rollback to iteration " + std::to_string(std::isfinite(it) ? int64_t(std::clamp(it, -9e18, 9e18)) : -1) +
+                        ": " + text_field(j, "reason");
+      } else if (event == "warning") {
+        note("trainer warning: " + text_field(j, "message"));
+      } else if (event == "eval") {
+        work_.fd.push({it, number_field(j, "fd")});
+      }
+      if (is_event) continue;
+      if (std::isfinite(it) && it > last_regular_) log_interval_ = int64_t(std::min(it - last_regular_, 1e9)), last_regular_ = it;
       const auto gk = j.find("grad_norm_k");
       if (gk != j.end() && gk->is_array() && gk->size() == 3)
-        work_.grad_k.push_back({it, {number_or_nan((*gk)[0]), number_or_nan((*gk)[1]), number_or_nan((*gk)[2])}});
+        work_.grad_k.push({it, {number_or_nan((*gk)[0]), number_or_nan((*gk)[1]), number_or_nan((*gk)[2])}});
       const auto prof = j.find("step_norm_profile");
       if (prof != j.end() && prof->is_array() && !prof->empty()) {
         std::vector<double> v;
-        for (const auto& e : *prof) v.push_back(number_or_nan(e));
-        work_.step_profiles.emplace_back(it, std::move(v));
+        for (size_t b = 0; b < std::min<size_t>(prof->size(), kMaxProfileBins); ++b) v.push_back(number_or_nan((*prof)[b]));
+        work_.step_profiles.push({it, std::move(v)});
       }
     }
+    // One message per round, however many rollbacks it read (a file may hold thousands).
+    if (rollbacks == 1) note(last_rollback);
+    else if (rollbacks > 1) note(std::to_string(rollbacks) + " watchdog rollbacks; the last: " + last_rollback);
     work_.records += int64_t(u.records.size());
     changed |= !u.records.empty() || !u.message.empty();
     if (!u.more) break;
   }
   work_.bytes_read = follower.bytes_read();
-  if (changed) {
-    // Markers from the event lines (rebuilt: a restart drops them with the curves).
-    work_.fd.clear();
-    work_.rollbacks.clear();
-    for (const nlohmann::json& e : work_.curves.events) {
-      const std::string event = e.value("event", "");
-      const double it = number_or_nan(e.value("iteration", nlohmann::json()));
-      if (event == "eval") work_.fd.emplace_back(it, number_or_nan(e.value("fd", nlohmann::json())));
-      if (event == "rollback") work_.rollbacks.push_back(it);
-    }
-  }
 
   std::vector<CheckpointInfo> checkpoints = follower.checkpoints();
   const auto same = [](const CheckpointInfo& a, const CheckpointInfo& b) {

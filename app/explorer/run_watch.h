@@ -3,7 +3,8 @@
 // metrics.jsonl through core's RunFollower (never re-reading the whole file), lists the
 // checkpoints, reads the newest sample grid PNG, and publishes all of it as one immutable
 // snapshot. What it finds on disk (a half-written line, a checkpoint renamed away, the whole
-// directory deleted) becomes a message in the snapshot, never an exception.
+// directory deleted) becomes a message in the snapshot, never an exception. What it keeps is
+// bounded (RunCurves' and Decimated's caps), so a run of a million lines costs what a short one does.
 #pragma once
 #include <array>
 #include <atomic>
@@ -32,17 +33,20 @@ struct RunSnapshot {
   uint64_t version = 0;           // grows with every published change
   RunCurves curves;               // scalar series of the regular lines (f_data, gap, lr, ...) and the event lines
   // Anatomy diagnostics (arrays, which RunCurves leaves out): (iteration, ‖∇f‖ at k = 0, K/2, K)
-  // and (iteration, mean ‖x_{k+1} − x_k‖ per bin of k).
-  std::vector<std::pair<double, std::array<double, 3>>> grad_k;
-  std::vector<std::pair<double, std::vector<double>>> step_profiles;
-  std::vector<std::pair<double, double>> fd;  // evaluation events: (iteration, FD)
-  std::vector<double> rollbacks;               // iterations the watchdog rolled back to
+  // and (iteration, mean ‖x_{k+1} − x_k‖ per bin of k). Every list here is bounded (Decimated),
+  // however many lines the file holds: a snapshot is copied on every change.
+  static constexpr size_t kMaxPoints = 2048, kMaxProfiles = 64, kMaxMarkers = 512;
+  Decimated<std::pair<double, std::array<double, 3>>> grad_k{kMaxPoints};
+  Decimated<std::pair<double, std::vector<double>>> step_profiles{kMaxProfiles};
+  Decimated<std::pair<double, double>> fd{kMaxPoints};  // evaluation events: (iteration, FD)
+  Decimated<double> rollbacks{kMaxMarkers};             // iterations the watchdog rolled back to
+  int64_t rollback_count = 0;                           // all rollback lines (rollbacks keeps a thinned few)
   std::vector<CheckpointInfo> checkpoints;     // newest first
   std::shared_ptr<const SampleGrid> grid;      // the newest readable sample grid (null: none yet)
   std::vector<std::string> messages;           // what happened, oldest first (the last few)
   bool missing = false;                        // metrics.jsonl (or the directory) is not there now
   int64_t last_iteration = 0;                  // the highest iteration of any line
-  int64_t records = 0, bad_lines = 0, restarts = 0, bytes_read = 0, polls = 0;
+  int64_t records = 0, bad_lines = 0, long_lines = 0, restarts = 0, bytes_read = 0, polls = 0;
 };
 
 class RunWatch {

@@ -13,7 +13,11 @@ using Points = std::vector<std::pair<double, double>>;
 
 struct Grid {
   int scale = 1, count = 0;
-  int index(double iteration) const { return std::clamp(int(std::lround(iteration / scale)), 0, std::max(0, count - 1)); }
+  // NaN lands on 0; anything past the ends on the ends (a file's iterations can be anything).
+  int index(double iteration) const {
+    const double i = std::round(iteration / scale);
+    return !(i > 0) ? 0 : i >= double(count - 1) ? std::max(0, count - 1) : int(i);
+  }
 };
 
 // Values at their grid index; indices no point reached are filled by joining their neighbours
@@ -46,15 +50,15 @@ PlotSeries place(const Grid& g, const Points& points, ImU32 color, const std::st
 const Points& series(const RunSnapshot& run, const char* key) {
   static const Points none;
   const auto it = run.curves.series.find(key);
-  return it == run.curves.series.end() ? none : it->second;
+  return it == run.curves.series.end() ? none : it->second.items();
 }
 
 // The logging interval: the most common positive step between consecutive regular lines.
 int log_interval(const Points& p) {
   std::vector<int> steps;
   for (size_t i = 1; i < p.size(); ++i) {
-    const int d = int(std::lround(p[i].first - p[i - 1].first));
-    if (d > 0) steps.push_back(d);
+    const double d = std::round(p[i].first - p[i - 1].first);
+    if (d > 0 && d < 1e9) steps.push_back(int(d));
   }
   if (steps.empty()) return 1;
   std::sort(steps.begin(), steps.end());
@@ -74,20 +78,26 @@ TrainingPlots make_training_plots(const RunSnapshot& run) {
   TrainingPlots p;
   Grid g;
   g.scale = log_interval(series(run, "f_data"));
-  const int64_t last = std::max<int64_t>(run.last_iteration, 1);
+  // Iterations past 2·10^9 are a broken or hostile file: the axis (int ticks) stops there.
+  const int64_t last = std::clamp<int64_t>(run.last_iteration, 1, int64_t(2e9));
   // Thinned to at most kMaxPoints (the placed value is the last one landing on a point).
   if (last / g.scale + 1 > TrainingPlots::kMaxPoints)
-    g.scale *= int((last / g.scale + 1 + TrainingPlots::kMaxPoints - 1) / TrainingPlots::kMaxPoints);
+    g.scale = int(std::min<int64_t>(int64_t(g.scale) * ((last / g.scale + TrainingPlots::kMaxPoints) / TrainingPlots::kMaxPoints), 1 << 30));
   g.count = int(last / g.scale) + 1;
   p.x_scale = g.scale;
   p.x_count = g.count;
-  for (double r : run.rollbacks) p.rollbacks.push_back(g.index(r));
+  // Rollback markers: one per grid point, however many lines say so (a red line per rollback
+  // line, redrawn in five plots every frame, was what made 10,000 rollbacks cost 0.6 s a frame).
+  for (double r : run.rollbacks.items())
+    if (std::isfinite(r)) p.rollbacks.push_back(g.index(r));
+  std::sort(p.rollbacks.begin(), p.rollbacks.end());
+  p.rollbacks.erase(std::unique(p.rollbacks.begin(), p.rollbacks.end()), p.rollbacks.end());
 
   p.energy = {place(g, series(run, "f_data"), IM_COL32(90, 160, 240, 255), "f(data)"),
               place(g, series(run, "f_samples"), IM_COL32(240, 150, 60, 255), "f(samples)")};
   p.gap = {place(g, series(run, "gap"), IM_COL32(90, 200, 110, 255), "f(data) - f(samples)")};
   Points k[3];
-  for (const auto& [it, v] : run.grad_k)
+  for (const auto& [it, v] : run.grad_k.items())
     for (int i = 0; i < 3; ++i) k[i].emplace_back(it, v[size_t(i)]);
   p.gradient = {place(g, series(run, "grad_norm"), IM_COL32(190, 120, 240, 255), "mean", 2.0f),
                 place(g, k[0], IM_COL32(80, 190, 230, 255), "k = 0"), place(g, k[1], IM_COL32(230, 170, 60, 255), "k = K/2"),
@@ -95,23 +105,24 @@ TrainingPlots make_training_plots(const RunSnapshot& run) {
   p.saturation = {place(g, series(run, "saturated"), IM_COL32(200, 200, 90, 255), "saturated")};
   p.lr = {place(g, series(run, "lr"), IM_COL32(180, 180, 180, 255), "learning rate")};
 
-  p.fd = {place(g, run.fd, IM_COL32(240, 80, 90, 255), "FD", 2.0f)};
-  size_t best = run.fd.size();
-  for (size_t i = 0; i < run.fd.size(); ++i)
-    if (std::isfinite(run.fd[i].second) && (best == run.fd.size() || run.fd[i].second < run.fd[best].second)) best = i;
-  if (best < run.fd.size()) {
-    p.best_fd_value = run.fd[best].second;
-    p.best_fd_iteration = int64_t(std::lround(run.fd[best].first));
+  const Points& fd = run.fd.items();
+  p.fd = {place(g, fd, IM_COL32(240, 80, 90, 255), "FD", 2.0f)};
+  size_t best = fd.size();
+  for (size_t i = 0; i < fd.size(); ++i)
+    if (std::isfinite(fd[i].second) && (best == fd.size() || fd[i].second < fd[best].second)) best = i;
+  if (best < fd.size()) {
+    p.best_fd_value = fd[best].second;
+    p.best_fd_iteration = std::isfinite(fd[best].first) ? int64_t(std::clamp(fd[best].first, -9e18, 9e18)) : -1;
     char line[96];
     std::snprintf(line, sizeof line, "best FD %.4g at iteration %lld", p.best_fd_value, static_cast<long long>(p.best_fd_iteration));
     p.best_fd = line;
-    p.fd.push_back(place(g, {run.fd[best]}, IM_COL32(255, 215, 0, 255), "", 5.0f));  // unnamed: not in the hover read-out
+    p.fd.push_back(place(g, {fd[best]}, IM_COL32(255, 215, 0, 255), "", 5.0f));  // unnamed: not in the hover read-out
   }
 
   // Up to five step-length profiles spread over the run, light (early) to dark (late).
   const size_t n = run.step_profiles.size(), shown = std::min<size_t>(5, n);
   for (size_t i = 0; i < shown; ++i) {
-    const auto& [it, v] = run.step_profiles[shown == 1 ? n - 1 : i * (n - 1) / (shown - 1)];
+    const auto& [it, v] = run.step_profiles.items()[shown == 1 ? n - 1 : i * (n - 1) / (shown - 1)];
     const float t = shown == 1 ? 1.0f : float(i) / float(shown - 1);
     PlotSeries s;
     s.color = IM_COL32(int(200 - 150 * t), int(220 - 120 * t), 255, 255);

@@ -1,4 +1,5 @@
-// PNG/JPEG decoding with stb_image, PNG encoding with stb_image_write, grids and conversions.
+// PNG decoding with stb_image, JPEG with libjpeg-turbo (jpeg_reader.cpp), PNG encoding with
+// stb_image_write, grids and conversions.
 #include "shortrun/image_io.h"
 
 #include <stb_image.h>
@@ -12,6 +13,7 @@
 #include "shortrun/file_checks.h"
 #include "shortrun/file_util.h"
 #include "shortrun/npy.h"
+#include "jpeg_reader.h"
 
 namespace shortrun {
 
@@ -73,55 +75,26 @@ void drop_empty_idat_chunks(std::vector<uint8_t>& b) {
   }
 }
 
-// stb_image (Debian's 2022 copy) builds a JPEG Huffman table from its 16 code counts without
-// checking that they sum to at most 256: a larger sum writes past the table's arrays on the
-// heap (found by fuzz/fuzz_image.cpp). Every DHT segment stb could reach is checked first: the
-// walk visits every 0xFF-prefixed marker outside the segments it skips by their length, as
-// stb's own marker search does, so it sees each table stb would build, and more.
-void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
-  // stb takes any run of 0xFF before the SOI marker (0xD8) as fill bytes, as before any marker.
-  const size_t n = b.size();
-  size_t at = 0;
-  while (at < n && b[at] == 0xFF) ++at;
-  if (at == 0 || at >= n || b[at] != 0xD8) return;
-  for (++at; at < n;) {
-    if (b[at] != 0xFF) { ++at; continue; }  // entropy-coded data or junk: stb scans it too
-    while (at < n && b[at] == 0xFF) ++at;
-    if (at >= n) break;
-    const uint8_t marker = b[at++];
-    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no length
-    if (marker == 0xD9 || n - at < 2) break;                                                // EOI
-    const size_t length = (size_t(b[at]) << 8) | b[at + 1];
-    if (marker == 0xC4) {
-      // Tables follow each other until the length is used up; stb reads each in full (bytes
-      // past the end of the file read as 0).
-      for (size_t t = at + 2, left = length < 2 ? 0 : length - 2; left > 0 && t < n;) {
-        size_t count = 0;
-        for (size_t i = 1; i <= 16 && t + i < n; ++i) count += b[t + i];
-        if (count > 256)
-          throw file_error(path, "not a readable image (JPEG Huffman table of " + std::to_string(count) +
-                                     " codes; at most 256 exist); expected PNG or JPEG");
-        if (17 + count >= left) break;
-        left -= 17 + count;
-        t += 17 + count;
-      }
-    }
-    at += length;  // after SOS (0xDA), its scan's data is walked byte by byte
-  }
-}
 }  // namespace
+
+bool jpeg_supported() { return detail::have_jpeg(); }
 
 torch::Tensor read_image(const std::string& path) {
   auto bytes = read_regular_file(path);
   const std::string expected = "expected PNG or JPEG";
   if (bytes.size() > static_cast<size_t>(INT_MAX)) throw file_error(path, "image file over 2 GiB; " + expected);
-  check_jpeg_huffman_tables(bytes, path);
+  const int64_t max_pixels = kMaxImagePixels.value();
+  // JPEG: libjpeg-turbo (stb's JPEG decoder has undefined behaviour on corrupt data and is not built).
+  if (detail::looks_like_jpeg(bytes)) {
+    const detail::DecodedJpeg j = detail::decode_jpeg(bytes, path, max_pixels);
+    const torch::Tensor hwc = torch::from_blob(const_cast<uint8_t*>(j.pixels.data()), {j.height, j.width, j.channels}, torch::kUInt8);
+    return hwc.permute({2, 0, 1}).to(torch::kFloat32).div_(127.5).sub_(1.0).contiguous();
+  }
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, c = 0;
   // The header's dimensions first: a 20000x20000 PNG of a few KB must not be decoded at all.
   if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &c))
     throw file_error(path, std::string("not a readable image (") + stbi_failure_reason() + "); " + expected);
-  const int64_t max_pixels = kMaxImagePixels.value();
   if (w <= 0 || h <= 0 || int64_t(w) * h > max_pixels)
     throw file_error(path, kMaxImagePixels.exceeded("image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels"));
   check_png_inflation(bytes, path);

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "shortrun/file_checks.h"
+
 namespace shortrun {
 namespace fs = std::filesystem;
 
@@ -38,13 +40,36 @@ struct Fd {
 };
 }  // namespace
 
-RunFollower::RunFollower(std::string run_dir, int64_t max_bytes_per_poll)
-    : dir_(std::move(run_dir)), max_bytes_(std::max<int64_t>(4096, max_bytes_per_poll)) {}
+RunFollower::RunFollower(std::string run_dir, int64_t max_bytes_per_poll, int64_t max_line_bytes)
+    : dir_(std::move(run_dir)), max_bytes_(std::max<int64_t>(4096, max_bytes_per_poll)), max_line_(max_line_bytes) {
+  if (max_line_ <= 0) {
+    try {
+      max_line_ = kMaxMetricsLineBytes.value();
+    } catch (const std::exception& e) {  // a bad variable: said once, the default is used
+      max_line_ = kMaxMetricsLineBytes.default_value;
+      limit_note_ = std::string(e.what()) + "; using " + std::to_string(max_line_);
+    }
+  }
+}
 
 void RunFollower::reset() {
   offset_ = 0;
   pending_.clear();
   tail_.clear();
+  skipping_ = false;
+}
+
+void RunFollower::take_line(const char* p, size_t n, RunUpdate& u) {
+  size_t first = 0;
+  while (first < n && (p[first] == ' ' || p[first] == '\t' || p[first] == '\r')) ++first;
+  if (first == n) return;
+  try {
+    nlohmann::json j = nlohmann::json::parse(p, p + n);
+    if (j.is_object()) u.records.push_back(std::move(j));
+    else ++u.bad_lines;
+  } catch (const std::exception&) {
+    ++u.bad_lines;
+  }
 }
 
 RunUpdate RunFollower::poll() {
@@ -104,22 +129,50 @@ RunUpdate RunFollower::poll() {
     bytes_read_ += want;
     u.more = offset_ < size;
     // Fingerprint of the bytes just before the new offset.
-    const std::string joined = tail_ + buf;
-    tail_ = joined.substr(joined.size() - std::min(kTailBytes, joined.size()));
-    pending_ += buf;
+    if (buf.size() >= kTailBytes) {
+      tail_.assign(buf, buf.size() - kTailBytes, kTailBytes);
+    } else {
+      tail_ += buf;
+      if (tail_.size() > kTailBytes) tail_.erase(0, tail_.size() - kTailBytes);
+    }
+    // Complete lines are parsed straight from the buffer; only an incomplete last line is kept,
+    // and only up to the line-length limit: past it the line is dropped up to its newline.
+    const int64_t line_start = offset_ - want;  // file offset of buf[0]
     size_t start = 0;
-    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
-      const std::string line = pending_.substr(start, nl - start);
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      try {
-        nlohmann::json j = nlohmann::json::parse(line);
-        if (j.is_object()) u.records.push_back(std::move(j));
-        else ++u.bad_lines;
-      } catch (const std::exception&) {
-        ++u.bad_lines;
+    for (size_t nl; start < buf.size(); start = nl + 1) {
+      nl = buf.find('\n', start);
+      const size_t end = nl == std::string::npos ? buf.size() : nl;
+      if (skipping_) {
+        if (nl == std::string::npos) break;
+        skipping_ = false;
+        continue;
+      }
+      if (int64_t(pending_.size() + (end - start)) > max_line_) {
+        ++u.long_lines;
+        u.message = path + ": a line starting near byte " + std::to_string(line_start + int64_t(start) - int64_t(pending_.size())) +
+                    " is longer than " + std::to_string(max_line_) +
+                    " bytes (SHORTRUN_MAX_METRICS_LINE_BYTES); skipped";
+        pending_.clear();
+        skipping_ = nl == std::string::npos;
+        if (nl == std::string::npos) break;
+        continue;
+      }
+      if (nl == std::string::npos) {
+        pending_.append(buf, start, end - start);
+        break;
+      }
+      if (pending_.empty()) {
+        take_line(buf.data() + start, end - start, u);
+      } else {
+        pending_.append(buf, start, end - start);
+        take_line(pending_.data(), pending_.size(), u);
+        pending_.clear();
       }
     }
-    pending_.erase(0, start);
+  }
+  if (!limit_note_.empty()) {
+    u.message = limit_note_;
+    limit_note_.clear();
   }
   return u;
 }
@@ -161,16 +214,35 @@ void RunCurves::apply(const RunUpdate& update) {
   if (update.restarted) {
     series.clear();
     events.clear();
+    event_count = 0;
+    keys_dropped = 0;
   }
+  // Events arrive in bulk (a hostile file holds millions): only the newest kMaxEvents are copied.
+  size_t n_events = 0;
+  for (const nlohmann::json& j : update.records) n_events += j.contains("event") ? 1 : 0;
+  size_t event_index = 0;
   for (const nlohmann::json& j : update.records) {
     if (j.contains("event")) {
-      events.push_back(j);
+      ++event_count;
+      if (n_events - event_index++ <= kMaxEvents) events.push_back(j);
       continue;
     }
-    const double it = j.value("iteration", 0.0);
-    for (auto kv = j.begin(); kv != j.end(); ++kv)
-      if (kv.value().is_number() && kv.key() != "iteration") series[kv.key()].emplace_back(it, kv.value().get<double>());
+    const auto iteration = j.find("iteration");
+    const double it = iteration != j.end() && iteration->is_number() ? iteration->get<double>() : 0.0;
+    for (auto kv = j.begin(); kv != j.end(); ++kv) {
+      if (!kv.value().is_number() || kv.key() == "iteration") continue;
+      auto s = series.find(kv.key());
+      if (s == series.end()) {
+        if (series.size() >= kMaxSeries) {
+          ++keys_dropped;
+          continue;
+        }
+        s = series.emplace(kv.key(), Points(kMaxPoints)).first;
+      }
+      s->second.push({it, kv.value().get<double>()});
+    }
   }
+  if (events.size() > kMaxEvents) events.erase(events.begin(), events.end() - std::ptrdiff_t(kMaxEvents));
 }
 
 }  // namespace shortrun

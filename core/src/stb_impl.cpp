@@ -2,9 +2,9 @@
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_FAILURE_USERMSG
-// Only the formats Shortrun reads: stb's GIF, PSD, TGA, BMP, HDR, PIC and PNM decoders are where
-// most of its published memory bugs live (Debian's copy is from 2022), and no reader needs them.
+// PNG only: stb's GIF, PSD, TGA, BMP, HDR, PIC and PNM decoders are where most of its published
+// memory bugs live (Debian's copy is from 2022), and its JPEG decoder has undefined behaviour on
+// corrupt entropy-coded data (found by fuzz_image); JPEG is read with libjpeg-turbo instead.
 #define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
 #include <stb_image.h>
 #include <stb_image_write.h>

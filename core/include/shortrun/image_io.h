@@ -1,4 +1,4 @@
-// Images as tensors: PNG/JPEG (stb_image) in, PNG out, image grids. Pixel values live in
+// Images as tensors: PNG (stb_image) and JPEG (libjpeg-turbo) in, PNG out, image grids. Pixel values live in
 // [-1, 1] as float32 [C,H,W]; files hold 0..255.
 #pragma once
 #include <string>
@@ -9,6 +9,9 @@ namespace shortrun {
 
 // [C,H,W] float32 in [-1,1]; C is the file's channel count (1, 2, 3 or 4).
 torch::Tensor read_image(const std::string& path);
+// Whether this build decodes JPEG (libjpeg-turbo found at build time); without it a JPEG file is
+// refused with one line saying so.
+bool jpeg_supported();
 // Reads a PNG/JPEG or .npy ([C,H,W] or [N,C,H,W]); returns [N,C,H,W] float32.
 torch::Tensor read_image_or_npy(const std::string& path);
 
