@@ -3,6 +3,7 @@
 
 #include "cli_common.h"
 #include "shortrun/printable.h"
+#include "toy_model.h"
 
 namespace shortrun::cli {
 
@@ -23,6 +24,25 @@ void add_info_command(CLI::App& app) {
     // model card or --input-shape, never from a trial forward (unless its author is trusted).
     load.run_forward = load.trust_code;
     const std::string path = resolve_model_path(opt->model);
+    if (is_toy_model_file(path)) {
+      // A 2-D playground model: points, not images.
+      ToyModelFile f;
+      load_toy_model(path, &f);
+      if (opt->json) {
+        std::cout << json_text(toy_model_json(f)) << "\n";
+        return;
+      }
+      std::cout << "file:         " << path << "\n"
+                << "source:       2-D playground model (shortrun train --data toy:..., or the explorer's 2-D tab)\n"
+                << "architecture: MLP 2-" << f.config.hidden << "-" << f.config.hidden << "-1, " << f.config.activation << "\n"
+                << "parameters:   " << f.parameters << "\n"
+                << "target:       " << f.config.target << " (seed " << f.config.seed << ")\n"
+                << "trained:      " << f.iteration << " iterations\n"
+                << "sampler:      K=" << f.settings.steps << " step_size=" << f.settings.step_size
+                << " noise_std=" << f.settings.noise_std << "\n"
+                << "sample it:    shortrun sample --model " << path << " --out points.png (writes points.npy too)\n";
+      return;
+    }
     auto model = load_energy_model(path, torch::kCPU, load);
     const ModelCard& card = model->card();
     nlohmann::json j = card;

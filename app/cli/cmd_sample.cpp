@@ -19,6 +19,8 @@
 #include "shortrun/reproduce_command.h"
 #include "shortrun/view_common.h"
 #include "spill_file.h"
+#include "toy_model.h"
+#include "toy_run.h"
 #include "view_support.h"
 
 namespace shortrun::cli {
@@ -143,6 +145,36 @@ void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& inte
     std::cout << "\n";
   }
 }
+// A 2-D playground model: n points after K steps (its own K, step size and noise unless
+// --steps/--step-size/--noise say otherwise) as NPY [n,2], and the playground picture (target |
+// learned exp(f) | short-run x_K | long-run x_10K) as the PNG.
+void sample_toy(const Options& o, const std::string& path) {
+  ToyModelFile f;
+  std::unique_ptr<Toy2dTrainer> trainer = load_toy_model(path, &f);
+  SamplerConfig base;
+  base.steps = f.settings.steps;
+  base.step_size = f.settings.step_size;
+  base.noise_std = f.settings.noise_std;
+  const SamplerConfig cfg = o.sampler.apply(base);
+  Toy2dSettings s = f.settings;
+  s.steps = cfg.steps;
+  s.step_size = cfg.step_size;
+  s.noise_std = cfg.noise_std;
+  trainer->set_settings(s);
+  const Toy2dParticles p = trainer->sample(o.n, s.steps);
+  const torch::Tensor points = torch::from_blob(const_cast<float*>(p.frame(p.frames - 1)), {p.n, 2}, torch::kFloat32).clone();
+  std::string npy = o.npy;
+  if (npy.empty()) {
+    const std::string& out = o.out;
+    npy = (out.size() > 4 && out.substr(out.size() - 4) == ".png" ? out.substr(0, out.size() - 4) : out) + ".npy";
+  }
+  write_npy(npy, points);
+  if (!o.out.empty()) write_toy_playground_png(*trainer, o.out);
+  if (!o.quiet)
+    std::cout << "wrote " << o.n << " points of the 2-D playground model " << path << " (K=" << s.steps << ", iteration "
+              << f.iteration << ") to " << npy << (o.out.empty() ? "" : " and its picture to " + o.out) << "\n";
+}
+
 }  // namespace
 
 void add_sample_command(CLI::App& app) {
@@ -175,6 +207,7 @@ void add_sample_command(CLI::App& app) {
                    {"--json", o->json.empty() && o->continue_to > 0 ? json_next_to(o->out) : o->json}},
                   {model_input("--model", o->model), {"--init", o->init_file}});
     // Ctrl+C from the start: a long run stops between steps and writes nothing.
+    if (const std::string path = resolve_model_path(o->model); is_toy_model_file(path)) return sample_toy(*o, path);
     std::unique_ptr<Interrupt> interrupt = o->continue_to > 0 ? std::make_unique<Interrupt>() : nullptr;
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
     if (o->continue_to > 0) return run_continued(*o, setup, *interrupt);

@@ -85,6 +85,7 @@ void draw_chain_inspector(Explorer& ex, const ChainRun& run, float big) {
   tip("back to the grid alone");
   ImGui::SameLine();
   if (ImGui::SmallButton("reset view")) ins.image_view = ins.heat_view = InspectorView{};
+  ins.heat_view = ins.image_view;  // one view for both (see zoom_view below)
   tip("zoom 1x, centred (the wheel zooms, dragging pans)");
 
   // The difference shown: x_b − x_a, where b is the shown (kept) step and a is the previous kept
@@ -99,7 +100,9 @@ void draw_chain_inspector(Explorer& ex, const ChainRun& run, float big) {
   const ImVec2 uv0(float(gx * s.w) / img.width(), float(gy * s.h) / img.height());
   const ImVec2 uv1(float((gx + 1) * s.w) / img.width(), float((gy + 1) * s.h) / img.height());
   ImGui::BeginGroup();
+  // One view for the image and its difference heatmap: the wheel or a drag on either moves both.
   const auto hover_img = zoom_view("inspect_image", img.id(), uv0, uv1, s.w, s.h, big, ins.image_view);
+  tip("x at the shown step: the wheel zooms (the heatmap beside it follows), dragging pans");
   ImGui::TextDisabled("x_%d (zoom %.1fx)", b, ins.image_view.zoom);
   ImGui::EndGroup();
   ImGui::SameLine();
@@ -127,8 +130,10 @@ void draw_chain_inspector(Explorer& ex, const ChainRun& run, float big) {
   }
   ImGui::BeginGroup();
   std::pair<int, int> hover_heat{-1, -1};
+  ins.heat_note.clear();
   if (have_pair) {
-    hover_heat = zoom_view("inspect_heat", heat.id(), ImVec2(0, 0), ImVec2(1, 1), s.w, s.h, big, ins.heat_view);
+    hover_heat = zoom_view("inspect_heat", heat.id(), ImVec2(0, 0), ImVec2(1, 1), s.w, s.h, big, ins.image_view);
+    tip("the difference x_b - x_a: the wheel zooms (the image beside it follows), dragging pans");
     ImGui::TextDisabled("x_%d - x_%d (channel mean)", b, a);
     DisplayParams p;
     p.lo = -c.residual_range;
@@ -137,7 +142,15 @@ void draw_chain_inspector(Explorer& ex, const ChainRun& run, float big) {
     ex.views->heat_bar.draw(*ex.uploader, *ex.colormap, p, big);
   } else {
     ImGui::Dummy(ImVec2(big, big));
-    ImGui::TextDisabled(b == 0 && !ins.against_pinned ? "no difference at step 0" : "no image kept for that step");
+    const bool pinned = ins.against_pinned && ins.pinned_step >= 0;
+    const char* why = !pinned && b == 0             ? "no difference at step 0"
+                      : pinned && a == b             ? "this is the pinned step: no difference to itself (scrub away from it)"
+                      : pinned && ins.pinned_step >= ready ? "the pinned step is not sampled yet"
+                                                     : "no image kept for that step";
+    ins.heat_note = why;
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + big);
+    ImGui::TextDisabled("%s", why);
+    ImGui::PopTextWrapPos();
   }
   ImGui::SetNextItemWidth(big - 60);
   if (ImGui::SliderFloat("##range", &c.residual_range, 1e-4f, 2.0f, "+-%.3g", ImGuiSliderFlags_Logarithmic))

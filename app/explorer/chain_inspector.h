@@ -1,6 +1,7 @@
 // The enlarged chain's inspector (zoom, pan, pixel read-out, difference view): its UI state.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -18,6 +19,7 @@ struct InspectorUi {
   std::tuple<uint64_t, int, int, int, float, bool> shown_heat{};  // (run, chain, a, b, range, auto) uploaded
   std::pair<int, int> pair{-1, -1};  // the (a, b) steps of the difference shown
   double pair_norm = -1;             // |x_b − x_a| over all channels (-1: none)
+  std::string heat_note;             // why no heatmap is shown ("" when one is)
 };
 
 }  // namespace shortrun::explorer

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "jobs_text.h"
 #include "sampler_settings.h"
 #include "shortrun/ab_compare.h"
 #include "shortrun/error.h"
@@ -63,9 +64,17 @@ void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& s
   CompareConfig config;
   config.a = sampler_config(model_a, req.sampler_a);
   config.b = config.a;  // as the CLI: B is A's settings with the -b flags on top
-  config.b.steps = req.steps_b;
-  config.b.step_size = req.step_size_b;
-  config.b.noise_std = req.noise_b;
+  if (req.b_own_sampler && b) {
+    // Model B as it was trained to be sampled: its checkpoint's K, step size and noise.
+    const SamplerConfig own = model_b.card().sampler;
+    config.b.steps = own.steps;
+    config.b.step_size = own.step_size;
+    config.b.noise_std = own.noise_std;
+  } else {
+    config.b.steps = req.steps_b;
+    config.b.step_size = req.step_size_b;
+    config.b.noise_std = req.noise_b;
+  }
   config.chains = req.chains;
   config.diff_range = req.diff_range;
   config.validate();
@@ -116,7 +125,7 @@ void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& s
 }  // namespace
 
 uint64_t post_compare(ViewJobs& jobs, const AbRequest& request, std::shared_ptr<ViewResultSlot<AbResult>> slot) {
-  const std::string label = "A/B compare: " + std::to_string(request.chains) + " chains";
+  const std::string label = "A/B compare: " + count_of(request.chains, "chain");
   return jobs.post("compare", label, "chain-step", [request, slot](ViewJob& job) {
     try {
       run_compare(job, request, *slot);

@@ -22,6 +22,7 @@ struct AbRequest {
   std::string model_a;            // the loaded model
   std::string model_b;            // "": model A (compare sampler settings)
   SamplerSettings sampler_a;      // the sidebar's
+  bool b_own_sampler = false;     // model B's stored K, step size and noise (its card), not the fields below
   int steps_b = 50;               // B's K, step size and noise (its seed and init are A's)
   float step_size_b = 1.0f, noise_b = 0.01f;
   int chains = 16;

@@ -48,7 +48,15 @@ std::vector<LaidOutItem> g_items;
 }  // namespace
 
 void tip(const char* text) {
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
+  // Disabled controls keep their tip (it says why they are disabled); long tips wrap inside the window.
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    const float wrap = std::min(ImGui::GetFontSize() * 32.0f, ImGui::GetMainViewport()->WorkSize.x - 24.0f);
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(std::max(wrap, 80.0f));
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
   const ImGuiWindow* w = ImGui::GetCurrentWindow();
   LaidOutItem item;
   item.tip = std::string(text).substr(0, 48);
@@ -258,6 +266,8 @@ void Explorer::on_published() {
     if (!pub.error.empty()) {
       errors.push_back(pub.error);
       status_message = pub.error;
+      status_error_job_ = pub.error_job;
+      status_error_result_ = newest_result(pub.error_job);
       if (pub.error_job == "model" || pub.error_job == "device") model_error = pub.error;
     }
   }
@@ -272,16 +282,36 @@ void Explorer::on_published() {
     const int n = sampler.chains;
     sampler = m.defaults;
     sampler.chains = n;
+    std::string note;
+    if (std::find(m.precisions.begin(), m.precisions.end(), sampler.precision) == m.precisions.end()) {
+      note = " (its precision " + sampler.precision + " does not run on " + m.device + ": exact instead)";
+      sampler.precision = "exact";
+    }
     sample_requested = false;
     threads_field = m.threads;
     std::snprintf(model_path_field, sizeof(model_path_field), "%s", m.path.c_str());
-    status_message = "loaded " + m.path;
+    status_message = "loaded " + m.path + note;
     config.add_recent(m.path);
     adopt_model_for_canvas(*this, m);
     chains.selected = -1;
     chains.step = 0;
     chains.follow = true;
     interp.dirty_live = interp.dirty_strip = true;
+  }
+  if (pub.model && pub.model->device != seen_device_) {
+    seen_device_ = pub.model->device;
+    const std::vector<std::string>& modes = pub.model->precisions;
+    if (std::find(modes.begin(), modes.end(), sampler.precision) == modes.end()) {
+      status_message = "precision " + sampler.precision + " does not run on " + seen_device_ + ": exact instead";
+      sampler.precision = "exact";
+    }
+  }
+  clear_superseded_error();
+  // A finished reconstruction measures this model's reconstruction rate (the cost book).
+  if (pub.recon && pub.recon->finished.load() && pub.recon->id != recon_measured_ && recon.requested) {
+    recon_measured_ = pub.recon->id;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - recon_started_).count();
+    session.costs.record(WorkKind::kReconStep, double(pub.recon->done.load()) * std::max(1, recon.sampler_used.steps), secs);
   }
   if (pub.image && pub.image->id != applied_image_) {
     applied_image_ = pub.image->id;
@@ -293,6 +323,47 @@ void Explorer::on_published() {
   if (session.request_run_if_changed(typing)) {
     chains.follow = true;
     interp.dirty_live = interp.dirty_strip = true;
+  }
+}
+
+// The id of the newest finished result of a worker job kind (0: none), to tell when a job that
+// failed has since succeeded.
+uint64_t Explorer::newest_result(const std::string& job) const {
+  if (job == "sample" && pub.chains && pub.chains->finished.load()) return pub.chains->id;
+  if (job == "reconstruction" && pub.recon && pub.recon->finished.load()) return pub.recon->id;
+  if (job == "interpolation" && pub.interp_strip) return pub.interp_strip->id;
+  if ((job == "model" || job == "device") && pub.model) return pub.model->id;
+  return 0;
+}
+
+// An error belongs to the action that caused it: when that kind of job has since succeeded, the
+// status bar's red line goes (a later message has already replaced it otherwise).
+void Explorer::clear_superseded_error() {
+  if (status_error_job_.empty()) return;
+  const bool shown = !errors.empty() && status_message == errors.back();
+  if (!shown) {
+    status_error_job_.clear();
+    return;
+  }
+  const uint64_t now = newest_result(status_error_job_);
+  if (now != 0 && now != status_error_result_) {
+    status_message = status_error_job_ == "sample" ? "run " + std::to_string(now) + " done" : status_error_job_ + " done";
+    status_error_job_.clear();
+  }
+}
+
+void Explorer::set_mala(bool on) {
+  if (on == sampler.mala) return;
+  sampler.mala = on;
+  if (on) {
+    clamp_before_mala = sampler.clamp;
+    sampler.clamp = false;
+    status_message = clamp_before_mala ? "MALA on: clamping to [-1,1] is off while MALA runs (it comes back when MALA is off)"
+                                       : "MALA on (chains run unclamped)";
+  } else {
+    sampler.clamp = clamp_before_mala;
+    status_message = clamp_before_mala ? "MALA off: clamping to [-1,1] is back on, as before MALA"
+                                       : "MALA off: clamping stays off, as before MALA";
   }
 }
 
@@ -326,43 +397,46 @@ void Explorer::shortcuts() {
 
 void Explorer::draw_ui() {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  // The status bar grows to two lines when a message is long (it wraps, never overlaps).
+  // The status bar has a fixed two lines (jobs and frame rate; the message), so a message coming
+  // or going never moves the windows above it.
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  const float status_w = vp->WorkSize.x - 16;
   const bool is_error = !errors.empty() && status_message == errors.back();
   const float msg_w = ImGui::CalcTextSize(status_message.c_str()).x;
-  const float status_h = line * (msg_w > status_w * 0.55f ? 2.0f : 1.0f) + ImGui::GetStyle().WindowPadding.y * 2 + 2;
+  const float status_h = line * 2.0f + ImGui::GetStyle().WindowPadding.y * 2 + 2;
   // A sidebar narrower than its controls is no use; wider than half the window leaves no room.
-  const float sidebar = std::clamp(sidebar_width * ui_scale_, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
+  // Collapsed (the "<" at the tab bar's left), it leaves the whole width to the tabs.
+  const float sidebar = sidebar_collapsed ? 0.0f
+                        : std::clamp(sidebar_width * ui_scale_, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
   const float main_h = std::max(100.0f, vp->WorkSize.y - status_h);
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                                 ImGuiWindowFlags_NoSavedSettings;
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+  if (!sidebar_collapsed) {
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(ImVec2(sidebar, main_h));
-  ImGui::Begin("Shortrun", nullptr, fixed);
-  draw_jobs_panel(*this);
+  ImGui::Begin("Shortrun", nullptr, fixed | ImGuiWindowFlags_NoScrollbar);
+  // The controls scroll above; the job list has a fixed room at the bottom, so jobs coming and
+  // going never move a control under the pointer.
+  const float jobs_h = jobs_panel_height();
+  ImGui::BeginChild("controls", ImVec2(0, -jobs_h), false);
   draw_model_panel(*this);
   draw_sampler_panel(*this);
   draw_export_panel(*this);
+  ImGui::EndChild();
+  ImGui::BeginChild("jobs", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);
+  draw_jobs_panel(*this);
+  ImGui::EndChild();
   ImGui::End();
-
-  // The sidebar's right edge: drag to resize.
-  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar - 3, vp->WorkPos.y));
-  ImGui::SetNextWindowSize(ImVec2(6, main_h));
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
-  ImGui::Begin("##sidebar_edge", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBackground |
-                                               ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoFocusOnAppearing);
-  ImGui::InvisibleButton("edge", ImVec2(6, main_h));
-  if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
-  if (ImGui::IsItemActive()) sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("drag to resize the sidebar");
-  ImGui::End();
-  ImGui::PopStyleVar();
+  }
 
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x - sidebar, main_h));
   ImGui::Begin("Main", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
-  if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
+  // Tabs that do not fit scroll, and the list button at the bar's left reaches every one of them
+  // with a full-size click (at 800 px several tabs are off the bar).
+  if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll | ImGuiTabBarFlags_TabListPopupButton)) {
+    if (ImGui::TabItemButton(sidebar_collapsed ? ">" : "<", ImGuiTabItemFlags_Leading | ImGuiTabItemFlags_NoTooltip))
+      sidebar_collapsed = !sidebar_collapsed;
+    tip(sidebar_collapsed ? "show the sidebar (model, sampler, export, jobs)" : "hide the sidebar: the whole width for the tabs");
     const char* names[] = {"Chains", "Interpolation", "Reconstruct"};
     // A switch asked for while a panel draws (Show its chain) takes effect on the next frame.
     const bool from_code = tab_from_code;
@@ -383,6 +457,22 @@ void Explorer::draw_ui() {
   }
   ImGui::End();
 
+  // The sidebar's right edge: drag to resize. Drawn after the sidebar and the main panel, which
+  // never come to the front when clicked (fixed), so the edge stays on top of both.
+  if (!sidebar_collapsed) {
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar - 3, vp->WorkPos.y));
+  ImGui::SetNextWindowSize(ImVec2(6, main_h));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::Begin("##sidebar_edge", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBackground |
+                                               ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::InvisibleButton("edge", ImVec2(6, main_h));
+  if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
+  if (ImGui::IsItemActive()) sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("drag to resize the sidebar");
+  ImGui::End();
+  ImGui::PopStyleVar();
+  }
+
   // Status bar: the running job with its progress and queue, diverged chains, the last message
   // or error (wrapped), frame rate.
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - status_h));
@@ -401,17 +491,21 @@ void Explorer::draw_ui() {
   }
   ImGui::SameLine(vp->WorkSize.x - fps_w - 16);
   ImGui::TextUnformatted(fps.c_str());
-  // The message: on the first line if it fits between the jobs and the fps, else wrapped below.
-  const float room = vp->WorkSize.x - fps_w - 40 - x;
-  if (msg_w <= room) {
-    ImGui::SameLine(x);
-  }
+  // The message on its own line, cut at the window's edge (all of it in a tooltip).
+  const float room = vp->WorkSize.x - 2 * ImGui::GetStyle().WindowPadding.x;
   if (is_error) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
-  ImGui::PushTextWrapPos(vp->WorkSize.x - 8);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::PushClipRect(at, ImVec2(at.x + room, at.y + line), true);
   ImGui::TextUnformatted(status_message.c_str());
-  ImGui::PopTextWrapPos();
+  ImGui::PopClipRect();
   if (is_error) ImGui::PopStyleColor();
-  if (ImGui::IsItemHovered() && msg_w > room) ImGui::SetTooltip("%s", status_message.c_str());
+  if (ImGui::IsItemHovered() && msg_w > room) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(std::min(ImGui::GetFontSize() * 40.0f, vp->WorkSize.x - 24.0f));
+    ImGui::TextUnformatted(status_message.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
   ImGui::End();
   draw_cost_prompt(*this);
   if (show_help) draw_help_window(*this);
@@ -433,6 +527,11 @@ void Explorer::drop_file(const std::string& path) {
     } catch (const std::exception& e) {
       errors.push_back(e.what());
       status_message = model_error = e.what();
+      return;
+    }
+    if (const std::string why = not_a_model_reason(p); !why.empty()) {
+      errors.push_back(why);
+      status_message = model_error = why;
       return;
     }
     load_model(p);
@@ -516,9 +615,16 @@ void Explorer::start_reconstruction() {
   r.lr = recon.lr;
   r.chain = recon.chain;
   r.sampler = sampler;
-  recon.requested = true;
-  recon.sampler_used = sampler;
-  worker->reconstruct(r);
+  // Priced first: each iteration runs the K-step chain forward and back (about 3 chain-steps a step).
+  const double secs = session.costs.seconds(WorkKind::kReconStep, double(r.iters) * std::max(1, r.sampler.steps));
+  const std::string what = "Reconstruct: " + count_of(r.iters, "iteration") + " through K = " + std::to_string(r.sampler.steps) +
+                           " steps";
+  session.run_or_ask(what, secs, [this, r] {
+    recon.requested = true;
+    recon.sampler_used = r.sampler;
+    recon_started_ = std::chrono::steady_clock::now();
+    worker->reconstruct(r);
+  });
 }
 
 void Explorer::show_reconstruction_chain() {

@@ -149,6 +149,10 @@ class Explorer {
   void toggle_play();
   void rerun();
   void reset_sampler_defaults();
+  // MALA on turns clamping off (a clamped proposal has no density); off again, the clamp comes
+  // back as it was, and the status line says what happened to it either way.
+  void set_mala(bool on);
+  bool clamp_before_mala = false;
   void set_device(const std::string& device);
   void random_endpoints();
   void start_reconstruction();
@@ -219,6 +223,7 @@ class Explorer {
   std::vector<std::string> errors;  // every error shown this session (for state dumps)
   FrameStats stats;
   float sidebar_width = 330.0f;   // logical pixels (× the UI scale); dragged at its edge
+  bool sidebar_collapsed = false; // hidden, the tabs take the whole width
   bool typing = false;            // a text field has focus: typed values commit on Enter or focus loss
   std::vector<LaidOutItem> layout;  // the last frame's controls (state dumps)
 
@@ -244,6 +249,13 @@ class Explorer {
   std::string ini_path_;
   std::string pending_screenshot_;
   uint64_t seen_model_ = 0, seen_error_ = 0, seen_message_ = 0, applied_image_ = 0;
+  uint64_t newest_result(const std::string& job) const;
+  void clear_superseded_error();
+  std::chrono::steady_clock::time_point recon_started_;  // prices the next reconstruction
+  uint64_t recon_measured_ = 0;                         // the reconstruction whose rate the book has
+  std::string seen_device_;        // a device switch re-checks the precision mode
+  std::string status_error_job_;   // the worker job whose error the status bar shows ("" none)
+  uint64_t status_error_result_ = 0;  // that job's newest result when it failed (a newer good one clears it)
   uint64_t seen_view_error_ = 0, views_model_ = 0;
   int frames_after_script_ = 0;
   bool quit_ = false;
@@ -262,6 +274,8 @@ void draw_interpolation_panel(Explorer& ex);
 void draw_reconstruct_panel(Explorer& ex);
 void draw_help_window(Explorer& ex);
 void draw_jobs_panel(Explorer& ex);
+// The fixed height of the sidebar's job room (a heading and two jobs; more scroll inside it).
+float jobs_panel_height();
 void draw_cost_prompt(Explorer& ex);
 void draw_chain_inspector(Explorer& ex, const ChainRun& run, float big);
 // "3 of 16 chains diverged (non-finite) from step 12", or "" when none did.

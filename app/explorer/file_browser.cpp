@@ -56,6 +56,7 @@ void list_folder(const std::shared_ptr<FileBrowser::Listing>& l, const std::stri
     if (!e.dir) {
       const uintmax_t size = it->file_size(stat_ec);
       e.size = stat_ec ? 0 : size;
+      e.note = model_file_note(it->path().string());  // reads the header only, on this listing thread
     }
     batch.push_back(std::move(e));
     ++count;
@@ -266,9 +267,16 @@ void draw_file_browser(Explorer& ex) {
       const BrowserEntry& e = entries[size_t(i)];
       const std::string label = e.dir ? e.name + "/" : e.name;
       ImGui::PushID(i);
+      const bool other = model && !e.note.empty();  // a .safetensors that is not a checkpoint: greyed, says what it is
+      if (other) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
       if (ImGui::Selectable(label.c_str(), b.selected == i, ImGuiSelectableFlags_AllowDoubleClick)) {
         b.selected = i;
         if (ImGui::IsMouseDoubleClicked(0)) picked = e.name;
+      }
+      if (other) {
+        ImGui::PopStyleColor();
+        ImGui::SameLine();
+        ImGui::TextDisabled("(%s)", e.note.c_str());
       }
       if (!e.dir) {
         ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 90);
@@ -308,7 +316,11 @@ nlohmann::json browser_state(const Explorer& ex) {
   const FileBrowser& b = ex.browser;
   nlohmann::json names = nlohmann::json::array();
   const std::vector<BrowserEntry>& entries = b.entries();
-  for (size_t i = 0; i < entries.size() && i < 200; ++i) names.push_back(entries[i].dir ? entries[i].name + "/" : entries[i].name);
+  nlohmann::json notes = nlohmann::json::object();
+  for (size_t i = 0; i < entries.size() && i < 200; ++i) {
+    names.push_back(entries[i].dir ? entries[i].name + "/" : entries[i].name);
+    if (!entries[i].note.empty()) notes[entries[i].name] = entries[i].note;
+  }
   return {{"open", b.is_open()},
           {"for", b.purpose() == BrowseFor::kModel ? "model" : "image"},
           {"title", b.title()},
@@ -318,6 +330,7 @@ nlohmann::json browser_state(const Explorer& ex) {
           {"truncated", b.truncated()},
           {"error", b.error()},
           {"entries", names},
+          {"notes", notes},
           {"recent_folders", ex.config.recent_folders()}};
 }
 

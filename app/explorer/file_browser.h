@@ -20,6 +20,7 @@ struct BrowserEntry {
   std::string name;
   bool dir = false;
   uintmax_t size = 0;  // bytes (files)
+  std::string note;    // what a .safetensors that is not a checkpoint is (file_kinds.h), shown greyed
 };
 
 class FileBrowser {

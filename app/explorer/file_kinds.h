@@ -25,4 +25,15 @@ inline bool has_extension(const std::string& path, const std::vector<std::string
 inline bool is_model_path(const std::string& path) { return has_extension(path, model_extensions()); }
 inline bool is_image_path(const std::string& path) { return has_extension(path, image_extensions()); }
 
+// What a .safetensors file is, from its header's metadata alone (reads at most 1 MiB): a model
+// checkpoint, the FD feature network, a 2-D playground model, or "" (not a .safetensors file,
+// unreadable, or a header that says nothing; the loader then gives its own error).
+enum class SafetensorsRole { kUnknown, kCheckpoint, kFeatureNet, kToy2d };
+SafetensorsRole safetensors_role(const std::string& path);
+// Why `path` is not an energy model for the Model panel ("" if nothing says it is not), e.g. the
+// feature network: one line naming the file and what it is.
+std::string not_a_model_reason(const std::string& path);
+// A short note for the file chooser ("FD feature net, not a model"; "" for a checkpoint or unknown).
+std::string model_file_note(const std::string& path);
+
 }  // namespace shortrun::explorer

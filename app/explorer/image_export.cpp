@@ -92,9 +92,18 @@ void write_png_rgb(const std::string& path, const RgbImage& image) {
   write_file_atomic(path, [&](std::ostream& out) { out.write(png.data(), std::streamsize(png.size())); });
 }
 
-std::string export_path(const std::string& folder, const std::string& stem, const std::string& ext) {
+std::string absolute_folder(const std::string& folder) {
+  if (folder.empty()) return folder;
+  std::error_code ec;
+  const fs::path abs = fs::absolute(folder, ec);
+  return ec ? folder : abs.lexically_normal().string();
+}
+
+std::string export_path(const std::string& folder_in, const std::string& stem, const std::string& ext) {
   static std::mutex mutex;
   static std::set<std::string> handed_out;
+  // Absolute, so every message that names an export says exactly where it is.
+  const std::string folder = absolute_folder(folder_in.empty() ? "." : folder_in);
   std::error_code ec;
   fs::create_directories(folder, ec);
   const std::time_t now = std::time(nullptr);

@@ -36,5 +36,7 @@ void write_png_rgb(const std::string& path, const RgbImage& image);  // atomic; 
 // folder/stem_YYYYMMDD-HHMMSS.ext in local time, with _2, _3... if that name exists or was handed
 // out before in this session (ext "" for a folder). Creates the folder.
 std::string export_path(const std::string& folder, const std::string& stem, const std::string& ext);
+// `folder` made absolute against the working directory (as messages show it); "" stays "".
+std::string absolute_folder(const std::string& folder);
 
 }  // namespace shortrun::explorer

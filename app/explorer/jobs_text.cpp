@@ -6,6 +6,16 @@
 
 namespace shortrun::explorer {
 
+std::string count_of(long long n, const std::string& singular, const std::string& plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural.empty() ? singular + "s" : plural);
+}
+
+std::string ordinal(long long n) {
+  const long long tens = (n < 0 ? -n : n) % 100, ones = tens % 10;
+  const char* suffix = (tens >= 11 && tens <= 13) ? "th" : ones == 1 ? "st" : ones == 2 ? "nd" : ones == 3 ? "rd" : "th";
+  return std::to_string(n) + suffix;
+}
+
 std::string format_duration(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds)) return "?";
   char buf[48];
@@ -22,7 +32,9 @@ std::string job_progress_text(const JobStatus& j) {
   std::string s;
   if (j.total > 0 && !j.unit.empty()) {
     s = j.unit + " " + std::to_string(j.done) + "/" + std::to_string(j.total);
-    s += j.eta_s >= 0 ? " \xc2\xb7 " + format_duration(j.eta_s) + " left" : " \xc2\xb7 measuring rate";
+    s += j.state == "paused" ? " \xc2\xb7 paused"
+         : j.eta_s >= 0     ? " \xc2\xb7 " + format_duration(j.eta_s) + " left"
+                            : " \xc2\xb7 measuring rate";
   } else {
     s = format_duration(j.elapsed_s);
   }

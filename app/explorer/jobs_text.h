@@ -8,6 +8,10 @@
 
 namespace shortrun::explorer {
 
+// "1 chain", "16 chains": a count with its noun in the right number.
+std::string count_of(long long n, const std::string& singular, const std::string& plural = "");
+// "1st", "2nd", "3rd", "11th", "25th".
+std::string ordinal(long long n);
 // "<1 s", "12 s", "3 min 05 s", "2 h 10 min".
 std::string format_duration(double seconds);
 // "step 45/100 · 12 s left", "iteration 3/100 · 1 min 20 s left", "4 s" (elapsed, unknown length).

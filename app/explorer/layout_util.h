@@ -1,4 +1,5 @@
-// Small layout helpers shared by the panels: rows that wrap instead of running off a narrow window.
+// Small layout helpers shared by the panels: rows that wrap instead of running off a narrow window,
+// and reserved room for text that comes and goes, so the controls below never move under the pointer.
 #pragma once
 #include <imgui.h>
 
@@ -20,5 +21,31 @@ inline float labelled_width(const char* label, float frame) {
 inline float button_width(const char* label) {
   return ImGui::CalcTextSize(label, nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
 }
+
+// Room for `lines` lines of text that appears, disappears or changes length (warnings, estimates):
+// construct it before the text, and when it goes out of scope the cursor sits where `lines` lines
+// would end, so the next control stays put. Text longer than the room is clipped, never pushes.
+class ReservedLines {
+ public:
+  explicit ReservedLines(int lines) {
+    start_ = ImGui::GetCursorScreenPos();
+    height_ = lines * ImGui::GetTextLineHeightWithSpacing();
+    const ImVec2 max(start_.x + ImGui::GetContentRegionAvail().x, start_.y + height_);
+    ImGui::PushClipRect(start_, max, true);
+    ImGui::BeginGroup();
+  }
+  ~ReservedLines() {
+    ImGui::EndGroup();
+    ImGui::PopClipRect();
+    ImGui::SetCursorScreenPos(start_);
+    ImGui::Dummy(ImVec2(1.0f, height_ - ImGui::GetStyle().ItemSpacing.y));
+  }
+  ReservedLines(const ReservedLines&) = delete;
+  ReservedLines& operator=(const ReservedLines&) = delete;
+
+ private:
+  ImVec2 start_;
+  float height_ = 0;
+};
 
 }  // namespace shortrun::explorer

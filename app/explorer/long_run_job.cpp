@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "jobs_text.h"
 #include "sampler_settings.h"
 #include "shortrun/energy_model.h"
 #include "shortrun/error.h"
@@ -79,7 +80,7 @@ void LongRunData::add_frame(int step, std::vector<float> x) {
 
 uint64_t post_long_run(ViewJobs& jobs, const LongRunRequest& request,
                        std::function<void(std::shared_ptr<LongRunData>)> out) {
-  const std::string label = "long run: " + std::to_string(request.sampler.chains) + " chains, K=" +
+  const std::string label = "long run: " + count_of(request.sampler.chains, "chain") + ", K=" +
                             std::to_string(request.sampler.steps) + " to " + std::to_string(request.total_steps());
   return jobs.post("long_run", label, "step", [request, out](ViewJob& job) {
     EnergyModel& model = job.model(request.model);

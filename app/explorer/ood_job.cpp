@@ -63,12 +63,54 @@ std::string images_png(const std::string& png) {
   return base + "_images.png";
 }
 
-void run_probe(ViewJob& job, const OodRequest& req, ViewResultSlot<OodResult>& slot) {
+// Every image the arguments name, read one file at a time: one that cannot be read (or a folder
+// that cannot be listed) is skipped with its reason, and the rest are scored. `kept` gets the
+// files that were read (the export's command names exactly those).
+ProbeImages load_what_reads(const std::vector<std::string>& args, const DataShape& shape, std::vector<std::string>* kept,
+                            std::vector<std::string>* skipped) {
+  std::vector<torch::Tensor> images;
+  ProbeImages all;
+  for (const std::string& arg : args) {
+    std::vector<std::string> files;
+    try {
+      files = probe_image_files(arg);
+    } catch (const std::exception& e) {
+      skipped->push_back(arg + ": " + e.what());
+      continue;
+    }
+    for (const std::string& f : files) {
+      try {
+        ProbeImages one = load_probe_images({f}, shape);
+        images.push_back(one.images);
+        all.names.insert(all.names.end(), one.names.begin(), one.names.end());
+        all.notes.insert(all.notes.end(), one.notes.begin(), one.notes.end());
+        kept->push_back(f);
+      } catch (const std::exception& e) {
+        const std::string what = e.what();
+        skipped->push_back(what.rfind(f, 0) == 0 ? what : f + ": " + what);
+      }
+      if (int64_t(all.names.size()) > kMaxProbeImages)
+        throw Error("OOD probe: more than " + std::to_string(kMaxProbeImages) + " images; expected at most that many");
+    }
+  }
+  if (images.empty()) {
+    std::string why = skipped->empty() ? "no images given" : "none of the inputs could be read";
+    for (size_t i = 0; i < skipped->size() && i < 3; ++i) why += (i ? "; " : " (") + (*skipped)[i];
+    throw Error(skipped->empty() ? why : why + ")");
+  }
+  all.images = torch::cat(images, 0);
+  return all;
+}
+
+void run_probe(ViewJob& job, const OodRequest& req_in, ViewResultSlot<OodResult>& slot) {
   slot.start();
   const auto t0 = std::chrono::steady_clock::now();
+  OodRequest req = req_in;
   EnergyModel& model = job.model(req.model_path);
   const DataShape shape = model.shape();
-  ProbeImages loaded = load_probe_images(req.images, shape);
+  std::vector<std::string> kept, skipped = req.skipped;
+  ProbeImages loaded = load_what_reads(req.images, shape, &kept, &skipped);
+  req.images = kept;  // what was scored: the export's command reproduces exactly that
   OodProbeConfig config;
   config.sampler = sampler_config(model, req.sampler);
   config.reference_n = req.reference_n;
@@ -81,6 +123,7 @@ void run_probe(ViewJob& job, const OodRequest& req, ViewResultSlot<OodResult>& s
   out->settings = config;
   out->names = loaded.names;
   out->notes = loaded.notes;
+  out->skipped = skipped;
   out->shape = ImageShape{int(loaded.images.size(0)), int(shape.channels), int(shape.height), int(shape.width)};
   out->data_description = data.description;
   const int64_t k = config.sampler.steps;

@@ -24,12 +24,14 @@ struct OodRequest {
   SamplerSettings sampler;          // the sidebar's (K, step size, noise, seed, ...)
   int reference_n = 64;             // data images and model samples on the histograms
   int max_frames = 64;              // of each image's chain kept for the scrub (K always among them)
+  std::vector<std::string> skipped; // inputs already found missing ("path: reason"); the rest are scored
 };
 
 struct OodResult {
   OodRequest request;
   nlohmann::json settings;          // core's OodProbeConfig as JSON (the sampler as used)
   std::vector<std::string> names, notes;
+  std::vector<std::string> skipped;  // inputs not scored, "path: why" (missing, unreadable, wrong kind)
   ImageShape shape;                 // n = the number of images
   std::vector<float> energy, percentile_data, percentile_samples, chain_energy;  // per image
   std::vector<float> data_energy, sample_energy;  // the two reference batches

@@ -10,6 +10,7 @@
 
 #include "chain_inspector.h"
 #include "explorer.h"
+#include "jobs_text.h"
 #include "mala_acceptance.h"
 #include "plots.h"
 
@@ -95,8 +96,8 @@ void draw_timeline(Explorer& ex, const ChainRun* run) {
   if (run) {
     const double secs = run->seconds.load();
     const char* state = run->finished.load() ? "done" : run->cancelled.load() ? "cancelled" : "sampling";
-    ImGui::TextDisabled("run %llu: %d chains, %d/%d steps %s in %.1f s (%.0f chain-steps/s)%s",
-                        static_cast<unsigned long long>(run->id), run->shape.n, std::max(0, ready - 1), K, state, secs,
+    ImGui::TextDisabled("run %llu: %s, %d/%d steps %s in %.1f s (%.0f chain-steps/s)%s",
+                        static_cast<unsigned long long>(run->id), count_of(run->shape.n, "chain").c_str(), std::max(0, ready - 1), K, state, secs,
                         secs > 0 ? double(run->shape.n) * std::max(0, ready - 1) / secs : 0.0,
                         run->custom_init ? "  - started from the reconstruction's z" : "");
     if (run->stride > 1) {

@@ -15,6 +15,7 @@
 #include "display_image.h"
 #include "image_export.h"
 #include "image_grid.h"
+#include "jobs_text.h"
 #include "layout_util.h"
 #include "plots.h"
 #include "view.h"
@@ -36,14 +37,16 @@ class CompareView : public View {
   std::vector<std::string> controls() const override {
     return {"ab_model_b", "ab_steps_b", "ab_step_size_b", "ab_noise_b", "ab_chains", "ab_diff_range", "ab_step", "ab_folder"};
   }
-  std::vector<std::string> buttons() const override { return {"ab_run", "ab_stop", "ab_export", "ab_b_from_a"}; }
+  std::vector<std::string> buttons() const override {
+    return {"ab_run", "ab_stop", "ab_export", "ab_b_from_a", "ab_reset_a", "ab_reset_b", "ab_browse_b"};
+  }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
     init_b(ctx);
-    if (name == "ab_model_b") copy_field(model_b_, sizeof(model_b_), v.get<std::string>());
-    else if (name == "ab_steps_b") steps_b_ = std::clamp(v.get<int>(), 1, 100000);
-    else if (name == "ab_step_size_b") step_size_b_ = v.get<float>();
-    else if (name == "ab_noise_b") noise_b_ = v.get<float>();
+    if (name == "ab_model_b") copy_field(model_b_, sizeof(model_b_), v.get<std::string>()), b_own_ = model_b_[0] != 0;
+    else if (name == "ab_steps_b") steps_b_ = std::clamp(v.get<int>(), 1, 100000), b_own_ = false;
+    else if (name == "ab_step_size_b") step_size_b_ = v.get<float>(), b_own_ = false;
+    else if (name == "ab_noise_b") noise_b_ = v.get<float>(), b_own_ = false;
     else if (name == "ab_chains") chains_ = std::clamp(v.get<int>(), 1, 1024);
     else if (name == "ab_diff_range") diff_range_ = std::clamp(v.get<float>(), 1e-3f, 2.0f), dirty_ = true;
     else if (name == "ab_step") step_ = std::max(0, v.get<int>()), dirty_ = true;
@@ -56,6 +59,9 @@ class CompareView : public View {
     else if (button == "ab_stop") stop(ctx);
     else if (button == "ab_export") export_png(ctx);
     else if (button == "ab_b_from_a") b_from_a(ctx);
+    else if (button == "ab_reset_a") reset_a(ctx);
+    else if (button == "ab_reset_b") reset_b(ctx);
+    else if (button == "ab_browse_b") browse_b(ctx);
   }
 
   bool busy() const override { return slot_->running.load() || export_slot_->running.load(); }
@@ -83,7 +89,7 @@ class CompareView : public View {
         shown_ = std::move(r);
         if (shown_) {
           step_ = last_step();
-          ctx.status("A/B compare: " + std::to_string(shown_->shape.n) + " chains in " + seconds_text(shown_->seconds));
+          ctx.status("A/B compare: " + count_of(shown_->shape.n, "chain") + " in " + seconds_text(shown_->seconds));
         }
       }
       dirty_ = true;
@@ -117,6 +123,7 @@ class CompareView : public View {
                         {"error", error_},
                         {"model_b", model_b_},
                         {"steps_b", steps_b_},
+                        {"b_own_sampler", b_own_},
                         {"step_size_b", step_size_b_},
                         {"noise_b", noise_b_},
                         {"chains", chains_},
@@ -167,6 +174,37 @@ class CompareView : public View {
     step_size_b_ = a.step_size;
     noise_b_ = a.noise_std;
     b_initialized_ = true;
+    b_own_ = false;
+  }
+
+  // A back to model A's stored sampler (the sidebar's settings, as its Reset does; chains kept).
+  void reset_a(ViewContext& ctx) {
+    if (!ctx.session.pub.model) return;
+    SamplerSettings d = ctx.session.pub.model->defaults;
+    d.chains = ctx.session.sampler.chains;
+    ctx.session.sampler = d;
+    ctx.status("A: model A's stored sampler (K=" + std::to_string(d.steps) + ")");
+  }
+
+  // B: model B's own stored sampler (read from its checkpoint when the comparison runs); with
+  // no model B, model A's defaults.
+  void reset_b(ViewContext& ctx) {
+    if (model_b_[0]) {
+      b_own_ = true;
+      ctx.status("B: model B's stored sampler (K, step size, noise from its checkpoint)");
+    } else if (ctx.session.pub.model) {
+      const SamplerSettings& d = ctx.session.pub.model->defaults;
+      steps_b_ = d.steps, step_size_b_ = d.step_size, noise_b_ = d.noise_std;
+      b_own_ = false;
+    }
+  }
+
+  void browse_b(ViewContext& ctx) {
+    ctx.browse_models("Model B", model_b_[0] ? model_b_ : (ctx.session.pub.model ? ctx.session.pub.model->path : ""),
+                      [this](const std::string& path) {
+                        copy_field(model_b_, sizeof(model_b_), path);
+                        b_own_ = true;  // a new model B starts from its own sampler
+                      });
   }
 
   void run(ViewContext& ctx) {
@@ -190,13 +228,20 @@ class CompareView : public View {
       req.model_b = fs::absolute(b, ec).lexically_normal().string();
     }
     req.sampler_a = ctx.session.sampler;
+    req.b_own_sampler = b_own_ && !req.model_b.empty();
     req.steps_b = steps_b_;
     req.step_size_b = step_size_b_;
     req.noise_b = noise_b_;
     req.chains = chains_;
     req.diff_range = diff_range_;
     error_.clear();
-    job_ = post_compare(*ctx.session.view_jobs, req, slot_);
+    // Priced first: both sides' chains for their K (model B's own K is known once it is read: its
+    // field value stands in until then).
+    const double secs = ctx.session.costs.seconds(WorkKind::kChainStep, double(req.chains) * double(req.sampler_a.steps + req.steps_b));
+    const std::string what = "A/B compare: " + count_of(req.chains, "chain") + " a side, K = " + std::to_string(req.sampler_a.steps) +
+                             " and " + (req.b_own_sampler ? std::string("model B's own K") : std::to_string(req.steps_b));
+    Session* session = &ctx.session;
+    ctx.session.run_or_ask(what, secs, [this, req, session] { job_ = post_compare(*session->view_jobs, req, slot_); });
   }
 
   void stop(ViewContext& ctx) {
@@ -210,7 +255,7 @@ class CompareView : public View {
       return;
     }
     try {
-      post_compare_export(*ctx.session.view_jobs, shown_, export_path(folder_, "ab", ".png"), export_slot_);
+      post_compare_export(*ctx.session.view_jobs, shown_, export_path(ctx.folder_for(folder_), "ab", ".png"), export_slot_);
     } catch (const std::exception& e) {
       export_error_ = e.what();
       ctx.error(export_error_);
@@ -263,25 +308,41 @@ class CompareView : public View {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColorB), "B");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x * 0.45f));
-    ImGui::InputTextWithHint("##ab_model_b", "model B: a path (empty: model A, to compare sampler settings)", model_b_,
-                             sizeof(model_b_));
+    if (ImGui::InputTextWithHint("##ab_model_b", "model B: a path (empty: model A, to compare sampler settings)", model_b_,
+                                 sizeof(model_b_)))
+      b_own_ = model_b_[0] != 0;  // a new model B starts from its own stored sampler
     tip("model B (.safetensors, .pt or a run directory); empty compares model A under B's sampler settings");
     ImGui::SameLine();
+    if (ImGui::Button("Browse...##b")) browse_b(ctx);
+    tip("choose model B in the file chooser");
+    same_line_if_fits(labelled_width("K##b", 90));
     ImGui::PushItemWidth(90);
-    ImGui::InputInt("K##b", &steps_b_, 0, 0);
-    steps_b_ = std::clamp(steps_b_, 1, 100000);
-    tip("B's number of Langevin steps (shortrun compare --steps-b)");
-    same_line_if_fits(labelled_width("step size##b", 90));
-    ImGui::InputFloat("step size##b", &step_size_b_, 0, 0, "%.4g");
-    tip("B's step size (--step-size-b)");
-    same_line_if_fits(labelled_width("noise##b", 90));
-    ImGui::InputFloat("noise##b", &noise_b_, 0, 0, "%.4g");
-    noise_b_ = std::max(0.0f, noise_b_);
-    tip("B's noise standard deviation (--noise-b); its seed and init are A's, so both see the same z and u_k");
+    if (b_own_) {
+      // Model B's own K, step size and noise are read from its checkpoint when it runs.
+      ImGui::TextDisabled("K, step size, noise: model B's own (from its checkpoint)");
+      tip("B runs with the sampler model B was trained with; type values with \"B = A\" and edit them, or run once to see them");
+    } else {
+      if (ImGui::InputInt("K##b", &steps_b_, 0, 0)) b_own_ = false;
+      steps_b_ = std::clamp(steps_b_, 1, 100000);
+      tip("B's number of Langevin steps (shortrun compare --steps-b)");
+      same_line_if_fits(labelled_width("step size##b", 90));
+      ImGui::InputFloat("step size##b", &step_size_b_, 0, 0, "%.4g");
+      tip("B's step size (--step-size-b)");
+      same_line_if_fits(labelled_width("noise##b", 90));
+      ImGui::InputFloat("noise##b", &noise_b_, 0, 0, "%.4g");
+      noise_b_ = std::max(0.0f, noise_b_);
+      tip("B's noise standard deviation (--noise-b); its seed and init are A's, so both see the same z and u_k");
+    }
     ImGui::PopItemWidth();
     same_line_if_fits(button_width("B = A"));
     if (ImGui::Button("B = A")) b_from_a(ctx);
     tip("copy A's K, step size and noise into B");
+    same_line_if_fits(button_width("reset B"));
+    if (ImGui::Button("reset B")) reset_b(ctx);
+    tip("B back to its model's stored sampler (model B's checkpoint; model A's with no model B)");
+    same_line_if_fits(button_width("reset A"));
+    if (ImGui::Button("reset A")) reset_a(ctx);
+    tip("A (the sidebar's sampler) back to model A's stored sampler");
 
     ImGui::SetNextItemWidth(110);
     ImGui::InputInt("chains", &chains_, 1, 4);
@@ -385,13 +446,14 @@ class CompareView : public View {
   void draw_export(ViewContext& ctx) {
     if (export_row("##ab_folder", folder_, sizeof(folder_), export_slot_->running.load(),
                    "grid A | grid B | difference at the end of both runs, as shortrun compare writes it, with a .json "
-                   "of the settings and the command that reproduces the PNG"))
+                   "of the settings and the command that reproduces the PNG", ctx.export_folder))
       export_png(ctx);
     export_outcome(export_error_, exported_.line, exported_.command);
   }
 
   char model_b_[1024] = "";
-  char folder_[512] = "shortrun_export";
+  bool b_own_ = false;  // B runs model B's stored sampler (set by a new model B or its reset)
+  char folder_[512] = "";  // empty: the sidebar's export folder
   int steps_b_ = 50, chains_ = 16;
   float step_size_b_ = 1.0f, noise_b_ = 0.01f, diff_range_ = 0.5f;
   bool b_initialized_ = false;

@@ -10,13 +10,36 @@
 
 #include "explorer.h"
 #include "jobs_text.h"
+#include "layout_util.h"
 
 namespace shortrun::explorer {
 
+void draw_job_rows(Explorer& ex, const std::vector<JobStatus>& jobs);
+
+float jobs_panel_height() {
+  const ImGuiStyle& st = ImGui::GetStyle();
+  // Heading, two jobs of two lines each, and the separator above.
+  return ImGui::GetFrameHeightWithSpacing() + 4 * ImGui::GetFrameHeightWithSpacing() + st.WindowPadding.y + 4;
+}
+
 void draw_jobs_panel(Explorer& ex) {
   const std::vector<JobStatus>& jobs = ex.pub.jobs;
-  const std::string header = "Jobs (" + std::to_string(jobs.size()) + ")###jobs";
-  if (!ImGui::CollapsingHeader(header.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) return;
+  ImGui::Separator();
+  ImGui::AlignTextToFramePadding();
+  ImGui::Text("Jobs (%d)", int(jobs.size()));
+  ImGui::SameLine(ImGui::GetContentRegionMax().x - button_width("stop all"));
+  ImGui::BeginDisabled(jobs.empty());
+  if (ImGui::Button("stop all")) ex.cancel_all_jobs();
+  tip(jobs.empty() ? "nothing to stop: no job is running or queued"
+                   : "stop the running jobs and empty the queue (a training run stops as Ctrl+C stops it: resumable)");
+  ImGui::EndDisabled();
+  // The list scrolls inside its fixed room: a growing queue never pushes the sidebar's controls.
+  ImGui::BeginChild("job_list", ImVec2(0, 0), false);
+  draw_job_rows(ex, jobs);
+  ImGui::EndChild();
+}
+
+void draw_job_rows(Explorer& ex, const std::vector<JobStatus>& jobs) {
   if (jobs.empty()) {
     ImGui::TextDisabled("idle: nothing running or queued");
     return;
@@ -38,13 +61,9 @@ void draw_jobs_panel(Explorer& ex) {
     } else {
       const float fraction = j.total > 0 ? float(double(j.done) / double(j.total)) : -1.0f;
       const std::string overlay = (j.state == "cancelling" ? "cancelling  " : "") + line;
-      if (fraction >= 0) {
-        ImGui::ProgressBar(fraction, ImVec2(width, 0), overlay.c_str());
-      } else {
-        // Unknown length: an indeterminate bar (a moving block) with the elapsed time.
-        const float t = float(ImGui::GetTime());
-        ImGui::ProgressBar(0.5f + 0.5f * std::sin(t * 3.0f), ImVec2(width, 0), overlay.c_str());
-      }
+      // An empty bar until the first unit of work is done (never a full one that means nothing);
+      // a job of unknown length shows its elapsed time on an empty bar.
+      ImGui::ProgressBar(std::max(0.0f, fraction), ImVec2(width, 0), overlay.c_str());
     }
     if (j.state == "cancelling") {
       const double since = ex.session.cancelling_since.emplace(j.id, now).first->second;
@@ -58,8 +77,6 @@ void draw_jobs_panel(Explorer& ex) {
     ImGui::PopID();
     if (!ex.worker) break;
   }
-  if (jobs.size() > 1 && ImGui::SmallButton("stop all")) ex.cancel_all_jobs();
-  tip("stop the running jobs and empty the queue (a training run stops as Ctrl+C stops it: resumable)");
 }
 
 }  // namespace shortrun::explorer

@@ -12,13 +12,14 @@
 #include <mutex>
 
 #include "image_export.h"
+#include "jobs_text.h"
 #include "layout_util.h"
 #include "long_run_job.h"
 #include "plots.h"
 #include "shortrun/error.h"
 #include "view.h"
-#include "view_widgets.h"
 #include "view_image_grid.h"
+#include "view_widgets.h"
 
 namespace shortrun::explorer {
 
@@ -186,17 +187,24 @@ class LongRunView : public View {
                 std::to_string(r.sampler.steps) + "; expected M >= K");
       return;
     }
-    follow_ = true;
-    shown_step_ = -1;
-    static uint64_t next_id = 1;  // UI thread only
-    const uint64_t id = next_id++;
-    job_ = post_long_run(*ctx.session.view_jobs, r, [inbox = inbox_, id](std::shared_ptr<LongRunData> d) {
-      d->id = id;
-      std::lock_guard<std::mutex> lock(inbox->mutex);
-      inbox->data = std::move(d);
+    // Priced first, as every job: n chains × M steps.
+    const std::string what = "long run: " + count_of(r.sampler.chains, "chain") + " from K = " + std::to_string(r.sampler.steps) +
+                             " to M = " + std::to_string(r.total_steps());
+    const double secs = ctx.session.costs.seconds(WorkKind::kChainStep, double(r.sampler.chains) * double(r.total_steps()));
+    Session* session = &ctx.session;
+    const auto status = ctx.status;
+    ctx.session.run_or_ask(what, secs, [this, r, session, status, what] {
+      follow_ = true;
+      shown_step_ = -1;
+      static uint64_t next_id = 1;  // UI thread only
+      const uint64_t id = next_id++;
+      job_ = post_long_run(*session->view_jobs, r, [inbox = inbox_, id](std::shared_ptr<LongRunData> d) {
+        d->id = id;
+        std::lock_guard<std::mutex> lock(inbox->mutex);
+        inbox->data = std::move(d);
+      });
+      status(what);
     });
-    ctx.status("long run: " + std::to_string(r.sampler.chains) + " chains from K = " + std::to_string(r.sampler.steps) +
-               " to M = " + std::to_string(r.total_steps()));
   }
 
   void stop(ViewContext& ctx) {
@@ -212,7 +220,7 @@ class LongRunView : public View {
     char stem[64];
     std::snprintf(stem, sizeof(stem), "long_run_K%d_M%d", d->K, d->M);
     LongRunExport e;
-    e.png = export_path(export_folder_, stem, ".png");
+    e.png = export_path(ctx.folder_for(export_folder_), stem, ".png");
     const std::string command = long_run_command(*d, e);
     {
       std::lock_guard<std::mutex> lock(inbox_->mutex);
@@ -232,7 +240,7 @@ class LongRunView : public View {
     const Session& s = ctx.session;
     const int K = s.sampler.steps;
     const int M = continue_to_ > 0 ? continue_to_ : multiple_ * K;
-    ImGui::Text("K = %d, %d chains, seed %d (the Sampler panel's)", K, s.sampler.chains, s.sampler.seed);
+    ImGui::Text("K = %d, %s, seed %d (the Sampler panel's)", K, count_of(s.sampler.chains, "chain").c_str(), s.sampler.seed);
     same_line_if_fits(labelled_width("x K", 110));
     ImGui::SetNextItemWidth(110);
     ImGui::InputInt("x K", &multiple_);
@@ -258,11 +266,12 @@ class LongRunView : public View {
     ImGui::BeginDisabled(!shown_ || !shown_->finished.load());
     if (ImGui::Button("Export")) export_now(ctx);
     ImGui::EndDisabled();
-    tip("write the PNG x_K | x_M, a JSON of the settings and the `shortrun sample --continue-to` command that redraws it");
+    tip(("write the PNG x_K | x_M, a JSON of the settings and the `shortrun sample --continue-to` command that redraws it, "
+         "to " + ctx.folder_for(export_folder_) + " (the sidebar's export folder)").c_str());
     if (s.chain_rate > 0) {
-      ImGui::TextDisabled("a run to %d: ~%.0f s at %.0f chain-steps/s", M, double(M) * s.sampler.chains / s.chain_rate,
-                          s.chain_rate);
-      tip("estimated from the Chains tab's last measured rate");
+      ImGui::TextDisabled("a run to %d: ~%s at %.0f chain-steps/s", M,
+                          format_duration(s.costs.seconds(WorkKind::kChainStep, double(M) * s.sampler.chains)).c_str(), s.chain_rate);
+      tip(("time " + s.costs.basis() + "; runs estimated over 10 s ask first").c_str());
       if (shown_) same_line_if_fits(260.0f, 24.0f);
     }
     if (shown_) {
@@ -329,7 +338,7 @@ class LongRunView : public View {
   int multiple_ = 10, continue_to_ = 0;
   int shown_step_ = -1, right_step_ = 0;
   bool follow_ = true;
-  std::string export_folder_ = "shortrun_export";
+  std::string export_folder_;  // "" : the sidebar's export folder (a script may set its own)
   uint64_t job_ = 0;
   std::shared_ptr<LongRunData> shown_;  // UI thread: what this frame draws
   ImageGrid short_grid_, long_grid_;

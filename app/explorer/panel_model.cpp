@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "explorer.h"
+#include "layout_util.h"
 #include "recon_inputs.h"
+#include "user_config.h"
 
 namespace shortrun::explorer {
 
@@ -65,12 +67,23 @@ void draw_model_panel(Explorer& ex) {
   } else {
     ImGui::TextDisabled(ex.pub.activity.rfind("loading", 0) == 0 ? "loading..." : "no model loaded");
   }
-  if (!ex.model_error.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
-    ImGui::TextWrapped("%s", ex.model_error.c_str());
-    ImGui::PopStyleColor();
+  {
+    // One line kept for the last load's error whether or not there is one, so it never pushes
+    // the controls below; the whole text is in its tooltip (and the status bar).
+    ReservedLines room(1);
+    if (!ex.model_error.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+      ImGui::TextUnformatted(ex.model_error.c_str());
+      ImGui::PopStyleColor();
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32.0f);
+        ImGui::TextUnformatted(ex.model_error.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
+    }
   }
-  ImGui::Spacing();
   if (ex.focus_model_path) {
     ImGui::SetKeyboardFocusHere();
     ex.focus_model_path = false;
@@ -86,11 +99,18 @@ void draw_model_panel(Explorer& ex) {
   ImGui::SameLine();
   if (ImGui::Button("Browse...")) open_file_browser(ex, BrowseFor::kModel);
   tip("choose a checkpoint in a file browser (Ctrl+O)");
-  if (!ex.config.recent().empty() && ImGui::TreeNode("Recent files")) {
-    for (const std::string& r : ex.config.recent()) {
-      if (ImGui::Selectable(std::filesystem::path(r).filename().string().c_str())) ex.drop_file(r);
-      tip(r.c_str());
+  // Always there (a first load adds to it), so it never appears under the pointer.
+  if (ImGui::TreeNode("recent_files", "Recent files (%d)", int(ex.config.recent().size()))) {
+    const std::vector<std::string>& recent = ex.config.recent();
+    const std::vector<std::string> labels = distinct_tails(recent);  // two runs' latest.safetensors differ
+    std::string pick;
+    for (size_t i = 0; i < recent.size(); ++i) {
+      ImGui::PushID(int(i));
+      if (ImGui::Selectable(labels[i].c_str())) pick = recent[i];
+      ImGui::PopID();
+      tip(recent[i].c_str());
     }
+    if (!pick.empty()) ex.drop_file(pick);  // after the loop: a load reorders the list
     ImGui::TreePop();
   }
   const int cores = std::max(1, int(std::thread::hardware_concurrency()));

@@ -108,7 +108,9 @@ class OodView : public View {
         shown_ = std::move(r);
         frame_ = shown_ ? int(shown_->frames.size()) - 1 : 0;
         selected_ = shown_ ? std::min(selected_, shown_->shape.n - 1) : 0;
-        if (shown_) ctx.status("OOD probe: " + std::to_string(shown_->shape.n) + " image(s) scored in " + seconds_text(shown_->seconds));
+        if (shown_)
+          ctx.status("OOD probe: " + std::to_string(shown_->shape.n) + " image(s) scored in " + seconds_text(shown_->seconds) +
+                     (shown_->skipped.empty() ? "" : "; " + std::to_string(shown_->skipped.size()) + " input(s) skipped (listed in the tab)"));
       }
       dirty_ = true;
     }
@@ -148,6 +150,7 @@ class OodView : public View {
       const OodResult& r = *shown_;
       j["images"] = r.names;
       j["notes"] = r.notes;
+      j["skipped"] = r.skipped;
       j["energy"] = r.energy;
       j["percentile_data"] = r.percentile_data;
       j["percentile_samples"] = r.percentile_samples;
@@ -188,9 +191,9 @@ class OodView : public View {
     dirty_ = true;
   }
 
-  // The ';'-separated entries of the images field, made absolute; "" when they all exist, else
-  // the line naming the first that does not.
-  std::string image_args(std::vector<std::string>& out) const {
+  // The ';'-separated entries of the images field, made absolute; one that does not exist goes to
+  // `skipped` with its reason (the others are still scored). "" unless nothing is left.
+  std::string image_args(std::vector<std::string>& out, std::vector<std::string>& skipped) const {
     std::string field = images_;
     size_t start = 0;
     while (start <= field.size()) {
@@ -201,11 +204,14 @@ class OodView : public View {
       part.erase(part.find_last_not_of(" \t") + 1);
       if (!part.empty()) {
         std::error_code ec;
-        if (!fs::exists(part, ec)) return part + ": no such file or folder (expected a PNG, JPEG or NPY image, or a folder of them)";
-        out.push_back(fs::absolute(part, ec).lexically_normal().string());
+        if (!fs::exists(part, ec))
+          skipped.push_back(part + ": no such file or folder (expected a PNG, JPEG or NPY image, or a folder of them)");
+        else
+          out.push_back(fs::absolute(part, ec).lexically_normal().string());
       }
       start = end + 1;
     }
+    if (out.empty() && !skipped.empty()) return "OOD probe: nothing to score: " + skipped.front();
     if (out.empty()) return "OOD probe: no images given (a path, a folder, or several separated by ';')";
     return "";
   }
@@ -217,7 +223,7 @@ class OodView : public View {
       return;
     }
     OodRequest req;
-    const std::string bad = image_args(req.images);
+    const std::string bad = image_args(req.images, req.skipped);
     if (!bad.empty()) {
       error_ = bad;
       ctx.error(bad);
@@ -228,7 +234,28 @@ class OodView : public View {
     req.sampler = ctx.session.sampler;
     req.reference_n = reference_n_;
     error_.clear();
-    job_ = post_ood_probe(*ctx.session.view_jobs, req, slot_);
+    // Priced first: each image's chain and the model's reference samples run K steps each.
+    const double images = double(count_images(req.images));
+    const double secs = ctx.session.costs.seconds(WorkKind::kChainStep, (images + req.reference_n) * std::max(1, req.sampler.steps));
+    const std::string what = "OOD probe: about " + std::to_string(int64_t(images)) + " image(s) and " +
+                             std::to_string(req.reference_n) + " model samples, K = " + std::to_string(req.sampler.steps);
+    Session* session = &ctx.session;
+    ctx.session.run_or_ask(what, secs, [this, req, session] { job_ = post_ood_probe(*session->view_jobs, req, slot_); });
+  }
+
+  // Images the inputs name, counted from file names only (a folder's image files; an NPY counts one).
+  static size_t count_images(const std::vector<std::string>& args) {
+    size_t n = 0;
+    for (const std::string& a : args) {
+      std::error_code ec;
+      if (!fs::is_directory(a, ec)) {
+        ++n;
+        continue;
+      }
+      for (fs::directory_iterator it(a, ec), end; !ec && it != end && n < 100000; it.increment(ec))
+        if (is_image_path(it->path().string())) ++n;
+    }
+    return n;
   }
 
   // The file chooser adds the picked image or folder to the field (Score runs them all).
@@ -264,7 +291,7 @@ class OodView : public View {
       return;
     }
     try {
-      const std::string png = export_path(folder_, "ood", ".png");
+      const std::string png = export_path(ctx.folder_for(folder_), "ood", ".png");
       post_ood_export(*ctx.session.view_jobs, shown_, png, export_slot_);
     } catch (const std::exception& e) {
       export_error_ = e.what();
@@ -350,6 +377,16 @@ class OodView : public View {
       ImGui::PopStyleColor();
     } else if (error_ == "stopped") {
       ImGui::TextDisabled("stopped%s", shown_ ? " (showing the previous result)" : "");
+    }
+    if (shown_ && !shown_->skipped.empty()) {
+      // Inputs that could not be scored, each with its reason; the others were.
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
+      const std::string head = "skipped " + std::to_string(shown_->skipped.size()) + " input(s):";
+      if (ImGui::TreeNode("ood_skipped", "%s", head.c_str())) {
+        for (const std::string& s : shown_->skipped) ImGui::BulletText("%s", s.c_str());
+        ImGui::TreePop();
+      }
+      ImGui::PopStyleColor();
     }
   }
 
@@ -461,7 +498,7 @@ class OodView : public View {
   void draw_export(ViewContext& ctx) {
     if (export_row("##ood_folder", folder_, sizeof(folder_), export_slot_->running.load(),
                    "the images on top and x_K of their chains under them, as shortrun score --chains writes it, with "
-                   "a .json of the settings and scores and the command that reproduces the PNG"))
+                   "a .json of the settings and scores and the command that reproduces the PNG", ctx.export_folder))
       export_png(ctx);
     export_outcome(export_error_, exported_.line, exported_.command);
   }
@@ -470,7 +507,7 @@ class OodView : public View {
   static constexpr int kMaxShown = 64, kRowCols = 16;
   char images_[2048] = "";
   char data_[256] = "fashion-mnist";
-  char folder_[512] = "shortrun_export";
+  char folder_[512] = "";  // empty: the sidebar's export folder
   int reference_n_ = 64;  // the model samples cost n x K chain-steps per probe: kept small for interactivity
   std::shared_ptr<ViewResultSlot<OodResult>> slot_ = std::make_shared<ViewResultSlot<OodResult>>();
   std::shared_ptr<ViewResultSlot<ExportOutcome>> export_slot_ = std::make_shared<ViewResultSlot<ExportOutcome>>();

@@ -159,7 +159,8 @@ void draw_reconstruct_panel(Explorer& ex) {
   const float canvas_size = std::floor(std::min(avail * 0.4f, 12.0f * s.w) / s.w) * s.w;
 
   ImGui::BeginGroup();
-  draw_tools(ex, canvas_size);
+  // The tools get at least 300 px (the image path field stays usable in a narrow window).
+  draw_tools(ex, std::max(canvas_size, std::min(avail, 300.0f)));
   draw_canvas(ex, canvas_size);
   ImGui::EndGroup();
   same_line_if_fits(320.0f, 16);  // a narrow window stacks the result under the canvas
@@ -177,17 +178,13 @@ void draw_reconstruct_panel(Explorer& ex) {
   tip("whose z0 and noise u_k (under the sampler's seed) the reconstruction starts from and keeps");
   ImGui::PopItemWidth();
   const SamplerSettings& sm = ex.sampler;
-  ImGui::PushTextWrapPos(0.0f);
-  ImGui::TextDisabled("through the sampler's chain: K=%d, step size %.3g, noise %.3g, seed %d (sidebar)", sm.steps,
-                      sm.step_size, sm.noise_std, sm.seed);
-  ImGui::PopTextWrapPos();
-  tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
-  const SamplerSettings& used = r.sampler_used;
-  if (r.requested && shown_reconstruction(ex) && used != sm) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
-    ImGui::TextWrapped("the result shown used K=%d, step size %.3g, noise %.3g, seed %d (Reconstruct redoes it)",
-                       used.steps, used.step_size, used.noise_std, used.seed);
-    ImGui::PopStyleColor();
+  {
+    ReservedLines room(2);  // its length varies with the numbers: the buttons below stay put
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextDisabled("through the sampler's chain: K=%d, step size %.3g, noise %.3g, seed %d (sidebar)", sm.steps,
+                        sm.step_size, sm.noise_std, sm.seed);
+    ImGui::PopTextWrapPos();
+    tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
   }
   const ReconRun* run = shown_reconstruction(ex);
   const bool running = run && !run->finished.load();
@@ -196,19 +193,35 @@ void draw_reconstruct_panel(Explorer& ex) {
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
   if (ImGui::Button("Stop")) ex.worker->cancel_reconstruction();
-  tip("stop now (within one network evaluation)");
+  tip(running ? "stop now (within one network evaluation)" : "nothing to stop: no reconstruction is running");
   ImGui::EndDisabled();
   same_line_if_fits(button_width("Show its chain"));
   ImGui::BeginDisabled(!run || !run->finished.load() || run->z.empty());
   if (ImGui::Button("Show its chain")) ex.show_reconstruction_chain();
-  tip("sample the chain from the inferred z in the Chains panel, step by step");
+  // Disabled controls keep a tip that says why (tip() shows it on a disabled item too).
+  tip(!run ? "no reconstruction yet: press Reconstruct first"
+      : !run->finished.load() ? "the reconstruction is still running: its z is final when it ends"
+      : run->z.empty() ? "this reconstruction was stopped before it finished, so it has no final z: run it to the end"
+                       : "sample the chain from the inferred z in the Chains panel, step by step");
   ImGui::EndDisabled();
   same_line_if_fits(button_width("Export PNG"));
   ImGui::BeginDisabled(!run);
   if (ImGui::Button("Export PNG")) ex.export_triptych_png();
-  tip("observed | reconstruction | error as one PNG (magnified by the Export panel's factor), with a .json");
+  tip(run ? "observed | reconstruction | error as one PNG (magnified by the Export panel's factor), with a .json"
+          : "nothing to export yet: press Reconstruct first");
   ImGui::EndDisabled();
 
+  // A warning that comes and goes sits under the buttons, in room kept for it.
+  if (run) {
+    ReservedLines room(2);
+    const SamplerSettings& used = r.sampler_used;
+    if (r.requested && used != sm) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
+      ImGui::TextWrapped("the result shown used K=%d, step size %.3g, noise %.3g, seed %d (Reconstruct redoes it)",
+                         used.steps, used.step_size, used.noise_std, used.seed);
+      ImGui::PopStyleColor();
+    }
+  }
   const float tile = std::floor(std::min((ImGui::GetContentRegionAvail().x - 24) / 3.0f, 8.0f * s.w) / s.w) * s.w;
   if (run) {
     const int done = run->done.load(std::memory_order_acquire);

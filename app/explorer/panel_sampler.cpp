@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "explorer.h"
+#include "layout_util.h"
 
 namespace shortrun::explorer {
 
@@ -31,9 +32,11 @@ void draw_sampler_panel(Explorer& ex) {
   ImGui::BeginDisabled(s.mala);
   ImGui::Checkbox("clamp to [-1,1]", &s.clamp);
   ImGui::EndDisabled();
-  tip(s.mala ? "MALA runs unclamped: a clamped proposal has no density to correct with"
+  tip(s.mala ? "MALA runs unclamped: a clamped proposal has no density to correct with (unticking MALA puts the clamp back "
+               "as it was)"
              : "clamp x after every step (the paper does not; the bundled model was trained with it)");
-  if (ImGui::Checkbox("MALA (Metropolis-adjusted)", &s.mala) && s.mala) s.clamp = false;
+  bool mala = s.mala;
+  if (ImGui::Checkbox("MALA (Metropolis-adjusted)", &mala)) ex.set_mala(mala);
   tip("accept or reject each Langevin step as a proposal under p(x) ~ exp(f(x)/T) (f is the negative energy: "
       "higher f, more likely); the Chains tab then plots the acceptance rate. Off: the paper's unadjusted "
       "short-run chain. Turns clamping off; needs noise std > 0");
@@ -42,19 +45,30 @@ void draw_sampler_panel(Explorer& ex) {
     tip("MALA's target is exp(f/T): T > 1 flattens it, T < 1 sharpens it (T = 1: exp(f))");
     s.temperature = std::clamp(s.temperature, 1e-4f, 1e4f);
   }
-  int precision = s.precision == "tf32" ? 1 : s.precision == "bf16" ? 2 : 0;
-  if (ImGui::Combo("precision", &precision, "exact (float32)\0tf32 (CUDA)\0bf16\0"))
-    s.precision = precision == 1 ? "tf32" : precision == 2 ? "bf16" : "exact";
-  tip("arithmetic of f and its gradient: exact float32 (the reference), TF32 on CUDA, or bf16 autocast "
-      "(CUDA, or a CPU with AVX512-BF16/AMX; refused elsewhere)");
+  // Only the modes this device runs are offered (a refused mode would leave no run to show).
+  const std::vector<std::string> modes = ex.pub.model ? ex.pub.model->precisions : std::vector<std::string>{"exact"};
+  const auto mode_label = [](const std::string& m) {
+    return m == "exact" ? "exact (float32)" : m == "tf32" ? "tf32 (CUDA)" : "bf16";
+  };
+  if (ImGui::BeginCombo("precision", mode_label(s.precision))) {
+    for (const std::string& m : modes)
+      if (ImGui::Selectable(mode_label(m), m == s.precision)) s.precision = m;
+    ImGui::EndCombo();
+  }
+  tip(modes.size() > 1 ? "arithmetic of f and its gradient: exact float32 (the reference), TF32 on CUDA, or bf16 autocast "
+                         "(CUDA, or a CPU with AVX512-BF16/AMX)"
+                       : "arithmetic of f and its gradient: exact float32 only on this device (tf32 needs CUDA; bf16 needs "
+                         "CUDA or a CPU with AVX512-BF16/AMX, which this one lacks)");
   ImGui::PopItemWidth();
-  if (ex.pub.model) {
+  // Three lines are kept for the estimate and the typing note whether or not they show, so the
+  // buttons below never move.
+  if (ReservedLines room(3); ex.pub.model) {
     // What the next run costs, before it starts (runs above 10 s or 1 GiB ask first).
     const RunCost cost = estimate_run_cost(s, ex.pub.model->shape, ex.session.chain_rate, kTrajectoryBudgetBytes);
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("a run: %s", describe_cost(cost, s.steps).c_str());
     ImGui::PopTextWrapPos();
-    tip("estimated from the last measured rate; images are kept every s-th step so a run keeps at most 256 MB of them");
+    tip(("time " + ex.session.costs.basis() + "; images are kept every s-th step so a run keeps at most 256 MB of them").c_str());
     if (ex.typing) ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.35f, 1.0f), "typing: the run starts on Enter");
   }
   if (ImGui::Button("Re-run (R)")) ex.rerun();

@@ -13,13 +13,14 @@
 #include <sstream>
 
 #include "image_export.h"
+#include "jobs_text.h"
 #include "layout_util.h"
 #include "plots.h"
 #include "shortrun/error.h"
 #include "sweep_job.h"
 #include "view.h"
-#include "view_widgets.h"
 #include "view_image_grid.h"
+#include "view_widgets.h"
 
 namespace shortrun::explorer {
 
@@ -74,6 +75,8 @@ class SweepView : public View {
     else if (name == "sweep_cell") pick_cell(ctx, v.at(0).get<int>(), v.at(1).get<int>());
     else if (name == "sweep_export_folder") export_folder_ = v.get<std::string>();
     else throw Error("sweep: no control " + name);
+    if (name == "sweep_steps") steps_error_.clear();
+    if (name == "sweep_step_sizes") sizes_error_.clear();
     sync_fields();
   }
 
@@ -146,7 +149,7 @@ class SweepView : public View {
       const int r = hit.hovered / d.cols, c = hit.hovered % d.cols;
       const size_t i = size_t(hit.hovered);
       std::string fd;
-      if (d.request.fd_n > 0) fd = "\nFD (" + std::to_string(d.request.fd_n) + " chains) = " + std::to_string(d.fd[i]);
+      if (d.request.fd_n > 0) fd = "\nFD (" + count_of(d.request.fd_n, "chain") + ") = " + std::to_string(d.fd[i]);
       ImGui::SetTooltip("K = %d, step size %g\nf = %.4g  |grad f| = %.3g  saturated %.1f%%%s\nclick: set the sampler to this "
                         "and show the Chains tab",
                         d.request.steps[size_t(r)], double(d.request.step_sizes[size_t(c)]), d.energy[i], d.grad_norm[i],
@@ -157,7 +160,8 @@ class SweepView : public View {
 
   nlohmann::json state() const override {
     nlohmann::json j = {{"steps", steps_}, {"step_sizes", step_sizes_}, {"chain", chain_}, {"fd_n", fd_n_},
-                        {"export_folder", export_folder_}};
+                        {"export_folder", export_folder_}, {"steps_field", steps_field_}, {"steps_error", steps_error_},
+                        {"sizes_field", sizes_field_}, {"sizes_error", sizes_error_}};
     std::lock_guard<std::mutex> lock(inbox_->mutex);
     if (!inbox_->last_export.is_null()) j["last_export"] = inbox_->last_export;
     if (const auto& d = inbox_->data) {
@@ -207,6 +211,10 @@ class SweepView : public View {
       ctx.error("contact sheet: no model loaded");
       return;
     }
+    if (!steps_error_.empty() || !sizes_error_.empty()) {
+      ctx.error("contact sheet not started: fix the list first (" + (steps_error_.empty() ? sizes_error_ : steps_error_) + ")");
+      return;
+    }
     SweepRequest r;
     r.model = s.pub.model->path;
     r.sampler = s.sampler;
@@ -214,18 +222,32 @@ class SweepView : public View {
     r.step_sizes = step_sizes_;
     r.chain = chain_;
     r.fd_n = fd_n_;
-    uint64_t epoch = 0;
-    {
-      std::lock_guard<std::mutex> lock(inbox_->mutex);
-      epoch = inbox_->epoch;
-    }
-    job_ = post_sweep(*ctx.session.view_jobs, r, [inbox = inbox_, epoch](std::shared_ptr<const SweepData> d) {
-      auto copy = std::make_shared<SweepData>(*d);
-      std::lock_guard<std::mutex> lock(inbox->mutex);
-      if (inbox->epoch != epoch) return;
-      copy->id = ++inbox->published;  // each snapshot is uploaded once
-      inbox->data = std::move(copy);
+    Session* session = &ctx.session;
+    ctx.session.run_or_ask(sheet_what(r), ctx.session.costs.seconds(WorkKind::kChainStep, sheet_chain_steps(r)), [this, r, session] {
+      uint64_t epoch = 0;
+      {
+        std::lock_guard<std::mutex> lock(inbox_->mutex);
+        epoch = inbox_->epoch;
+      }
+      job_ = post_sweep(*session->view_jobs, r, [inbox = inbox_, epoch](std::shared_ptr<const SweepData> d) {
+        auto copy = std::make_shared<SweepData>(*d);
+        std::lock_guard<std::mutex> lock(inbox->mutex);
+        if (inbox->epoch != epoch) return;
+        copy->id = ++inbox->published;  // each snapshot is uploaded once
+        inbox->data = std::move(copy);
+      });
     });
+  }
+
+  // A sheet's work: every cell runs its chain (and fd_n more for the FD) for its row's K.
+  static double sheet_chain_steps(const SweepRequest& r) {
+    double k = 0;
+    for (int s : r.steps) k += s;
+    return k * double(r.step_sizes.size()) * double(1 + r.fd_n);
+  }
+  static std::string sheet_what(const SweepRequest& r) {
+    return "K x step sheet: " + std::to_string(r.steps.size()) + " x " + std::to_string(r.step_sizes.size()) + " cells" +
+           (r.fd_n > 0 ? ", FD over " + count_of(r.fd_n, "chain") + " each" : "");
   }
 
   void stop(ViewContext& ctx) {
@@ -243,7 +265,7 @@ class SweepView : public View {
                 std::to_string(d->rows * d->cols) + " cells; export a finished sheet (run it again)");
       return;
     }
-    const std::string png = export_path(export_folder_, "sweep_seed" + std::to_string(d->request.sampler.seed), ".png");
+    const std::string png = export_path(ctx.folder_for(export_folder_), "sweep_seed" + std::to_string(d->request.sampler.seed), ".png");
     {
       std::lock_guard<std::mutex> lock(inbox_->mutex);
       inbox_->last_export = {{"png", png}, {"json", png + ".json"}, {"command", sweep_command_line(*d, png)}, {"done", false}};
@@ -260,25 +282,36 @@ class SweepView : public View {
 
   void draw_controls(ViewContext& ctx) {
     if (steps_field_[0] == 0) sync_fields();
-    const auto edit_list = [&](const char* label, char* buf, size_t size, auto apply) {
+    // A bad list keeps its text (marked, with the error) so it can be fixed rather than retyped.
+    const auto edit_list = [&](const char* label, char* buf, size_t size, std::string& error, auto apply) {
       ImGui::SetNextItemWidth(170);
+      if (!error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Border, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+        ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 1.5f);
+      }
       ImGui::InputText(label, buf, size);
+      if (!error.empty()) {
+        ImGui::PopStyleVar();
+        ImGui::PopStyleColor();
+      }
       if (ImGui::IsItemDeactivatedAfterEdit()) {
         try {
           apply(std::string(buf));
+          error.clear();
+          sync_fields();
         } catch (const std::exception& e) {
-          ctx.error(e.what());
+          error = e.what();
+          ctx.error(error);
         }
-        sync_fields();
       }
     };
-    edit_list("K values (rows)", steps_field_, sizeof(steps_field_),
+    edit_list("K values (rows)", steps_field_, sizeof(steps_field_), steps_error_,
               [&](const std::string& t) { steps_ = parse_list<int>(t, "K", 0, 100000); });
-    tip("comma-separated numbers of Langevin steps, one row each (applied on Enter)");
+    tip(steps_error_.empty() ? "comma-separated numbers of Langevin steps, one row each (applied on Enter)" : steps_error_.c_str());
     same_line_if_fits(labelled_width("step sizes (columns)", 170));
-    edit_list("step sizes (columns)", sizes_field_, sizeof(sizes_field_),
+    edit_list("step sizes (columns)", sizes_field_, sizeof(sizes_field_), sizes_error_,
               [&](const std::string& t) { step_sizes_ = parse_list<float>(t, "step size", 0.0f, 1e6f); });
-    tip("comma-separated step sizes, one column each (applied on Enter)");
+    tip(sizes_error_.empty() ? "comma-separated step sizes, one column each (applied on Enter)" : sizes_error_.c_str());
     same_line_if_fits(labelled_width("chain", 90));
     ImGui::SetNextItemWidth(90);
     ImGui::InputInt("chain", &chain_);
@@ -292,7 +325,15 @@ class SweepView : public View {
     tip("0: none. Else the FD of n chains per cell against the last n training images (as tune-sampler and "
         "`shortrun sweep --fd`); costs n chains per cell");
     if (ImGui::Button("Run sheet")) run(ctx);
-    tip("run the sheet with the Sampler panel's noise, seed, init, clamp and MALA; progress and a stop are in the job list");
+    {
+      // The estimate before it starts (over 10 s, a yes is asked first).
+      SweepRequest est;
+      est.steps = steps_, est.step_sizes = step_sizes_, est.fd_n = fd_n_;
+      const std::string t = "run the sheet with the Sampler panel's noise, seed, init, clamp and MALA (about " +
+                            format_duration(ctx.session.costs.seconds(WorkKind::kChainStep, sheet_chain_steps(est))) +
+                            "; progress and a stop are in the job list)";
+      tip(t.c_str());
+    }
     ImGui::SameLine();
     if (ImGui::Button("Stop")) stop(ctx);
     tip("stop the contact sheet");
@@ -300,7 +341,8 @@ class SweepView : public View {
     ImGui::BeginDisabled(!shown_ || !shown_->complete);
     if (ImGui::Button("Export")) export_now(ctx);
     ImGui::EndDisabled();
-    tip("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it (a finished sheet)");
+    tip(("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it (a finished sheet), "
+         "to " + ctx.folder_for(export_folder_) + " (the sidebar's export folder)").c_str());
     if (shown_) {
       same_line_if_fits(300.0f);
       const int cells = shown_->rows * shown_->cols;
@@ -324,7 +366,8 @@ class SweepView : public View {
   std::vector<float> step_sizes_ = {0.25f, 0.5f, 1.0f, 2.0f};
   int chain_ = 0, fd_n_ = 0;
   char steps_field_[256] = "", sizes_field_[256] = "";
-  std::string export_folder_ = "shortrun_export";
+  std::string steps_error_, sizes_error_;  // a typed list that did not parse (its text is kept)
+  std::string export_folder_;  // "" : the sidebar's export folder (a script may set its own)
   uint64_t job_ = 0;
   std::shared_ptr<const SweepData> shown_;
   ImageGrid grid_;

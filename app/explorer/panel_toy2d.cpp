@@ -11,6 +11,7 @@
 
 #include "canvas.h"
 #include "display_image.h"
+#include "image_export.h"
 #include "layout_util.h"
 #include "plots.h"
 #include "shortrun/error.h"
@@ -32,7 +33,6 @@ class Toy2dView : public View {
   Toy2dView() : runner_(Toy2dControls{}) {
     controls_ = runner_.controls();
     canvas_.reset(kCanvasSize, kCanvasSize, 1, -1.0f);
-    std::snprintf(export_dir_, sizeof export_dir_, "%s", "toy2d-export");
   }
 
   const char* title() const override { return "2-D"; }
@@ -151,13 +151,31 @@ class Toy2dView : public View {
     if (button == "toy_start") runner_.start();
     else if (button == "toy_pause") runner_.pause();
     else if (button == "toy_reset") runner_.reset();
-    else if (button == "toy_export") runner_.request_export(export_dir_);
+    else if (button == "toy_export") runner_.request_export(export_dir(ctx));
     else if (button == "toy_use_drawing") use_drawing();
     else if (button == "toy_clear_drawing") canvas_.clear();
     else throw Error("unknown button " + button);
   }
 
   bool busy() const override { return runner_.busy(); }
+
+  // Training in the 2-D tab is long work too: it is in the sidebar's job list, and its x pauses it.
+  std::vector<JobStatus> own_jobs() const override {
+    if (!runner_.running()) return {};
+    JobStatus j;
+    j.id = 1;
+    j.kind = "toy2d";
+    j.state = "running";
+    j.unit = "iteration";
+    const auto s = runner_.snapshot();
+    const Toy2dControls c = runner_.controls();
+    j.done = s ? s->iteration : 0;
+    j.total = c.until;  // 0: until paused (elapsed time shown)
+    if (s && s->its_per_s > 0 && c.until > j.done) j.eta_s = double(c.until - j.done) / s->its_per_s;
+    j.label = "2-D playground training (" + c.target + ")";
+    return {j};
+  }
+  void stop_own_job(uint64_t) override { runner_.pause(); }
 
   nlohmann::json state() const override {
     nlohmann::json j;
@@ -287,13 +305,15 @@ class Toy2dView : public View {
     ImGui::Checkbox("short-run too", &show_short_);
     tip("In the long-run square, also show the same chains after K steps (blue) beside x_10K (orange)");
     same_line_if_fits(button_width("Export") + 220 * ctx.ui_scale);
-    if (ImGui::Button("Export")) runner_.request_export(export_dir_);
+    if (ImGui::Button("Export")) runner_.request_export(export_dir(ctx));
     tip("Writes the run as `shortrun train --data toy:...` would: playground.png, model.safetensors, metrics.jsonl, "
         "settings.json and command.txt (the command that reproduces it)");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(200 * ctx.ui_scale);
-    ImGui::InputText("##toy_export_dir", export_dir_, sizeof export_dir_);
-    tip("The export folder");
+    const std::string hint = "sidebar's: " + ctx.export_folder + "/toy2d_<time>";
+    ImGui::InputTextWithHint("##toy_export_dir", hint.c_str(), export_dir_, sizeof export_dir_);
+    tip(("The folder the run is written to; empty: a new toy2d_<date>-<time> folder in the sidebar's export folder, " +
+         ctx.export_folder).c_str());
   }
 
   void draw_status(const Toy2dSnapshot& s) {
@@ -414,7 +434,10 @@ class Toy2dView : public View {
   std::unique_ptr<Images> gl_ = std::make_unique<Images>();
   Canvas canvas_;
   bool show_short_ = false;
-  char export_dir_[512] = {};
+  char export_dir_[512] = {};  // "" : a new folder in the sidebar's export folder
+  std::string export_dir(ViewContext& ctx) const {
+    return export_dir_[0] ? absolute_folder(export_dir_) : export_path(ctx.export_folder, "toy2d", "");
+  }
   Toy2dExportResult export_;
 };
 

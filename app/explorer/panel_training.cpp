@@ -6,11 +6,13 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "display_image.h"
+#include "image_export.h"
 #include "layout_util.h"
 #include "plots.h"
 #include "run_watch.h"
@@ -156,7 +158,7 @@ void TrainingView::load_checkpoint(ViewContext& ctx) {
 }
 
 void TrainingView::start_training(ViewContext& ctx) {
-  const std::string refused = launcher_.start();
+  const std::string refused = launcher_.start(ctx.export_folder);
   if (!refused.empty()) return say("not started: " + refused);
   say("starting: " + launcher_.request().cli_command());
   attach_when_started_ = true;  // the directory exists once the data is read
@@ -197,6 +199,8 @@ void TrainingView::update(ViewContext& ctx) {
   recent_ = ctx.config.recent_runs();
   launcher_.refresh();
   const TrainingStatus& train = launcher_.status();
+  if (launcher_.take_resumed() && (!watch_ || watch_->dir() != absolute_folder(launcher_.request().out)))
+    attach(ctx, launcher_.request().out);  // Resume follows the run it resumes, not the one last attached
   if (attach_when_started_) {
     std::error_code ec;
     const std::string& out = launcher_.request().out;
@@ -271,15 +275,17 @@ void TrainingView::draw_attach(ViewContext& ctx) {
   ImGui::SameLine();
   if (ImGui::Button("Attach") || enter) attach(ctx, path_);
   tip("follow this run read-only: its curves, newest sample grid and checkpoints update as the trainer writes them");
-  if (watch_) {
-    if (ImGui::SmallButton("Detach")) detach();
-    tip("stop following this run (the run itself is not touched)");
-  }
-  if (!recent_.empty()) {
+  // Everything here keeps its place whether attached or not and however many runs are listed, so
+  // the controls below (the launcher's Stop) never move under the pointer.
+  ImGui::BeginDisabled(!watch_);
+  if (ImGui::SmallButton("Detach")) detach();
+  tip(watch_ ? "stop following this run (the run itself is not touched)" : "not attached to a run");
+  ImGui::EndDisabled();
+  {
     ImGui::TextDisabled("recent:");
-    const float rows = float(std::min<size_t>(4, recent_.size()));
     std::string pick;
-    if (ImGui::BeginListBox("##recent_runs", ImVec2(-1, rows * ImGui::GetTextLineHeightWithSpacing() + 6))) {
+    if (ImGui::BeginListBox("##recent_runs", ImVec2(-1, 3 * ImGui::GetTextLineHeightWithSpacing() + 6))) {
+      if (recent_.empty()) ImGui::TextDisabled("(none yet)");
       for (size_t i = 0; i < recent_.size(); ++i) {
         ImGui::PushID(int(i));
         if (ImGui::Selectable(recent_[i].c_str(), watch_ && watch_->dir() == recent_[i])) pick = recent_[i];
@@ -294,24 +300,30 @@ void TrainingView::draw_attach(ViewContext& ctx) {
 
 void TrainingView::draw_checkpoints(ViewContext& ctx) {
   if (!ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) return;
-  if (!run_ || run_->checkpoints.empty()) {
-    ImGui::TextDisabled("%s", !run_ ? "attach to a run" : run_->missing ? "none (the run is not there now)" : "none yet");
-    return;
-  }
-  const float rows = float(std::min<size_t>(6, run_->checkpoints.size()));
-  if (ImGui::BeginListBox("##checkpoints", ImVec2(-1, rows * ImGui::GetTextLineHeightWithSpacing() + 6))) {
-    for (const CheckpointInfo& c : run_->checkpoints) {
+  const bool any = run_ && !run_->checkpoints.empty();
+  // A fixed height (it scrolls): new checkpoints never push the controls below.
+  if (ImGui::BeginListBox("##checkpoints", ImVec2(-1, 4 * ImGui::GetTextLineHeightWithSpacing() + 6))) {
+    if (!run_ || run_->checkpoints.empty())
+      ImGui::TextDisabled("%s", !run_ ? "attach to a run" : run_->missing ? "none (the run is not there now)" : "none yet");
+    for (const CheckpointInfo& c : run_ ? run_->checkpoints : std::vector<CheckpointInfo>{}) {
       char label[160];
-      std::snprintf(label, sizeof label, "%s  (%.1f MB)", c.name.c_str(), double(c.bytes) / 1e6);
+      // latest.1 / latest.2 are the rotation's older copies: say so in the list itself.
+      const bool rotated = c.name.rfind("latest.", 0) == 0 && c.name.size() > 7 && std::isdigit(static_cast<unsigned char>(c.name[7]));
+      std::snprintf(label, sizeof label, "%s  (%.1f MB)%s", c.name.c_str(), double(c.bytes) / 1e6,
+                    rotated ? (c.name[7] == '1' ? "  previous latest" : "  older latest") : "");
       const bool picked = c.name == checkpoint_ || (checkpoint_.empty() && &c == &run_->checkpoints.front());
       if (ImGui::Selectable(label, picked)) checkpoint_ = c.name;
       if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) load_checkpoint(ctx);
     }
     ImGui::EndListBox();
   }
-  tip("the run's checkpoints, newest first (double-click: sample it)");
+  tip("the run's checkpoints, newest first (double-click: sample it). latest.safetensors is the newest; "
+      "latest.1 and latest.2 are the two before it, kept in rotation in case the newest was cut short");
+  ImGui::BeginDisabled(!any);
   if (ImGui::Button("Sample this checkpoint")) load_checkpoint(ctx);
-  tip("load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)");
+  tip(any ? "load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)"
+          : "no checkpoint to sample yet");
+  ImGui::EndDisabled();
 }
 
 void TrainingView::draw_run(ViewContext& ctx) {
@@ -396,7 +408,10 @@ void TrainingView::draw(ViewContext& ctx) {
   const float left_w = std::min(360.0f * ctx.ui_scale, ImGui::GetContentRegionAvail().x * 0.4f);
   ImGui::BeginChild("training_controls", ImVec2(left_w, 0), false);
   draw_attach(ctx);
-  if (!action_message_.empty()) ImGui::TextWrapped("%s", action_message_.c_str());
+  {
+    ReservedLines room(2);  // a message coming and going never moves the controls below
+    if (!action_message_.empty()) ImGui::TextWrapped("%s", action_message_.c_str());
+  }
   ImGui::Separator();
   draw_checkpoints(ctx);
   if (launcher_.draw()) start_training(ctx);

@@ -42,8 +42,8 @@ std::string describe_cost(const RunCost& cost, int steps) {
   const double mb = cost.bytes / (1024.0 * 1024.0);
   const std::string time = cost.seconds >= 0 ? "about " + format_duration(cost.seconds) : "unknown time (no rate measured yet)";
   if (cost.stride > 1)
-    std::snprintf(buf, sizeof(buf), "%s and %.0f MB; keeping every %d-th image (%d of %d)", time.c_str(), mb,
-                  cost.stride, cost.kept_images, steps + 1);
+    std::snprintf(buf, sizeof(buf), "%s and %.0f MB; keeping every %s image (%d of %d)", time.c_str(), mb,
+                  ordinal(cost.stride).c_str(), cost.kept_images, steps + 1);
   else
     std::snprintf(buf, sizeof(buf), "%s and %.0f MB; every step's image kept", time.c_str(), mb);
   return buf;

@@ -38,15 +38,15 @@ std::vector<std::string> ScriptRunner::controls() {
           "speed", "selected", "residual_range", "residual_auto", "nearest", "tab", "seed_a", "chain_a", "seed_b",
           "chain_b", "rho", "path", "noise_mode", "points", "brush_radius", "brush_value", "erase", "paint_mask",
           "recon_iters", "recon_lr", "recon_chain", "threads", "export_folder", "video", "export_selected_only",
-          "help", "sidebar_width", "inspector_zoom", "diff_pinned", "pin_step", "export_upscale", "mask_p",
-          "model_path", "image_path", "browser_all_files"};
+          "help", "sidebar_width", "sidebar_collapsed", "inspector_zoom", "diff_pinned", "pin_step", "export_upscale", "mask_p",
+          "model_path", "image_path", "browser_all_files", "chain_rate_for_test"};
 }
 
 std::vector<std::string> ScriptRunner::buttons() {
   return {"rerun", "play", "pause", "step_forward", "step_back", "reset_defaults", "random_endpoints", "clear",
           "clear_mask", "undo", "reconstruct", "stop_reconstruction", "show_chain", "export_grid", "export_window",
           "export_chain", "confirm_run", "decline_run", "stop_all", "stop_first_job", "abandon_worker",
-          "stuck_job_for_test", "export_strip", "export_triptych", "mask_center", "mask_left", "mask_random",
+          "stuck_job_for_test", "busy_job_for_test", "export_strip", "export_triptych", "mask_center", "mask_left", "mask_random",
           "load_model", "open_image", "browse_model", "browse_image", "browser_up", "browser_home", "browser_use_folder",
           "browser_cancel"};
 }
@@ -65,10 +65,7 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     if (init != "uniform" && init != "gaussian") throw Error("init must be uniform or gaussian");
     s.init = init;
   } else if (name == "clamp") s.clamp = v.get<bool>();
-  else if (name == "mala") {
-    s.mala = v.get<bool>();
-    if (s.mala) s.clamp = false;  // as the checkbox: MALA runs unclamped
-  } else if (name == "temperature") s.temperature = clamped(v, 1e-4f, 1e4f);
+  else if (name == "mala") ex.set_mala(v.get<bool>());  // as the checkbox: MALA runs unclamped else if (name == "temperature") s.temperature = clamped(v, 1e-4f, 1e4f);
   else if (name == "precision") {
     const std::string p = v.get<std::string>();
     if (p != "exact" && p != "tf32" && p != "bf16") throw Error("precision must be exact, tf32 or bf16");
@@ -117,6 +114,7 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
   } else if (name == "export_selected_only") ex.exporter.selected_only = v.get<bool>();
   else if (name == "help") ex.show_help = v.get<bool>();
   else if (name == "sidebar_width") ex.sidebar_width = clamped(v, 220.0f, 2000.0f);
+  else if (name == "sidebar_collapsed") ex.sidebar_collapsed = v.get<bool>();
   else if (name == "inspector_zoom") ex.chains.inspector.image_view.zoom = ex.chains.inspector.heat_view.zoom = clamped(v, 1.0f, 32.0f);
   else if (name == "diff_pinned") ex.chains.inspector.against_pinned = v.get<bool>();
   else if (name == "pin_step") ex.chains.inspector.pinned_step = clamped(v, 0, 1 << 30);
@@ -125,6 +123,8 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
   else if (name == "model_path") std::snprintf(ex.model_path_field, sizeof(ex.model_path_field), "%s", v.get<std::string>().c_str());
   else if (name == "image_path") std::snprintf(ex.recon.image_path, sizeof(ex.recon.image_path), "%s", v.get<std::string>().c_str());
   else if (name == "browser_all_files") ex.browser.show_all = v.get<bool>();
+  // As if the loaded model's chains had been measured at this many chain-steps/s (a slow machine, on demand).
+  else if (name == "chain_rate_for_test") ex.session.costs.set_measured_for_test(clamped(v, 1e-3, 1e9));
   else if (View* view = view_with(ex, name, &View::controls)) {
     ViewContext ctx = ex.view_context();
     view->set_control(ctx, name, v);
@@ -148,14 +148,22 @@ void press_button(Explorer& ex, const std::string& name) {
   else if (name == "export_grid") ex.export_grid_png();
   else if (name == "export_window") ex.export_window_png();
   else if (name == "export_chain") ex.export_chain_frames();
-  else if (name == "confirm_run") ex.session.confirm_costly_run();
-  else if (name == "decline_run") ex.decline_costly_run();
+  else if (name == "confirm_run") ex.session.job_prompt.open ? ex.session.confirm_job() : ex.session.confirm_costly_run();
+  else if (name == "decline_run") {
+    if (ex.session.job_prompt.open) ex.status_message = ex.session.decline_job();
+    else ex.decline_costly_run();
+  }
   else if (name == "stop_all") ex.cancel_all_jobs();
   else if (name == "abandon_worker") ex.abandon_worker();
   else if (name == "stuck_job_for_test") {
     // Stands in for a module whose forward never returns: ignores its stop until the process ends.
     ex.worker->post_for_test("stuck job (test)", [](const std::atomic<bool>&) {
       while (true) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    });
+  } else if (name == "busy_job_for_test") {
+    // A job that runs until it is stopped (a long run, on demand and without timing luck).
+    ex.worker->post_for_test("busy job (test)", [](const std::atomic<bool>& cancel) {
+      while (!cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     });
   } else if (name == "stop_first_job") {
     if (!ex.pub.jobs.empty()) ex.cancel_job(ex.pub.jobs.front().id);
@@ -223,6 +231,16 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   const bool ui_pending = ex.interp.dirty_live || ex.interp.dirty_strip || (ex.pub.model && ex.sampler != ex.requested_sampler);
   const bool idle = ex.session.idle() && !(ui_pending && ex.tab == Tab::kInterpolation) && ex.sampler == ex.requested_sampler;
   if (what == "frames") return ++wait_frames_ >= a.value("frames", 1);
+  // A costly-run prompt waits for a person: a wait for work to finish would wait for ever with
+  // the worker idle. Say so at once.
+  if (ex.session.job_prompt.open && what != "prompt" && what != "frames" && what != "file" && what != "job" && what != "stuck" && what != "browser")
+    throw Error("waiting for " + what + ", but a job waits for a yes (" + ex.session.job_prompt.what +
+                "): press confirm_run or decline_run first");
+  if (ex.session.cost_prompt.open && (what == "idle" || what == "model" || what == "sampler" || what == "interpolation" ||
+                                      what == "reconstruction" || what == "image"))
+    throw Error("waiting for " + what + ", but the costly-run prompt is open (" +
+                describe_cost(ex.session.cost_prompt.cost, ex.session.cost_prompt.settings.steps) + ", time " +
+                ex.session.costs.basis() + "): press confirm_run or decline_run first");
   if (what == "idle") return idle;
   // A model load (or its failure) since the last non-wait action.
   if (what == "model")
@@ -236,7 +254,7 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
       if (j.kind == a.value("kind", "sample") && j.state == "running" && j.done >= a.value("done", 1)) return true;
     return false;
   }
-  if (what == "prompt") return ex.session.cost_prompt.open;
+  if (what == "prompt") return ex.session.cost_prompt.open || ex.session.job_prompt.open;
   if (what == "stuck") return ex.stuck_job();
   // A file appears (a test driving real X events says it is done).
   if (what == "file") return std::filesystem::exists(a.at("path").get<std::string>());

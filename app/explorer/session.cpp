@@ -17,12 +17,24 @@ Session::~Session() {
 void Session::refresh() {
   pub = worker->published();
   for (JobStatus& j : view_jobs->jobs()) pub.jobs.push_back(std::move(j));
-  // The rate of the newest run prices the next one (chain-steps per second).
-  if (pub.chains && !pub.chains->custom_init) {
-    const double secs = pub.chains->seconds.load();
-    const int done = pub.chains->ready.load() - 1;
-    if (secs > 0.2 && done > 0) chain_rate = double(pub.chains->shape.n) * done / secs;
+  // The rate of the newest run on this model prices the next one (chain-steps per second); a
+  // run of an earlier model (still published until the new one's first run) says nothing.
+  if (pub.model) {
+    if (costs.follow(*pub.model)) measured_run_ = pub.chains ? pub.chains->id : 0;
+    // Once per run, when it ends (finished or stopped), so a rate set since is not overwritten.
+    const ChainRun* c = pub.chains.get();
+    if (c && !c->custom_init && c->id != measured_run_ && (c->finished.load() || c->cancelled.load())) {
+      measured_run_ = c->id;
+      const int done = c->ready.load() - 1;
+      if (done > 0) costs.record(WorkKind::kChainStep, double(c->shape.n) * done, c->seconds.load());
+    }
   }
+  // Until the chains measure a rate, a running view job counted in chain-steps gives one.
+  if (pub.model && !costs.measured(WorkKind::kChainStep))
+    for (const JobStatus& j : pub.jobs)
+      if (j.unit == "chain-step" && j.state == "running" && j.done > 0 && j.elapsed_s > 2.0)
+        costs.record(WorkKind::kChainStep, double(j.done), j.elapsed_s);
+  chain_rate = costs.chain_steps_per_s();
 }
 
 bool Session::request_run_if_changed(bool typing) {
@@ -39,6 +51,29 @@ bool Session::request_run_if_changed(bool typing) {
   sample_requested = true;
   worker->sample(sampler);
   return true;
+}
+
+bool Session::run_or_ask(const std::string& what, double seconds, std::function<void()> start) {
+  if (seconds > kAskAboveSeconds) {
+    job_prompt = JobPrompt{true, what, seconds, std::move(start)};
+    return false;
+  }
+  start();
+  return true;
+}
+
+void Session::confirm_job() {
+  if (!job_prompt.open) return;
+  std::function<void()> start = std::move(job_prompt.start);
+  job_prompt = JobPrompt{};
+  if (start) start();
+}
+
+std::string Session::decline_job() {
+  if (!job_prompt.open) return "";
+  const std::string line = "not started: " + job_prompt.what;
+  job_prompt = JobPrompt{};
+  return line;
 }
 
 void Session::confirm_costly_run() {

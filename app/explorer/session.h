@@ -2,11 +2,13 @@
 // settings the user edits and the run they asked for, and the job controls (stop, abandon a
 // stuck worker, the costly-run prompt). Panels and new views take a Session, not the Explorer.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cost_book.h"
 #include "run_cost.h"
 #include "view_jobs.h"
 #include "worker.h"
@@ -62,13 +64,30 @@ class Session {
     SamplerSettings settings;
     RunCost cost;
   } cost_prompt;
-  double chain_rate = 0;                        // chain-steps/s last measured on this model (0: not yet)
+  // Rates of every job kind on the loaded model and device (measured, else from its size); a
+  // model switch starts it afresh, so one model's speed never prices another's runs.
+  CostBook costs;
+  // Every other costly job (a reconstruction, an OOD score, a K × step sheet, an A/B comparison,
+  // a long run) is priced by the same book before it starts: over kAskAboveSeconds it waits here
+  // for a yes, as a chains run waits in cost_prompt. `what` says what it is and what it costs.
+  struct JobPrompt {
+    bool open = false;
+    std::string what;
+    double seconds = -1;
+    std::function<void()> start;
+  } job_prompt;
+  // Starts `start` now (true), or opens job_prompt for it (false) when `seconds` is over the line.
+  bool run_or_ask(const std::string& what, double seconds, std::function<void()> start);
+  void confirm_job();
+  std::string decline_job();  // the line to show
+  double chain_rate = 0;                        // chain-steps/s pricing runs now (costs.chain_steps_per_s())
   std::map<uint64_t, double> cancelling_since;  // job id -> when the UI first saw it cancelling (s)
 
  private:
   WorkerOptions options_;
   SamplerSettings confirmed_;  // the costly settings the user said yes to
   bool has_confirmed_ = false;
+  uint64_t measured_run_ = 0;  // a chains run of an earlier model or device: not this one's rate
   std::vector<Worker*> abandoned_;
 };
 

@@ -100,6 +100,7 @@ struct ModelInfo {
   nlohmann::json card;       // the full model card
   std::string device;        // cpu | cuda:0
   bool cuda_available = false;
+  std::vector<std::string> precisions;  // the precision modes this device can run (exact always)
   int threads = 1;
   DataBand band;
 };

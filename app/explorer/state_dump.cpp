@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "explorer.h"
+#include "user_config.h"
 #include "jobs_text.h"
 #include "mala_acceptance.h"
 #include "recon_inputs.h"
@@ -23,9 +24,11 @@ nlohmann::json Explorer::state() const {
   j["errors"] = errors;
   j["model_error"] = model_error;
   j["status"] = status_message;
+  j["status_is_error"] = !errors.empty() && status_message == errors.back();
   j["upload"] = uploader ? uploader->name() : "";
   j["shaders"] = colormap ? colormap->origin() : "";
   j["recent"] = config.recent();
+  j["recent_labels"] = distinct_tails(config.recent());  // what the Model panel's Recent files list shows
   j["config_dir"] = config.dir();
   if (pub.model) {
     const ModelInfo& m = *pub.model;
@@ -37,6 +40,7 @@ nlohmann::json Explorer::state() const {
                   {"shape", {m.shape.c, m.shape.h, m.shape.w}},
                   {"device", m.device},
                   {"threads", m.threads},
+                  {"precisions", m.precisions},
                   {"defaults", settings_json(m.defaults)},
                   {"band", m.band.valid ? nlohmann::json{{"mean", m.band.mean}, {"std", m.band.std}, {"count", m.band.count},
                                                          {"source", m.band.source}}
@@ -124,11 +128,16 @@ nlohmann::json Explorer::state() const {
   j["status_line"] = jobs_status_line(pub.jobs);
   j["cost_prompt"] = {{"open", session.cost_prompt.open}, {"seconds", session.cost_prompt.cost.seconds}, {"bytes", session.cost_prompt.cost.bytes},
                       {"stride", session.cost_prompt.cost.stride}, {"text", describe_cost(session.cost_prompt.cost, session.cost_prompt.settings.steps)}};
+  j["job_prompt"] = {{"open", session.job_prompt.open}, {"what", session.job_prompt.what}, {"seconds", session.job_prompt.seconds}};
   j["chain_rate"] = session.chain_rate;
+  j["chain_rate_measured"] = session.costs.measured(WorkKind::kChainStep);
+  j["cost_basis"] = session.costs.basis();
   j["typing"] = typing;
   j["sidebar_width"] = sidebar_width;
-  j["inspector"] = {{"zoom", chains.inspector.image_view.zoom}, {"pair", {chains.inspector.pair.first, chains.inspector.pair.second}},
-                    {"pair_norm", chains.inspector.pair_norm}, {"pinned", chains.inspector.against_pinned ? chains.inspector.pinned_step : -1}};
+  j["sidebar_collapsed"] = sidebar_collapsed;
+  j["inspector"] = {{"zoom", chains.inspector.image_view.zoom}, {"heat_zoom", chains.inspector.heat_view.zoom},
+                    {"pair", {chains.inspector.pair.first, chains.inspector.pair.second}},
+                    {"pair_norm", chains.inspector.pair_norm}, {"heat_note", chains.inspector.heat_note}, {"pinned", chains.inspector.against_pinned ? chains.inspector.pinned_step : -1}};
   int win_w = 0, win_h = 0;
   glfwGetWindowSize(window_, &win_w, &win_h);
   j["window"] = {win_w, win_h};

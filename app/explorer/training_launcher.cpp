@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
+#include "image_export.h"
 #include "shortrun/error.h"
 #include "view.h"
 #include "view_widgets.h"
@@ -78,13 +80,19 @@ bool TrainingLauncher::set_control(const std::string& name, const nlohmann::json
 
 bool TrainingLauncher::press(const std::string& button) {
   if (button == "train_pause") runner_.pause();
-  else if (button == "train_resume") runner_.resume();
+  else if (button == "train_resume") runner_.resume(), resumed_ = true;
   else if (button == "train_stop") runner_.stop();
   else return false;
   return true;
 }
 
-std::string TrainingLauncher::start() {
+std::string TrainingLauncher::start(const std::string& export_folder) {
+  if (out_[0] == 0) {
+    const std::string dir = export_path((std::filesystem::path(export_folder) / "runs").string(), "explorer-run", "");
+    std::snprintf(out_, sizeof out_, "%s", dir.c_str());
+  } else {
+    std::snprintf(out_, sizeof out_, "%s", absolute_folder(out_).c_str());
+  }
   sync_request_from_fields();
   return runner_.start(request_);
 }
@@ -101,7 +109,7 @@ std::vector<JobStatus> TrainingLauncher::jobs() const {
   JobStatus j;
   j.id = 1;
   j.kind = "train";
-  j.state = "running";
+  j.state = t.state == TrainingState::kPaused ? "paused" : "running";
   j.unit = "iteration";
   j.done = t.iteration;
   j.total = t.iters;
@@ -140,8 +148,9 @@ bool TrainingLauncher::draw() {
     tip(help);
   };
   int_field("limit##train", request_.limit, 0, "use only the first N images (0: all); small for a quick demo (--limit)");
-  ImGui::InputText("out dir##train", out_, sizeof out_);
-  tip("the new run directory (must not hold another run) (--out)");
+  ImGui::InputTextWithHint("out dir##train", "empty: export folder/runs/explorer-run_<time>", out_, sizeof out_);
+  tip("the new run directory (must not hold another run) (--out); empty: a new runs/explorer-run_<date>-<time> folder "
+      "in the sidebar's export folder");
   int_field("iters##train", request_.iters, 1, "training iterations (--iters)");
   int_field("K##train", request_.steps, 1, "Langevin steps per chain (--steps)");
   double step = request_.step_size;
@@ -167,7 +176,7 @@ bool TrainingLauncher::draw() {
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (s == TrainingState::kPaused || s == TrainingState::kStopped) {
-    if (ImGui::Button("Resume")) runner_.resume();
+    if (ImGui::Button("Resume")) runner_.resume(), resumed_ = true;
     tip("continue from the checkpoint, exactly as `shortrun train --resume` would");
   } else {
     ImGui::BeginDisabled(s != TrainingState::kRunning && s != TrainingState::kStarting);
@@ -184,9 +193,14 @@ bool TrainingLauncher::draw() {
   if (s != TrainingState::kIdle) {
     const float fraction = status_.iters > 0 ? float(double(status_.iteration) / double(status_.iters)) : 0.0f;
     char overlay[160];
-    std::snprintf(overlay, sizeof overlay, "%s %lld/%lld  %.2f it/s  ETA %s", training_state_name(s),
-                  static_cast<long long>(status_.iteration), static_cast<long long>(status_.iters), status_.its_per_s,
-                  clock_text(status_.eta_s).c_str());
+    // Only a running trainer has a rate and an ETA; paused or stopped, it says so instead.
+    if (s == TrainingState::kRunning)
+      std::snprintf(overlay, sizeof overlay, "%s %lld/%lld  %.2f it/s  ETA %s", training_state_name(s),
+                    static_cast<long long>(status_.iteration), static_cast<long long>(status_.iters), status_.its_per_s,
+                    clock_text(status_.eta_s).c_str());
+    else
+      std::snprintf(overlay, sizeof overlay, "%s %lld/%lld", training_state_name(s), static_cast<long long>(status_.iteration),
+                    static_cast<long long>(status_.iters));
     ImGui::ProgressBar(fraction, ImVec2(-1, 0), overlay);
     if (!status_.message.empty()) ImGui::TextWrapped("%s", status_.message.c_str());
   }

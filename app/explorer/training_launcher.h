@@ -4,6 +4,7 @@
 // it starts like any other.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,9 @@ class TrainingLauncher {
   bool press(const std::string& button);
 
   // Starts a run with the fields' settings: "" when started, else why not.
-  std::string start();
+  // An empty out dir becomes a new runs/explorer-run_<time> folder in `export_folder`; a relative
+  // one is made absolute, so every message names the run's real place.
+  std::string start(const std::string& export_folder);
   void stop() { runner_.stop(); }
 
   // Once per frame, before drawing: the trainer's status.
@@ -38,6 +41,8 @@ class TrainingLauncher {
   bool active() const { return runner_.active(); }
   // Starting, pausing or stopping: a script waits for it to settle.
   bool settling() const;
+  // True once after Resume: the tab follows the resumed run again (it may have been attached elsewhere).
+  bool take_resumed() { return std::exchange(resumed_, false); }
   // The run in the sidebar's job list (none while no thread holds it).
   std::vector<JobStatus> jobs() const;
   nlohmann::json state() const;
@@ -49,6 +54,7 @@ class TrainingLauncher {
   TrainingRequest request_;
   char data_[256] = "", out_[512] = "", schedule_[64] = "";
   TrainingRunner runner_;
+  bool resumed_ = false;
   TrainingStatus status_;
 };
 

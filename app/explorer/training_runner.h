@@ -18,7 +18,7 @@ namespace shortrun::explorer {
 struct TrainingRequest {
   std::string data = "fashion-mnist";
   int64_t limit = 256;        // --limit: a small demo by default
-  std::string out = "runs/explorer-run";
+  std::string out;             // --out ("" in the tab: a new folder in the export folder)
   int64_t iters = 200;
   int64_t steps = 20;         // K
   double step_size = 1.0;

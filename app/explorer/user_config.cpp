@@ -91,4 +91,40 @@ void UserConfig::add_recent_run(const std::string& dir) {
   save();
 }
 
+std::vector<std::string> distinct_tails(const std::vector<std::string>& paths) {
+  // Each path's components, last first.
+  std::vector<std::vector<std::string>> parts;
+  for (const std::string& p : paths) {
+    std::vector<std::string> c;
+    for (const fs::path& e : fs::path(p).lexically_normal()) {
+      const std::string s = e.string();
+      if (!s.empty() && s != "/") c.insert(c.begin(), s);
+    }
+    if (c.empty()) c.push_back(p);
+    parts.push_back(std::move(c));
+  }
+  const auto tail = [&](size_t i, size_t n) {
+    std::string out;
+    n = std::min(n, parts[i].size());
+    for (size_t k = n; k-- > 0;) out += parts[i][k] + (k ? "/" : "");
+    return out;
+  };
+  std::vector<size_t> depth(paths.size(), 1);
+  for (bool changed = true; changed;) {  // lengthen, together, every label that another shares
+    changed = false;
+    std::vector<bool> shared(paths.size(), false);
+    for (size_t i = 0; i < paths.size(); ++i)
+      for (size_t j = 0; j < paths.size(); ++j)
+        if (i != j && tail(i, depth[i]) == tail(j, depth[j])) shared[i] = true;
+    for (size_t i = 0; i < paths.size(); ++i)
+      if (shared[i] && depth[i] < parts[i].size()) ++depth[i], changed = true;
+  }
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const bool whole = depth[i] >= parts[i].size() && !paths[i].empty() && paths[i][0] == '/';
+    labels.push_back((whole ? "/" : "") + tail(i, depth[i]));
+  }
+  return labels;
+}
+
 }  // namespace shortrun::explorer

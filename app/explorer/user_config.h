@@ -30,4 +30,9 @@ class UserConfig {
   std::vector<std::string> recent_, folders_, runs_;
 };
 
+// Labels for a list of paths: each the shortest tail of its path (at least the file name) that no
+// other entry shares, so two runs' checkpoints/latest.safetensors read "run_a/checkpoints/latest.safetensors"
+// and "run_b/...", while a unique name stays bare.
+std::vector<std::string> distinct_tails(const std::vector<std::string>& paths);
+
 }  // namespace shortrun::explorer

@@ -28,6 +28,10 @@ struct ViewContext {
   UserConfig& config;  // what persists between sessions (recent files, folders, runs)
   float ui_scale = 1.0f;
   double now = 0;  // seconds since start (the UI clock)
+  // The sidebar's export folder, absolute: every tab exports there unless its own folder field is set.
+  std::string export_folder;
+  // `own` (a tab's folder field) if set, else the sidebar's folder; absolute either way.
+  std::string folder_for(const std::string& own) const;
   // Requests (the explorer carries them out):
   std::function<void(const std::string& path)> load_model;    // into the Chains tab (and every view)
   std::function<void(const std::string& tab)> show_tab;       // by tab id: chains, long_run, ...
@@ -37,6 +41,9 @@ struct ViewContext {
   // `near`; the picked path goes to `picked` (on the UI thread, in a later frame).
   std::function<void(const std::string& title, const std::string& near,
                      std::function<void(const std::string& path)> picked)> browse_images;
+  // The same for checkpoints (.safetensors, .pt, .pth) and run directories.
+  std::function<void(const std::string& title, const std::string& near,
+                     std::function<void(const std::string& path)> picked)> browse_models;
 };
 
 class View {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "explorer.h"
+#include "image_export.h"
 #include "file_browser.h"
 #include "script.h"
 #include "shortrun/error.h"
@@ -24,8 +25,13 @@ View* Explorer::find_view(const std::string& id) {
   return nullptr;
 }
 
+std::string ViewContext::folder_for(const std::string& own) const {
+  return own.empty() ? export_folder : absolute_folder(own);
+}
+
 ViewContext Explorer::view_context() {
-  ViewContext ctx{session, *uploader, *colormap, config, ui_scale_, seconds_since_start(), {}, {}, {}, {}, {}};
+  ViewContext ctx{session, *uploader, *colormap, config, ui_scale_, seconds_since_start(), {}, {}, {}, {}, {}, {}, {}};
+  ctx.export_folder = absolute_folder(exporter.folder);
   ctx.load_model = [this](const std::string& path) { load_model(path); };
   ctx.show_tab = [this](const std::string& id) { show_tab(id); };
   ctx.status = [this](const std::string& line) { status_message = line; };
@@ -35,6 +41,9 @@ ViewContext Explorer::view_context() {
   };
   ctx.browse_images = [this](const std::string& title, const std::string& near, std::function<void(const std::string&)> picked) {
     open_file_browser(*this, BrowseFor::kImage, std::move(picked), title, near);
+  };
+  ctx.browse_models = [this](const std::string& title, const std::string& near, std::function<void(const std::string&)> picked) {
+    open_file_browser(*this, BrowseFor::kModel, std::move(picked), title, near);
   };
   return ctx;
 }

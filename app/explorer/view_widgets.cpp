@@ -34,11 +34,13 @@ void cli_line(const std::string& command, const char* copy_tip) {
   ImGui::PopTextWrapPos();
 }
 
-bool export_row(const char* id, char* folder, size_t folder_size, bool running, const char* button_tip) {
+bool export_row(const char* id, char* folder, size_t folder_size, bool running, const char* button_tip,
+                const std::string& shared_folder) {
   ImGui::Spacing();
   ImGui::SetNextItemWidth(220);
-  ImGui::InputText(id, folder, folder_size);
-  tip("the folder exports go to (created if missing)");
+  const std::string hint = "sidebar's: " + shared_folder;
+  ImGui::InputTextWithHint(id, hint.c_str(), folder, folder_size);
+  tip(("where this tab's exports go (created if missing); empty: the sidebar's export folder, " + shared_folder).c_str());
   ImGui::SameLine();
   ImGui::BeginDisabled(running);
   const bool pressed = ImGui::Button("Export PNG + JSON");

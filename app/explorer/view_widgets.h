@@ -12,9 +12,11 @@ void command_field(const std::string& line, const std::string& command);
 // "CLI: [copy] shortrun ..." in one wrapped, greyed line (the command a view's settings amount to).
 void cli_line(const std::string& command, const char* copy_tip);
 
-// The export row of a view: its folder field (`id` names it for ImGui) and the export button,
-// disabled while an export runs. Returns true when the button was pressed.
-bool export_row(const char* id, char* folder, size_t folder_size, bool running, const char* button_tip);
+// The export row of a view: its folder field (`id` names it for ImGui; empty: the sidebar's
+// `shared_folder`, shown as its hint) and the export button, disabled while an export runs.
+// Returns true when the button was pressed.
+bool export_row(const char* id, char* folder, size_t folder_size, bool running, const char* button_tip,
+                const std::string& shared_folder);
 // Under the export row: the error in red, or what was written and its command (command_field).
 void export_outcome(const std::string& error, const std::string& line, const std::string& command);
 

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "export_jobs.h"
+#include "jobs_text.h"
 #include "run_cost.h"
 #include "sampler_settings.h"
 #include "shortrun/datasets.h"
@@ -17,6 +18,7 @@
 #include "shortrun/image_io.h"
 #include "shortrun/interpolation.h"
 #include "shortrun/langevin_sampler.h"
+#include "shortrun/precision.h"
 #include "shortrun/reconstruction.h"
 #include "shortrun/runtime.h"
 
@@ -56,6 +58,20 @@ torch::Tensor from_nhwc(const std::vector<float>& v, const ImageShape& s, torch:
       .permute({0, 3, 1, 2})
       .contiguous()
       .to(device);
+}
+
+// The precision modes `device` can run (check_precision's rules): exact always, tf32 on CUDA,
+// bf16 on CUDA or a CPU with native bf16.
+std::vector<std::string> supported_precisions(torch::Device device) {
+  std::vector<std::string> modes{"exact"};
+  for (const char* m : {"tf32", "bf16"}) {
+    try {
+      check_precision(m, device);
+      modes.push_back(m);
+    } catch (const std::exception&) {
+    }
+  }
+  return modes;
 }
 
 std::string arch_line(const ModelCard& card) {
@@ -357,6 +373,7 @@ void Worker::set_device(const std::string& device) {
     torch_->model->to(d);
     auto info = std::make_shared<ModelInfo>(*torch_->info);
     info->device = d.str();
+    info->precisions = supported_precisions(d);
     torch_->info = info;
     std::lock_guard<std::mutex> lock(mutex_);
     pub_.model = info;
@@ -390,6 +407,7 @@ void Worker::load_model(const std::string& path) {
     to_json(j, card);
     info->card = j;
     info->device = torch_->device.str();
+    info->precisions = supported_precisions(torch_->device);
     info->cuda_available = torch::cuda::is_available();
     info->threads = torch::get_num_threads();
     torch_->model = std::move(model);
@@ -403,6 +421,8 @@ void Worker::load_model(const std::string& path) {
       pub_.recon.reset();
       pub_.error.clear();
       ++pub_.error_version;
+      // Rates measured on the previous model say nothing about this one.
+      std::fill(std::begin(seconds_per_unit_), std::end(seconds_per_unit_), 0.0);
     }
     torch_->info = info;
     // The data band is slow-ish (reads the data set): its own job, so sampling starts first.
@@ -422,7 +442,7 @@ void Worker::sample(const SamplerSettings& settings) {
 }
 
 void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z, int chain) {
-  const std::string label = "sampling " + std::to_string(settings.chains) + " chains";
+  const std::string label = "sampling " + count_of(settings.chains, "chain");
   post(Kind::kSample, label, [this, settings, z = std::move(z), chain](const std::atomic<bool>& cancel) {
     if (!torch_->model) throw Error("no model loaded");
     EnergyModel& model = *torch_->model;
@@ -444,11 +464,25 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
     if (settings.mala) run->accepted.resize(K);
     const bool keep_device = options_.device_frames && torch_->device.is_cuda();
     if (keep_device) run->device_frames.resize(K + 1);
+    std::shared_ptr<ChainRun> previous;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       run->id = next_id_++;
+      previous = pub_.chains;
       pub_.chains = run;
     }
+    // A run that fails (a precision this device refuses, out of memory) gives the grid back to
+    // the last good run instead of leaving it empty at "sampling...".
+    struct Restore {
+      Worker* w;
+      std::shared_ptr<ChainRun> run, previous;
+      bool done = false;
+      ~Restore() {
+        if (done) return;
+        std::lock_guard<std::mutex> lock(w->mutex_);
+        if (w->pub_.chains == run) w->pub_.chains = previous;
+      }
+    } restore{this, run, previous};
     torch::Tensor chains = chain_range(run->custom_init ? chain : 0, n, torch_->device);
     std::optional<torch::Tensor> init;
     if (run->custom_init) init = from_nhwc(z, run->shape, torch_->device);
@@ -492,6 +526,7 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
       run->ready.store(k + 1, std::memory_order_release);
       progress(k, K);
     }, &cancel);
+    restore.done = true;
     run->cancelled.store(result.cancelled);
     run->finished.store(!result.cancelled);
   });
@@ -573,6 +608,7 @@ void Worker::reconstruct(const ReconRequest& request) {
     const torch::Tensor mask = torch::from_blob(const_cast<float*>(request.mask.data()), {1, 1, shape.h, shape.w},
                                                 torch::kFloat32).clone().to(torch_->device);
     const torch::Tensor chains = chain_range(request.chain, 1, torch_->device);
+    progress(0, request.iters);  // the length is known before the first iteration ends
     const ReconstructResult result = recon.run(observed, mask, chains, [&](const ReconstructIteration& it) {
       run->curve[it.iteration] = it.mse[0].item<float>();
       std::atomic_store(&run->latest, std::shared_ptr<const std::vector<float>>(

@@ -90,7 +90,10 @@ bool cpu_has_native_bf16() {
 void check_precision(const std::string& mode, torch::Device device) {
   if (mode == "exact") return;
   if (mode == "tf32") {
-    if (!device.is_cuda()) throw Error("--precision tf32 is a CUDA mode (TF32 tensor cores); on the CPU use exact or bf16");
+    // Only name bf16 as the alternative where this CPU can run it.
+    if (!device.is_cuda())
+      throw Error(std::string("--precision tf32 is a CUDA mode (TF32 tensor cores); on the CPU use exact") +
+                  (cpu_has_native_bf16() ? " or bf16" : ""));
     return;
   }
   if (mode == "bf16") {

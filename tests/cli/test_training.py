@@ -283,6 +283,18 @@ class Training(unittest.TestCase):
         from PIL import Image
         img = np.asarray(Image.open(os.path.join(a, "playground.png")).convert("RGB")).astype(float)
         self.assertGreater(img.std(), 20)
+        # Issue 23 (19): info describes the toy model (it said "use shortrun convert"), sample draws its points.
+        model = os.path.join(a, "model.safetensors")
+        info = json.loads(run("info", "--model", model, "--json").stdout)
+        self.assertEqual((info["kind"], info["iteration"], info["config"]["target"]), ("toy2d", 40, "ring8"))
+        self.assertGreater(info["parameters"], 0)
+        self.assertIn("2-D playground model", run("info", "--model", model).stdout)
+        pts = os.path.join(a, "points.png")
+        run("sample", "--model", model, "--n", "200", "--out", pts, "--threads", "1")
+        xy = np.load(os.path.join(a, "points.npy"))
+        self.assertEqual(xy.shape, (200, 2))
+        self.assertTrue(np.all(np.isfinite(xy)))
+        self.assertGreater(np.asarray(Image.open(pts).convert("RGB")).astype(float).std(), 20)
         # Errors: an unknown target (nothing created), an activation with kinks, an existing run.
         bad = fresh("toy_bad")
         self.assert_one_line_error(["train", "--data", "toy:swissroll", "--out", bad], "swissroll", "ring8")

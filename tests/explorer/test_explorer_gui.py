@@ -28,7 +28,7 @@ def fx(name):
 class ExplorerRun:
     """One explorer session: writes the script, runs it, loads the dumps."""
 
-    def __init__(self, name, actions, model=None, extra=(), expect=0, xvfb=True, timeout=600, config=None):
+    def __init__(self, name, actions, model=None, extra=(), expect=0, xvfb=True, timeout=600, config=None, env=None):
         self.dir = os.path.join(WORK, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
@@ -39,7 +39,7 @@ class ExplorerRun:
                                         config or os.path.join(self.dir, "config"), "--threads", "1", *extra]
         if model:
             cmd.insert(len(XVFB) + 1 if xvfb else 1, model)
-        env = dict(os.environ)
+        env = dict(os.environ, **(env or {}))
         if not xvfb:
             env.pop("DISPLAY", None)
             env.pop("WAYLAND_DISPLAY", None)
@@ -320,6 +320,86 @@ class ExplorerGui(unittest.TestCase):
         # Reconstruct says which sampler settings it runs through: the sidebar's.
         self.assertEqual(switched["reconstruct"]["inputs"]["uses"]["steps"], switched["sampler"]["steps"])
         self.assertEqual(switched["reconstruct"]["inputs"]["uses"]["step_size"], switched["sampler"]["step_size"])
+
+    def test_a_model_switch_prices_runs_afresh_and_a_wait_under_a_prompt_fails_at_once(self):
+        """Issue 23 (18): on a loaded machine the bundled model measured slowly; its rate then priced
+        minimal.pth's first run over 10 s, the costly-run prompt opened, and wait("model") waited
+        300 s for a worker that was idle. The slow rate is now set on purpose: the new model is priced
+        from its own size, and a wait that a prompt blocks fails at once, saying so."""
+        r = ExplorerRun("switch_rate", [
+            wait("model"), wait("sampler"), {"do": "set", "control": "chain_rate_for_test", "value": 1.0}, dump("slow.json"),
+            {"do": "drop_file", "path": fx("minimal.pth")}, wait("model"), dump("switched.json"),
+        ], extra=("--chains", "4"))
+        slow, switched = r.state("slow.json"), r.state("switched.json")
+        self.assertEqual(slow["chain_rate"], 1.0)
+        self.assertEqual(switched["model"]["source"], "state_dict:minimal")
+        self.assertFalse(switched["cost_prompt"]["open"])
+        self.assertGreater(switched["chain_rate"], 1.0)
+        t0 = time.time()
+        r = ExplorerRun("wait_under_prompt", [wait("model"), {"do": "set", "control": "steps", "value": 100000},
+                                              wait("sampler")], expect=1)
+        self.assertLess(time.time() - t0, 200)
+        self.assertIn("waiting for sampler, but the costly-run prompt is open", r.proc.stderr)
+        self.assertIn("chain-steps/s): press confirm_run or decline_run first", r.proc.stderr)
+
+    def test_a_refused_precision_keeps_the_grid_and_its_error_clears_on_the_next_good_run(self):
+        """Issue 23 (1, 4): bf16 on a CPU without it left the grid at "sampling..." for ever; the red
+        error stayed in the status bar through later good runs. DNNL_MAX_CPU_ISA=AVX2 hides any
+        native bf16, so this CPU is one without it."""
+        r = ExplorerRun("precision", [
+            wait("model"), wait("sampler"), dump("good.json"),
+            {"do": "set", "control": "precision", "value": "bf16"}, wait("idle"), wait("frames", frames=3),
+            *shot("refused.png"), dump("refused.json"),
+            {"do": "set", "control": "precision", "value": "exact"}, {"do": "set", "control": "seed", "value": 9},
+            wait("sampler"), wait("frames", frames=2), dump("after.json"),
+        ], extra=("--chains", "4"), env={"DNNL_MAX_CPU_ISA": "AVX2"})
+        good, refused, after = r.state("good.json"), r.state("refused.json"), r.state("after.json")
+        self.assertEqual(good["model"]["precisions"], ["exact"])  # bf16 and tf32 are not offered here
+        # The grid keeps the last good run, finished, rather than an empty refused one.
+        self.assertEqual(refused["chains"]["run"], good["chains"]["run"])
+        self.assertTrue(refused["chains"]["finished"])
+        self.assertGreater(refused["chains"]["ready"], 1)
+        self.assertTrue(refused["status_is_error"])
+        self.assertIn("bf16", refused["status"])
+        self.assert_not_blank(r.image("refused.png")[:, 300:], "the grid after a refused run")
+        self.assertTrue(after["chains"]["finished"])
+        self.assertNotEqual(after["chains"]["run"], good["chains"]["run"])
+        self.assertFalse(after["status_is_error"], after["status"])
+
+    def test_the_chooser_says_the_feature_net_is_not_a_model(self):
+        """Issue 23 (12): the chooser offered fmnist_features.safetensors as a model, and loading it
+        advised `shortrun convert`."""
+        assets = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets")
+        r = ExplorerRun("feature_net", [
+            wait("model"), {"do": "browse", "for": "model", "dir": assets}, wait("browser"), dump("listed.json"),
+            {"do": "browse_pick", "name": "fmnist_features.safetensors"}, wait("frames", frames=3), dump("refused.json"),
+        ], extra=("--chains", "4"))
+        listed, refused = r.state("listed.json"), r.state("refused.json")
+        self.assertIn("feature net", listed["browser"]["notes"]["fmnist_features.safetensors"])
+        self.assertNotIn("fmnist.safetensors", listed["browser"]["notes"])
+        self.assertIn("feature network", refused["model_error"])
+        self.assertNotIn("convert", refused["model_error"])
+        self.assertTrue(refused["model"]["path"].endswith("fmnist.safetensors"))
+
+    def test_a_costly_reconstruction_is_priced_and_waits_for_a_yes(self):
+        """Issue 23 section 1: Reconstruct with the paper-size model started ~2 h of work with no
+        estimate. Every job is priced by the same book as the chains: on a machine measured at 1
+        chain-step/s, 100 iterations through K steps ask first; a no starts nothing."""
+        r = ExplorerRun("recon_prompt", [
+            wait("model"), {"do": "set", "control": "steps", "value": 10}, wait("sampler"),
+            {"do": "set", "control": "chain_rate_for_test", "value": 1.0},
+            {"do": "set", "control": "tab", "value": "reconstruct"}, {"do": "press", "button": "mask_center"},
+            {"do": "set", "control": "recon_iters", "value": 100}, {"do": "press", "button": "reconstruct"},
+            wait("prompt"), *shot("prompt.png"), dump("prompt.json"), {"do": "press", "button": "decline_run"},
+            wait("frames", frames=2), dump("declined.json"),
+        ], extra=("--chains", "4"))
+        p, d = r.state("prompt.json"), r.state("declined.json")
+        self.assertTrue(p["job_prompt"]["open"])
+        self.assertIn("Reconstruct: 100 iterations through K = 10", p["job_prompt"]["what"])
+        self.assertAlmostEqual(p["job_prompt"]["seconds"], 100 * 10 * 3 / 1.0, delta=1)
+        self.assertFalse(d["job_prompt"]["open"])
+        self.assertIn("not started", d["status"])
+        self.assertNotIn("reconstruction", [j["kind"] for j in d["jobs"]])
 
     def test_exports_magnify_and_carry_the_local_time(self):
         r = ExplorerRun("exports2", [

@@ -167,7 +167,7 @@ class ExplorerWork(unittest.TestCase):
 class RealInput(unittest.TestCase):
     """Real X events from xdotool into an explorer on its own Xvfb display."""
 
-    def run_with_events(self, name, send, extra_actions=()):
+    def run_with_events(self, name, send, extra_actions=(), pre_actions=()):
         d = os.path.join(WORK, name)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -183,7 +183,7 @@ class RealInput(unittest.TestCase):
         display = f":{number}"
         env = dict(os.environ, DISPLAY=display)
         try:
-            actions = [wait("sampler"), setc("playing", False), setc("step", 3), wait("frames", frames=3),
+            actions = [wait("sampler"), setc("playing", False), setc("step", 3), wait("frames", frames=3), *pre_actions,
                        dump("ready.json"), {"do": "wait", "for": "file", "path": "go", "timeout_s": 120},
                        wait("frames", frames=5), dump("after.json"), *extra_actions]
             with open(os.path.join(d, "actions.json"), "w") as f:
@@ -237,6 +237,101 @@ class RealInput(unittest.TestCase):
         self.assertTrue(after["cost_prompt"]["open"], after["cost_prompt"])
         self.assertEqual(after["sampler"]["steps"], 100000)
         self.assertFalse(after["typing"])
+
+    def test_a_second_click_lands_on_the_same_control_while_jobs_come_and_go(self):
+        """Issue 23 section 2: seed "+" clicked twice 0.8 s apart; the first click's run grew the job
+        list at the top of the sidebar, which pushed the controls down, and the second click landed
+        on noise std. A job is kept running (busy_job_for_test) so the first click's run waits in
+        the queue: the list is longer at the second click, and nothing may have moved."""
+        def send(xdo, state):
+            seed = next(it for it in state["layout"] if it["tip"].startswith("noise seed"))
+            x0, y0, x1, y1 = seed["rect"]
+            frame = y1 - y0
+            plus = (int(x0 + 150 - frame / 2), int((y0 + y1) / 2))  # InputInt's "+" at the frame's right end
+            xdo("mousemove", str(plus[0]), str(plus[1]))
+            xdo("click", "1")
+            time.sleep(0.8)
+            xdo("click", "1")
+        before, after = self.run_with_events("same_control", send, pre_actions=[press("busy_job_for_test"), wait("frames", frames=3)],
+                                             extra_actions=[press("stop_all"), wait("idle")])
+        self.assertEqual(len(before["jobs"]), 1, before["jobs"])
+        self.assertGreaterEqual(len(after["jobs"]), 2, after["jobs"])  # the clicked run waits behind the busy job
+        self.assertEqual(after["sampler"]["seed"], before["sampler"]["seed"] + 2)
+        self.assertEqual(after["sampler"]["noise_std"], before["sampler"]["noise_std"])
+        self.assertEqual(after["sampler"]["steps"], before["sampler"]["steps"])
+        # Every sidebar control is where it was.
+        where = lambda s: [it["rect"] for it in s["layout"] if it["window"].startswith("Shortrun/controls")]
+        self.assertGreater(len(where(before)), 10)
+        self.assertEqual(where(after), where(before))
+
+    def test_a_bad_k_list_keeps_its_text_and_says_why(self):
+        """Issue 23 (16): K x step's K field typed "10,abc,-5" + Enter gave an error, but the field
+        reverted to the old list and the typing was lost."""
+        def send(xdo, state):
+            field = next(it for it in state["layout"] if it["tip"].startswith("comma-separated numbers of Langevin"))
+            x0, y0, x1, y1 = field["rect"]
+            xdo("mousemove", str(int(x0 + 40)), str(int((y0 + y1) / 2)))
+            xdo("click", "1")
+            xdo("key", "--delay", "40", "ctrl+a")
+            xdo("type", "--delay", "50", "10,abc,-5")
+            xdo("key", "Return")
+        before, after = self.run_with_events("bad_list", send, pre_actions=[setc("tab", "sweep"), wait("frames", frames=3)])
+        b, a = before["views"]["sweep"], after["views"]["sweep"]
+        self.assertEqual(a["steps_field"], "10,abc,-5")
+        self.assertIn("abc", a["steps_error"])
+        self.assertEqual(a["steps"], b["steps"])  # the list in use is unchanged
+        self.assertIn("abc", after["errors"][-1])
+
+    def test_the_sidebar_edge_still_drags_after_clicks_in_both_panels(self):
+        """Issue 23 (6): after a click in the sidebar and one in the main panel, the sidebar's resize
+        edge no longer took the pointer (the clicked panels came to the front over it)."""
+        def send(xdo, state):
+            w = int(state["sidebar_width"])
+            for x, y in ((4, 300), (w + 300, 120)):  # the sidebar (its padding), then the main panel
+                xdo("mousemove", str(x), str(y))
+                xdo("click", "1")
+                time.sleep(0.2)
+            xdo("mousemove", str(w), "300")
+            time.sleep(0.2)
+            xdo("mousedown", "1")
+            for dx in (10, 20, 40, 60):
+                time.sleep(0.1)
+                xdo("mousemove", str(w + dx), "300")
+            time.sleep(0.2)
+            xdo("mouseup", "1")
+        before, after = self.run_with_events("edge", send)
+        self.assertGreater(after["sidebar_width"], before["sidebar_width"] + 40)
+
+    def test_ctrl_s_sent_within_a_millisecond_is_seen_every_time(self):
+        """Issue 23 (8): a two-key shortcut whose four events arrive within ~1 ms (a script, a fast
+        typist) was dropped, where single keys were all counted. Three Ctrl+S: three grid exports."""
+        def send(xdo, state):
+            for _ in range(3):
+                xdo("key", "--delay", "1", "ctrl+s")
+                time.sleep(0.3)
+        _, after = self.run_with_events("ctrl_s", send, pre_actions=[setc("export_folder", "out")], extra_actions=[wait("idle")])
+        out = os.path.join(WORK, "ctrl_s", "out")
+        pngs = [f for f in os.listdir(out) if f.endswith(".png")] if os.path.isdir(out) else []
+        self.assertEqual(len(pngs), 3, pngs)
+
+    def test_the_pinned_step_says_so_and_the_heatmap_follows_the_wheel(self):
+        """Issue 23 (9): on the pinned step itself the diff said "no image kept for that step"
+        (every step is kept); the wheel zoomed the enlarged chain but not its heatmap."""
+        def send(xdo, state):
+            img = next(it for it in state["layout"] if it["tip"].startswith("x at the shown step"))
+            x0, y0, x1, y1 = img["rect"]
+            xdo("mousemove", str(int((x0 + x1) / 2)), str(int((y0 + y1) / 2)))
+            time.sleep(0.2)
+            for _ in range(3):
+                xdo("click", "4")  # wheel up
+                time.sleep(0.15)
+        before, after = self.run_with_events("pinned", send, pre_actions=[
+            {"do": "click_chain", "index": 2}, setc("diff_pinned", True), setc("pin_step", 3), wait("frames", frames=3)])
+        self.assertEqual(before["inspector"]["pinned"], 3)
+        self.assertEqual(before["view"]["step"], 3)
+        self.assertIn("this is the pinned step", before["inspector"]["heat_note"])
+        self.assertGreater(after["inspector"]["zoom"], 1.5)
+        self.assertEqual(after["inspector"]["heat_zoom"], after["inspector"]["zoom"])
 
 
 if __name__ == "__main__":

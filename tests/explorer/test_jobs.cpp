@@ -6,15 +6,21 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
+
+#include <unistd.h>
 
 #include <stb_image_write.h>
 #include <torch/torch.h>
 
+#include "cost_book.h"
 #include "jobs_text.h"
 #include "plots.h"
 #include "run_cost.h"
+#include "session.h"
+#include "user_config.h"
 #include "shortrun/checkpoint.h"
 #include "worker.h"
 
@@ -23,6 +29,17 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+// Nothing these tests start may read or rewrite the user's ~/.config/shortrun: before any test,
+// HOME and XDG_CONFIG_HOME point into a temporary folder of this process's own.
+const bool g_private_home = [] {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("shortrun_explorer_tests_home_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / ".config");
+  ::setenv("HOME", dir.c_str(), 1);
+  ::setenv("XDG_CONFIG_HOME", (dir / ".config").c_str(), 1);
+  return true;
+}();
 
 template <typename Pred>
 bool wait_for(Pred pred, std::chrono::seconds timeout = 120s) {
@@ -260,6 +277,25 @@ TEST(JobsText, DurationsAndProgress) {
   EXPECT_EQ(jobs_status_line({}), "idle");
 }
 
+// Issue 23 (15): "1 chains", "every 25-th image", "every 2-th image".
+TEST(JobsText, CountsAndOrdinalsReadAsEnglish) {
+  EXPECT_EQ(count_of(1, "chain"), "1 chain");
+  EXPECT_EQ(count_of(16, "chain"), "16 chains");
+  EXPECT_EQ(count_of(0, "chain"), "0 chains");
+  EXPECT_EQ(count_of(2, "image", "images"), "2 images");
+  const std::pair<int, const char*> cases[] = {{1, "1st"}, {2, "2nd"}, {3, "3rd"}, {4, "4th"}, {11, "11th"}, {12, "12th"},
+                                               {13, "13th"}, {21, "21st"}, {22, "22nd"}, {25, "25th"}, {101, "101st"},
+                                               {111, "111th"}, {112, "112th"}};
+  for (const auto& [n, want] : cases) EXPECT_EQ(ordinal(n), want) << n;
+  RunCost c;
+  c.seconds = 3;
+  c.stride = 2;
+  c.kept_images = 51;
+  EXPECT_NE(describe_cost(c, 100).find("keeping every 2nd image (51 of 101)"), std::string::npos) << describe_cost(c, 100);
+  c.stride = 25;
+  EXPECT_NE(describe_cost(c, 100).find("every 25th image"), std::string::npos) << describe_cost(c, 100);
+}
+
 TEST(RunCost, StrideBoundsTheKeptImagesAndAsksAboveTheThresholds) {
   const size_t image = 16 * 32 * 32 * sizeof(float);  // 64 KiB per step for 16 chains
   EXPECT_EQ(trajectory_stride(100, image, kTrajectoryBudgetBytes), 1);
@@ -279,6 +315,88 @@ TEST(RunCost, StrideBoundsTheKeptImagesAndAsksAboveTheThresholds) {
   st.steps = 100;
   EXPECT_FALSE(needs_confirmation(estimate_run_cost(st, ImageShape{0, 1, 32, 32}, 800.0, kTrajectoryBudgetBytes)));
   EXPECT_FALSE(needs_confirmation(estimate_run_cost(st, ImageShape{0, 1, 32, 32}, 0.0, kTrajectoryBudgetBytes)));
+}
+
+// Issue 23: a model switch priced the new model's runs with the old model's speed (a slow
+// model's rate asked "about 29 s" for a 2 s run, and a script waiting for the model then waited
+// on a prompt nobody answered). Rates belong to one model and device; a new one starts cold.
+TEST(CostBook, RatesBelongToOneModelAndColdStartScalesWithSize) {
+  ModelInfo small, big;
+  small.id = 7, small.device = "cpu", small.threads = 1, small.parameters = 170000, small.shape = ImageShape{0, 1, 32, 32};
+  big = small;
+  big.id = 9, big.parameters = 2762241;
+  CostBook book;
+  EXPECT_TRUE(book.follow(big));
+  EXPECT_FALSE(book.follow(big));
+  const double cold_big = book.chain_steps_per_s();
+  // Cold: 0.4 GFLOP per chain-step for the paper-size net (DESIGN.md) at a conservative CPU rate.
+  EXPECT_NEAR(cold_flops_per_chain_step(big.parameters, big.shape), 0.4e9, 0.02e9);
+  EXPECT_GT(cold_big, 50.0);
+  EXPECT_LT(cold_big, 400.0);
+  EXPECT_FALSE(book.measured(WorkKind::kChainStep));
+  book.record(WorkKind::kChainStep, 400, 0.1);  // too short to be a rate
+  EXPECT_FALSE(book.measured(WorkKind::kChainStep));
+  book.record(WorkKind::kChainStep, 400, 40.0);  // a slow machine: 10 chain-steps/s
+  EXPECT_DOUBLE_EQ(book.chain_steps_per_s(), 10.0);
+  EXPECT_DOUBLE_EQ(book.seconds(WorkKind::kChainStep, 100), 10.0);
+  // Other kinds follow the chains' measured rate until they measure their own.
+  EXPECT_DOUBLE_EQ(book.seconds(WorkKind::kReconStep, 100), 30.0);
+  EXPECT_NEAR(book.seconds(WorkKind::kEval, 300), 10.0, 1e-9);
+  book.record(WorkKind::kEval, 300, 5.0);
+  EXPECT_NEAR(book.seconds(WorkKind::kEval, 300), 5.0, 1e-9);
+  // The switch: nothing measured on the big model prices the small one.
+  EXPECT_TRUE(book.follow(small));
+  EXPECT_FALSE(book.measured(WorkKind::kChainStep));
+  EXPECT_FALSE(book.any_measured());
+  EXPECT_NEAR(book.chain_steps_per_s() / cold_big, double(big.parameters) / double(small.parameters), 1e-6);
+  SamplerSettings s;
+  s.chains = 4;
+  EXPECT_FALSE(needs_confirmation(estimate_run_cost(s, small.shape, book.chain_steps_per_s(), kTrajectoryBudgetBytes)));
+  EXPECT_NE(book.basis().find("estimated from the model's size"), std::string::npos) << book.basis();
+  // Another device or thread count is another machine: its rates start afresh too.
+  book.record(WorkKind::kChainStep, 400, 4.0);
+  small.threads = 2;
+  EXPECT_TRUE(book.follow(small));
+  EXPECT_FALSE(book.measured(WorkKind::kChainStep));
+}
+
+// Issue 23 (17): the tests' own config folder, never the user's.
+TEST(PrivateHome, TestsNeverSeeTheUsersConfig) {
+  ASSERT_TRUE(g_private_home);
+  const std::string home = std::getenv("HOME");
+  EXPECT_NE(home.find("shortrun_explorer_tests_home_"), std::string::npos) << home;
+  UserConfig config;  // the default folder, as the explorer picks it
+  EXPECT_EQ(config.dir().rfind(home, 0), 0u) << config.dir();
+}
+
+// Issue 23 (14): two runs' latest.safetensors looked the same in Recent files.
+TEST(RecentLabels, EachIsTheShortestTailNoOtherShares) {
+  EXPECT_EQ(distinct_tails({"/home/u/runs/a/checkpoints/latest.safetensors", "/home/u/runs/b/checkpoints/latest.safetensors",
+                            "/opt/shortrun/fmnist.safetensors"}),
+            (std::vector<std::string>{"a/checkpoints/latest.safetensors", "b/checkpoints/latest.safetensors",
+                                      "fmnist.safetensors"}));
+  EXPECT_EQ(distinct_tails({"/x/m.pth", "/y/x/m.pth", "/x/n.pth"}),
+            (std::vector<std::string>{"/x/m.pth", "/y/x/m.pth", "n.pth"}));
+  EXPECT_EQ(distinct_tails({}), std::vector<std::string>{});
+}
+
+// Issue 23 section 1: every costly job waits for a yes the way a chains run does.
+TEST(JobPrompt, AJobOverTheLineWaitsForAYesAndANoDropsIt) {
+  Session s(WorkerOptions{});
+  int started = 0;
+  EXPECT_TRUE(s.run_or_ask("cheap", 2.0, [&] { ++started; }));
+  EXPECT_EQ(started, 1);
+  EXPECT_FALSE(s.job_prompt.open);
+  EXPECT_FALSE(s.run_or_ask("Reconstruct: 100 iterations", 7200.0, [&] { ++started; }));
+  EXPECT_TRUE(s.job_prompt.open);
+  EXPECT_EQ(started, 1);
+  s.confirm_job();
+  EXPECT_EQ(started, 2);
+  EXPECT_FALSE(s.job_prompt.open);
+  EXPECT_FALSE(s.run_or_ask("OOD probe", 600.0, [&] { ++started; }));
+  EXPECT_EQ(s.decline_job(), "not started: OOD probe");
+  s.confirm_job();  // nothing left to confirm
+  EXPECT_EQ(started, 2);
 }
 
 TEST(PlotTicks, NiceStepsCoverTheRange) {

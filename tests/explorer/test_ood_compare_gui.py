@@ -117,6 +117,55 @@ class OodCompareGui(unittest.TestCase):
         self.assertTrue(again["reused_samples"])
         self.assertEqual(again["percentile_samples"], s["percentile_samples"])
 
+    def test_ood_probe_skips_what_it_cannot_read_and_scores_the_rest(self):
+        """Issue 23 (2): one missing file in the list, or one unreadable file in a folder, aborted the
+        probe. Now each is listed as skipped with its reason and the rest are scored."""
+        d = os.path.join(WORK, "ood_skip_inputs")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        shutil.copy(os.path.join(SOURCE, "assets", "ood", "noise.png"), os.path.join(d, "noise.png"))
+        with open(os.path.join(d, "broken.png"), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n not really a png")
+        missing = os.path.join(WORK, "no_such_image.png")
+        examples = os.path.join(SOURCE, "assets", "ood", "constant.png")
+        r = Run("ood_skip", [
+            set_("steps", 4), wait("sampler"), {"do": "set", "control": "tab", "value": "ood"}, set_("ood_n", 8),
+            set_("ood_images", f"{examples};{missing};{d}"), press("ood_run"), wait("view", view="ood"), dump("mixed.json"),
+            set_("ood_images", missing), press("ood_run"), wait("view", view="ood"), dump("none.json"),
+        ])
+        s = r.view("mixed.json", "ood")
+        self.assertEqual(s["error"], "")
+        self.assertEqual(len(s["images"]), 2, s)  # constant.png and the folder's noise.png
+        self.assertEqual(len(s["energy"]), 2)
+        self.assertEqual(len(s["skipped"]), 2, s["skipped"])
+        self.assertTrue(any(x.startswith(missing) and "no such file" in x for x in s["skipped"]), s["skipped"])
+        self.assertTrue(any("broken.png" in x for x in s["skipped"]), s["skipped"])
+        # Nothing readable at all: an error, and the earlier result stays on screen.
+        n = r.view("none.json", "ood")
+        self.assertIn("nothing to score", n["error"])
+        self.assertEqual(n["images"], s["images"])
+
+    def test_ab_model_b_runs_its_own_stored_sampler_and_resets(self):
+        """Issue 23 (5): B = another model ran at the tab's K and step, not the sampler it was trained
+        with (the paper's .pth came out as noise). A new model B now starts from its own stored
+        sampler; "reset A" puts the sidebar back to model A's."""
+        r = Run("ab_own", [
+            set_("steps", 6), wait("sampler"), {"do": "set", "control": "tab", "value": "compare"}, set_("ab_chains", 2),
+            set_("ab_model_b", BUNDLED), press("ab_run"), wait("view", view="compare"), dump("own.json"),
+            press("ab_reset_a"), wait("frames", frames=2), dump("reset.json"),
+        ])
+        with open(os.path.join(r.dir, "own.json")) as f:
+            own_state = json.load(f)
+        v = own_state["views"]["compare"]
+        stored = own_state["model"]["defaults"]
+        self.assertEqual(v["error"], "")
+        self.assertTrue(v["b_own_sampler"])
+        self.assertEqual(v["steps_a"], 6)
+        self.assertEqual(v["steps_b_run"], stored["steps"])
+        self.assertAlmostEqual(v["settings"]["b"]["step_size"], stored["step_size"], places=5)
+        with open(os.path.join(r.dir, "reset.json")) as f:
+            self.assertEqual(json.load(f)["sampler"]["steps"], stored["steps"])
+
     def test_ab_compare_scrubs_both_sides_and_exports_what_the_cli_writes(self):
         r = Run("compare", [
             set_("steps", 6), wait("sampler"), {"do": "set", "control": "tab", "value": "compare"},

@@ -175,8 +175,10 @@ class TrainingGui(unittest.TestCase):
             press("train_start"), wait_view(), dump("started.json"),
             *reach(4), dump("running.json"), press("train_pause"), wait_view(), *look(), dump("paused.json"),
             *look(), *look(), dump("still.json"),
+            # Attached elsewhere while paused: Resume follows the resumed run again (issue 23, 13).
+            setc("training_dir", WORK), press("attach"), wait_view(),
             # Stopped from the sidebar's job list (its x), as the tab's Stop does.
-            press("train_resume"), *reach(10), *shot("tab_run.png"), {"do": "stop_job", "kind": "train"}, wait_view(),
+            press("train_resume"), wait("frames", frames=3), dump("resumed.json"), *reach(10), *shot("tab_run.png"), {"do": "stop_job", "kind": "train"}, wait_view(),
             *look(), dump("stopped.json"),
         ])
         started = r.state("started.json")["views"]["training"]
@@ -189,6 +191,10 @@ class TrainingGui(unittest.TestCase):
         self.assertGreaterEqual(job[0]["done"], 4)
         paused_jobs = [j for j in r.state("paused.json")["jobs"] if j["kind"] == "train"]
         self.assertIn("paused", paused_jobs[0]["label"])
+        # Paused is not "measuring rate", and has no ETA (issue 23, 13).
+        self.assertEqual(paused_jobs[0]["state"], "paused")
+        self.assertEqual(paused_jobs[0]["eta_s"], -1)
+        self.assertEqual(r.state("resumed.json")["views"]["training"]["attached"], run_dir)
         self.assertFalse(any(j["kind"] == "train" for j in r.state("stopped.json")["jobs"]))
         paused = r.state("paused.json")["views"]["training"]
         self.assertEqual(paused["train"]["state"], "paused")

@@ -61,9 +61,13 @@ class ViewsGui(unittest.TestCase):
         r = ExplorerRun("long_run", [
             wait("model"), setc("steps", 5), setc("chains", 4), wait("sampler"),
             setc("tab", "long_run"), setc("long_run_multiple", 4), press("long_run"), wait_view("long_run"),
+            setc("export_folder", "shared"),  # the sidebar's folder: every tab exports there
             *shot("long_run.png"), press("long_run_export"), wait_view("long_run"), dump(),
         ])
         v = r.state()["views"]["long_run"]
+        # Issue 23 (3): into the sidebar's export folder, named by an absolute path.
+        self.assertTrue(os.path.isabs(v["last_export"]["png"]), v["last_export"])
+        self.assertEqual(os.path.dirname(v["last_export"]["png"]), r.path("shared"))
         run = v["run"]
         self.assertEqual((run["K"], run["M"], run["n"], run["ready"]), (5, 20, 4, 21))
         self.assertTrue(run["finished"])
@@ -164,7 +168,11 @@ class ViewsGui(unittest.TestCase):
             self.assertAlmostEqual(a * 4, round(a * 4), places=5)
         self.assertAlmostEqual(mala["accept_rate_mean"], np.mean(mala["accept_rate_per_step"]), places=5)
         self.assertAlmostEqual(np.mean(mala["accept_rate_per_chain"]), mala["accept_rate_mean"], places=5)
-        self.assertNotIn("mala", r.state("ula.json")["chains"])  # unadjusted: nothing to accept
+        ula = r.state("ula.json")
+        self.assertNotIn("mala", ula["chains"])  # unadjusted: nothing to accept
+        # Issue 23 (11): MALA off puts the clamp back as it was, and says so.
+        self.assertTrue(ula["sampler"]["clamp"])
+        self.assertIn("clamping to [-1,1] is back on", ula["status"])
         base.ExplorerGui.assert_not_blank(self, r.image("mala.png"), "MALA screenshot")
 
 
