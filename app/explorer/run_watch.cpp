@@ -174,6 +174,8 @@ bool RunWatch::poll_once(RunFollower& follower) {
     changed |= !u.records.empty() || !u.message.empty();
     if (!u.more) break;
   }
+  // Progress through a long stretch that yields no line (an over-long line) is news too.
+  changed |= follower.bytes_read() != work_.bytes_read;
   work_.bytes_read = follower.bytes_read();
 
   std::vector<CheckpointInfo> checkpoints = follower.checkpoints();
