@@ -204,7 +204,7 @@ bool RunWatch::poll_once(RunFollower& follower) {
     } else {
       // Most likely still being written: read it again once it changes (the last good one stays).
       grid_failed_ = key;
-      note(grid + ": not a readable PNG (yet); keeping the previous grid");
+      note(printable(grid) + ": not a readable PNG (yet); keeping the previous grid");
       changed = true;
     }
   }
