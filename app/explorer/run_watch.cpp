@@ -174,6 +174,8 @@ bool RunWatch::poll_once(RunFollower& follower) {
     changed |= !u.records.empty() || !u.message.empty();
     if (!u.more) break;
   }
+  // Progress through a long stretch that yields no line (an over-long line) is news too.
+  changed |= follower.bytes_read() != work_.bytes_read;
   work_.bytes_read = follower.bytes_read();
 
   std::vector<CheckpointInfo> checkpoints = follower.checkpoints();
@@ -202,7 +204,7 @@ bool RunWatch::poll_once(RunFollower& follower) {
     } else {
       // Most likely still being written: read it again once it changes (the last good one stays).
       grid_failed_ = key;
-      note(grid + ": not a readable PNG (yet); keeping the previous grid");
+      note(printable(grid) + ": not a readable PNG (yet); keeping the previous grid");
       changed = true;
     }
   }

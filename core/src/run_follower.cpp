@@ -74,16 +74,17 @@ void RunFollower::take_line(const char* p, size_t n, RunUpdate& u) {
 
 RunUpdate RunFollower::poll() {
   RunUpdate u;
-  const std::string path = dir_ + "/metrics.jsonl";
+  const std::string file = dir_ + "/metrics.jsonl";
+  const std::string path = printable(file);  // for messages: a run's name may hold anything
   Fd f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  f.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
   if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     u.missing = true;
     std::error_code ec;
     if (!was_missing_) {
       if (!fs::is_directory(dir_, ec))
-        u.message = "the run directory " + dir_ + " no longer exists" + (attached_ ? " (its curves stay as they were)" : "");
+        u.message = "the run directory " + printable(dir_) + " no longer exists" + (attached_ ? " (its curves stay as they were)" : "");
       else
         u.message = path + (f.fd < 0 ? " is not there (yet)" : " is not a regular file");
     }

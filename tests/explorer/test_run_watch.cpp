@@ -108,9 +108,11 @@ TEST(RunWatch, ALineOverTheLimitIsSkippedWithAMessage) {
     out << std::string(20 << 20, 'x');  // 20 MB without a newline yet
   }
   RunWatch watch(dir);
-  const auto snap = read_all(watch, 1);
+  read_all(watch, 1);
   const auto end = std::chrono::steady_clock::now() + 300s;
   while (watch.snapshot()->bytes_read < (20 << 20) && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(20ms);
+  ASSERT_GE(watch.snapshot()->bytes_read, 20 << 20) << "the snapshot never showed the long line read";
+  EXPECT_EQ(watch.snapshot()->long_lines, 1);  // said before its end arrives
   {
     std::ofstream out(dir + "/metrics.jsonl", std::ios::app);
     out << "\n{\"iteration\": 2, \"gap\": 2}\n";
