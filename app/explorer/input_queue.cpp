@@ -44,18 +44,16 @@ void InputQueue::install(GLFWwindow* window) {
   g_scroll = glfwSetScrollCallback(window, on_scroll);
 }
 
+namespace {
+bool is_modifier(int key) {
+  return key == GLFW_KEY_LEFT_CONTROL || key == GLFW_KEY_RIGHT_CONTROL || key == GLFW_KEY_LEFT_SHIFT ||
+         key == GLFW_KEY_RIGHT_SHIFT || key == GLFW_KEY_LEFT_ALT || key == GLFW_KEY_RIGHT_ALT ||
+         key == GLFW_KEY_LEFT_SUPER || key == GLFW_KEY_RIGHT_SUPER;
+}
+}  // namespace
+
 void InputQueue::feed() {
-  // Keys and buttons already changed this frame: (0, key) or (1, button).
-  std::set<std::pair<int, int>> touched;
-  while (!events_.empty()) {
-    const Event e = events_.front();
-    if (e.type == Event::kKey || e.type == Event::kMouseButton) {
-      // Key repeats carry no new state; anything else for a touched key waits a frame.
-      const std::pair<int, int> id{e.type == Event::kKey ? 0 : 1, e.a};
-      const int action = e.type == Event::kKey ? e.c : e.b;
-      if (action != GLFW_REPEAT && !touched.insert(id).second) break;
-    }
-    events_.pop_front();
+  feed([this](const Event& e) {
     switch (e.type) {
       case Event::kKey:
         if (g_key) g_key(window_, e.a, e.b, e.c, e.d);
@@ -70,6 +68,27 @@ void InputQueue::feed() {
         if (g_scroll) g_scroll(window_, e.dx, e.dy);
         break;
     }
+  });
+}
+
+void InputQueue::feed(const std::function<void(const Event&)>& deliver) {
+  // Keys and buttons already changed this frame: (0, key) or (1, button).
+  std::set<std::pair<int, int>> touched;
+  bool pressed_key = false;  // a non-modifier key went down this frame
+  while (!events_.empty()) {
+    const Event e = events_.front();
+    if (e.type == Event::kKey || e.type == Event::kMouseButton) {
+      // Key repeats carry no new state; anything else for a touched key waits a frame.
+      const std::pair<int, int> id{e.type == Event::kKey ? 0 : 1, e.a};
+      const int action = e.type == Event::kKey ? e.c : e.b;
+      // A modifier let go in the frame its shortcut's key went down would hide the shortcut
+      // (xdotool sends Ctrl↓ S↓ Ctrl↑ S↑): the release waits for the next frame.
+      if (e.type == Event::kKey && action == GLFW_RELEASE && is_modifier(e.a) && pressed_key) break;
+      if (action != GLFW_REPEAT && !touched.insert(id).second) break;
+      if (e.type == Event::kKey && action == GLFW_PRESS && !is_modifier(e.a)) pressed_key = true;
+    }
+    events_.pop_front();
+    deliver(e);
   }
 }
 

@@ -65,7 +65,8 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     if (init != "uniform" && init != "gaussian") throw Error("init must be uniform or gaussian");
     s.init = init;
   } else if (name == "clamp") s.clamp = v.get<bool>();
-  else if (name == "mala") ex.set_mala(v.get<bool>());  // as the checkbox: MALA runs unclamped else if (name == "temperature") s.temperature = clamped(v, 1e-4f, 1e4f);
+  else if (name == "mala") ex.set_mala(v.get<bool>());  // as the checkbox: MALA runs unclamped
+  else if (name == "temperature") s.temperature = clamped(v, 1e-4f, 1e4f);
   else if (name == "precision") {
     const std::string p = v.get<std::string>();
     if (p != "exact" && p != "tf32" && p != "bf16") throw Error("precision must be exact, tf32 or bf16");
@@ -233,7 +234,7 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   if (what == "frames") return ++wait_frames_ >= a.value("frames", 1);
   // A costly-run prompt waits for a person: a wait for work to finish would wait for ever with
   // the worker idle. Say so at once.
-  if (ex.session.job_prompt.open && what != "prompt" && what != "frames" && what != "file" && what != "job" && what != "stuck" && what != "browser")
+  if (ex.session.job_prompt.open && what != "prompt" && what != "frames" && what != "file" && what != "stuck" && what != "browser")
     throw Error("waiting for " + what + ", but a job waits for a yes (" + ex.session.job_prompt.what +
                 "): press confirm_run or decline_run first");
   if (ex.session.cost_prompt.open && (what == "idle" || what == "model" || what == "sampler" || what == "interpolation" ||

@@ -29,11 +29,6 @@ void Session::refresh() {
       if (done > 0) costs.record(WorkKind::kChainStep, double(c->shape.n) * done, c->seconds.load());
     }
   }
-  // Until the chains measure a rate, a running view job counted in chain-steps gives one.
-  if (pub.model && !costs.measured(WorkKind::kChainStep))
-    for (const JobStatus& j : pub.jobs)
-      if (j.unit == "chain-step" && j.state == "running" && j.done > 0 && j.elapsed_s > 2.0)
-        costs.record(WorkKind::kChainStep, double(j.done), j.elapsed_s);
   chain_rate = costs.chain_steps_per_s();
 }
 

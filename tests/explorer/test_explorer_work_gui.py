@@ -49,7 +49,9 @@ class ExplorerWork(unittest.TestCase):
             wait("frames", frames=3), dump("declined.json"),
             setc("steps", 100000), wait("prompt"), press("confirm_run"),
             {**wait("job"), "kind": "sample", "done": 3},
-            press("reconstruct"), wait("frames", frames=3), dump("jobs.json"), *shot("jobs.png"),
+            # A reconstruction is priced as every job is (issue 23): at a rate set low it asks first.
+            setc("chain_rate_for_test", 10.0), press("reconstruct"), wait("prompt"), press("confirm_run"),
+            wait("frames", frames=3), dump("jobs.json"), *shot("jobs.png"),
             # Stopping the chains lets the queued reconstruction run (K = 100,000 too: stopped).
             press("stop_first_job"), {**wait("job"), "kind": "reconstruction", "done": 0}, dump("next.json"),
             press("stop_all"), wait("idle"), dump("after.json"),
@@ -88,7 +90,8 @@ class ExplorerWork(unittest.TestCase):
             wait("sampler"), setc("steps", 4000), wait("frames", frames=2), press("confirm_run"),
             wait("frames", frames=2), press("stop_all"), wait("idle"),
             setc("tab", "reconstruct"), {"do": "stroke", "points": [[8, 8], [20, 20]], "radius": 2, "value": 1.0},
-            setc("recon_iters", 3), press("reconstruct"), {**wait("job"), "kind": "reconstruction", "done": 0},
+            setc("recon_iters", 3), setc("chain_rate_for_test", 10.0), press("reconstruct"), wait("prompt"),
+            press("confirm_run"), {**wait("job"), "kind": "reconstruction", "done": 0},
             wait("frames", frames=10), *shot("running.png"), dump("running.json"),
             press("stop_reconstruction"), dump("stop.json"), wait("idle"), dump("stopped.json"),
         ])
@@ -281,26 +284,6 @@ class RealInput(unittest.TestCase):
         self.assertIn("abc", a["steps_error"])
         self.assertEqual(a["steps"], b["steps"])  # the list in use is unchanged
         self.assertIn("abc", after["errors"][-1])
-
-    def test_the_sidebar_edge_still_drags_after_clicks_in_both_panels(self):
-        """Issue 23 (6): after a click in the sidebar and one in the main panel, the sidebar's resize
-        edge no longer took the pointer (the clicked panels came to the front over it)."""
-        def send(xdo, state):
-            w = int(state["sidebar_width"])
-            for x, y in ((4, 300), (w + 300, 120)):  # the sidebar (its padding), then the main panel
-                xdo("mousemove", str(x), str(y))
-                xdo("click", "1")
-                time.sleep(0.2)
-            xdo("mousemove", str(w), "300")
-            time.sleep(0.2)
-            xdo("mousedown", "1")
-            for dx in (10, 20, 40, 60):
-                time.sleep(0.1)
-                xdo("mousemove", str(w + dx), "300")
-            time.sleep(0.2)
-            xdo("mouseup", "1")
-        before, after = self.run_with_events("edge", send)
-        self.assertGreater(after["sidebar_width"], before["sidebar_width"] + 40)
 
     def test_ctrl_s_sent_within_a_millisecond_is_seen_every_time(self):
         """Issue 23 (8): a two-key shortcut whose four events arrive within ~1 ms (a script, a fast

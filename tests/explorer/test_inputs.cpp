@@ -8,11 +8,13 @@
 #include <fstream>
 #include <thread>
 
+#include <GLFW/glfw3.h>
 #include <torch/torch.h>
 
 #include "canvas.h"
 #include "file_browser.h"
 #include "image_export.h"
+#include "input_queue.h"
 #include "mask_presets.h"
 #include "shortrun/error.h"
 #include "shortrun/reconstruction.h"
@@ -28,6 +30,36 @@ fs::path fresh_dir(const std::string& name) {
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
+}
+
+// Issue 23 (8): xdotool's Ctrl+S is Ctrl↓ S↓ Ctrl↑ S↑ within a millisecond. When S↓ and Ctrl↑
+// reached one frame, the frame saw S pressed with Ctrl already up: no export. Every split of
+// those four events must give a frame with Ctrl held and S newly down.
+TEST(InputQueue, AShortcutsModifierIsHeldInTheFrameItsKeyGoesDown) {
+  using E = InputQueue::Event;
+  const auto key = [](int k, int action) { return E{E::kKey, k, 0, action, 0}; };
+  const E seq[] = {key(GLFW_KEY_LEFT_CONTROL, GLFW_PRESS), key(GLFW_KEY_S, GLFW_PRESS),
+                   key(GLFW_KEY_LEFT_CONTROL, GLFW_RELEASE), key(GLFW_KEY_S, GLFW_RELEASE)};
+  for (int first = 0; first <= 4; ++first) {  // the first `first` events arrive one poll earlier
+    InputQueue q;
+    bool ctrl = false, s = false, shortcut = false;
+    const auto frame = [&] {
+      bool s_went_down = false;
+      q.feed([&](const E& e) {
+        if (e.a == GLFW_KEY_LEFT_CONTROL) ctrl = e.c == GLFW_PRESS;
+        if (e.a == GLFW_KEY_S) s_went_down |= (e.c == GLFW_PRESS && !s), s = e.c == GLFW_PRESS;
+      });
+      shortcut |= s_went_down && ctrl;  // what the frame's IsKeyPressed(S) && KeyCtrl sees
+    };
+    for (int i = 0; i < first; ++i) q.push(seq[i]);
+    frame();
+    for (int i = first; i < 4; ++i) q.push(seq[i]);
+    for (int f = 0; f < 4 && (q.pending() || f == 0); ++f) frame();
+    EXPECT_TRUE(shortcut) << "events split after " << first;
+    EXPECT_FALSE(q.pending());
+    EXPECT_FALSE(ctrl);
+    EXPECT_FALSE(s);
+  }
 }
 
 TEST(MaskPresets, AreTheCliMasks) {

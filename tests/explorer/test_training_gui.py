@@ -176,7 +176,7 @@ class TrainingGui(unittest.TestCase):
             *reach(4), dump("running.json"), press("train_pause"), wait_view(), *look(), dump("paused.json"),
             *look(), *look(), dump("still.json"),
             # Attached elsewhere while paused: Resume follows the resumed run again (issue 23, 13).
-            setc("training_dir", WORK), press("attach"), wait_view(),
+            setc("training_dir", WORK), press("attach"), wait("frames", frames=3),
             # Stopped from the sidebar's job list (its x), as the tab's Stop does.
             press("train_resume"), wait("frames", frames=3), dump("resumed.json"), *reach(10), *shot("tab_run.png"), {"do": "stop_job", "kind": "train"}, wait_view(),
             *look(), dump("stopped.json"),

@@ -88,8 +88,9 @@ class ViewsGui(unittest.TestCase):
     def test_long_run_stops_from_the_job_list(self):
         r = ExplorerRun("long_run_stop", [
             wait("model"), setc("steps", 20), setc("chains", 16), wait("sampler"),
-            setc("tab", "long_run"), setc("long_run_multiple", 500), press("long_run"),
-            {**wait("job"), "kind": "long_run", "done": 2}, dump("running.json"),
+            # Priced first, as every job is (issue 23): at a rate set low it always asks; yes starts it.
+            setc("tab", "long_run"), setc("long_run_multiple", 500), setc("chain_rate_for_test", 10.0), press("long_run"),
+            {"do": "wait", "for": "prompt", "timeout_s": 60}, press("confirm_run"), {**wait("job"), "kind": "long_run", "done": 2}, dump("running.json"),
             press("stop_first_job"), wait_view("long_run"), dump("stopped.json"),
         ])
         running = r.state("running.json")
@@ -131,7 +132,8 @@ class ViewsGui(unittest.TestCase):
         r = ExplorerRun("sweep_stop", [
             wait("model"), setc("steps", 5), setc("chains", 4), wait("sampler"),
             setc("tab", "sweep"), setc("sweep_steps", "2,20000"), setc("sweep_step_sizes", [1.0]),
-            press("sweep"), {**wait("job"), "kind": "sweep", "done": 50}, wait("frames", frames=3), dump("partial.json"),
+            setc("chain_rate_for_test", 10.0), press("sweep"), {"do": "wait", "for": "prompt", "timeout_s": 60},
+            press("confirm_run"), {**wait("job"), "kind": "sweep", "done": 50}, wait("frames", frames=3), dump("partial.json"),
             *shot("partial.png"), press("sweep_stop"), wait_view("sweep"), wait("frames", frames=2), dump("stopped.json"),
             press("sweep_export"), wait("frames", frames=2), dump("refused.json"),
         ])
