@@ -2,7 +2,7 @@
 """Seed corpora for the fuzzers: every hostile case of tests/corpus/make_hostile.py (at --scale
 100, so the shapes stay and the files are small), plus small well-formed files of each format.
 
-usage: make_seeds.py OUT_DIR      (writes OUT_DIR/{pth,torchscript,npy,safetensors,image,idx}/)
+usage: make_seeds.py OUT_DIR      (writes OUT_DIR/{pth,torchscript,npy,safetensors,image,folder,idx}/)
 """
 import gzip
 import io
@@ -145,3 +145,13 @@ put("idx", "valid.idx.gz", gzip.compress(idx))
 put("idx", "valid_28.idx.gz", gzip.compress(struct.pack(">IIII", 0x803, 1, 28, 28) + bytes(784)))
 
 print("make_seeds: " + ", ".join(f"{d} {len(os.listdir(os.path.join(OUT, d)))}" for d in sorted(set(READER_DIR.values()))))
+
+# Folders (fuzz_folder.cpp: byte 0 picks 1-4 files, the rest is cut in equal parts): each image
+# seed alone, and twice over (two equal files).
+os.makedirs(os.path.join(OUT, "folder"), exist_ok=True)
+for name in sorted(os.listdir(os.path.join(OUT, "image"))):
+    with open(os.path.join(OUT, "image", name), "rb") as fh:
+        img = fh.read()
+    put("folder", "one_" + name, b"\x00" + img)
+    put("folder", "two_" + name, b"\x01" + img + img)
+print("make_seeds: folder", len(os.listdir(os.path.join(OUT, "folder"))))
