@@ -19,17 +19,6 @@ const std::string& folder() {
   return dir;
 }
 
-void write_file(const std::string& path, const uint8_t* data, size_t size) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) { std::perror(path.c_str()); std::abort(); }
-  for (size_t done = 0; done < size;) {
-    const ssize_t n = write(fd, data + done, size - done);
-    if (n <= 0) { std::perror(path.c_str()); std::abort(); }
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -42,9 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* names[] = {"a.png", "b.jpg", "c.png", "d.jpeg"};
   const size_t files = 1 + data[0] % 4, part = (size - 1) / files;
   for (size_t i = 0; i < 4; ++i) unlink((folder() + "/" + names[i]).c_str());
-  for (size_t i = 0; i < files; ++i) write_file(folder() + "/" + names[i], data + 1 + i * part, part);
+  for (size_t i = 0; i < files; ++i) shortrun::fuzz::write_bytes(folder() + "/" + names[i], data + 1 + i * part, part);
   static const uint8_t note[] = "not an image";
-  write_file(folder() + "/notes.txt", note, sizeof note - 1);
+  shortrun::fuzz::write_bytes(folder() + "/notes.txt", note, sizeof note - 1);
   shortrun::fuzz::expect_clean([&] {
     shortrun::DataOptions options;
     options.image_size = 32;

@@ -28,6 +28,18 @@ inline void set_fuzz_limits() {
   torch::set_num_threads(1);
 }
 
+// Writes `size` bytes to `path` (created or truncated); any failure aborts the fuzzer.
+inline void write_bytes(const std::string& path, const uint8_t* data, size_t size) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) { std::perror(path.c_str()); std::abort(); }
+  for (size_t done = 0; done < size;) {
+    const ssize_t n = write(fd, data + done, size - done);
+    if (n <= 0) { std::perror(path.c_str()); std::abort(); }
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+}
+
 // Writes the input to this process's one temp file (in $TMPDIR, else /dev/shm, else /tmp), whose
 // name ends in `extension` (read_image_or_npy dispatches on it), and returns its path.
 inline std::string input_file(const uint8_t* data, size_t size, const char* extension) {
@@ -39,14 +51,7 @@ inline std::string input_file(const uint8_t* data, size_t size, const char* exte
     std::atexit([] { unlink(removed_at_exit.c_str()); });
     return p;
   }();
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) { std::perror(path.c_str()); std::abort(); }
-  for (size_t done = 0; done < size;) {
-    const ssize_t n = write(fd, data + done, size - done);
-    if (n <= 0) { std::perror(path.c_str()); std::abort(); }
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
+  write_bytes(path, data, size);
   return path;
 }
 

@@ -10,13 +10,13 @@ import os
 import shutil
 import signal
 import struct
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil  # noqa: E402
 
 SHORTRUN, CORPUS, WORK = sys.argv[1:4]
 del sys.argv[1:4]
@@ -34,26 +34,8 @@ def clean_env(**extra):
 
 def run_measured(args, env=None, timeout=TIMEOUT_S):
     """Runs shortrun; returns (exit code, stdout, stderr, peak RSS bytes, seconds)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.monotonic()
-        p = subprocess.Popen([SHORTRUN, *args], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                             env=env or clean_env())
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - t0 > timeout:
-                p.kill()
-                os.wait4(p.pid, 0)
-                p.returncode = -1  # reaped here; keep Popen from waiting again
-                raise AssertionError(f"shortrun {' '.join(args)} ran past {timeout} s (hang?)")
-            time.sleep(0.02)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        elapsed = time.monotonic() - t0
-        out.seek(0)
-        err.seek(0)
-        return (p.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                usage.ru_maxrss * 1024, elapsed)
+    rc, out, err, rss, secs = cliutil.run_measured([SHORTRUN, *args], env or clean_env(), timeout)
+    return rc, out.decode(errors="replace"), err.decode(errors="replace"), rss, secs
 
 
 def expand(args, path):

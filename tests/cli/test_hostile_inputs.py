@@ -9,12 +9,12 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil  # noqa: E402
 
 SHORTRUN, FIXTURES, WORK = sys.argv[1:4]
 del sys.argv[1:4]
@@ -35,25 +35,7 @@ def env(**extra):
 
 def measured(args, extra_env=None, timeout=TIMEOUT_S):
     """Runs shortrun (args may be bytes); returns (exit code, stdout bytes, stderr bytes, peak RSS, seconds)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.monotonic()
-        p = subprocess.Popen([SHORTRUN, *args], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                             env=env(**(extra_env or {})))
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - t0 > timeout:
-                p.kill()
-                os.wait4(p.pid, 0)
-                p.returncode = -1
-                raise AssertionError(f"shortrun {args} ran past {timeout} s")
-            time.sleep(0.02)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        secs = time.monotonic() - t0
-        out.seek(0)
-        err.seek(0)
-        return p.returncode, out.read(), err.read(), usage.ru_maxrss * 1024, secs
+    return cliutil.run_measured([SHORTRUN, *args], env(**(extra_env or {})), timeout)
 
 
 def png(w, h, rgb, seed=0):
