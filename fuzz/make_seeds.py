@@ -2,7 +2,7 @@
 """Seed corpora for the fuzzers: every hostile case of tests/corpus/make_hostile.py (at --scale
 100, so the shapes stay and the files are small), plus small well-formed files of each format.
 
-usage: make_seeds.py OUT_DIR      (writes OUT_DIR/{pth,torchscript,npy,safetensors,image,folder,idx}/)
+usage: make_seeds.py OUT_DIR      (writes OUT_DIR/{pth,torchscript,npy,safetensors,image,folder,idx,model_card}/)
 """
 import gzip
 import io
@@ -155,3 +155,23 @@ for name in sorted(os.listdir(os.path.join(OUT, "image"))):
     put("folder", "one_" + name, b"\x00" + img)
     put("folder", "two_" + name, b"\x01" + img + img)
 print("make_seeds: folder", len(os.listdir(os.path.join(OUT, "folder"))))
+
+# Model cards (fuzz_model_card.cpp): the bundled model's card as its checkpoint carries it, and
+# small variants touching every field (a TorchScript card, MALA, integral floats, big numbers).
+os.makedirs(os.path.join(OUT, "model_card"), exist_ok=True)
+with open(os.path.join(HERE, "..", "assets", "fmnist.safetensors"), "rb") as fh:
+    (n,) = struct.unpack("<Q", fh.read(8))
+    put("model_card", "bundled.json", json.loads(fh.read(n))["__metadata__"]["shortrun"].encode())
+data = {"channels": 1, "height": 32, "width": 32, "value_range": [-1.0, 1.0]}
+for name, card in {
+    "minimal": {"format_version": 1, "data": {"channels": 3, "height": 28, "width": 20}},
+    "torchscript": {"format_version": 1, "source": "torchscript", "data": data,
+                    "sampler": {"steps": 60, "step_size": 1.0, "noise_std": 0.005}, "provenance": {"by": "export.py"}},
+    "native": {"format_version": 1, "arch": {"kind": "resnet", "channels": 1, "image_size": 32, "nf": 16,
+                                              "activation": "silu", "leak": 0.1},
+               "data": data, "sampler": {"mala": True, "temperature": 0.5, "seed": 18446744073709551615}},
+    "floats": {"format_version": 1.0, "data": {"channels": 1.0, "height": 32.0, "width": 3.2e1}},
+    "big": {"format_version": 1, "data": {"channels": 1e300, "height": -9223372036854775808, "width": 1}},
+}.items():
+    put("model_card", name + ".json", json.dumps(card).encode())
+print("make_seeds: model_card", len(os.listdir(os.path.join(OUT, "model_card"))))

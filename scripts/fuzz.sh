@@ -3,7 +3,7 @@
 # GoogleTests there, then each libFuzzer harness (fuzz/) for SECONDS with a 1 GiB RSS limit.
 #
 # usage: scripts/fuzz.sh [SECONDS]     (default 60 per fuzzer)
-#   FUZZ_TARGETS="pth torchscript npy safetensors image folder idx"   which fuzzers, in this order
+#   FUZZ_TARGETS="pth torchscript npy safetensors image folder idx model_card"   which fuzzers, in this order
 #   BUILD_DIR=build-fuzz                           where to build (the corpus grows in BUILD_DIR/corpus)
 #   SHORTRUN_FIXTURE_DIR=DIR                       existing fixtures of tests/reference/make_fixtures.py
 #   FUZZ_SKIP_TESTS=1                              only the fuzzers
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-pth torchscript npy safetensors image folder idx}
+targets=${FUZZ_TARGETS:-pth torchscript npy safetensors image folder idx model_card}
 dir=${BUILD_DIR:-build-fuzz}
 root=$PWD
 

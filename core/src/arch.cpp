@@ -2,6 +2,7 @@
 #include "shortrun/arch.h"
 
 #include "shortrun/error.h"
+#include "shortrun/json_fields.h"
 
 namespace shortrun {
 
@@ -14,6 +15,7 @@ void ArchSpec::validate() const {
   if (nf < 1 || nf > 1024) throw Error("architecture nf=" + std::to_string(nf) + "; expected 1..1024");
   if (activation != "lrelu" && activation != "silu" && activation != "softplus" && activation != "elu")
     throw Error("activation '" + activation + "' is unknown; expected lrelu, silu, softplus or elu");
+  if (!(leak >= 0 && leak <= 1)) throw Error("architecture leak=" + std::to_string(leak) + "; expected 0..1");
 }
 
 std::string ArchSpec::summary() const {
@@ -30,12 +32,12 @@ void to_json(nlohmann::json& j, const ArchSpec& a) {
 void from_json(const nlohmann::json& j, ArchSpec& a) {
   if (!j.is_object()) throw Error("architecture spec is not a JSON object");
   ArchSpec d;
-  a.kind = j.value("kind", d.kind);
-  a.channels = j.value("channels", d.channels);
-  a.image_size = j.value("image_size", d.image_size);
-  a.nf = j.value("nf", d.nf);
-  a.activation = j.value("activation", d.activation);
-  a.leak = j.value("leak", d.leak);
+  a.kind = json_string(j, "kind", d.kind);
+  a.channels = json_int(j, "channels", d.channels, 1, 4);
+  a.image_size = json_int(j, "image_size", d.image_size, 32, 64);
+  a.nf = json_int(j, "nf", d.nf, 1, 1024);
+  a.activation = json_string(j, "activation", d.activation);
+  a.leak = json_finite(j, "leak", d.leak);
   a.validate();
 }
 

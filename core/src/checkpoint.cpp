@@ -87,11 +87,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) 
                            "(use `shortrun convert` for PyTorch files)");
   ModelCard card;
   try {
-    card = nlohmann::json::parse(it->second).get<ModelCard>();
+    card = parse_model_card(it->second);
   } catch (const Error& e) {
     throw file_error(path, std::string("invalid model card: ") + e.what());
-  } catch (const std::exception& e) {
-    throw file_error(path, "model card metadata is not valid JSON");
   }
   if (!card.arch) throw file_error(path, "model card has no architecture");
   int64_t file_weights = 0;

@@ -12,44 +12,6 @@
 
 namespace shortrun {
 
-std::string DataShape::str() const {
-  return std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width);
-}
-
-void to_json(nlohmann::json& j, const ModelCard& c) {
-  j = {{"format_version", ModelCard::kFormatVersion},
-       {"source", c.source},
-       {"data", {{"channels", c.shape.channels}, {"height", c.shape.height}, {"width", c.shape.width},
-                 {"value_range", {c.value_min, c.value_max}}}},
-       {"sampler", c.sampler},
-       {"provenance", c.provenance}};
-  if (c.arch) j["arch"] = *c.arch;
-}
-
-void from_json(const nlohmann::json& j, ModelCard& c) {
-  if (!j.is_object()) throw Error("model card is not a JSON object");
-  const int version = j.value("format_version", 0);
-  if (version < 1 || version > ModelCard::kFormatVersion)
-    throw Error("format_version " + std::to_string(version) + " is not supported (this build reads 1.." +
-                std::to_string(ModelCard::kFormatVersion) + ")");
-  c.source = j.value("source", std::string("native"));
-  if (j.contains("arch")) c.arch = j.at("arch").get<ArchSpec>();
-  const auto& d = j.at("data");
-  c.shape.channels = d.at("channels").get<int64_t>();
-  c.shape.height = d.at("height").get<int64_t>();
-  c.shape.width = d.at("width").get<int64_t>();
-  if (d.contains("value_range")) {
-    c.value_min = d["value_range"].at(0).get<double>();
-    c.value_max = d["value_range"].at(1).get<double>();
-  }
-  if (c.arch && (c.arch->channels != c.shape.channels || c.arch->image_size != c.shape.height ||
-                 c.arch->image_size != c.shape.width))
-    throw Error("data shape " + c.shape.str() + " does not match the architecture (" + c.arch->summary() + ")");
-  c.sampler = SamplerConfig{};
-  if (j.contains("sampler")) c.sampler = j.at("sampler").get<SamplerConfig>();
-  c.provenance = j.value("provenance", nlohmann::json::object());
-}
-
 int64_t EnergyModel::parameter_count() {
   int64_t n = 0;
   for (const auto& p : parameters()) n += p.numel();
@@ -208,16 +170,22 @@ DataShape parse_data_shape(const std::string& text, const std::string& what) {
   }
   if (!ok || v.size() != 3 || text.empty() || text.back() == ',')
     throw Error(what + " '" + text + "': expected C,H,W (three integers in 1..65536), e.g. 1,32,32");
-  return DataShape{v[0], v[1], v[2]};
+  const DataShape shape{v[0], v[1], v[2]};
+  try {
+    shape.validate();
+  } catch (const Error& e) {
+    throw Error(what + " '" + text + "': " + e.what());
+  }
+  return shape;
 }
 
 namespace {
 
-std::optional<ModelCard> parse_model_card(const std::optional<std::string>& text, const std::string& path) {
+std::optional<ModelCard> card_of_archive(const std::optional<std::string>& text, const std::string& path) {
   if (!text) return std::nullopt;
   try {
-    return nlohmann::json::parse(*text).get<ModelCard>();
-  } catch (const std::exception& e) {
+    return parse_model_card(*text);
+  } catch (const Error& e) {
     throw file_error(path, std::string("extra file model_card.json: ") + e.what());
   }
 }
@@ -238,7 +206,7 @@ std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::D
   if (!file_exists(path)) throw file_error(path, "no such file");
   if (is_torchscript_archive(path)) {
     TorchScriptFile file = load_torchscript(path, options.trust_code, torch::kCPU);
-    const std::optional<ModelCard> card = parse_model_card(file.model_card, path);
+    const std::optional<ModelCard> card = card_of_archive(file.model_card, path);
     auto model = std::make_unique<TorchScriptEnergyModel>(std::move(file.module), path, card, options);
     refuse_non_finite(model->named_parameters(), path);
     model->to(device);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "shortrun/error.h"
+#include "shortrun/json_fields.h"
 
 namespace shortrun {
 
@@ -32,16 +33,16 @@ void to_json(nlohmann::json& j, const SamplerConfig& c) {
 
 void from_json(const nlohmann::json& j, SamplerConfig& c) {
   if (!j.is_object()) throw Error("sampler settings are not a JSON object");
-  c.steps = j.value("steps", c.steps);
-  c.step_size = j.value("step_size", c.step_size);
-  c.noise_std = j.value("noise_std", c.noise_std);
-  c.init = j.value("init", c.init);
-  c.seed = j.value("seed", c.seed);
-  c.clamp = j.value("clamp", c.clamp);
-  c.chunk = j.value("chunk", c.chunk);
-  c.precision = j.value("precision", c.precision);
-  c.mala = j.value("mala", c.mala);
-  c.temperature = j.value("temperature", c.temperature);
+  c.steps = json_int(j, "steps", c.steps, 0, 100000);
+  c.step_size = json_finite(j, "step_size", c.step_size);
+  c.noise_std = json_finite(j, "noise_std", c.noise_std);
+  c.init = json_string(j, "init", c.init);
+  c.seed = json_uint(j, "seed", c.seed);
+  c.clamp = json_bool(j, "clamp", c.clamp);
+  c.chunk = json_int(j, "chunk", c.chunk, 0, 65536);
+  c.precision = json_string(j, "precision", c.precision);
+  c.mala = json_bool(j, "mala", c.mala);
+  c.temperature = json_finite(j, "temperature", c.temperature);
   c.validate();
 }
 

@@ -12,29 +12,10 @@
 
 #include "shortrun/arch.h"
 #include "shortrun/energy_net.h"
+#include "shortrun/model_card.h"
 #include "shortrun/sampler_config.h"
 
 namespace shortrun {
-
-struct DataShape {
-  int64_t channels = 1, height = 32, width = 32;
-  std::vector<int64_t> chw() const { return {channels, height, width}; }
-  int64_t numel() const { return channels * height * width; }
-  std::string str() const;
-};
-
-// What a checkpoint says about its model. Travels as JSON in the .safetensors metadata.
-struct ModelCard {
-  static constexpr int kFormatVersion = 1;
-  std::string source = "native";       // native | torchscript | state_dict:<layout>
-  std::optional<ArchSpec> arch;        // set for native nets
-  DataShape shape;
-  double value_min = -1.0, value_max = 1.0;
-  SamplerConfig sampler;               // the sampler defaults this model was trained with
-  nlohmann::json provenance = nlohmann::json::object();  // how it was made
-};
-void to_json(nlohmann::json& j, const ModelCard& c);
-void from_json(const nlohmann::json& j, ModelCard& c);
 
 class EnergyModel {
  public:
@@ -116,7 +97,8 @@ class TorchScriptEnergyModel : public EnergyModel {
 std::unique_ptr<EnergyModel> load_energy_model(const std::string& path, torch::Device device,
                                                const ModelLoadOptions& options = {});
 
-// "1,32,32" -> DataShape; throws Error naming `what` (e.g. "--input-shape") otherwise.
+// "1,32,32" -> DataShape (DataShape::validate's bounds); throws Error naming `what` (e.g.
+// "--input-shape") otherwise.
 DataShape parse_data_shape(const std::string& text, const std::string& what);
 
 }  // namespace shortrun
