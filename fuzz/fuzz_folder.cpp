@@ -1,11 +1,11 @@
-// libFuzzer harness: image folders (core/src/datasets.cpp's folder source over image_io.cpp), as
+// libFuzzer harness: image folders (core/src/io/datasets.cpp's folder source over image_io.cpp), as
 // `train --data folder:DIR` and the OOD probe read them. The input's first byte says how many
 // files (1 to 4) the rest is cut into, in equal parts, each written into one folder per process
 // under a PNG or JPEG name, beside a file that is not an image.
 #include <sys/stat.h>
 
 #include "fuzz_input.h"
-#include "shortrun/datasets.h"
+#include "shortrun/io/datasets.h"
 
 namespace {
 

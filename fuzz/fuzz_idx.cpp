@@ -1,7 +1,7 @@
-// libFuzzer harness: IDX image files, plain or gzip (core/src/datasets.cpp, zlib under a cap),
+// libFuzzer harness: IDX image files, plain or gzip (core/src/io/datasets.cpp, zlib under a cap),
 // through load_dataset("idx:PATH"), as `train --data idx:PATH` and `eval-recon` call it.
 #include "fuzz_input.h"
-#include "shortrun/datasets.h"
+#include "shortrun/io/datasets.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

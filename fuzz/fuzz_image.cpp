@@ -1,8 +1,8 @@
-// libFuzzer harness: PNG/JPEG decoding through our wrapper (core/src/image_io.cpp over stb_image for
-// PNG, core/src/jpeg_reader.cpp over libjpeg-turbo for JPEG): read_image_or_npy, then conform_image
+// libFuzzer harness: PNG/JPEG decoding through our wrapper (core/src/io/image_io.cpp over stb_image for
+// PNG, core/src/io/jpeg_reader.cpp over libjpeg-turbo for JPEG): read_image_or_npy, then conform_image
 // to a 3x32x32 model input, as `reconstruct --image` does.
 #include "fuzz_input.h"
-#include "shortrun/image_io.h"
+#include "shortrun/io/image_io.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

@@ -13,7 +13,7 @@
 
 #include <torch/torch.h>
 
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 
 namespace shortrun::fuzz {
 

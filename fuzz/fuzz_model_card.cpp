@@ -1,11 +1,11 @@
-// libFuzzer harness: model cards (core/src/model_card.cpp), the JSON a checkpoint's metadata and a
+// libFuzzer harness: model cards (core/src/model/model_card.cpp), the JSON a checkpoint's metadata and a
 // TorchScript archive's model_card.json carry. Only shortrun::Error may escape; a card that is
 // accepted must hold what the loaders rely on (bounded shape, finite value range, valid sampler
 // and architecture) and survive a round trip through its own JSON unchanged.
 #include <cmath>
 
 #include "fuzz_input.h"
-#include "shortrun/model_card.h"
+#include "shortrun/model/model_card.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

@@ -1,7 +1,7 @@
-// libFuzzer harness: NumPy .npy files (core/src/npy.cpp: header parser and reader) through
+// libFuzzer harness: NumPy .npy files (core/src/io/npy.cpp: header parser and reader) through
 // read_image_or_npy, as `sample --init`, `reconstruct` and `interpolate` call it.
 #include "fuzz_input.h"
-#include "shortrun/image_io.h"
+#include "shortrun/io/image_io.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

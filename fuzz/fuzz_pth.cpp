@@ -1,7 +1,7 @@
-// libFuzzer harness: PyTorch .pth files (core/src/torch_pickle.cpp: our zip reader and restricted
+// libFuzzer harness: PyTorch .pth files (core/src/io/torch_pickle.cpp: our zip reader and restricted
 // unpickler) through is_torchscript_archive and read_torch_state_dict, as load_energy_model calls them.
 #include "fuzz_input.h"
-#include "shortrun/torch_pickle.h"
+#include "shortrun/io/torch_pickle.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

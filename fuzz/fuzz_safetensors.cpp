@@ -1,7 +1,7 @@
-// libFuzzer harness: .safetensors files (core/src/safetensors.cpp) through read_safetensors, the
+// libFuzzer harness: .safetensors files (core/src/io/safetensors.cpp) through read_safetensors, the
 // reader of checkpoints (load_checkpoint) and of the feature net's weights.
 #include "fuzz_input.h"
-#include "shortrun/safetensors.h"
+#include "shortrun/io/safetensors.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

@@ -1,9 +1,9 @@
-// libFuzzer harness: TorchScript archives (.pt) through our own screen (core/src/torchscript_screen.cpp:
+// libFuzzer harness: TorchScript archives (.pt) through our own screen (core/src/io/torchscript_screen.cpp:
 // zip reader, pickle machine, code scan), which runs before torch::jit::load reads anything.
 #include "fuzz_input.h"
-#include "shortrun/file_checks.h"
-#include "shortrun/torchscript_screen.h"
-#include "shortrun/zip_reader.h"
+#include "shortrun/io/file_checks.h"
+#include "shortrun/io/torchscript_screen.h"
+#include "shortrun/io/zip_reader.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   shortrun::fuzz::set_fuzz_limits();

@@ -1,9 +1,10 @@
 // Native checkpoints (.safetensors + model card) round trip, and every way a file can be bad.
 #include <fstream>
 
-#include "shortrun/checkpoint.h"
-#include "shortrun/file_util.h"
-#include "shortrun/safetensors.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/safetensors.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/model/model_loader.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -3,10 +3,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "shortrun/build_info.h"
-#include "shortrun/langevin_sampler.h"
-#include "shortrun/langevin_update.h"
-#include "shortrun/noise.h"
+#include "shortrun/base/build_info.h"
+#include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/sampling/langevin_update.h"
+#include "shortrun/sampling/noise.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -5,11 +5,12 @@
 #include <fstream>
 #include <set>
 
-#include "shortrun/checkpoint.h"
-#include "shortrun/evaluation.h"
-#include "shortrun/features.h"
-#include "shortrun/frechet.h"
-#include "shortrun/trainer.h"
+#include "shortrun/io/safetensors.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/training/evaluation.h"
+#include "shortrun/training/features.h"
+#include "shortrun/training/frechet.h"
+#include "shortrun/training/trainer.h"
 #include "test_util.h"
 
 namespace shortrun {
@@ -93,6 +94,21 @@ TEST(FeatureNet, LearnsAndRoundTripsThroughItsFile) {
   EXPECT_TRUE(torch::equal(fa, b->features(x.narrow(0, 0, 8))));
   EXPECT_NE(a->description().find("test accuracy 1.0"), std::string::npos) << a->description();
   test::expect_error([&] { load_feature_extractor(test::temp_dir("feat") + "/none.safetensors", torch::kCPU); }, {"none.safetensors"});
+}
+
+TEST(FeatureNet, MetadataDescribingMoreWeightsThanTheFileHoldsIsRefusedBeforeBuilding) {
+  // Two bytes of metadata (image_size 1024) would otherwise build a 2-billion-weight layer.
+  const std::string dir = test::temp_dir("featmeta");
+  auto write = [&](const std::string& name, const std::string& meta) {
+    write_safetensors(dir + "/" + name, {{"w", torch::zeros({4})}}, {{"shortrun_features", meta}});
+    return dir + "/" + name;
+  };
+  const std::string big = write("big.safetensors", R"({"channels":1,"image_size":1024,"feature_dim":128,"classes":10})");
+  test::expect_error([&] { load_feature_extractor(big, torch::kCPU); }, {big, "describes a net of", "holds 4"});
+  const std::string cast = write("cast.safetensors", R"({"channels":1e300,"image_size":32,"feature_dim":8,"classes":10})");
+  test::expect_error([&] { load_feature_extractor(cast, torch::kCPU); }, {cast, "channels", "1..4"});
+  const std::string missing = write("missing.safetensors", R"({"channels":1})");
+  test::expect_error([&] { load_feature_extractor(missing, torch::kCPU); }, {missing, "image_size"});
 }
 
 TrainerConfig tiny_config() {

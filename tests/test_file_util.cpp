@@ -15,7 +15,7 @@
 #include <iterator>
 #include <thread>
 
-#include "shortrun/file_util.h"
+#include "shortrun/io/file_util.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -2,12 +2,12 @@
 // (finite differences, float64, smooth net), agreement with PyTorch, masks, bad inputs.
 #include <atomic>
 
-#include "shortrun/datasets.h"
-#include "shortrun/image_io.h"
-#include "shortrun/interpolation.h"
-#include "shortrun/npy.h"
-#include "shortrun/reconstruction.h"
-#include "shortrun/state_dict_import.h"
+#include "shortrun/analysis/interpolation.h"
+#include "shortrun/analysis/reconstruction.h"
+#include "shortrun/io/datasets.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/npy.h"
+#include "shortrun/model/state_dict_import.h"
 #include "test_util.h"
 
 namespace shortrun {

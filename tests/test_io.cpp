@@ -5,11 +5,11 @@
 #include <fstream>
 #include <limits>
 
-#include "shortrun/datasets.h"
-#include "shortrun/file_checks.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/npy.h"
+#include "shortrun/io/datasets.h"
+#include "shortrun/io/file_checks.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/npy.h"
 #include "test_util.h"
 
 namespace shortrun {

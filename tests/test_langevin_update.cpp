@@ -1,9 +1,9 @@
 // The fused Langevin update (noise, step, clamp, freezing in one pass) against the eager
 // tensor formula it replaces, bit for bit; in-kernel noise against materialised noise.
-#include "shortrun/langevin_update.h"
+#include "shortrun/sampling/langevin_update.h"
 
-#include "shortrun/langevin_sampler.h"
-#include "shortrun/precision.h"
+#include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/sampling/precision.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <fstream>
 
-#include "shortrun/lr_schedule.h"
-#include "shortrun/trainer.h"
+#include "shortrun/training/lr_schedule.h"
+#include "shortrun/training/trainer.h"
 #include "test_util.h"
 
 namespace shortrun {

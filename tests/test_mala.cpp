@@ -1,7 +1,7 @@
 // Metropolis-adjusted Langevin against a Gaussian energy with a known answer: unbiased long-run
 // moments where the unadjusted chain with the same large step is measurably biased; acceptance
 // tends to 1 as the step shrinks; accept uniforms come from their own stream, so runs replay.
-#include "shortrun/langevin_sampler.h"
+#include "shortrun/sampling/langevin_sampler.h"
 #include "test_util.h"
 
 namespace shortrun {

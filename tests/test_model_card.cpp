@@ -1,8 +1,8 @@
-// Model card JSON (core/src/model_card.cpp): round trip, and hostile fields refused naming the
+// Model card JSON (core/src/model/model_card.cpp): round trip, and hostile fields refused naming the
 // field, never converted (also run under ASan + UBSan in the fuzz build: shortrun_loader_tests).
 #include <gtest/gtest.h>
 
-#include "shortrun/model_card.h"
+#include "shortrun/model/model_card.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -1,11 +1,11 @@
 // Counter-based noise: Philox4x32-10 against its published known answers and its definition,
 // distribution moments, independence, and addressability.
-#include "shortrun/noise.h"
+#include "shortrun/sampling/noise.h"
 
 #include <array>
 #include <cmath>
 
-#include "shortrun/philox_noise.h"
+#include "shortrun/sampling/philox_noise.h"
 
 #include "test_util.h"
 

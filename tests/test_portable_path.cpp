@@ -3,11 +3,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "shortrun/checkpoint.h"
-#include "shortrun/model_paths.h"
-#include "shortrun/portable_path.h"
-#include "shortrun/safetensors.h"
-#include "shortrun/trainer.h"
+#include "shortrun/io/model_paths.h"
+#include "shortrun/io/portable_path.h"
+#include "shortrun/io/safetensors.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/training/trainer.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -2,11 +2,12 @@
 // importable layout gives PyTorch's energies and noise-free Langevin trajectory.
 #include <fstream>
 
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/langevin_sampler.h"
-#include "shortrun/npy.h"
-#include "shortrun/state_dict_import.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/npy.h"
+#include "shortrun/model/model_loader.h"
+#include "shortrun/model/state_dict_import.h"
+#include "shortrun/sampling/langevin_sampler.h"
 #include "test_util.h"
 
 namespace shortrun {

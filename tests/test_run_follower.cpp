@@ -8,10 +8,10 @@
 #include <fstream>
 #include <thread>
 
-#include "shortrun/decimated.h"
-#include "shortrun/file_checks.h"
-#include "shortrun/run_follower.h"
-#include "shortrun/trainer.h"
+#include "shortrun/io/decimated.h"
+#include "shortrun/io/file_checks.h"
+#include "shortrun/io/run_follower.h"
+#include "shortrun/training/trainer.h"
 #include "test_util.h"
 
 namespace shortrun {

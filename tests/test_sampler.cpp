@@ -1,6 +1,6 @@
 // Langevin sampler: Gaussian target from a quadratic energy, exact replay, batch
 // independence, NaN freezing, observers, cancellation, no weight gradients.
-#include "shortrun/langevin_sampler.h"
+#include "shortrun/sampling/langevin_sampler.h"
 
 #include "test_util.h"
 

@@ -3,8 +3,9 @@
 // from TorchScript source (Module::define), so each case is self-contained.
 #include <fstream>
 
-#include "shortrun/energy_model.h"
-#include "shortrun/torchscript_guard.h"
+#include "shortrun/model/energy_model.h"
+#include "shortrun/model/model_loader.h"
+#include "shortrun/model/torchscript_guard.h"
 #include "test_util.h"
 
 namespace shortrun {

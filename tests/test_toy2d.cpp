@@ -3,7 +3,7 @@
 #include <atomic>
 #include <cmath>
 
-#include "shortrun/toy2d_trainer.h"
+#include "shortrun/toy2d/toy2d_trainer.h"
 #include "test_util.h"
 
 namespace shortrun {

@@ -6,9 +6,10 @@
 #include <fstream>
 #include <iterator>
 
-#include "shortrun/checkpoint.h"
-#include "shortrun/run_lock.h"
-#include "shortrun/trainer.h"
+#include "shortrun/io/run_lock.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/model/model_loader.h"
+#include "shortrun/training/trainer.h"
 #include "test_util.h"
 
 namespace shortrun {
@@ -115,6 +116,16 @@ TEST(Trainer, TheDataLimitIsPartOfTheRunsConfig) {
   EXPECT_EQ(old.get<TrainerConfig>().limit, 0);
   old["limit"] = -1;
   test::expect_error([&] { old.get<TrainerConfig>(); }, {"limit"});
+  // A hand-edited config.json (what --resume reads) with numbers no field can hold: refused
+  // naming the field, never cast (a double past int64's range is undefined behaviour).
+  for (const char* key : {"iters", "batch", "seed", "log_every"}) {
+    nlohmann::json bad = j;
+    bad[key] = 1e300;
+    test::expect_error([&] { bad.get<TrainerConfig>(); }, {key});
+  }
+  nlohmann::json typed = j;
+  typed["lr"] = "fast";
+  test::expect_error([&] { typed.get<TrainerConfig>(); }, {"lr", "finite number"});
   const std::string dir = test::temp_dir("limit");
   { Trainer t(cfg, dir, torch::kCPU); }
   std::ifstream in(dir + "/config.json");

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <string>
 
-#include "shortrun/energy_model.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
+#include "shortrun/model/energy_model.h"
 
 namespace shortrun::test {
 

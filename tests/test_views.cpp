@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "shortrun/ab_compare.h"
-#include "shortrun/contact_sheet.h"
-#include "shortrun/langevin_sampler.h"
-#include "shortrun/long_run.h"
-#include "shortrun/ood_probe.h"
-#include "shortrun/view_common.h"
+#include "shortrun/analysis/ab_compare.h"
+#include "shortrun/analysis/contact_sheet.h"
+#include "shortrun/analysis/long_run.h"
+#include "shortrun/analysis/ood_probe.h"
+#include "shortrun/analysis/view_common.h"
+#include "shortrun/sampling/langevin_sampler.h"
 #include "test_util.h"
 
 namespace shortrun {

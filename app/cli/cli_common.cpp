@@ -7,9 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/runtime.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/runtime.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/model/model_loader.h"
 
 namespace shortrun::cli {
 namespace fs = std::filesystem;

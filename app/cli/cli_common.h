@@ -5,9 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "shortrun/energy_model.h"
-#include "shortrun/file_util.h"
-#include "shortrun/model_paths.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/model_paths.h"
+#include "shortrun/model/energy_model.h"
 
 namespace shortrun::cli {
 

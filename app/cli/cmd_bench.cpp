@@ -12,12 +12,12 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/printable.h"
-#include "shortrun/error.h"
-#include "shortrun/langevin_sampler.h"
-#include "shortrun/precision.h"
-#include "shortrun/runtime.h"
-#include "shortrun/trainer.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/printable.h"
+#include "shortrun/base/runtime.h"
+#include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/sampling/precision.h"
+#include "shortrun/training/trainer.h"
 
 namespace shortrun::cli {
 

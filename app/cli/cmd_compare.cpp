@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/ab_compare.h"
-#include "shortrun/error.h"
-#include "shortrun/image_io.h"
-#include "shortrun/model_paths.h"
+#include "shortrun/analysis/ab_compare.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/model_paths.h"
 #include "view_support.h"
 
 namespace shortrun::cli {

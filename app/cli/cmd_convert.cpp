@@ -3,9 +3,10 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/checkpoint.h"
-#include "shortrun/error.h"
-#include "shortrun/state_dict_import.h"
+#include "shortrun/base/error.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/model/model_loader.h"
+#include "shortrun/model/state_dict_import.h"
 
 namespace shortrun::cli {
 

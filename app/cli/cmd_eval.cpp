@@ -7,12 +7,12 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/printable.h"
-#include "shortrun/datasets.h"
-#include "shortrun/error.h"
-#include "shortrun/evaluation.h"
-#include "shortrun/file_util.h"
-#include "shortrun/features.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/printable.h"
+#include "shortrun/io/datasets.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/training/evaluation.h"
+#include "shortrun/training/features.h"
 
 namespace shortrun::cli {
 

@@ -2,7 +2,8 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/printable.h"
+#include "shortrun/base/printable.h"
+#include "shortrun/model/model_loader.h"
 #include "toy_model.h"
 
 namespace shortrun::cli {

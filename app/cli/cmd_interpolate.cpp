@@ -4,12 +4,12 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/interpolation.h"
-#include "shortrun/npy.h"
-#include "shortrun/reconstruction.h"
+#include "shortrun/analysis/interpolation.h"
+#include "shortrun/analysis/reconstruction.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/npy.h"
 
 namespace shortrun::cli {
 

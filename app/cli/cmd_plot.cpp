@@ -10,8 +10,8 @@
 
 #include "cli_common.h"
 #include "raster.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::cli {
 
@@ -57,10 +57,11 @@ Metrics read_metrics(const std::string& path) {
     } catch (const std::exception&) {
       throw file_error(path, "line " + std::to_string(lineno) + " is not JSON");
     }
-    const double it = j.value("iteration", 0.0);
-    m.max_iter = std::max(m.max_iter, it);
-    const std::string event = j.value("event", "");
+    if (!j.is_object()) throw file_error(path, "line " + std::to_string(lineno) + " is not a JSON object");
     const auto num = [&](const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
+    const double it = std::isfinite(num("iteration")) ? num("iteration") : 0.0;
+    m.max_iter = std::max(m.max_iter, it);
+    const std::string event = j.contains("event") && j["event"].is_string() ? j["event"].get<std::string>() : "";
     if (event == "eval") {
       m.fd.x.push_back(it);
       m.fd.y.push_back(num("fd"));

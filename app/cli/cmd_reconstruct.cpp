@@ -4,12 +4,12 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/printable.h"
-#include "shortrun/datasets.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/reconstruction.h"
+#include "shortrun/analysis/reconstruction.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/printable.h"
+#include "shortrun/io/datasets.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
 
 namespace shortrun::cli {
 namespace {

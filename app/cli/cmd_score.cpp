@@ -9,13 +9,13 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/printable.h"
-#include "shortrun/datasets.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/model_paths.h"
-#include "shortrun/ood_probe.h"
+#include "shortrun/analysis/ood_probe.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/printable.h"
+#include "shortrun/io/datasets.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/model_paths.h"
 #include "view_support.h"
 
 namespace shortrun::cli {

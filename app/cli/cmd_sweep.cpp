@@ -7,11 +7,11 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/contact_sheet.h"
-#include "shortrun/error.h"
-#include "shortrun/image_io.h"
-#include "shortrun/model_paths.h"
-#include "shortrun/reproduce_command.h"
+#include "shortrun/analysis/contact_sheet.h"
+#include "shortrun/analysis/reproduce_command.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/model_paths.h"
 #include "view_support.h"
 
 namespace shortrun::cli {

@@ -11,10 +11,10 @@
 
 #include "cli_common.h"
 #include "view_support.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/run_directory.h"
-#include "shortrun/trainer.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/run_directory.h"
+#include "shortrun/training/trainer.h"
 #include "cmd_train_toy.h"
 
 namespace shortrun::cli {

@@ -1,7 +1,7 @@
 // `shortrun train --data toy:NAME`: trains the playground's MLP energy on a toy density and writes
 // the run directory; the picture shows target | learned exp(f) | short-run | long-run particles.
 #include "cmd_train_toy.h"
-#include "shortrun/printable.h"
+#include "shortrun/base/printable.h"
 
 #include <chrono>
 #include <cmath>
@@ -10,10 +10,10 @@
 #include <fstream>
 #include <iostream>
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/run_directory.h"
-#include "shortrun/run_lock.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/run_directory.h"
+#include "shortrun/io/run_lock.h"
 
 namespace shortrun::cli {
 namespace fs = std::filesystem;

@@ -11,13 +11,14 @@
 #include <limits>
 
 #include "cli_common.h"
-#include "shortrun/printable.h"
-#include "shortrun/checkpoint.h"
-#include "shortrun/error.h"
-#include "shortrun/evaluation.h"
-#include "shortrun/fd_criterion.h"
-#include "shortrun/file_util.h"
-#include "shortrun/portable_path.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/printable.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/portable_path.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/model/model_loader.h"
+#include "shortrun/training/evaluation.h"
+#include "shortrun/training/fd_criterion.h"
 
 namespace shortrun::cli {
 

@@ -5,9 +5,9 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "shortrun/build_info.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
+#include "shortrun/base/build_info.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
 
 int main(int argc, char** argv) {
   // A reader that quits early (`shortrun sample --out - | head -c 10`) must not end the process

@@ -10,7 +10,7 @@
 
 #include <stb_image_write.h>
 
-#include "shortrun/file_util.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::cli {
 

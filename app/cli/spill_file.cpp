@@ -10,8 +10,8 @@
 #include <cstring>
 #include <vector>
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::cli {
 

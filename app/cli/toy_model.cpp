@@ -1,9 +1,10 @@
 // Reading a 2-D playground model file (see toy_model.h).
 #include "toy_model.h"
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/safetensors.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/json_fields.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/safetensors.h"
 
 namespace shortrun::cli {
 
@@ -26,7 +27,7 @@ std::unique_ptr<Toy2dTrainer> load_toy_model(const std::string& path, ToyModelFi
     const nlohmann::json j = nlohmann::json::parse(meta->second);
     f.config = j.at("config").get<Toy2dConfig>();
     f.settings = j.at("settings").get<Toy2dSettings>();
-    f.iteration = j.value("iteration", int64_t(0));
+    f.iteration = json_get(j, "iteration", int64_t(0));
   } catch (const std::exception& e) {
     throw Error(path + ": the 2-D playground metadata is damaged (" + e.what() + ")");
   }

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shortrun/toy2d_trainer.h"
+#include "shortrun/toy2d/toy2d_trainer.h"
 
 namespace shortrun::cli {
 

@@ -1,6 +1,6 @@
 // Ctrl+C handling, stderr progress and reports for the view commands.
 #include "view_support.h"
-#include "shortrun/printable.h"
+#include "shortrun/base/printable.h"
 
 #include <unistd.h>
 
@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "shortrun/file_util.h"
-#include "shortrun/reproduce_command.h"
-#include "shortrun/view_common.h"
+#include "shortrun/analysis/reproduce_command.h"
+#include "shortrun/analysis/view_common.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::cli {
 namespace {

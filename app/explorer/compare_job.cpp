@@ -10,11 +10,11 @@
 
 #include "jobs_text.h"
 #include "sampler_settings.h"
-#include "shortrun/ab_compare.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/model_paths.h"
+#include "shortrun/analysis/ab_compare.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/model_paths.h"
 #include "view_jobs.h"
 
 namespace shortrun::explorer {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ood_job.h"  // ExportOutcome
-#include "shortrun/sampler_config.h"
+#include "shortrun/model/sampler_config.h"
 #include "snapshots.h"
 #include "view_result.h"
 

@@ -23,9 +23,9 @@
 #include "jobs_text.h"
 #include "recon_inputs.h"
 #include "script.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/model_paths.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/model_paths.h"
 
 namespace shortrun::explorer {
 

@@ -10,9 +10,9 @@
 
 #include <torch/torch.h>
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
 
 namespace shortrun::explorer {
 

@@ -7,7 +7,7 @@
 #include "explorer.h"
 #include "image_export.h"
 #include "recon_inputs.h"
-#include "shortrun/file_util.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::explorer {
 

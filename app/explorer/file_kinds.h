@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "shortrun/file_util.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::explorer {
 

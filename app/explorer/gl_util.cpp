@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 
 namespace shortrun::explorer {
 

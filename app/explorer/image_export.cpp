@@ -10,8 +10,8 @@
 #include <mutex>
 #include <set>
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::explorer {
 

@@ -9,12 +9,12 @@
 
 #include "jobs_text.h"
 #include "sampler_settings.h"
-#include "shortrun/energy_model.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/long_run.h"
-#include "shortrun/reproduce_command.h"
+#include "shortrun/analysis/long_run.h"
+#include "shortrun/analysis/reproduce_command.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/model/energy_model.h"
 #include "view_jobs.h"
 
 namespace shortrun::explorer {

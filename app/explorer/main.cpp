@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "explorer.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 
 int main(int argc, char** argv) {
   using namespace shortrun::explorer;

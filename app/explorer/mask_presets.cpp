@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "shortrun/reconstruction.h"
+#include "shortrun/analysis/reconstruction.h"
 
 namespace shortrun::explorer {
 

@@ -9,10 +9,10 @@
 #include <torch/torch.h>
 
 #include "sampler_settings.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/ood_probe.h"
+#include "shortrun/analysis/ood_probe.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
 #include "view_jobs.h"
 
 namespace shortrun::explorer {

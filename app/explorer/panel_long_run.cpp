@@ -16,7 +16,7 @@
 #include "layout_util.h"
 #include "long_run_job.h"
 #include "plots.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 #include "view.h"
 #include "view_image_grid.h"
 #include "view_widgets.h"

@@ -17,8 +17,8 @@
 #include "image_grid.h"
 #include "layout_util.h"
 #include "ood_job.h"
-#include "shortrun/error.h"
-#include "shortrun/model_paths.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/model_paths.h"
 #include "view.h"
 #include "view_widgets.h"
 

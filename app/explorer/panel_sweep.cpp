@@ -16,7 +16,7 @@
 #include "jobs_text.h"
 #include "layout_util.h"
 #include "plots.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 #include "sweep_job.h"
 #include "view.h"
 #include "view_image_grid.h"

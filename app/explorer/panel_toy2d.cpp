@@ -14,7 +14,7 @@
 #include "image_export.h"
 #include "layout_util.h"
 #include "plots.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 #include "toy2d_overlays.h"
 #include "toy2d_runner.h"
 #include "view.h"

@@ -16,7 +16,7 @@
 #include "layout_util.h"
 #include "plots.h"
 #include "run_watch.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 #include "training_plots.h"
 #include "training_launcher.h"
 #include "user_config.h"

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "shortrun/file_checks.h"
-#include "shortrun/image_io.h"
+#include "shortrun/io/file_checks.h"
+#include "shortrun/io/image_io.h"
 
 namespace shortrun::explorer {
 

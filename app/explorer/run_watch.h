@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "shortrun/run_follower.h"
+#include "shortrun/io/run_follower.h"
 
 namespace shortrun::explorer {
 

@@ -1,7 +1,7 @@
 // SamplerSettings -> SamplerConfig (sampler_settings.h).
 #include "sampler_settings.h"
 
-#include "shortrun/energy_model.h"
+#include "shortrun/model/energy_model.h"
 
 namespace shortrun::explorer {
 

@@ -2,7 +2,7 @@
 // model's own config (chunk, CUDA graph, ...) with the edited fields replaced. The chains worker
 // and the views' jobs use this one mapping, so a view runs exactly the Chains tab's sampler.
 #pragma once
-#include "shortrun/sampler_config.h"
+#include "shortrun/model/sampler_config.h"
 #include "snapshots.h"
 
 namespace shortrun {

@@ -12,8 +12,8 @@
 #include "explorer.h"
 #include "file_browser.h"
 #include "recon_inputs.h"
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::explorer {
 

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <vector>
 
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 
 namespace shortrun::explorer {
 

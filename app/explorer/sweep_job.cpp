@@ -8,14 +8,14 @@
 #include <torch/torch.h>
 
 #include "sampler_settings.h"
-#include "shortrun/contact_sheet.h"
-#include "shortrun/energy_model.h"
-#include "shortrun/error.h"
-#include "shortrun/fd_criterion.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/model_paths.h"
-#include "shortrun/reproduce_command.h"
+#include "shortrun/analysis/contact_sheet.h"
+#include "shortrun/analysis/reproduce_command.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/model_paths.h"
+#include "shortrun/model/energy_model.h"
+#include "shortrun/training/fd_criterion.h"
 #include "view_jobs.h"
 
 namespace shortrun::explorer {

@@ -12,11 +12,11 @@
 
 #include <unistd.h>
 
-#include "shortrun/error.h"
-#include "shortrun/file_util.h"
-#include "shortrun/image_io.h"
-#include "shortrun/runtime.h"
-#include "shortrun/toy2d_trainer.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/runtime.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/toy2d/toy2d_trainer.h"
 #include "toy_run.h"
 
 namespace shortrun::explorer {

@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "image_export.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 #include "view.h"
 #include "view_widgets.h"
 

@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "shortrun/datasets.h"
-#include "shortrun/error.h"
-#include "shortrun/lr_schedule.h"
-#include "shortrun/model_paths.h"
-#include "shortrun/trainer.h"
+#include "shortrun/base/error.h"
+#include "shortrun/io/datasets.h"
+#include "shortrun/io/model_paths.h"
+#include "shortrun/training/lr_schedule.h"
+#include "shortrun/training/trainer.h"
 
 namespace shortrun::explorer {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shortrun/file_util.h"
+#include "shortrun/io/file_util.h"
 
 namespace shortrun::explorer {
 

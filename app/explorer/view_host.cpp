@@ -7,7 +7,7 @@
 #include "image_export.h"
 #include "file_browser.h"
 #include "script.h"
-#include "shortrun/error.h"
+#include "shortrun/base/error.h"
 
 namespace shortrun::explorer {
 

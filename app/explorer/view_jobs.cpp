@@ -8,9 +8,10 @@
 
 #include <torch/torch.h>
 
-#include "shortrun/energy_model.h"
-#include "shortrun/error.h"
-#include "shortrun/runtime.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/runtime.h"
+#include "shortrun/model/energy_model.h"
+#include "shortrun/model/model_loader.h"
 
 namespace shortrun::explorer {
 

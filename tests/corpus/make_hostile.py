@@ -307,6 +307,18 @@ _card["arch"]["nf"] = 1024
 _hdr["__metadata__"]["shortrun"] = json.dumps(_card)
 add("card_claims_nf_1024.safetensors", st(json.dumps(_hdr).encode(), _raw[8 + _n:]), S,
     "the bundled weights under a model card claiming n_f = 1024", MODEL_CMDS)
+# Issue 22: model-card numbers no field can hold were cast (undefined behaviour: 1e300 to int64).
+for _name, _edit, _what in [
+        ("card_channels_1e300.safetensors", lambda c: c["data"].update(channels=1e300), "data.channels 1e300"),
+        ("card_seed_negative_fraction.safetensors", lambda c: c["sampler"].update(seed=-1.5), "sampler.seed -1.5"),
+        ("card_steps_string.safetensors", lambda c: c["sampler"].update(steps="100"), "sampler.steps a string"),
+        ("card_value_range_inverted.safetensors", lambda c: c["data"].update(value_range=[1, -1]), "value range [1, -1]")]:
+    _hdr = json.loads(_raw[8:8 + _n])
+    _card = json.loads(_hdr["__metadata__"]["shortrun"])
+    _edit(_card)
+    _hdr["__metadata__"]["shortrun"] = json.dumps(_card)
+    add(_name, st(json.dumps(_hdr).encode(), _raw[8 + _n:]), S, "the bundled checkpoint with a model card " + _what,
+        MODEL_CMDS[:1])
 # The bundled checkpoint with f.0.bias moved onto the first 64 bytes of f.0.weight.
 _hdr = json.loads(_raw[8:8 + _n])
 _w = _hdr["f.0.weight"]["data_offsets"]
@@ -426,6 +438,15 @@ def ts(**replace):
     members = dict(TS_BASE)
     members.update(replace.get("records", {}))
     return zip_archive([(n, d, {}) for n, d in members.items() if d is not None])
+
+
+# Issue 22: TorchScript model cards asking for a 2^48-value input (a probe batch of petabytes)
+# or not JSON at all.
+for _name, _text, _what in [
+        ("ts_card_shape_huge.pt", json.dumps({"format_version": 1, "data": {"channels": 65536, "height": 65536,
+                                                                          "width": 65536}}), "a 65536^3 data shape"),
+        ("ts_card_not_json.pt", "{\"format_version\": 1, \"data\":", "JSON cut short")]:
+    add(_name, ts(records={"extra/model_card.json": _text.encode()}), TS, "TorchScript model card: " + _what, TS_CMDS[:1])
 
 
 def ts_code(body):

@@ -16,8 +16,8 @@
 #include "image_export.h"
 #include "input_queue.h"
 #include "mask_presets.h"
-#include "shortrun/error.h"
-#include "shortrun/reconstruction.h"
+#include "shortrun/analysis/reconstruction.h"
+#include "shortrun/base/error.h"
 
 namespace shortrun::explorer {
 namespace {

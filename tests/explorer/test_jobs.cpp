@@ -21,7 +21,7 @@
 #include "run_cost.h"
 #include "session.h"
 #include "user_config.h"
-#include "shortrun/checkpoint.h"
+#include "shortrun/model/checkpoint.h"
 #include "worker.h"
 
 namespace shortrun::explorer {

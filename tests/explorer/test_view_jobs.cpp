@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "shortrun/model_paths.h"
+#include "shortrun/io/model_paths.h"
 #include "view_jobs.h"
 #include "view_result.h"
 

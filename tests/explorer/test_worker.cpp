@@ -11,8 +11,8 @@
 
 #include <torch/torch.h>
 
-#include "shortrun/checkpoint.h"
-#include "shortrun/langevin_sampler.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/sampling/langevin_sampler.h"
 #include "worker.h"
 
 namespace shortrun::explorer {

@@ -1,0 +1,641 @@
+// The paper's maximum-likelihood loop, with run-directory bookkeeping and exact resume
+// (all randomness is counter-based: batch indices, data noise, z and u_k derive from
+// (seed, iteration), so the state to resume is weights + Adam + iteration).
+#include "shortrun/training/trainer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "shortrun/base/build_info.h"
+#include "shortrun/base/error.h"
+#include "shortrun/base/json_fields.h"
+#include "shortrun/base/runtime.h"
+#include "shortrun/io/file_util.h"
+#include "shortrun/io/image_io.h"
+#include "shortrun/io/portable_path.h"
+#include "shortrun/io/run_directory.h"
+#include "shortrun/model/checkpoint.h"
+#include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/sampling/noise.h"
+#include "shortrun/training/evaluation.h"
+#include "shortrun/training/features.h"
+
+namespace shortrun {
+namespace fs = std::filesystem;
+
+namespace {
+// A checkpoint that is intact but belongs to another run: no older generation is tried.
+struct NotThisRun : Error {
+  using Error::Error;
+};
+
+// Means of at most `bins` runs of consecutive values (bin i: [i·n/bins, (i+1)·n/bins)).
+std::vector<double> bin_means(const std::vector<double>& v, size_t bins) {
+  const size_t n = v.size(), b = std::min(n, bins);
+  std::vector<double> out(b, 0.0);
+  for (size_t i = 0; i < b; ++i) {
+    const size_t lo = i * n / b, hi = (i + 1) * n / b;
+    for (size_t k = lo; k < hi; ++k) out[i] += v[k];
+    out[i] /= double(hi - lo);
+  }
+  return out;
+}
+}  // namespace
+
+void TrainerConfig::validate() const {
+  arch.validate();
+  sampler.validate();
+  lr_schedule.validate();
+  if (iters < 0) throw Error("iters must be >= 0");
+  if (limit < 0) throw Error("limit must be >= 0 (0: all images)");
+  if (batch < 1 || batch > 65536) throw Error("batch must be in 1..65536");
+  if (!(lr > 0) || !std::isfinite(lr)) throw Error("learning rate must be a positive number");
+  if (!(data_noise >= 0)) throw Error("data noise must be >= 0");
+  if (log_every < 1 || sample_every < 1 || checkpoint_every < 1) throw Error("log/sample/checkpoint intervals must be >= 1");
+  if (eval_every < 0 || eval_n < 2) throw Error("eval_every must be >= 0 and eval_n >= 2");
+  if (eval_every > 0 && eval_features.empty()) throw Error("evaluation during training needs a feature net (eval_features)");
+  if (!(watch_gap > 0) || watch_patience < 1 || !(rollback_lr_factor > 0 && rollback_lr_factor < 1) || max_rollbacks < 0)
+    throw Error("watchdog settings: watch_gap > 0, watch_patience >= 1, 0 < rollback_lr_factor < 1, max_rollbacks >= 0");
+}
+
+void to_json(nlohmann::json& j, const TrainerConfig& c) {
+  j = {{"data", c.data},       {"limit", c.limit},        {"arch", c.arch},          {"sampler", c.sampler},     {"iters", c.iters},
+       {"batch", c.batch},     {"lr", c.lr},              {"lr_schedule", c.lr_schedule.spec()}, {"beta1", c.beta1},         {"beta2", c.beta2},
+       {"data_noise", c.data_noise}, {"seed", c.seed},    {"log_every", c.log_every}, {"sample_every", c.sample_every},
+       {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
+       {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
+       {"watch_patience", c.watch_patience}, {"rollback_lr_factor", c.rollback_lr_factor},
+       {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}};
+}
+
+void from_json(const nlohmann::json& j, TrainerConfig& c) {
+  TrainerConfig d;
+  c.data = json_get(j, "data", d.data);
+  c.limit = json_get(j, "limit", d.limit);
+  c.arch = j.at("arch").get<ArchSpec>();
+  c.sampler = j.at("sampler").get<SamplerConfig>();
+  c.iters = json_get(j, "iters", d.iters);
+  c.batch = json_get(j, "batch", d.batch);
+  c.lr = json_get(j, "lr", d.lr);
+  c.lr_schedule = LrSchedule::parse(json_get(j, "lr_schedule", d.lr_schedule.spec()));
+  c.beta1 = json_get(j, "beta1", d.beta1);
+  c.beta2 = json_get(j, "beta2", d.beta2);
+  c.data_noise = json_get(j, "data_noise", d.data_noise);
+  c.seed = json_get(j, "seed", d.seed);
+  c.log_every = json_get(j, "log_every", d.log_every);
+  c.sample_every = json_get(j, "sample_every", d.sample_every);
+  c.checkpoint_every = json_get(j, "checkpoint_every", d.checkpoint_every);
+  c.eval_every = json_get(j, "eval_every", d.eval_every);
+  c.eval_n = json_get(j, "eval_n", d.eval_n);
+  c.eval_features = json_get(j, "eval_features", d.eval_features);
+  c.watchdog = json_get(j, "watchdog", d.watchdog);
+  c.watch_gap = json_get(j, "watch_gap", d.watch_gap);
+  c.watch_patience = json_get(j, "watch_patience", d.watch_patience);
+  c.rollback_lr_factor = json_get(j, "rollback_lr_factor", d.rollback_lr_factor);
+  c.max_rollbacks = json_get(j, "max_rollbacks", d.max_rollbacks);
+  c.init_weights = json_get(j, "init_weights", d.init_weights);
+  c.validate();
+}
+
+Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device)
+    : Trainer(std::move(config), std::move(out_dir), device, true) {}
+
+Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh)
+    : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
+  config_.validate();
+  if (config_.lr_schedule.kind == "cosine" && config_.lr_schedule.horizon == 0)
+    config_.lr_schedule.horizon = std::max<int64_t>(1, config_.iters);
+  std::error_code ec;
+  if (!fresh) lock_ = RunLock(out_dir_);
+  if (fresh) {
+    check_new_run_directory(out_dir_, RunKind::kImage);  // never into a folder of the user's
+    fs::create_directories(out_dir_ + "/samples", ec);
+    fs::create_directories(out_dir_ + "/checkpoints", ec);
+    if (ec || !fs::is_directory(out_dir_ + "/checkpoints"))
+      throw file_error(out_dir_, "cannot create the run directory (" + ec.message() + ")");
+    lock_ = RunLock(out_dir_);  // before looking: two trainers started together on one new D
+    if (file_exists(latest_checkpoint()))
+      throw file_error(out_dir_, "already holds a run; continue it with --resume " + out_dir_ + " or choose another --out");
+    write_config();
+    std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::trunc);
+  }
+  torch::manual_seed(config_.seed);  // weight init
+  model_ = std::make_unique<NativeEnergyModel>(config_.arch);
+  if (fresh && !config_.init_weights.empty()) warm_start(config_.init_weights);
+  model_->to(device_);
+  ModelCard& card = model_->card();
+  card.sampler = config_.sampler;
+  card.provenance = {{"trainer", stored_config()}, {"torch_version", torch_version()}, {"build", build_json()}};
+  adam_ = std::make_unique<Adam>(model_->parameters(), AdamOptions{config_.lr, config_.beta1, config_.beta2, 1e-8});
+}
+
+void Trainer::warm_start(const std::string& path) {
+  LoadedCheckpoint start = load_checkpoint(path, torch::kCPU);
+  const nlohmann::json want = config_.arch, have = start.model->card().arch ? nlohmann::json(*start.model->card().arch) : nlohmann::json();
+  if (want != have)
+    throw file_error(path, "has architecture " + (have.is_null() ? std::string("(not recorded)") : have.dump()) +
+                               ", the run asks for " + want.dump() + " (set --nf/--arch/--activation/--image-size to match)");
+  model_->load_named_parameters(start.model->named_parameters(), path);
+}
+
+Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
+  const std::string cfg_path = out_dir + "/config.json";
+  if (!file_exists(cfg_path)) throw file_error(out_dir, "is not a run directory (no config.json)");
+  TrainerConfig config;
+  try {
+    std::ifstream in(cfg_path);
+    config = nlohmann::json::parse(in).get<TrainerConfig>();
+    config.data = resolve_data_spec(config.data, out_dir);
+    config.eval_features = resolve_portable_path(config.eval_features, out_dir);
+    config.init_weights = resolve_portable_path(config.init_weights, out_dir);
+  } catch (const Error& e) {
+    throw file_error(cfg_path, e.what());
+  } catch (const std::exception&) {
+    throw file_error(cfg_path, "is not a valid run configuration (JSON expected)");
+  }
+  Trainer t(config, out_dir, device, false);
+  t.restore_generation(0);
+  t.wall_before_ = t.trim_metrics();
+  if (t.trained_threads_ > 0 && t.trained_threads_ != torch::get_num_threads())
+    t.warnings_.push_back("this run was trained with " + std::to_string(t.trained_threads_) + " threads and now runs with " +
+                          std::to_string(torch::get_num_threads()) + "; oneDNN's sums then round differently, so it "
+                          "will not match an uninterrupted run bit for bit (pass --threads " +
+                          std::to_string(t.trained_threads_) + " for that)");
+  return t;
+}
+
+std::string Trainer::generation(int g) const {
+  return g == 0 ? latest_checkpoint() : out_dir_ + "/checkpoints/latest." + std::to_string(g) + ".safetensors";
+}
+
+std::string Trainer::restore_generation(int first) {
+  // The existing generations, newest first; start `first` steps back, but never past the oldest.
+  std::vector<std::string> have;
+  for (int g = 0; g < kGenerations; ++g)
+    if (file_exists(generation(g))) have.push_back(generation(g));
+  std::string problems;
+  const size_t start = have.empty() ? 0 : std::min<size_t>(size_t(std::max(0, first)), have.size() - 1);
+  for (size_t i = start; i < have.size(); ++i) {
+    const std::string& path = have[i];
+    try {
+      restore(path);
+      if (!problems.empty()) warnings_.push_back(problems + "; continuing from " + path);
+      return path;
+    } catch (const NotThisRun&) {
+      throw;
+    } catch (const Error& e) {
+      problems += (problems.empty() ? "" : "; ") + std::string(e.what());
+    }
+  }
+  if (problems.empty()) throw file_error(latest_checkpoint(), "missing; nothing to resume");
+  throw Error("no usable checkpoint in " + out_dir_ + "/checkpoints: " + problems);
+}
+
+void Trainer::restore(const std::string& ckpt) {
+  LoadedCheckpoint loaded = load_checkpoint(ckpt, device_);
+  if (!loaded.model->card().arch || loaded.model->card().arch->summary() != config_.arch.summary())
+    throw NotThisRun(file_error(ckpt, "architecture (" + (loaded.model->card().arch ? loaded.model->card().arch->summary() : "?") +
+                                          ") differs from the run's config (" + config_.arch.summary() + ")")
+                         .what());
+  // Everything is checked before any of it replaces the current state.
+  int64_t iteration = -1, rollbacks = 0, threads = 0;
+  double lr = adam_->options().lr, best_fd = INFINITY;
+  Running acc;
+  LrSchedule schedule = config_.lr_schedule;
+  NamedTensors adam_state;
+  for (const auto& [name, tensor] : loaded.train_state) {
+    const bool scalar = tensor.numel() == 1;
+    if (tensor.is_floating_point() && torch::isnan(tensor).any().item<bool>())
+      throw file_error(ckpt, "training state '" + name + "' contains NaN");
+    if (name != "best_fd" && tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+      throw file_error(ckpt, "training state '" + name + "' contains Inf");
+    const auto int_of = [&] {
+      if (!scalar) throw file_error(ckpt, "training state '" + name + "' is not a single number");
+      return tensor.item<int64_t>();
+    };
+    const auto real_of = [&] {
+      if (!scalar) throw file_error(ckpt, "training state '" + name + "' is not a single number");
+      return tensor.item<double>();
+    };
+    if (name == "iteration") iteration = int_of();
+    else if (name == "lr") lr = real_of();
+    else if (name == "best_fd") best_fd = real_of();
+    else if (name == "rollbacks") rollbacks = int_of();
+    else if (name == "threads") threads = int_of();
+    else if (name == "acc_f_data") acc.f_data = real_of();
+    else if (name == "acc_f_samples") acc.f_samples = real_of();
+    else if (name == "acc_grad") acc.grad = real_of();
+    else if (name == "acc_n") acc.n = int_of();
+    else if (name == "strikes") acc.strikes = int_of();
+    else if (name == "lr_schedule_kind") {
+      const int64_t k = int_of();
+      if (k < 0 || k > 2) throw file_error(ckpt, "training state 'lr_schedule_kind' is " + std::to_string(k) + "; expected 0, 1 or 2");
+      schedule.kind = k == 0 ? "constant" : k == 1 ? "cosine" : "step";
+    } else if (name == "lr_schedule_horizon") schedule.horizon = int_of();
+    else if (name == "lr_schedule_every") schedule.every = int_of();
+    else if (name == "lr_schedule_factor") schedule.factor = real_of();
+    else if (name == "wall_s") continue;  // older checkpoints kept wall time; it now lives in metrics.jsonl
+    else adam_state.emplace_back(name, tensor.to(device_));
+  }
+  if (iteration < 0) throw file_error(ckpt, "training state has no valid iteration (expected a count >= 0)");
+  if (!(lr > 0)) throw file_error(ckpt, "training state has learning rate " + std::to_string(lr) + "; expected > 0");
+  if (rollbacks < 0 || acc.n < 0 || acc.strikes < 0 || threads < 0 || acc.n > config_.log_every)
+    throw file_error(ckpt, "training state counters are out of range (rollbacks, running sums, strikes, threads)");
+  try {
+    schedule.validate();
+  } catch (const Error& e) {
+    throw file_error(ckpt, e.what());
+  }
+  model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
+  adam_->load_state(adam_state, ckpt);
+  model_->card() = loaded.model->card();
+  iteration_ = iteration;
+  adam_->options().lr = lr;
+  best_fd_ = best_fd;
+  rollbacks_ = rollbacks;
+  trained_threads_ = threads;
+  acc_ = acc;
+  config_.lr_schedule = schedule;  // the checkpoint's schedule is the run's (exact resume)
+}
+
+double Trainer::trim_metrics() {
+  const std::string metrics = out_dir_ + "/metrics.jsonl";
+  std::ifstream in(metrics);
+  std::string line, kept;
+  double wall = 0;
+  checkpoint_logged_at_ = -1;
+  while (std::getline(in, line)) {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      const int64_t it = json_get(j, "iteration", int64_t(0));
+      if (it > iteration_) continue;
+      if (json_get(j, "partial", false) && it != config_.iters) continue;  // no longer the run's last line
+      if (it == iteration_ && json_get(j, "event", "") == "checkpoint") checkpoint_logged_at_ = it;
+      kept += line + "\n";
+      if (j.contains("wall_s") && j["wall_s"].is_number()) wall = std::max(wall, j["wall_s"].get<double>());
+    } catch (const std::exception&) {  // a line cut short by a kill: it runs again
+    }
+  }
+  in.close();
+  write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
+  return wall;
+}
+
+void Trainer::log_event(const nlohmann::json& event) const {
+  std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << event.dump() << "\n";
+}
+
+void Trainer::set_evaluation(int64_t every, int64_t n, const std::string& features) {
+  TrainerConfig c = config_;
+  c.eval_every = every;
+  c.eval_n = n;
+  c.eval_features = features;
+  c.validate();
+  config_ = c;
+  set_iters(config_.iters);  // rewrites config.json
+}
+
+void Trainer::set_iters(int64_t iters) {
+  if (iters < iteration_) throw Error("--iters " + std::to_string(iters) + " is below the run's " + std::to_string(iteration_) + " finished iterations");
+  config_.iters = iters;
+  trim_metrics();  // a partial last line of the shorter run goes: the extended run logs on cadence
+  // A restored card carries the settings the run started with; checkpoints say what it runs with now.
+  if (model_) model_->card().provenance["trainer"] = stored_config();
+  write_config();
+}
+
+void Trainer::set_limit(int64_t limit) {
+  if (limit < 0) throw Error("--limit must be >= 0");
+  config_.limit = limit;
+  if (model_) model_->card().provenance["trainer"] = stored_config();
+  write_config();
+}
+
+nlohmann::json Trainer::stored_config() const {
+  nlohmann::json j = config_;
+  j["data"] = portable_data_spec(config_.data, out_dir_);
+  j["eval_features"] = portable_path(config_.eval_features, out_dir_);
+  j["init_weights"] = portable_path(config_.init_weights, out_dir_);
+  return j;
+}
+
+void Trainer::write_config() const {
+  nlohmann::json cfg = stored_config();
+  cfg["torch_version"] = torch_version();
+  write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
+}
+
+std::string Trainer::latest_checkpoint() const { return out_dir_ + "/checkpoints/latest.safetensors"; }
+
+void Trainer::save(const std::string& path, bool rotate) {
+  NamedTensors state = adam_->state();
+  for (const auto& [name, t] : model_->named_parameters())
+    if (!torch::isfinite(t).all().item<bool>())
+      throw Error("weight '" + name + "' turned non-finite at iteration " + std::to_string(iteration_) +
+                  "; not saved (the last good state is " + latest_checkpoint() + ")");
+  for (const auto& [name, t] : state)
+    if (!torch::isfinite(t).all().item<bool>())
+      throw Error("optimizer state '" + name + "' turned non-finite at iteration " + std::to_string(iteration_) +
+                  "; not saved (the last good state is " + latest_checkpoint() + ")");
+  state.emplace_back("iteration", torch::tensor(iteration_, torch::kInt64));
+  state.emplace_back("lr", torch::tensor(adam_->options().lr, torch::kFloat64));
+  state.emplace_back("best_fd", torch::tensor(best_fd_, torch::kFloat64));
+  state.emplace_back("rollbacks", torch::tensor(rollbacks_, torch::kInt64));
+  state.emplace_back("threads", torch::tensor(int64_t(torch::get_num_threads()), torch::kInt64));
+  state.emplace_back("acc_f_data", torch::tensor(acc_.f_data, torch::kFloat64));
+  state.emplace_back("acc_f_samples", torch::tensor(acc_.f_samples, torch::kFloat64));
+  state.emplace_back("acc_grad", torch::tensor(acc_.grad, torch::kFloat64));
+  state.emplace_back("acc_n", torch::tensor(acc_.n, torch::kInt64));
+  state.emplace_back("strikes", torch::tensor(acc_.strikes, torch::kInt64));
+  const LrSchedule& ls = config_.lr_schedule;
+  state.emplace_back("lr_schedule_kind", torch::tensor(int64_t(ls.kind == "cosine" ? 1 : ls.kind == "step" ? 2 : 0), torch::kInt64));
+  state.emplace_back("lr_schedule_horizon", torch::tensor(ls.horizon, torch::kInt64));
+  state.emplace_back("lr_schedule_every", torch::tensor(ls.every, torch::kInt64));
+  state.emplace_back("lr_schedule_factor", torch::tensor(ls.factor, torch::kFloat64));
+  model_->card().provenance["iterations"] = iteration_;
+  if (rotate && path == latest_checkpoint() && file_exists(path)) {
+    std::error_code ec;
+    for (int g = kGenerations - 1; g > 0; --g)
+      if (file_exists(generation(g - 1))) fs::rename(generation(g - 1), generation(g), ec);
+  }
+  save_checkpoint(path, *model_, state);
+}
+
+void Trainer::write_sample_grid(const torch::Tensor& samples) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/samples/iter_%06lld.png", static_cast<long long>(iteration_));
+  write_png(out_dir_ + name, make_grid(samples.narrow(0, 0, std::min<int64_t>(64, samples.size(0))), 8));
+}
+
+int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
+                     const std::function<void(const TrainProgress&)>& on_log) {
+  const DataShape& shape = model_->shape();
+  if (data.images.size(1) != shape.channels || data.images.size(2) != shape.height || data.images.size(3) != shape.width) {
+    std::ostringstream s;
+    s << "data images are " << data.images.sizes() << " but the model expects " << shape.str();
+    throw Error(s.str());
+  }
+  const torch::Tensor images = data.images.to(device_);
+  const int64_t n_data = images.size(0);
+  const CounterNoise noise(config_.seed);
+  const LangevinSampler sampler(*model_, [&] {
+    SamplerConfig s = config_.sampler;
+    s.seed = config_.seed;
+    s.chunk = 0;  // one batch: fastest; a run replays exactly at its fixed batch size
+    return s;
+  }());
+  model_->train(true);
+
+  // Evaluation: the test split's feature statistics are computed once.
+  std::unique_ptr<FeatureExtractor> features;
+  GaussianStats test_stats;
+  SamplerConfig eval_sampler = config_.sampler;
+  eval_sampler.seed = config_.seed + 7919;  // fixed chains, apart from the training chains' noise
+  if (config_.eval_every > 0) {
+    features = load_feature_extractor(config_.eval_features, device_);
+    torch::Tensor test;
+    try {
+      DataOptions d;
+      d.split = "test";
+      d.image_size = shape.height;
+      d.limit = config_.eval_n;
+      test = load_dataset(config_.data, d).images;
+    } catch (const Error&) {
+    }
+    // Sources without a test split are evaluated against their first training images.
+    if (!test.defined() || test.size(0) < config_.eval_n) test = data.images.narrow(0, 0, std::min(config_.eval_n, n_data));
+    test_stats = gaussian_stats(features->features(test));
+  }
+  // The watchdog rolls back to latest.safetensors: there is always one, and it is only written
+  // while the run is healthy.
+  if (!file_exists(latest_checkpoint())) save(latest_checkpoint(), false);
+  for (const std::string& w : warnings_) {
+    log_event({{"iteration", iteration_}, {"event", "warning"}, {"message", w}});
+    if (on_log) {
+      TrainProgress p;
+      p.iteration = iteration_;
+      p.iters = config_.iters;
+      p.event = "warning";
+      p.message = w;
+      on_log(p);
+    }
+  }
+  warnings_.clear();
+
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  auto last_log = t0;
+  int64_t last_log_iter = iteration_;
+  int64_t& strikes = acc_.strikes;
+  const auto wall_total = [&] { return wall_before_ + std::chrono::duration<double>(clock::now() - t0).count(); };
+
+  // Eval and rollback events reach the caller as progress reports with `event` set.
+  const auto report_event = [&](const char* event, const std::string& message, double fd, double lr) {
+    if (!on_log) return;
+    TrainProgress p;
+    p.iteration = iteration_;
+    p.iters = config_.iters;
+    p.event = event;
+    p.message = message;
+    p.fd = fd;
+    p.lr = lr;
+    on_log(p);
+  };
+  const auto roll_back = [&](const std::string& reason) {
+    if (rollbacks_ >= config_.max_rollbacks)
+      throw Error("training diverged again at iteration " + std::to_string(iteration_) + " (" + reason + ") after " +
+                  std::to_string(rollbacks_) + " rollbacks; the last good state is " + latest_checkpoint());
+    const int64_t from = iteration_, rollbacks = rollbacks_ + 1;
+    const double lr = adam_->options().lr * config_.rollback_lr_factor, best = best_fd_;
+    // Diverging again before any new checkpoint means the target itself is bad (a poisoned
+    // file, say): go one generation further back each time.
+    const std::string target = restore_generation(static_cast<int>(std::min<int64_t>(rollback_depth_, kGenerations - 1)));
+    ++rollback_depth_;
+    best_fd_ = best;  // best.safetensors is not rolled back
+    adam_->options().lr = lr;
+    rollbacks_ = rollbacks;
+    trim_metrics();
+    const std::string msg = reason + " at iteration " + std::to_string(from) + ": rolled back to iteration " +
+                            std::to_string(iteration_) + ", learning rate now " + std::to_string(lr) +
+                            (target == latest_checkpoint() ? "" : " (from " + target + ")");
+    acc_ = Running{};
+    log_event({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
+               {"lr", lr}, {"rollbacks", rollbacks_}, {"wall_s", wall_total()}});
+    save(latest_checkpoint(), false);  // the lower rate and the count survive a restart
+    last_log = clock::now();
+    last_log_iter = iteration_;
+    report_event("rollback", msg, NAN, lr);
+  };
+
+  // Health is judged on the weights that get saved: iteration it's energies come from θ_it, the
+  // weights after it Adam steps, so θ_it is checkpointed (if due and healthy) right after they
+  // are measured and before its own step. The state after the last step is judged the same way
+  // by one more sampling pass, so even the final checkpoint is a measured one.
+  int64_t saved_at = iteration_;
+  while (true) {
+    const bool stopping = stop && stop->load();
+    const int64_t it = iteration_;
+    const bool finishing = it >= config_.iters;
+    if (stopping && !finishing) break;  // stop: keep the last checkpoint cadence, save below
+    const torch::Tensor chains = chain_range(it * config_.batch, config_.batch, device_);
+    // Data batch: indices and noise are functions of (seed, iteration).
+    const torch::Tensor idx =
+        noise.bits(torch::full({1}, it, torch::kInt64), 0, static_cast<int64_t>(NoiseStream::kBatch), config_.batch)
+            .remainder(n_data).reshape({-1}).to(device_);
+    torch::Tensor x_data = images.index_select(0, idx);
+    if (config_.data_noise > 0) x_data = x_data + config_.data_noise * noise.normal(chains, 0, NoiseStream::kData, shape.chw());
+
+    // A run's last iteration is always logged; off the cadence that line is "partial": it keeps
+    // the running sums and strikes, so an extended run (--resume --iters) logs as if uninterrupted.
+    const bool on_cadence = !finishing && (it + 1) % config_.log_every == 0;
+    const bool partial = !finishing && !on_cadence && it + 1 == config_.iters;
+    const bool log_now = on_cadence || partial;
+    double grad_sum = 0;
+    int64_t grad_n = 0;
+    StepObserver observer = nullptr;
+    // Anatomy diagnostics of this iteration's chain, from the observer (no extra sampling).
+    const int64_t K = config_.sampler.steps;
+    double grad_at[3] = {NAN, NAN, NAN};
+    std::vector<double> step_norms;
+    if (log_now)
+      observer = [&](const StepInfo& s) {
+        const double g = s.grad_norm.mean().item<double>();
+        grad_sum += g;
+        ++grad_n;
+        if (s.step == 0) grad_at[0] = g;
+        if (s.step == K / 2) grad_at[1] = g;
+        if (s.step == K) grad_at[2] = g;
+        if (s.delta.defined()) step_norms.push_back(s.delta.flatten(1).norm(2, 1).mean().item<double>());
+      };
+    const SampleResult samples = sampler.run(chains, std::nullopt, observer);
+
+    const torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
+    const torch::Tensor f_data = f.narrow(0, 0, config_.batch).mean();
+    torch::Tensor f_samp = f.narrow(0, config_.batch, config_.batch).mean();
+    if (inject_nonfinite_at_ == it) {  // test hook: a divergence that does not depend on rounding
+      inject_nonfinite_at_ = -1;
+      f_samp = f_samp + std::numeric_limits<double>::quiet_NaN();
+    }
+    const torch::Tensor loss = f_samp - f_data;
+    const double fd_value = f_data.item<double>(), fs_value = f_samp.item<double>();
+    const bool finite = std::isfinite(fd_value) && std::isfinite(fs_value);
+    if (config_.watchdog && !finite) {
+      roll_back("non-finite energy");
+      saved_at = iteration_;
+      continue;
+    }
+    // θ_it has just been measured on a batch: it may become the rollback target.
+    const double gap_now = fd_value - fs_value;
+    const bool calm = finite && std::fabs(gap_now) <= config_.watch_gap;
+    const bool healthy = calm && strikes == 0;
+    const double wall_now = std::chrono::duration<double>(clock::now() - t0).count();
+    if (finishing) {
+      if (config_.watchdog && !calm && !stopping) {
+        char reason[96];
+        std::snprintf(reason, sizeof reason, "final weights: |f(data) - f(samples)| = %.3g above %.3g",
+                      std::fabs(gap_now), config_.watch_gap);
+        roll_back(reason);
+        saved_at = iteration_;
+        continue;
+      }
+      break;
+    }
+    const bool checkpoint_due = it > 0 && it % config_.checkpoint_every == 0 && (healthy || !config_.watchdog);
+    if (checkpoint_due && it != saved_at) {
+      save(latest_checkpoint(), true);
+      saved_at = it;
+      rollback_depth_ = 0;
+      checkpoint_logged_at_ = it;
+      log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
+    } else if (checkpoint_due && checkpoint_logged_at_ != it) {
+      // Continued from a checkpoint of this very iteration that was saved at the end of a shorter
+      // run (or at a stop) without its event: the straight run logs it here, so log it here too.
+      checkpoint_logged_at_ = it;
+      log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
+    }
+    adam_->zero_grad();
+    loss.backward();
+    const double base_lr = adam_->options().lr, lr_now = base_lr * config_.lr_schedule.multiplier(it);
+    adam_->options().lr = lr_now;
+    adam_->step();
+    adam_->options().lr = base_lr;  // the checkpoint keeps the base rate (the watchdog scales it)
+    iteration_ = it + 1;
+
+    acc_.f_data += fd_value;
+    acc_.f_samples += fs_value;
+    ++acc_.n;
+    if (grad_n) acc_.grad = grad_sum / grad_n;
+
+    if (log_now) {
+      const double dt = std::chrono::duration<double>(clock::now() - last_log).count();
+      TrainProgress p;
+      p.iteration = iteration_;
+      p.iters = config_.iters;
+      p.f_data = acc_.f_data / acc_.n;
+      p.f_samples = acc_.f_samples / acc_.n;
+      p.grad_norm = acc_.grad;
+      p.its_per_s = dt > 0 ? (iteration_ - last_log_iter) / dt : 0;
+      p.eta_s = p.its_per_s > 0 ? (config_.iters - iteration_) / p.its_per_s : 0;
+      p.wall_s = wall_before_ + wall_now;
+      p.lr = lr_now;
+      p.grad_norm_start = grad_at[0];
+      p.grad_norm_mid = grad_at[1];
+      p.grad_norm_end = grad_at[2];
+      p.saturated = (samples.x.abs() >= 0.99).to(torch::kFloat64).mean().item<double>();
+      p.step_norm_profile = bin_means(step_norms, 16);
+      const double gap = p.f_data - p.f_samples;
+      nlohmann::json m = {{"iteration", p.iteration}, {"wall_s", p.wall_s},       {"f_data", p.f_data},
+                          {"f_samples", p.f_samples}, {"gap", gap},               {"grad_norm", p.grad_norm},
+                          {"lr", p.lr},               {"its_per_s", p.its_per_s}};
+      const auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+      m["grad_norm_k"] = {finite_or_null(p.grad_norm_start), finite_or_null(p.grad_norm_mid), finite_or_null(p.grad_norm_end)};
+      m["step_norm_profile"] = nlohmann::json::array();
+      for (double v : p.step_norm_profile) m["step_norm_profile"].push_back(finite_or_null(v));
+      m["saturated"] = finite_or_null(p.saturated);
+      if (partial) m["partial"] = true;
+      log_event(m);
+      if (on_log) on_log(p);
+    }
+    if (on_cadence) {
+      const double gap = acc_.f_data / acc_.n - acc_.f_samples / acc_.n;
+      last_log = clock::now();
+      last_log_iter = iteration_;
+      acc_.f_data = acc_.f_samples = 0;
+      acc_.n = 0;
+      const bool runaway = !std::isfinite(gap) || !std::isfinite(acc_.grad) || std::fabs(gap) > config_.watch_gap;
+      strikes = runaway ? strikes + 1 : 0;
+      if (config_.watchdog && strikes >= config_.watch_patience) {
+        char reason[96];
+        std::snprintf(reason, sizeof reason, "|f(data) - f(samples)| = %.3g above %.3g for %lld logs", std::fabs(gap),
+                      config_.watch_gap, static_cast<long long>(strikes));
+        roll_back(reason);
+        saved_at = iteration_;
+        continue;
+      }
+    }
+    if (iteration_ % config_.sample_every == 0 || iteration_ == config_.iters) write_sample_grid(samples.x);
+    if (features && strikes == 0 && (iteration_ % config_.eval_every == 0 || iteration_ == config_.iters)) {
+      const double fd = sample_fd(*model_, eval_sampler, *features, &test_stats, torch::Tensor(), config_.eval_n);
+      const bool best = fd < best_fd_;
+      if (best) {
+        best_fd_ = fd;
+        model_->card().provenance["iterations"] = iteration_;
+        model_->card().provenance["eval"] = {{"fd", fd}, {"n", config_.eval_n}, {"iteration", iteration_},
+                                             {"features", portable_path(config_.eval_features, out_dir_)}};
+        save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
+      }
+      log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
+                 {"wall_s", wall_before_ + wall_now}});
+      report_event("eval", best ? "new best -> checkpoints/best.safetensors" : "", fd, adam_->options().lr);
+    }
+  }
+  wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();
+  if (iteration_ != saved_at || !file_exists(latest_checkpoint())) save(latest_checkpoint(), true);
+  save_checkpoint(out_dir_ + "/model.safetensors", *model_);
+  return iteration_;
+}
+
+}  // namespace shortrun
