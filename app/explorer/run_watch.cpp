@@ -1,6 +1,7 @@
 // RunWatch: the follow loop (RunFollower + RunCurves), the anatomy arrays RunCurves leaves out,
-// events turned into markers and messages, and the newest sample grid read with core's bounded
-// image reader (a run directory is a file like any other: its PNG may be hostile).
+// events turned into markers and messages, the run's settings (run_settings.h), and the newest
+// sample grid read with core's bounded image reader (a run directory is a file like any other:
+// its PNG may be hostile).
 #include "run_watch.h"
 
 #include <algorithm>
@@ -177,6 +178,13 @@ bool RunWatch::poll_once(RunFollower& follower) {
   // Progress through a long stretch that yields no line (an over-long line) is news too.
   changed |= follower.bytes_read() != work_.bytes_read;
   work_.bytes_read = follower.bytes_read();
+
+  // The settings files are small and bounded; read again only when one of them changes.
+  if (const std::string key = run_settings_key(dir_); key != settings_key_) {
+    settings_key_ = key;
+    work_.settings = std::make_shared<const RunSettings>(read_run_settings(dir_));
+    changed = true;
+  }
 
   std::vector<CheckpointInfo> checkpoints = follower.checkpoints();
   const auto same = [](const CheckpointInfo& a, const CheckpointInfo& b) {

@@ -1,0 +1,17 @@
+// A run directory's layout as the explorer reads it: which run a path names (a run's own file
+// stands for its run) and what each of its checkpoint files is, in words for the Training tab.
+#pragma once
+#include <string>
+
+namespace shortrun::explorer {
+
+// The run directory `path` names: metrics.jsonl, config.json, a checkpoint or a sample grid
+// stands for the run that holds it; anything else is returned as given (minus trailing '/').
+std::string run_dir_of(std::string path);
+
+// What a checkpoint file of a run is, from its name (core's Trainer writes them): "newest" for
+// latest.safetensors, "backup: the checkpoint before latest" for latest.1, and so on; "" for a
+// name the trainer does not write.
+std::string checkpoint_note(const std::string& name);
+
+}  // namespace shortrun::explorer
