@@ -78,13 +78,13 @@ void RunsView::add(ViewContext& ctx, const std::string& path) {
   const ComparedRun& r = comparison_.runs().back();
   std::error_code ec;
   if (fs::is_directory(r.dir, ec)) ctx.config.add_recent_run(r.dir);  // shared with the Training tab
-  message_ = "comparing " + r.dir;
+  message_ = "comparing " + r.name;
   rebuild();
 }
 
 void RunsView::remove(size_t index) {
   if (index >= comparison_.runs().size()) return;
-  message_ = "removed " + comparison_.runs()[index].dir;
+  message_ = "removed " + comparison_.runs()[index].name;
   comparison_.remove(index);
   rebuild();
 }
@@ -205,14 +205,17 @@ nlohmann::json RunsView::state() const {
 
 void RunsView::draw_add(ViewContext& ctx) {
   ImGui::TextUnformatted("Run directory");
-  const float buttons = button_width("Add") + button_width("Browse...") + 2 * ImGui::GetStyle().ItemSpacing.x;
-  ImGui::SetNextItemWidth(std::max(80.0f, ImGui::GetContentRegionAvail().x - buttons));
+  // Browse... goes under the field when the column is narrow (800x500), beside it otherwise.
+  const float spacing = ImGui::GetStyle().ItemSpacing.x, avail = ImGui::GetContentRegionAvail().x;
+  const bool one_row = avail - button_width("Add") - button_width("Browse...") - 2 * spacing >= 160.0f;
+  const float buttons = button_width("Add") + spacing + (one_row ? button_width("Browse...") + spacing : 0.0f);
+  ImGui::SetNextItemWidth(std::max(60.0f, avail - buttons));
   const bool enter = ImGui::InputText("##runs_dir", path_, sizeof path_, ImGuiInputTextFlags_EnterReturnsTrue);
   tip("a run directory made by `shortrun train` (an image run or a 2-D run), or any file in one; Enter adds it");
   ImGui::SameLine();
   if (ImGui::Button("Add") || enter) add(ctx, path_);
   tip("add this run to the comparison (read-only; a run still being written keeps growing here)");
-  ImGui::SameLine();
+  if (one_row) ImGui::SameLine();
   if (ImGui::Button("Browse...")) press(ctx, "runs_browse");
   tip("pick a run directory (Use this folder) or one of its checkpoints in the file chooser");
   ImGui::TextDisabled("recent:");
@@ -226,7 +229,7 @@ void RunsView::draw_add(ViewContext& ctx) {
     }
     ImGui::EndListBox();
   }
-  tip("runs opened recently here or in the Training tab: click one to add it");
+  tip("runs opened recently here or in the Training tab (highlighted: compared now): click one to add it");
   if (!pick.empty()) add(ctx, pick);
   ReservedLines room(2);  // a message coming and going never moves the list below
   if (!message_.empty()) ImGui::TextWrapped("%s", message_.c_str());
@@ -235,7 +238,7 @@ void RunsView::draw_add(ViewContext& ctx) {
 void RunsView::draw_list() {
   const auto& runs = comparison_.runs();
   ImGui::Text("Compared runs (%zu of %zu)", runs.size(), RunComparison::kMaxRuns);
-  ImGui::SameLine();
+  same_line_if_fits(button_width("Remove all"));
   ImGui::BeginDisabled(runs.empty());
   if (ImGui::SmallButton("Remove all")) comparison_.clear(), rebuild();
   tip(runs.empty() ? "no runs to remove" : "stop comparing every run (the runs themselves are not touched)");

@@ -56,9 +56,11 @@ void draw_run_curves(const ComparePlots& plots, const RunComparison& comparison,
   }
   ImGui::BeginChild("runs_plots", ImVec2(0, 0), false);
   const float spacing = ImGui::GetStyle().ItemSpacing.x, line = ImGui::GetTextLineHeightWithSpacing();
-  const float half = (ImGui::GetContentRegionAvail().x - spacing) / 2;
+  // Two panels to a row, one where that would make them too narrow to read (800x500).
+  const size_t columns = ImGui::GetContentRegionAvail().x >= 560.0f ? 2 : 1;
+  const float width = (ImGui::GetContentRegionAvail().x - float(columns - 1) * spacing) / float(columns);
   const size_t panels = plots.metrics.size() + (plots.profile_bins > 0 ? 1 : 0);
-  const size_t rows = (panels + 1) / 2;
+  const size_t rows = (panels + columns - 1) / columns;
   const float plot_h = std::max(90.0f, ImGui::GetContentRegionAvail().y / float(std::max<size_t>(rows, 1)) - line - 2 * ImGui::GetStyle().ItemSpacing.y);
   for (size_t i = 0; i < panels; ++i) {
     const bool profile = i == plots.metrics.size();
@@ -74,8 +76,8 @@ void draw_run_curves(const ComparePlots& plots, const RunComparison& comparison,
       s.x_scale = plots.x_scale;
       s.x_label = "iteration";
     }
-    if (i % 2 == 1) ImGui::SameLine();
-    ImGui::BeginChild(m.key.c_str(), ImVec2(half, plot_h + line + 2), false, ImGuiWindowFlags_NoScrollbar);
+    if (i % columns != 0) ImGui::SameLine();
+    ImGui::BeginChild(m.key.c_str(), ImVec2(width, plot_h + line + 2), false, ImGuiWindowFlags_NoScrollbar);
     ImGui::TextUnformatted(m.title.c_str());
     plot_lines(m.key.c_str(), s, m.series);
     ImGui::EndChild();
@@ -94,12 +96,19 @@ void draw_settings_table(const std::vector<SettingsRow>& rows, const RunComparis
   ImGui::Text("%zu setting(s) differ", differing);
   ImGui::SameLine();
   ImGui::TextDisabled(only_differing ? "(only those shown)" : "(tinted)");
-  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
-                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  // The runs' columns share the width; when they would be narrower than a value, they keep their
+  // width and the table scrolls sideways (the setting column stays).
+  const float key_w = std::min(ImGui::GetFontSize() * 11, ImGui::GetContentRegionAvail().x * 0.45f);
+  const float run_w = ImGui::GetFontSize() * 10;
+  const bool fits = key_w + float(shown.size()) * run_w <= ImGui::GetContentRegionAvail().x;
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable |
+                                (fits ? ImGuiTableFlags_SizingStretchProp : ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit);
   if (!ImGui::BeginTable("runs_settings", int(shown.size()) + 1, flags, ImVec2(0, 0))) return;
   ImGui::TableSetupScrollFreeze(1, 1);
-  ImGui::TableSetupColumn("setting", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 11);
-  for (size_t k : shown) ImGui::TableSetupColumn(runs[k].name.c_str(), ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 10);
+  ImGui::TableSetupColumn("setting", ImGuiTableColumnFlags_WidthFixed, key_w);
+  for (size_t k : shown)
+    ImGui::TableSetupColumn(runs[k].name.c_str(), fits ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed,
+                            fits ? 1.0f : run_w);
   // The header row in the runs' colours.
   ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
   ImGui::TableSetColumnIndex(0);
