@@ -305,14 +305,13 @@ void TrainingView::draw_checkpoints(ViewContext& ctx) {
                     note.c_str());
       const bool picked = c.name == checkpoint_ || (checkpoint_.empty() && &c == &run_->checkpoints.front());
       if (ImGui::Selectable(label, picked)) checkpoint_ = c.name;
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", c.name.c_str(), checkpoint_explanation(c.name).c_str());
       if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) load_checkpoint(ctx);
     }
     ImGui::EndListBox();
   }
-  tip("the run's checkpoints, newest first (double-click: sample it). Every checkpoint the trainer saves "
-      "becomes latest.safetensors, and the one before moves to latest.1 and the one before that to latest.2: "
-      "two backups, which a resume falls back to when the newer file does not load and a watchdog rollback "
-      "steps back to when the run diverges again before its next checkpoint");
+  tip("the run's checkpoints, newest first (double-click: sample it; hover one for what it is). latest.1 and "
+      "latest.2 are backups: each checkpoint save moves latest to latest.1 and latest.1 to latest.2");
   ImGui::BeginDisabled(!any);
   if (ImGui::Button("Sample this checkpoint")) load_checkpoint(ctx);
   tip(any ? "load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)"

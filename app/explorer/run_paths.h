@@ -9,9 +9,11 @@ namespace shortrun::explorer {
 // stands for the run that holds it; anything else is returned as given (minus trailing '/').
 std::string run_dir_of(std::string path);
 
-// What a checkpoint file of a run is, from its name (core's Trainer writes them): "newest" for
-// latest.safetensors, "backup: the checkpoint before latest" for latest.1, and so on; "" for a
-// name the trainer does not write.
+// What a checkpoint file of a run is, in a few words for its line in a list: "newest" for
+// latest.safetensors, "backup: previous" for latest.1, ...; "" for a name the trainer
+// does not write.
 std::string checkpoint_note(const std::string& name);
+// The same in a sentence or two, for its tooltip (what the rotation is and what uses the backups).
+std::string checkpoint_explanation(const std::string& name);
 
 }  // namespace shortrun::explorer

@@ -230,10 +230,11 @@ TEST(ComparePlots, RunsShareOneGridWithALinePerRun) {
 }
 
 TEST(RunPaths, RotatedCheckpointsAreSaidToBeBackups) {
-  EXPECT_NE(checkpoint_note("latest.1.safetensors").find("backup"), std::string::npos);
-  EXPECT_NE(checkpoint_note("latest.1.safetensors").find("before latest"), std::string::npos);
-  EXPECT_NE(checkpoint_note("latest.2.safetensors").find("two checkpoints before"), std::string::npos);
-  EXPECT_NE(checkpoint_note("latest.safetensors").find("newest"), std::string::npos);
+  EXPECT_EQ(checkpoint_note("latest.safetensors"), "newest");
+  EXPECT_EQ(checkpoint_note("latest.1.safetensors"), "backup: previous");
+  EXPECT_EQ(checkpoint_note("latest.2.safetensors"), "backup: older");
+  EXPECT_NE(checkpoint_explanation("latest.1.safetensors").find("renames latest to latest.1"), std::string::npos);
+  EXPECT_NE(checkpoint_explanation("latest.2.safetensors").find("before latest.1"), std::string::npos);
   EXPECT_EQ(checkpoint_note("mine.safetensors"), "");
   const std::string dir = image_run("paths", 0.1, 1);
   fs::create_directories(dir + "/checkpoints");
