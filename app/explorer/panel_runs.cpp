@@ -45,6 +45,8 @@ class RunsView : public View {
   nlohmann::json state() const override;
   void update(ViewContext& ctx) override;
   void draw(ViewContext& ctx) override;
+  // Run directories (or files in them) dropped on the tab are added.
+  bool take_drop(ViewContext& ctx, const std::vector<std::string>& paths) override;
 
  private:
   void add(ViewContext& ctx, const std::string& path);
@@ -64,6 +66,7 @@ class RunsView : public View {
   bool only_differing_ = false;
   bool settings_page_ = false;
   bool page_from_script_ = false;
+  bool add_picked_ = false;  // the file chooser picked a run
   int64_t refresh_after_ = 0;
   int64_t wait_iteration_ = 0;
   std::string message_;
@@ -145,7 +148,10 @@ void RunsView::press(ViewContext& ctx, const std::string& button) {
   else if (button == "runs_refresh") refresh_after_ = comparison_.min_polls() + 1;
   else if (button == "runs_browse")
     ctx.browse_models("Add a run to compare", path_[0] ? path_ : (recent_.empty() ? "" : recent_.front()),
-                      [this](const std::string& p) { std::snprintf(path_, sizeof path_, "%s", p.c_str()); });
+                      [this](const std::string& p) {
+                        std::snprintf(path_, sizeof path_, "%s", p.c_str());
+                        add_picked_ = true;  // added in the next update (which has the context)
+                      });
 }
 
 bool RunsView::busy() const {
@@ -161,7 +167,13 @@ bool RunsView::busy() const {
   return false;
 }
 
+bool RunsView::take_drop(ViewContext& ctx, const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) add(ctx, p);
+  return true;
+}
+
 void RunsView::update(ViewContext& ctx) {
+  if (add_picked_) add(ctx, path_), add_picked_ = false;
   recent_ = ctx.config.recent_runs();
   if (comparison_.update()) rebuild();
 }
@@ -217,7 +229,8 @@ void RunsView::draw_add(ViewContext& ctx) {
   tip("add this run to the comparison (read-only; a run still being written keeps growing here)");
   if (one_row) ImGui::SameLine();
   if (ImGui::Button("Browse...")) press(ctx, "runs_browse");
-  tip("pick a run directory (Use this folder) or one of its checkpoints in the file chooser");
+  tip("pick a run directory (Use this folder) or one of its checkpoints in the file chooser: it is added "
+      "(dropping run directories on the window adds them too)");
   ImGui::TextDisabled("recent:");
   std::string pick;
   if (ImGui::BeginListBox("##runs_recent", ImVec2(-1, 3 * ImGui::GetTextLineHeightWithSpacing() + 6))) {

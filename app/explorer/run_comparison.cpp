@@ -52,7 +52,8 @@ std::string RunComparison::add(const std::string& path) {
     }
   r.color = kPalette[r.slot];
   r.watch = std::make_unique<RunWatch>(dir);
-  r.run = r.watch->snapshot();
+  r.run = r.watch->snapshot();  // its thread may have published its first look already
+  r.problem = run_problem(*r.run);
   runs_.push_back(std::move(r));
   rename();
   return "";

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "compare_plots.h"
 #include "run_comparison.h"
 #include "run_paths.h"
@@ -22,7 +24,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("shortrun_run_compare_" + name);
+  // One folder per process: two runs of this binary at once never share a run directory.
+  const fs::path dir = fs::temp_directory_path() / ("shortrun_run_compare_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
@@ -170,8 +173,13 @@ TEST(RunComparison, AGoodRunABadDirectoryAndARunStillGrowing) {
     return c.runs()[0].run->records == 10 && c.runs()[2].run->records == 3 && c.runs()[1].run->polls > 0 && c.runs()[3].run->polls > 0;
   });
   EXPECT_EQ(c.runs()[0].problem, "");
-  EXPECT_NE(c.runs()[1].problem.find("does not exist"), std::string::npos) << c.runs()[1].problem;
-  EXPECT_NE(c.runs()[3].problem.find("not a directory"), std::string::npos) << c.runs()[3].problem;
+  const auto why = [&](size_t i) {
+    const RunSnapshot& s = *c.runs()[i].run;
+    return c.runs()[i].problem + " | polls " + std::to_string(s.polls) + " missing " + std::to_string(s.missing) +
+           " settings " + (s.settings ? s.settings->error : "(none)") + " messages " + std::to_string(s.messages.size());
+  };
+  EXPECT_NE(c.runs()[1].problem.find("does not exist"), std::string::npos) << why(1);
+  EXPECT_NE(c.runs()[3].problem.find("not a directory"), std::string::npos) << why(3);
   ASSERT_TRUE(c.runs()[0].run->settings);
   EXPECT_EQ(value(*c.runs()[0].run->settings, "lr"), "0.001");
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The Runs tab (issue 23, section 4): two real `shortrun train` runs with different settings
 compared side by side (both runs' curves in every panel, the settings that differ marked, the
-only-differing filter), a run directory that is not there listed with its reason beside them, a
-run still being written growing in the tab, hiding and removing runs; and the layout at 800x500.
+only-differing filter), a run directory that is not there (dropped on the tab) listed with its
+reason beside them, a run still being written (added with the file chooser) growing in the tab,
+hiding and removing runs; and the layout at 800x500.
 
 usage: test_runs_gui.py SHORTRUN_EXPLORER FIXTURE_DIR WORK_DIR
 """
@@ -84,8 +85,10 @@ class RunsGui(unittest.TestCase):
             setc("tab", "runs"),
             setc("runs_dir", self.run_a), press("runs_add"),
             setc("runs_dir", os.path.join(self.run_b, "checkpoints", "latest.safetensors")), press("runs_add"),
-            setc("runs_dir", missing), press("runs_add"),
-            setc("runs_dir", growing), press("runs_add"),
+            {"do": "drop_file", "paths": [missing]},  # dropped on the tab: added
+            # The file chooser, opened in the folder of the field's path: Use this folder adds it.
+            setc("runs_dir", os.path.join(growing, "metrics.jsonl")), press("runs_browse"), wait("browser"),
+            press("browser_use_folder"), wait("frames", frames=2),
             setc("runs_dir", self.run_a), press("runs_add"),  # twice: refused
             wait_view(), *look(), dump("first.json"),
             {**wait("file"), "path": "go_grown"}, setc("runs_wait_iteration", 12), wait_view(), dump("grown.json"),
