@@ -203,6 +203,7 @@ class TrainingGui(unittest.TestCase):
         self.assertFalse(any(j["kind"] == "train" for j in r.state("stopped.json")["jobs"]))
         paused = r.state("paused.json")["views"]["training"]
         self.assertEqual(paused["train"]["state"], "paused")
+        self.assertEqual((paused["train"]["its_per_s"], paused["train"]["eta_s"]), (0, -1), "a paused run has a rate or ETA")
         self.assertGreaterEqual(paused["iterations"], 4)
         self.assertIn("latest.safetensors", paused["checkpoints"])
         still = r.state("still.json")["views"]["training"]
