@@ -12,13 +12,9 @@ std::string run_dir_of(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return path;
-  const fs::path p(path);
-  const fs::path parent = p.parent_path();
-  if (parent.filename() == "checkpoints" || parent.filename() == "samples") return parent.parent_path().string();
-  const std::string name = p.filename().string();
-  for (const char* own : {"metrics.jsonl", "config.json", "settings.json", "model.safetensors", "best.safetensors", "playground.png"})
-    if (name == own) return parent.string();
-  return path;
+  fs::path p = fs::path(path).parent_path();
+  if (p.filename() == "checkpoints" || p.filename() == "samples") p = p.parent_path();
+  return p.string();
 }
 
 // The trainer keeps three generations: each save of latest.safetensors first renames the old

@@ -5,8 +5,9 @@
 
 namespace shortrun::explorer {
 
-// The run directory `path` names: metrics.jsonl, config.json, a checkpoint or a sample grid
-// stands for the run that holds it; anything else is returned as given (minus trailing '/').
+// The run directory `path` names: a file stands for the run that holds it (metrics.jsonl,
+// config.json; a checkpoint or sample grid for the run above checkpoints/ or samples/); a
+// directory or a path that is not there is returned as given (minus trailing '/').
 std::string run_dir_of(std::string path);
 
 // What a checkpoint file of a run is, in a few words for its line in a list: "newest" for

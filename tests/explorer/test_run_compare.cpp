@@ -1,6 +1,6 @@
 // The Runs tab's parts, headless: a run directory's settings (config.json, settings.json, a model
 // card; bad and oversized files), the settings diff, the comparison of several runs (a good run,
-// a run still growing, a directory that is not there, a file that is not a run), the plots on one
+// a run still growing, a directory that is not there, a folder that is not a run), the plots on one
 // grid, and what the Training tab says each checkpoint file is.
 #include <gtest/gtest.h>
 
@@ -179,7 +179,8 @@ TEST(RunComparison, AGoodRunABadDirectoryAndARunStillGrowing) {
            " settings " + (s.settings ? s.settings->error : "(none)") + " messages " + std::to_string(s.messages.size());
   };
   EXPECT_NE(c.runs()[1].problem.find("does not exist"), std::string::npos) << why(1);
-  EXPECT_NE(c.runs()[3].problem.find("not a directory"), std::string::npos) << why(3);
+  EXPECT_EQ(c.runs()[3].dir, fs::path(not_run).parent_path().string()) << "a file stands for its folder";
+  EXPECT_NE(c.runs()[3].problem.find("metrics.jsonl is not there"), std::string::npos) << why(3);
   ASSERT_TRUE(c.runs()[0].run->settings);
   EXPECT_EQ(value(*c.runs()[0].run->settings, "lr"), "0.001");
 
