@@ -51,7 +51,7 @@ std::string RunComparison::add(const std::string& path) {
       break;
     }
   r.color = kPalette[r.slot];
-  r.watch = std::make_unique<RunWatch>(dir);
+  r.watch = std::make_unique<RunWatch>(dir, false);  // no sample grids: the tab shows none
   r.run = r.watch->snapshot();  // its thread may have published its first look already
   r.problem = run_problem(*r.run);
   runs_.push_back(std::move(r));

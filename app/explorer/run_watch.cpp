@@ -65,7 +65,7 @@ std::shared_ptr<const SampleGrid> read_grid(const std::string& path) {
 
 }  // namespace
 
-RunWatch::RunWatch(std::string run_dir) : dir_(std::move(run_dir)) {
+RunWatch::RunWatch(std::string run_dir, bool read_grids) : dir_(std::move(run_dir)), read_grids_(read_grids) {
   work_.dir = dir_;
   published_ = std::make_shared<const RunSnapshot>(work_);
   thread_ = std::thread([this] { loop(); });
@@ -195,6 +195,7 @@ bool RunWatch::poll_once(RunFollower& follower) {
     changed = true;
   }
 
+  if (!read_grids_) return changed;
   // Not beyond the run's logged progress (plus one logging interval: a grid may be written a
   // little before its line): grids left by a rolled-back stretch are not the run's now.
   const std::string grid = follower.latest_sample_grid(work_.last_iteration + log_interval_);

@@ -55,7 +55,8 @@ class RunWatch {
  public:
   static constexpr int kPollMs = 500;
   static constexpr size_t kMaxMessages = 8;
-  explicit RunWatch(std::string run_dir);
+  // read_grids: also read the newest sample grid (the Training tab shows it; the Runs tab does not).
+  explicit RunWatch(std::string run_dir, bool read_grids = true);
   ~RunWatch();  // stops and joins the thread (a poll is bounded, so this is short)
   RunWatch(const RunWatch&) = delete;
   RunWatch& operator=(const RunWatch&) = delete;
@@ -73,6 +74,7 @@ class RunWatch {
   void note(const std::string& line);
 
   std::string dir_;
+  bool read_grids_ = true;
   std::atomic<int64_t> polls_{0};
   RunSnapshot work_;  // the watch thread's own copy
   double last_regular_ = 0;      // iteration of the last regular (non-event) line
