@@ -6,7 +6,6 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +14,7 @@
 #include "image_export.h"
 #include "layout_util.h"
 #include "plots.h"
+#include "run_paths.h"
 #include "run_watch.h"
 #include "shortrun/base/error.h"
 #include "training_plots.h"
@@ -29,18 +29,6 @@ namespace shortrun::explorer {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The run directory a path names: a run's file (metrics.jsonl, a checkpoint) stands for its run.
-std::string run_dir_of(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) {
-    fs::path p = fs::path(path).parent_path();
-    if (p.filename() == "checkpoints" || p.filename() == "samples") p = p.parent_path();
-    return p.string();
-  }
-  return path;
-}
 
 // A plot's title followed by its series' names in their colours (the legend, for two or more).
 // ends_only: the first and last series (a progression such as early to late).
@@ -262,7 +250,11 @@ nlohmann::json TrainingView::state() const {
   if (plots_.best_fd_iteration >= 0) j["best_fd"] = {{"fd", plots_.best_fd_value}, {"iteration", plots_.best_fd_iteration}};
   j["plot"] = {{"x_count", plots_.x_count}, {"x_scale", plots_.x_scale}, {"profiles", plots_.profiles.size()}};
   j["checkpoints"] = nlohmann::json::array();
-  for (const CheckpointInfo& c : r.checkpoints) j["checkpoints"].push_back(c.name);
+  j["checkpoint_notes"] = nlohmann::json::object();
+  for (const CheckpointInfo& c : r.checkpoints) {
+    j["checkpoints"].push_back(c.name);
+    if (const std::string note = checkpoint_note(c.name); !note.empty()) j["checkpoint_notes"][c.name] = note;
+  }
   if (r.grid) j["grid"] = {{"path", r.grid->path}, {"width", r.grid->width}, {"height", r.grid->height}, {"shown", shown_grid_ == r.grid}};
   return j;
 }
@@ -306,19 +298,20 @@ void TrainingView::draw_checkpoints(ViewContext& ctx) {
     if (!run_ || run_->checkpoints.empty())
       ImGui::TextDisabled("%s", !run_ ? "attach to a run" : run_->missing ? "none (the run is not there now)" : "none yet");
     for (const CheckpointInfo& c : run_ ? run_->checkpoints : std::vector<CheckpointInfo>{}) {
-      char label[160];
-      // latest.1 / latest.2 are the rotation's older copies: say so in the list itself.
-      const bool rotated = c.name.rfind("latest.", 0) == 0 && c.name.size() > 7 && std::isdigit(static_cast<unsigned char>(c.name[7]));
-      std::snprintf(label, sizeof label, "%s  (%.1f MB)%s", c.name.c_str(), double(c.bytes) / 1e6,
-                    rotated ? (c.name[7] == '1' ? "  previous latest" : "  older latest") : "");
+      char label[200];
+      // What each file is, in the list itself (latest.1 / latest.2 are the rotation's backups).
+      const std::string note = checkpoint_note(c.name);
+      std::snprintf(label, sizeof label, "%s  (%.1f MB)%s%s", c.name.c_str(), double(c.bytes) / 1e6, note.empty() ? "" : "  ",
+                    note.c_str());
       const bool picked = c.name == checkpoint_ || (checkpoint_.empty() && &c == &run_->checkpoints.front());
       if (ImGui::Selectable(label, picked)) checkpoint_ = c.name;
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", c.name.c_str(), checkpoint_explanation(c.name).c_str());
       if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) load_checkpoint(ctx);
     }
     ImGui::EndListBox();
   }
-  tip("the run's checkpoints, newest first (double-click: sample it). latest.safetensors is the newest; "
-      "latest.1 and latest.2 are the two before it, kept in rotation in case the newest was cut short");
+  tip("the run's checkpoints, newest first (double-click: sample it; hover one for what it is). latest.1 and "
+      "latest.2 are backups: each checkpoint save moves latest to latest.1 and latest.1 to latest.2");
   ImGui::BeginDisabled(!any);
   if (ImGui::Button("Sample this checkpoint")) load_checkpoint(ctx);
   tip(any ? "load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)"

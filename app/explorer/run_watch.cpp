@@ -1,6 +1,7 @@
 // RunWatch: the follow loop (RunFollower + RunCurves), the anatomy arrays RunCurves leaves out,
-// events turned into markers and messages, and the newest sample grid read with core's bounded
-// image reader (a run directory is a file like any other: its PNG may be hostile).
+// events turned into markers and messages, the run's settings (run_settings.h), and the newest
+// sample grid read with core's bounded image reader (a run directory is a file like any other:
+// its PNG may be hostile).
 #include "run_watch.h"
 
 #include <algorithm>
@@ -64,7 +65,7 @@ std::shared_ptr<const SampleGrid> read_grid(const std::string& path) {
 
 }  // namespace
 
-RunWatch::RunWatch(std::string run_dir) : dir_(std::move(run_dir)) {
+RunWatch::RunWatch(std::string run_dir, bool read_grids) : dir_(std::move(run_dir)), read_grids_(read_grids) {
   work_.dir = dir_;
   published_ = std::make_shared<const RunSnapshot>(work_);
   thread_ = std::thread([this] { loop(); });
@@ -178,6 +179,13 @@ bool RunWatch::poll_once(RunFollower& follower) {
   changed |= follower.bytes_read() != work_.bytes_read;
   work_.bytes_read = follower.bytes_read();
 
+  // The settings files are small and bounded; read again only when one of them changes.
+  if (const std::string key = run_settings_key(dir_); key != settings_key_) {
+    settings_key_ = key;
+    work_.settings = std::make_shared<const RunSettings>(read_run_settings(dir_));
+    changed = true;
+  }
+
   std::vector<CheckpointInfo> checkpoints = follower.checkpoints();
   const auto same = [](const CheckpointInfo& a, const CheckpointInfo& b) {
     return a.path == b.path && a.bytes == b.bytes && a.mtime_ns == b.mtime_ns;
@@ -187,6 +195,7 @@ bool RunWatch::poll_once(RunFollower& follower) {
     changed = true;
   }
 
+  if (!read_grids_) return changed;
   // Not beyond the run's logged progress (plus one logging interval: a grid may be written a
   // little before its line): grids left by a rolled-back stretch are not the run's now.
   const std::string grid = follower.latest_sample_grid(work_.last_iteration + log_interval_);

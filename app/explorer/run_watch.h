@@ -1,7 +1,7 @@
-// Follows a run directory for the Training tab on a thread of its own (a run is followed for
+// Follows a run directory for the Training and Runs tabs on a thread of its own (a run is followed for
 // hours, so it does not take turns with the views' torch jobs): about twice a second it tails
 // metrics.jsonl through core's RunFollower (never re-reading the whole file), lists the
-// checkpoints, reads the newest sample grid PNG, and publishes all of it as one immutable
+// checkpoints, reads the newest sample grid PNG and the run's settings, and publishes all of it as one immutable
 // snapshot. What it finds on disk (a half-written line, a checkpoint renamed away, the whole
 // directory deleted) becomes a message in the snapshot, never an exception. What it keeps is
 // bounded (RunCurves' and Decimated's caps), so a run of a million lines costs what a short one does.
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "run_settings.h"
 #include "shortrun/io/run_follower.h"
 
 namespace shortrun::explorer {
@@ -43,6 +44,7 @@ struct RunSnapshot {
   int64_t rollback_count = 0;                           // all rollback lines (rollbacks keeps a thinned few)
   std::vector<CheckpointInfo> checkpoints;     // newest first
   std::shared_ptr<const SampleGrid> grid;      // the newest readable sample grid (null: none yet)
+  std::shared_ptr<const RunSettings> settings;  // config.json / settings.json / card (null: not looked yet)
   std::vector<std::string> messages;           // what happened, oldest first (the last few)
   bool missing = false;                        // metrics.jsonl (or the directory) is not there now
   int64_t last_iteration = 0;                  // the highest iteration of any line
@@ -53,7 +55,8 @@ class RunWatch {
  public:
   static constexpr int kPollMs = 500;
   static constexpr size_t kMaxMessages = 8;
-  explicit RunWatch(std::string run_dir);
+  // read_grids: also read the newest sample grid (the Training tab shows it; the Runs tab does not).
+  explicit RunWatch(std::string run_dir, bool read_grids = true);
   ~RunWatch();  // stops and joins the thread (a poll is bounded, so this is short)
   RunWatch(const RunWatch&) = delete;
   RunWatch& operator=(const RunWatch&) = delete;
@@ -71,10 +74,12 @@ class RunWatch {
   void note(const std::string& line);
 
   std::string dir_;
+  bool read_grids_ = true;
   std::atomic<int64_t> polls_{0};
   RunSnapshot work_;  // the watch thread's own copy
   double last_regular_ = 0;      // iteration of the last regular (non-event) line
   int64_t log_interval_ = 1000;  // between the last two regular lines (generous until known)
+  std::string settings_key_ = "never";  // run_settings_key() when the settings were last read
   std::string grid_failed_;  // a grid file (path + mtime) that did not read: tried again only when it changes
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,4 +1,4 @@
-// make_training_plots: choose the iteration grid, place each series on it, join sparse ones.
+// make_training_plots: choose the iteration grid (iteration_grid.h), place each series on it.
 #include "training_plots.h"
 
 #include <algorithm>
@@ -9,43 +9,7 @@ namespace shortrun::explorer {
 
 namespace {
 
-using Points = std::vector<std::pair<double, double>>;
-
-struct Grid {
-  int scale = 1, count = 0;
-  // NaN lands on 0; anything past the ends on the ends (a file's iterations can be anything).
-  int index(double iteration) const {
-    const double i = std::round(iteration / scale);
-    return !(i > 0) ? 0 : i >= double(count - 1) ? std::max(0, count - 1) : int(i);
-  }
-};
-
-// Values at their grid index; indices no point reached are filled by joining their neighbours
-// (never beyond the first or last point), non-finite logged values stay gaps.
-PlotSeries place(const Grid& g, const Points& points, ImU32 color, const std::string& name, float thickness = 1.5f) {
-  PlotSeries s;
-  s.color = color;
-  s.name = name;
-  s.thickness = thickness;
-  s.y.assign(size_t(g.count), NAN);
-  std::vector<char> reached(size_t(g.count), 0);
-  for (const auto& [it, v] : points) {
-    const int i = g.index(it);
-    s.y[size_t(i)] = float(v);
-    reached[size_t(i)] = 1;
-  }
-  int last = -1;
-  for (int i = 0; i < g.count; ++i) {
-    if (!reached[size_t(i)]) continue;
-    if (last >= 0 && i - last > 1 && std::isfinite(s.y[size_t(last)]) && std::isfinite(s.y[size_t(i)]))
-      for (int j = last + 1; j < i; ++j) {
-        const float t = float(j - last) / float(i - last);
-        s.y[size_t(j)] = s.y[size_t(last)] * (1 - t) + s.y[size_t(i)] * t;
-      }
-    last = i;
-  }
-  return s;
-}
+using Points = IterationPoints;
 
 const Points& series(const RunSnapshot& run, const char* key) {
   static const Points none;
@@ -53,37 +17,15 @@ const Points& series(const RunSnapshot& run, const char* key) {
   return it == run.curves.series.end() ? none : it->second.items();
 }
 
-// The logging interval: the most common positive step between consecutive regular lines.
-int log_interval(const Points& p) {
-  std::vector<int> steps;
-  for (size_t i = 1; i < p.size(); ++i) {
-    const double d = std::round(p[i].first - p[i - 1].first);
-    if (d > 0 && d < 1e9) steps.push_back(int(d));
-  }
-  if (steps.empty()) return 1;
-  std::sort(steps.begin(), steps.end());
-  int best = steps[0], best_n = 0;
-  for (size_t i = 0; i < steps.size();) {
-    size_t j = i;
-    while (j < steps.size() && steps[j] == steps[i]) ++j;
-    if (int(j - i) > best_n) best = steps[i], best_n = int(j - i);
-    i = j;
-  }
-  return best;
+PlotSeries place(const IterationGrid& g, const Points& points, ImU32 color, const std::string& name, float thickness = 1.5f) {
+  return place_on_grid(g, points, color, name, thickness);
 }
 
 }  // namespace
 
 TrainingPlots make_training_plots(const RunSnapshot& run) {
   TrainingPlots p;
-  Grid g;
-  g.scale = log_interval(series(run, "f_data"));
-  // Iterations past 2·10^9 are a broken or hostile file: the axis (int ticks) stops there.
-  const int64_t last = std::clamp<int64_t>(run.last_iteration, 1, int64_t(2e9));
-  // Thinned to at most kMaxPoints (the placed value is the last one landing on a point).
-  if (last / g.scale + 1 > TrainingPlots::kMaxPoints)
-    g.scale = int(std::min<int64_t>(int64_t(g.scale) * ((last / g.scale + TrainingPlots::kMaxPoints) / TrainingPlots::kMaxPoints), 1 << 30));
-  g.count = int(last / g.scale) + 1;
+  const IterationGrid g = IterationGrid::covering(run.last_iteration, log_interval(series(run, "f_data")));
   p.x_scale = g.scale;
   p.x_count = g.count;
   // Rollback markers: one per grid point, however many lines say so (a red line per rollback

@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "iteration_grid.h"
 #include "plots.h"
 #include "run_watch.h"
 
 namespace shortrun::explorer {
 
 struct TrainingPlots {
-  static constexpr int kMaxPoints = 3000;  // longer runs are thinned to this many grid points
+  static constexpr int kMaxPoints = IterationGrid::kMaxPoints;  // longer runs are thinned to this many grid points
   int x_count = 0;      // grid points: iteration = index * x_scale
   int x_scale = 1;
   std::vector<int> rollbacks;  // grid indices of watchdog rollbacks

@@ -234,6 +234,8 @@ void TrainingRunner::body(TrainingRequest request, bool reopen) {
       }
       if (want_stop_) break;
       status_.state = TrainingState::kPaused;
+      status_.its_per_s = 0;  // a paused run has no rate and no ETA (issue 23, 13); Resume measures again
+      status_.eta_s = -1;
       status_.message = "paused at iteration " + std::to_string(done) + " (checkpoint saved)";
       wake_.wait(lock, [this] { return want_resume_ || want_stop_; });
       if (want_stop_) break;

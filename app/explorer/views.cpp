@@ -9,6 +9,7 @@ std::unique_ptr<View> make_sweep_view();     // panel_sweep.cpp
 std::unique_ptr<View> make_ood_view();       // panel_ood.cpp
 std::unique_ptr<View> make_compare_view();   // panel_compare.cpp
 std::unique_ptr<View> make_training_view();  // panel_training.cpp
+std::unique_ptr<View> make_runs_view();      // panel_runs.cpp
 std::unique_ptr<View> make_toy2d_view();     // panel_toy2d.cpp
 
 std::vector<std::unique_ptr<View>> make_views() {
@@ -18,6 +19,7 @@ std::vector<std::unique_ptr<View>> make_views() {
   views.push_back(make_ood_view());
   views.push_back(make_compare_view());
   views.push_back(make_training_view());
+  views.push_back(make_runs_view());
   views.push_back(make_toy2d_view());
   return views;
 }

@@ -104,6 +104,16 @@ class Toy2dPlayground(unittest.TestCase):
         self.assertGreaterEqual(changed["changed_at"], 12)
         self.assertLess(changed["changed_at"], 20)
 
+    def test_training_is_in_the_job_list(self):
+        # Issue 23, 13: the 2-D tab's training is in the sidebar's job list while it trains (with its
+        # iterations to go), and gone once it paused by itself.
+        running = self.state("running.json")
+        jobs = [j for j in running["jobs"] if j["kind"] == "toy2d"]
+        self.assertEqual(len(jobs), 1, running["jobs"])
+        self.assertEqual((jobs[0]["unit"], jobs[0]["total"], jobs[0]["state"]), ("iteration", 12, "running"))
+        self.assertIn("2-D playground", jobs[0]["label"])
+        self.assertFalse(any(j["kind"] == "toy2d" for j in self.state("early.json")["jobs"]))
+
     def test_frame_rate_while_training(self):
         # The frame rate on this shared 2-core box is set by the load (Mesa renders in software on
         # the same cores), so it is reported, not asserted; what the tab controls is the UI

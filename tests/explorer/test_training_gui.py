@@ -114,6 +114,11 @@ class TrainingGui(unittest.TestCase):
         self.assertTrue(done["grid"]["shown"])
         self.assertTrue(done["grid"]["path"].endswith("iter_000030.png"))
         self.assertIn("model.safetensors", done["checkpoints"])
+        # The rotation's older generations are said to be backups of latest (issue 23, 13). latest.2
+        # is there from iteration 20 on; latest.1 is missing for a moment while the trainer rotates
+        # them (its last checkpoint may be saved while this dump is taken), so it is not asserted.
+        self.assertEqual(done["checkpoint_notes"]["latest.safetensors"], "newest")
+        self.assertEqual(done["checkpoint_notes"]["latest.2.safetensors"], "backup: older")
         self.assertEqual(done["bad_lines"], 0)
         base.ExplorerGui.assert_not_blank(self, r.image("follow.png"), "training tab screenshot")
 
@@ -198,6 +203,7 @@ class TrainingGui(unittest.TestCase):
         self.assertFalse(any(j["kind"] == "train" for j in r.state("stopped.json")["jobs"]))
         paused = r.state("paused.json")["views"]["training"]
         self.assertEqual(paused["train"]["state"], "paused")
+        self.assertEqual((paused["train"]["its_per_s"], paused["train"]["eta_s"]), (0, -1), "a paused run has a rate or ETA")
         self.assertGreaterEqual(paused["iterations"], 4)
         self.assertIn("latest.safetensors", paused["checkpoints"])
         still = r.state("still.json")["views"]["training"]
