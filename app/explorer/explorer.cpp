@@ -515,6 +515,7 @@ void Explorer::draw_ui() {
 // ---- actions ----
 
 void Explorer::load_model(const std::string& path) {
+  if (open_toy_model(path)) return;
   status_message = "loading " + path;
   worker->load_model(path);
 }
@@ -529,6 +530,7 @@ void Explorer::drop_file(const std::string& path) {
       status_message = model_error = e.what();
       return;
     }
+    if (open_toy_model(p)) return;
     if (const std::string why = not_a_model_reason(p); !why.empty()) {
       errors.push_back(why);
       status_message = model_error = why;

@@ -135,6 +135,9 @@ class Explorer {
   // Actions (widgets, shortcuts and scripts all call these).
   void load_model(const std::string& path);
   void drop_file(const std::string& path);
+  // A 2-D playground model file goes to the 2-D tab (shown, and the file opened there): true if
+  // `path` is one.
+  bool open_toy_model(const std::string& path);
   // Files dropped together: the shown view takes them if it wants (view.h take_drop), else
   // each goes to drop_file (view_host.cpp).
   void drop_files(const std::vector<std::string>& paths);

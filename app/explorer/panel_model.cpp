@@ -92,7 +92,8 @@ void draw_model_panel(Explorer& ex) {
                           2 * ImGui::GetStyle().ItemSpacing.x);
   const bool enter = ImGui::InputTextWithHint("##modelpath", ".safetensors / .pt / .pth / run dir", ex.model_path_field,
                                               sizeof(ex.model_path_field), ImGuiInputTextFlags_EnterReturnsTrue);
-  tip("a checkpoint path; or drop a file on the window (an image goes to Reconstruct's image path)");
+  tip("a checkpoint path (a 2-D playground model opens in the 2-D tab); or drop a file on the window (an image goes to "
+      "Reconstruct's image path)");
   ImGui::SameLine();
   if (ImGui::Button("Load") || enter) load_model_field(ex);
   tip("load this checkpoint (native .safetensors, TorchScript .pt, PyTorch state_dict .pth, or a run directory)");
