@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "disabled_why.h"
 #include "export_jobs.h"
 #include "file_kinds.h"
 #include "jobs_text.h"
@@ -45,20 +46,31 @@ namespace {
 // Every control gets a tip, so tip() also records where each control was laid out this frame
 // (the state dump's "layout": the GUI test checks nothing is clipped at small window sizes).
 std::vector<LaidOutItem> g_items;
+std::string g_hovered_tip;  // the tooltip shown this frame (state dumps), "" if none
 }  // namespace
 
 void tip(const char* text) {
-  // Disabled controls keep their tip (it says why they are disabled); long tips wrap inside the window.
+  // A disabled control keeps its tip, with the reason of the scope that disabled it (disabled_why.h);
+  // long tips wrap inside the window.
+  const bool disabled = (GImGui->LastItemData.InFlags & ImGuiItemFlags_Disabled) != 0;
+  const std::string why = disabled ? disabled_reason() : std::string();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
     const float wrap = std::min(ImGui::GetFontSize() * 32.0f, ImGui::GetMainViewport()->WorkSize.x - 24.0f);
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(std::max(wrap, 80.0f));
     ImGui::TextUnformatted(text);
+    if (disabled) {
+      ImGui::Spacing();
+      ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "Disabled: %s", why.empty() ? "(no reason given)" : why.c_str());
+    }
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
+    g_hovered_tip = std::string(text) + (disabled ? "\nDisabled: " + why : "");
   }
   const ImGuiWindow* w = ImGui::GetCurrentWindow();
   LaidOutItem item;
+  item.disabled = disabled;
+  item.why = why;
   item.tip = std::string(text).substr(0, 48);
   item.window = w->Name;
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -208,9 +220,11 @@ void Explorer::frame() {
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
   g_items.clear();
+  g_hovered_tip.clear();
   shortcuts();
   draw_ui();
   layout = g_items;
+  hovered_tip = g_hovered_tip;
   if (script_) {
     if (!script_->step(*this)) {
       if (!script_->error().empty()) {

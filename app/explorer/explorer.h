@@ -112,6 +112,8 @@ struct LaidOutItem {
   std::string tip, window;
   std::vector<float> rect, window_rect;  // x0, y0, x1, y1 in screen pixels
   float scroll_max_y = 0, scroll_y = 0;
+  bool disabled = false;
+  std::string why;  // a disabled control's reason (disabled_why.h); "" if none was given
 };
 
 struct FrameStats {
@@ -229,6 +231,7 @@ class Explorer {
   bool sidebar_collapsed = false; // hidden, the tabs take the whole width
   bool typing = false;            // a text field has focus: typed values commit on Enter or focus loss
   std::vector<LaidOutItem> layout;  // the last frame's controls (state dumps)
+  std::string hovered_tip;          // the tooltip the last frame showed ("" if none)
 
  private:
   void init_window();

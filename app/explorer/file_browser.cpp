@@ -1,4 +1,5 @@
 // FileBrowser: a background lister per folder, a filtered sorted view, and its ImGui window.
+#include "disabled_why.h"
 #include "file_browser.h"
 
 #include <imgui.h>
@@ -293,10 +294,11 @@ void draw_file_browser(Explorer& ex) {
   else
     ImGui::TextDisabled("%zu shown%s", entries.size(), b.listing_done() ? "" : " so far");
   const bool has_sel = b.selected >= 0 && b.selected < int(entries.size());
-  ImGui::BeginDisabled(!has_sel);
-  if (ImGui::Button("Open")) picked = entries[size_t(b.selected)].name;
-  tip("open the selected folder, or load the selected file");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!has_sel, "nothing selected: click a file or folder in the list first (a double click opens it)");
+    if (ImGui::Button("Open")) picked = entries[size_t(b.selected)].name;
+    tip("open the selected folder, or load the selected file");
+  }
   if (model || b.on_pick()) {
     ImGui::SameLine();
     if (ImGui::Button("Use this folder")) browser_use_folder(ex);

@@ -144,8 +144,9 @@ nlohmann::json Explorer::state() const {
   nlohmann::json items = nlohmann::json::array();
   for (const LaidOutItem& it : layout)
     items.push_back({{"tip", it.tip}, {"window", it.window}, {"rect", it.rect}, {"window_rect", it.window_rect},
-                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}});
+                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}, {"disabled", it.disabled}, {"why", it.why}});
   j["layout"] = items;
+  j["hovered_tip"] = hovered_tip;
   return j;
 }
 

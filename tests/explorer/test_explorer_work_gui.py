@@ -317,5 +317,45 @@ class RealInput(unittest.TestCase):
         self.assertEqual(after["inspector"]["heat_zoom"], after["inspector"]["zoom"])
 
 
+class DisabledControlsSayWhy(unittest.TestCase):
+    """Issue 23 (10): a disabled control has a tooltip that says why it is disabled."""
+
+    # The Training tab's files are being reworked on another branch; they convert when it lands.
+    NOT_YET = {"panel_training.cpp", "training_launcher.cpp"}
+
+    def test_every_disabling_scope_gives_a_reason(self):
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app", "explorer")
+        raw = []
+        for name in sorted(os.listdir(src)):
+            if not name.endswith((".cpp", ".h")) or name.startswith("disabled_why") or name in self.NOT_YET:
+                continue
+            with open(os.path.join(src, name)) as f:
+                for n, line in enumerate(f, 1):
+                    if "BeginDisabled(" in line or "ItemFlags_Disabled" in line and "LastItemData" not in line:
+                        raw.append(f"{name}:{n}: {line.strip()}")
+        self.assertEqual(raw, [], "disable controls with DisabledWhy (disabled_why.h), which carries the reason")
+
+    @unittest.skipUnless(shutil.which("xdotool"), "xdotool is not installed (apt-get install xdotool)")
+    def test_hovering_a_stopped_reconstructions_show_its_chain_says_why(self):
+        def send(xdo, state):
+            show = next(it for it in state["layout"] if it["tip"].startswith("sample the chain from the inferred z"))
+            x0, y0, x1, y1 = show["rect"]
+            xdo("mousemove", str(int((x0 + x1) / 2)), str(int((y0 + y1) / 2)))
+        before, after = RealInput().run_with_events("hover_disabled", send, pre_actions=[
+            setc("tab", "reconstruct"), {"do": "stroke", "points": [[8, 8], [20, 20]], "radius": 2, "value": 1.0},
+            setc("recon_iters", 100), setc("chain_rate_for_test", 10.0), press("reconstruct"), wait("prompt"),
+            press("confirm_run"), {**wait("job"), "kind": "reconstruction", "done": 0}, press("stop_reconstruction"),
+            wait("idle"), wait("frames", frames=3)])
+        self.assertTrue(before["reconstruct"]["run"]["cancelled"])
+        show = next(it for it in before["layout"] if it["tip"].startswith("sample the chain from the inferred z"))
+        self.assertTrue(show["disabled"])
+        self.assertIn("stopped before it finished", show["why"])
+        self.assertIn("Disabled: this reconstruction was stopped before it finished", after["hovered_tip"])
+        # Every disabled control on the tab and in the sidebar says why.
+        for s in (before, after):
+            self.assertEqual([it["tip"] for it in s["layout"] if it["disabled"] and not it["why"]], [])
+        self.assertGreaterEqual(sum(it["disabled"] for it in before["layout"]), 3)  # Stop, Show its chain, stop all
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
