@@ -471,14 +471,18 @@ void Explorer::draw_ui() {
   }
   ImGui::End();
 
-  // The sidebar's right edge: drag to resize. Drawn after the sidebar and the main panel, which
-  // never come to the front when clicked (fixed), so the edge stays on top of both.
+  // The sidebar's right edge: drag to resize. A window of its own above the sidebar and the main
+  // panel. Those two never come to the front when clicked, and ImGui puts such windows at the
+  // back of the display order when it creates them; the edge must not be one of them (it was,
+  // and the main panel covered it: issue 23, item 6), so it lacks NoBringToFrontOnFocus and stays
+  // above both, below popups and the file chooser.
   if (!sidebar_collapsed) {
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar - 3, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(6, main_h));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
-  ImGui::Begin("##sidebar_edge", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBackground |
-                                               ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::Begin("##sidebar_edge", nullptr, (fixed & ~ImGuiWindowFlags_NoBringToFrontOnFocus) | ImGuiWindowFlags_NoTitleBar |
+                                               ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_NoScrollbar |
+                                               ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::InvisibleButton("edge", ImVec2(6, main_h));
   if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
   if (ImGui::IsItemActive()) sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);

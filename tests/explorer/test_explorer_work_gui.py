@@ -267,6 +267,32 @@ class RealInput(unittest.TestCase):
         self.assertGreater(len(where(before)), 10)
         self.assertEqual(where(after), where(before))
 
+    def test_the_sidebar_edge_drags_after_clicks_in_the_sidebar_and_the_main_panel(self):
+        """Issue 23 (6): the sidebar's resize edge did not respond after a click in the sidebar and
+        one in the main panel. The edge is a window of its own, and ImGui had put it behind the main
+        panel. A real drag: button down on the edge, four 10-px moves a few frames apart, button up."""
+        def send(xdo, state):
+            for x, y in ((200, 192), (1200, 18), (400, 18)):  # sidebar card text, empty tab bar, the Chains tab
+                xdo("mousemove", str(x), str(y))
+                time.sleep(0.2)
+                xdo("click", "1")
+                time.sleep(0.3)
+            edge = int(state["sidebar_width"])
+            xdo("mousemove", str(edge), "420")
+            time.sleep(0.3)
+            xdo("mousedown", "1")
+            time.sleep(0.2)
+            for i in range(1, 5):
+                xdo("mousemove", str(edge + 10 * i), "420")
+                time.sleep(0.1)
+            time.sleep(0.2)
+            xdo("mouseup", "1")
+        before, after = self.run_with_events("sidebar_edge", send)
+        self.assertEqual(before["sidebar_width"], 330)
+        self.assertEqual(after["pointer"]["hovered_window"], "##sidebar_edge")
+        self.assertAlmostEqual(after["sidebar_width"], 370, delta=2)
+        self.assertEqual(after["tab"], "chains")
+
     def test_a_bad_k_list_keeps_its_text_and_says_why(self):
         """Issue 23 (16): K x step's K field typed "10,abc,-5" + Enter gave an error, but the field
         reverted to the old list and the typing was lost."""
