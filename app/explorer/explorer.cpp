@@ -67,11 +67,16 @@ void tip(const char* text) {
     ImGui::EndTooltip();
     g_hovered_tip = std::string(text) + (disabled ? "\nDisabled: " + why : "");
   }
+  record_layout(text, 0);
+  g_items.back().disabled = disabled;
+  g_items.back().why = why;
+}
+
+void record_layout(const std::string& what, float limit_w) {
   const ImGuiWindow* w = ImGui::GetCurrentWindow();
   LaidOutItem item;
-  item.disabled = disabled;
-  item.why = why;
-  item.tip = std::string(text).substr(0, 48);
+  item.limit_w = limit_w;
+  item.tip = what.substr(0, 48);
   item.window = w->Name;
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
   item.rect = {a.x, a.y, b.x, b.y};
@@ -418,9 +423,13 @@ void Explorer::draw_ui() {
   const float msg_w = ImGui::CalcTextSize(status_message.c_str()).x;
   const float status_h = line * 2.0f + ImGui::GetStyle().WindowPadding.y * 2 + 2;
   // A sidebar narrower than its controls is no use; wider than half the window leaves no room.
-  // Collapsed (the "<" at the tab bar's left), it leaves the whole width to the tabs.
+  // Until its edge is dragged it takes at most 30% of a narrow window (240 px of 800), so the
+  // tabs keep room. Collapsed (the "<" at the tab bar's left), it leaves the whole width to the tabs.
+  const float wanted = sidebar_dragged ? sidebar_width * ui_scale_
+                                       : std::min(sidebar_width * ui_scale_, vp->WorkSize.x * 0.3f);
   const float sidebar = sidebar_collapsed ? 0.0f
-                        : std::clamp(sidebar_width * ui_scale_, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
+                        : std::clamp(wanted, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
+  sidebar_shown_width = sidebar / ui_scale_;
   const float main_h = std::max(100.0f, vp->WorkSize.y - status_h);
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
@@ -432,9 +441,11 @@ void Explorer::draw_ui() {
   // going never move a control under the pointer.
   const float jobs_h = jobs_panel_height();
   ImGui::BeginChild("controls", ImVec2(0, -jobs_h), false);
+  ImGui::PushTextWrapPos(0.0f);  // text wraps at the sidebar's edge rather than run under it
   draw_model_panel(*this);
   draw_sampler_panel(*this);
   draw_export_panel(*this);
+  ImGui::PopTextWrapPos();
   ImGui::EndChild();
   ImGui::BeginChild("jobs", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);
   draw_jobs_panel(*this);
@@ -445,6 +456,7 @@ void Explorer::draw_ui() {
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x - sidebar, main_h));
   ImGui::Begin("Main", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
+  ImGui::PushTextWrapPos(0.0f);  // a tab's text wraps at the window's edge rather than run off it (800 px)
   // Tabs that do not fit scroll, and the list button at the bar's left reaches every one of them
   // with a full-size click (at 800 px several tabs are off the bar).
   if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll | ImGuiTabBarFlags_TabListPopupButton)) {
@@ -469,6 +481,7 @@ void Explorer::draw_ui() {
     }
     ImGui::EndTabBar();
   }
+  ImGui::PopTextWrapPos();
   ImGui::End();
 
   // The sidebar's right edge: drag to resize. A window of its own above the sidebar and the main
@@ -485,7 +498,11 @@ void Explorer::draw_ui() {
                                                ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::InvisibleButton("edge", ImVec2(6, main_h));
   if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
-  if (ImGui::IsItemActive()) sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
+  if (ImGui::IsItemActive()) {
+    if (!sidebar_dragged) sidebar_width = sidebar / ui_scale_;  // from the width shown
+    sidebar_dragged = true;
+    sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
+  }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("drag to resize the sidebar");
   ImGui::End();
   ImGui::PopStyleVar();

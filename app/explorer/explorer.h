@@ -113,7 +113,8 @@ struct LaidOutItem {
   std::vector<float> rect, window_rect;  // x0, y0, x1, y1 in screen pixels
   float scroll_max_y = 0, scroll_y = 0;
   bool disabled = false;
-  std::string why;  // a disabled control's reason (disabled_why.h); "" if none was given
+  std::string why;
+  float limit_w = 0;  // > 0: the width the item must fit in (a plot title: its plot's width)  // a disabled control's reason (disabled_why.h); "" if none was given
 };
 
 struct FrameStats {
@@ -229,6 +230,8 @@ class Explorer {
   FrameStats stats;
   float sidebar_width = 330.0f;   // logical pixels (× the UI scale); dragged at its edge
   bool sidebar_collapsed = false; // hidden, the tabs take the whole width
+  bool sidebar_dragged = false;   // its edge was dragged (or a script set the width): no auto-narrowing
+  float sidebar_shown_width = 0;  // the width drawn last frame (logical pixels)
   bool typing = false;            // a text field has focus: typed values commit on Enter or focus loss
   std::vector<LaidOutItem> layout;  // the last frame's controls (state dumps)
   std::string hovered_tip;          // the tooltip the last frame showed ("" if none)

@@ -114,7 +114,7 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     ex.exporter.video = m == "none" ? 0 : m == "gif" ? 1 : 2;
   } else if (name == "export_selected_only") ex.exporter.selected_only = v.get<bool>();
   else if (name == "help") ex.show_help = v.get<bool>();
-  else if (name == "sidebar_width") ex.sidebar_width = clamped(v, 220.0f, 2000.0f);
+  else if (name == "sidebar_width") ex.sidebar_width = clamped(v, 220.0f, 2000.0f), ex.sidebar_dragged = true;
   else if (name == "sidebar_collapsed") ex.sidebar_collapsed = v.get<bool>();
   else if (name == "inspector_zoom") ex.chains.inspector.image_view.zoom = ex.chains.inspector.heat_view.zoom = clamped(v, 1.0f, 32.0f);
   else if (name == "diff_pinned") ex.chains.inspector.against_pinned = v.get<bool>();

@@ -143,7 +143,7 @@ nlohmann::json Explorer::state() const {
                     {"hovered_window", g.HoveredWindow ? g.HoveredWindow->Name : ""}, {"active_id", g.ActiveId},
                     {"window_focused", glfwGetWindowAttrib(window_, GLFW_FOCUSED) != 0}};
   }
-  j["sidebar_width"] = sidebar_width;
+  j["sidebar_width"] = sidebar_shown_width;
   j["sidebar_collapsed"] = sidebar_collapsed;
   j["inspector"] = {{"zoom", chains.inspector.image_view.zoom}, {"heat_zoom", chains.inspector.heat_view.zoom},
                     {"pair", {chains.inspector.pair.first, chains.inspector.pair.second}},
@@ -154,7 +154,8 @@ nlohmann::json Explorer::state() const {
   nlohmann::json items = nlohmann::json::array();
   for (const LaidOutItem& it : layout)
     items.push_back({{"tip", it.tip}, {"window", it.window}, {"rect", it.rect}, {"window_rect", it.window_rect},
-                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}, {"disabled", it.disabled}, {"why", it.why}});
+                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}, {"disabled", it.disabled}, {"why", it.why},
+                     {"limit_w", it.limit_w}});
   j["layout"] = items;
   j["hovered_tip"] = hovered_tip;
   return j;

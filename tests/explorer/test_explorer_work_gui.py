@@ -139,14 +139,24 @@ class ExplorerWork(unittest.TestCase):
         self.assertEqual(after["abandoned_workers"], 1)
 
     def test_layout_fits_800x500_with_no_control_clipped(self):
+        tabs = ("chains", "interpolation", "reconstruct", "long_run", "sweep", "ood", "compare", "training", "toy2d")
         actions = [wait("sampler"), {"do": "click_chain", "index": 2}]
-        for tab in ("chains", "interpolation", "reconstruct"):
+        for tab in tabs:
             actions += [setc("tab", tab), wait("frames", frames=4), dump(f"{tab}.json"), *shot(f"{tab}.png")]
         actions += [setc("help", True), wait("frames", frames=4), *shot("help.png"), dump("help.json")]
         r = ExplorerRun("small", actions, extra=["--size", "800x500"])
-        for tab in ("chains", "interpolation", "reconstruct", "help"):
+        for tab in (*tabs, "help"):
             s = r.state(f"{tab}.json")
             self.assertEqual(s["window"], [800, 500])
+            # The sidebar leaves the tabs room: 30% of a narrow window until its edge is dragged.
+            self.assertLessEqual(s["sidebar_width"], 241)
+            titles = [it for it in s["layout"] if it["limit_w"] > 0]
+            if tab in ("chains", "toy2d"):
+                self.assertGreaterEqual(len(titles), 2, tab)
+            for it in titles:  # a plot's title wraps within its plot's width
+                self.assertLessEqual(it["rect"][2] - it["rect"][0], it["limit_w"] + 1, f"{tab}: {it['tip']}")
+            if tab != "training":  # the Training tab's disabled controls convert to DisabledWhy with its rework
+                self.assertEqual([it["tip"] for it in s["layout"] if it["disabled"] and not it["why"]], [], tab)
             items = s["layout"]
             self.assertGreater(len(items), 20, tab)
             for it in items:
