@@ -268,14 +268,15 @@ void draw_file_browser(Explorer& ex) {
       const BrowserEntry& e = entries[size_t(i)];
       const std::string label = e.dir ? e.name + "/" : e.name;
       ImGui::PushID(i);
-      const bool other = model && !e.note.empty();  // a .safetensors that is not a checkpoint: greyed, says what it is
+      // A .safetensors that is no model at all is greyed and says what it is; a 2-D model says where it opens.
+      const bool other = model && e.note.find("not a model") != std::string::npos;
       if (other) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
       if (ImGui::Selectable(label.c_str(), b.selected == i, ImGuiSelectableFlags_AllowDoubleClick)) {
         b.selected = i;
         if (ImGui::IsMouseDoubleClicked(0)) picked = e.name;
       }
-      if (other) {
-        ImGui::PopStyleColor();
+      if (other) ImGui::PopStyleColor();
+      if (model && !e.note.empty()) {
         ImGui::SameLine();
         ImGui::TextDisabled("(%s)", e.note.c_str());
       }
