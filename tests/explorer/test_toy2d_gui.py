@@ -227,6 +227,23 @@ class OpenA2dModel(unittest.TestCase):
         img = np.asarray(Image.open(os.path.join(self.dir + "_typed", "opened.png")).convert("RGB")).astype(np.float32)
         self.assertGreater(img.std(), 10)
 
+    def test_the_tabs_open_button_chooses_it_in_the_file_chooser(self):
+        def send(xdo, state):
+            x, y = xinput.centre(xinput.find(state, "Open a 2-D playground model"))
+            xdo("mousemove", str(x), str(y))
+            xdo("click", "1")
+        d = self.dir + "_chooser"
+        before, after = xinput.run_with_events(
+            EXPLORER, d, [{"do": "wait", "for": "sampler", "timeout_s": 120}, setc("tab", "toy2d"), frames(3)], send,
+            [{"do": "wait", "for": "browser", "timeout_s": 60}, {"do": "browse_pick", "name": self.model}, frames(3), wait_view(),
+             dump("picked.json")], ["--chains", "4"])
+        self.assertTrue(after["browser"]["open"])
+        self.assertEqual(after["browser"]["title"], "Open a 2-D playground model")
+        with open(os.path.join(d, "picked.json")) as f:
+            picked = json.load(f)
+        self.assertFalse(picked["browser"]["open"])
+        self.check_opened(picked["views"]["toy2d"])
+
     def test_a_dropped_run_folder_opens_it_and_an_image_model_dropped_there_goes_to_the_sidebar(self):
         d = self.dir + "_drop"
         shutil.rmtree(d, ignore_errors=True)
