@@ -141,6 +141,8 @@ class Explorer {
   // A 2-D playground model file goes to the 2-D tab (shown, and the file opened there): true if
   // `path` is one.
   bool open_toy_model(const std::string& path);
+  // Real input events still queued for later frames (input_queue.h): a script's wait for "input".
+  bool input_pending() const { return input_.pending(); }
   // Files dropped together: the shown view takes them if it wants (view.h take_drop), else
   // each goes to drop_file (view_host.cpp).
   void drop_files(const std::vector<std::string>& paths);

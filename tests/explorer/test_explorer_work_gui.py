@@ -198,7 +198,8 @@ class RealInput(unittest.TestCase):
         try:
             actions = [wait("sampler"), setc("playing", False), setc("step", 3), wait("frames", frames=3), *pre_actions,
                        dump("ready.json"), {"do": "wait", "for": "file", "path": "go", "timeout_s": 120},
-                       wait("frames", frames=5), dump("after.json"), *extra_actions]
+                       {"do": "wait", "for": "input", "timeout_s": 120}, wait("frames", frames=5), dump("after.json"),
+                       *extra_actions]
             with open(os.path.join(d, "actions.json"), "w") as f:
                 json.dump(actions, f)
             app = subprocess.Popen([EXPLORER, "--script", "actions.json", "--config-dir", "none", "--threads", "1",

@@ -49,7 +49,8 @@ def run_with_events(explorer, d, before, send, after_actions=(), args=(), size="
     try:
         actions = [*before, {"do": "dump_state", "path": "ready.json"},
                    {"do": "wait", "for": "file", "path": "go", "timeout_s": timeout},
-                   {"do": "wait", "for": "frames", "frames": 5}, {"do": "dump_state", "path": "after.json"}, *after_actions]
+                   {"do": "wait", "for": "input", "timeout_s": timeout}, {"do": "wait", "for": "frames", "frames": 5},
+                   {"do": "dump_state", "path": "after.json"}, *after_actions]
         with open(os.path.join(d, "actions.json"), "w") as f:
             json.dump(actions, f)
         app = subprocess.Popen([explorer, "--script", "actions.json", "--config-dir", "none", "--threads", "1",
