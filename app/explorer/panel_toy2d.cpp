@@ -20,6 +20,7 @@
 #include "shortrun/error.h"
 #include "toy2d_overlays.h"
 #include "toy2d_runner.h"
+#include "user_config.h"
 #include "view.h"
 
 namespace shortrun::explorer {
@@ -68,6 +69,10 @@ class Toy2dView : public View {
                     : " (settings changed during training: the command does not reproduce it)"));
     }
     snap_ = runner_.snapshot();
+    if (snap_ && snap_->loaded != remembered_) {  // an opened model joins the sidebar's recent files
+      remembered_ = snap_->loaded;
+      if (!remembered_.empty()) ctx.config.add_recent(remembered_);
+    }
     if (!gl_ || !snap_ || snap_->version == uploaded_ || snap_->grid == 0) return;
     uploaded_ = snap_->version;
     const int g = snap_->grid;
@@ -486,7 +491,7 @@ class Toy2dView : public View {
   Toy2dControls controls_;
   std::shared_ptr<const Toy2dSnapshot> snap_;
   uint64_t uploaded_ = 0, seen_error_ = 0, seen_export_ = 0;
-  std::string uploaded_target_, error_line_, pending_open_;
+  std::string uploaded_target_, error_line_, pending_open_, remembered_;
   struct Images {
     DisplayImage target, density, energy;  // √-scaled densities and f, through the colormap shader
   };

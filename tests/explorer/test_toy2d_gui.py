@@ -64,7 +64,7 @@ class Toy2dPlayground(unittest.TestCase):
             setc("toy_until", 12), press("toy_start"), frames(2), dump("running.json"), frames(60),
             {"do": "screenshot", "path": "training.png"}, wait_view(), dump("later.json"),
             # A control changed while it trains: applied at the next iteration.
-            setc("toy_until", 20), press("toy_start"), frames(2), setc("toy_step_size", 0.03), wait_view(), dump("changed.json"),
+            setc("toy_until", 20), press("toy_start"), setc("toy_step_size", 0.03), wait_view(), dump("changed.json"),
             # A reproducible run: reset with fixed settings, 30 iterations, export.
             setc("toy_step_size", 0.02), setc("toy_until", 30), press("toy_reset"), press("toy_start"),
             wait_view(), setc("toy_export_dir", os.path.join(cls.dir, "export")), press("toy_export"), wait_view(),
@@ -219,6 +219,7 @@ class OpenA2dModel(unittest.TestCase):
         self.assertIn("2-D playground model", opened["status"])
         self.assertEqual(opened["model_error"] if "model_error" in opened else "", "")
         self.check_opened(opened["views"]["toy2d"])
+        self.assertEqual(opened["recent"][0], self.model)  # in the sidebar's recent files, which open it here again
         # Start trains on from the file's weights and iteration.
         with open(os.path.join(self.dir + "_typed", "trained.json")) as f:
             trained = json.load(f)["views"]["toy2d"]
