@@ -59,13 +59,13 @@ void tip(const char* text) {
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(std::max(wrap, 80.0f));
     ImGui::TextUnformatted(text);
-    if (disabled) {
+    if (!why.empty()) {  // a control disabled without DisabledWhy keeps its own text (the state dump flags it)
       ImGui::Spacing();
-      ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "Disabled: %s", why.empty() ? "(no reason given)" : why.c_str());
+      ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "Disabled: %s", why.c_str());
     }
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
-    g_hovered_tip = std::string(text) + (disabled ? "\nDisabled: " + why : "");
+    g_hovered_tip = std::string(text) + (why.empty() ? "" : "\nDisabled: " + why);
   }
   record_layout(text, 0);
   g_items.back().disabled = disabled;
