@@ -1,5 +1,6 @@
 // The 2-D playground's training thread (see toy2d_runner.h).
 #include "toy2d_runner.h"
+#include "toy2d_export.h"
 
 #include <algorithm>
 #include <chrono>
@@ -16,9 +17,7 @@
 #include "shortrun/file_util.h"
 #include "shortrun/image_io.h"
 #include "shortrun/model_paths.h"
-#include "shortrun/printable.h"
 #include "shortrun/runtime.h"
-#include "shortrun/safetensors.h"
 #include "shortrun/toy2d_trainer.h"
 #include "toy_model.h"
 #include "toy_run.h"
@@ -244,58 +243,15 @@ struct Toy2dRunner::Impl {
     last_publish = Clock::now();
   }
 
-  // DIR/{playground.png, model.safetensors, metrics.jsonl, settings.json, command.txt}: what
-  // `shortrun train` writes for the same run (the command trains into DIR/reproduce).
+  // The export (toy2d_export.h), published as the newest export result.
   void write_export(const std::string& dir) {
-    Toy2dExportResult r;
-    r.dir = dir;
-    r.iteration = shown_iteration();
-    r.reproducible = reproducible;
-    try {
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      if (ec || !fs::is_directory(dir)) throw file_error(dir, "cannot create the export folder (" + ec.message() + ")");
-      const std::string abs_dir = fs::absolute(dir).lexically_normal().string();
-      cli::ToyTrainRequest q;
-      q.config = trainer->config();
-      q.settings = trainer->settings();
-      q.settings.trail_chains = Toy2dSettings().trail_chains;  // display only; the CLI keeps its default
-      q.iters = shown_iteration();
-      q.threads = torch::get_num_threads();
-      q.out = abs_dir + "/reproduce";
-      if (q.config.target.rfind("image:", 0) == 0) {  // a drawn or file target travels with the export
-        const std::string copy = abs_dir + "/target.png";
-        fs::copy_file(q.config.target.substr(6), copy, fs::copy_options::overwrite_existing);
-        q.config.target = "image:" + copy;
-      }
-      r.command = cli::toy_reproducing_command(q);
-      nlohmann::json settings = cli::toy_settings_json(q);
-      if (!loaded.empty())
-        settings["note"] = "continued from " + loaded + " (its iteration " + std::to_string(base) + ", Adam restarted there): " +
-                           "the command trains from fresh weights and does not reproduce these";
-      else if (!reproducible)
-        settings["note"] = "the settings changed at iteration " + std::to_string(changed_at) +
-                           ": the command trains with the current settings from the start and does not reproduce these weights";
-      write_file_atomic(dir + "/settings.json", [&](std::ostream& o) { o << settings.dump(2) << "\n"; });
-      write_file_atomic(dir + "/command.txt", [&](std::ostream& o) { o << r.command << "\n"; });
-      write_file_atomic(dir + "/metrics.jsonl", [&](std::ostream& o) {
-        const auto& h = trainer->history();
-        for (size_t i = 0; i < h.size(); ++i) {
-          Toy2dLog l = h[i];
-          l.iteration += base;  // counted from a loaded file's iteration
-          o << cli::toy_metrics_json(l, i < log_walls.size() ? log_walls[i] : 0.0).dump() << "\n";
-        }
-      });
-      // The weights file carries the settings: saved with the CLI's display default, as the CLI saves it.
-      const Toy2dSettings shown = trainer->settings();
-      trainer->set_settings(q.settings);
-      if (loaded.empty()) trainer->save(dir + "/model.safetensors", &q.config);
-      else save_continued(dir + "/model.safetensors", q.config);
-      trainer->set_settings(shown);
-      cli::write_toy_playground_png(*trainer, dir + "/playground.png");
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
+    Toy2dRunFacts facts;
+    facts.reproducible = reproducible;
+    facts.changed_at = changed_at;
+    facts.loaded = loaded;
+    facts.base = base;
+    facts.log_walls = log_walls;
+    Toy2dExportResult r = write_toy2d_export(*trainer, facts, dir);
     std::lock_guard<std::mutex> l(m);
     r.id = exported.id + 1;
     exported = r;
@@ -303,15 +259,6 @@ struct Toy2dRunner::Impl {
       error = "2-D export: " + r.error;
       ++error_version;
     }
-  }
-
-  // The weights of a run continued from a file, as Toy2dTrainer::save writes them but with the
-  // iteration counted from the file's.
-  void save_continued(const std::string& path, const Toy2dConfig& config) {
-    std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& p : trainer->energy()->named_parameters()) tensors.emplace_back(p.key(), p.value().detach().contiguous());
-    const nlohmann::json meta = {{"config", config}, {"settings", trainer->settings()}, {"iteration", shown_iteration()}};
-    write_safetensors(path, tensors, {{"format", "shortrun-toy2d"}, {"shortrun_toy2d", json_text(meta)}});
   }
 
   std::string write_drawing(const std::vector<float>& c, int size) {

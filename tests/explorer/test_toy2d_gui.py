@@ -211,7 +211,8 @@ class OpenA2dModel(unittest.TestCase):
         before, after = xinput.run_with_events(
             EXPLORER, self.dir + "_typed", [{"do": "wait", "for": "sampler", "timeout_s": 120}, frames(3)], send,
             [wait_view(), dump("opened.json"), {"do": "screenshot", "path": "opened.png"}, setc("toy_until", 40), press("toy_start"),
-             wait_view(), dump("trained.json")], ["--chains", "4"])
+             wait_view(), dump("trained.json"), setc("toy_export_dir", os.path.join(self.dir + "_typed", "export")),
+             press("toy_export"), wait_view(), dump("exported.json")], ["--chains", "4"])
         self.assertEqual(before["tab"], "chains")
         with open(os.path.join(self.dir + "_typed", "opened.json")) as f:
             opened = json.load(f)
@@ -225,6 +226,17 @@ class OpenA2dModel(unittest.TestCase):
             trained = json.load(f)["views"]["toy2d"]
         self.assertEqual(trained["iteration"], 40)
         self.assertEqual(trained["loaded"], self.model)
+        # Its export counts iterations from the file's and says the command does not reproduce it.
+        with open(os.path.join(self.dir + "_typed", "exported.json")) as f:
+            exported = json.load(f)["views"]["toy2d"]["export"]
+        self.assertEqual((exported["error"], exported["iteration"], exported["reproducible"]), ("", 40, False))
+        export = os.path.join(self.dir + "_typed", "export")
+        with open(os.path.join(export, "settings.json")) as f:
+            self.assertIn("continued from " + self.model, json.load(f)["note"])
+        p = subprocess.run([SHORTRUN, "info", "--model", os.path.join(export, "model.safetensors"), "--json"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["iteration"], 40)
         img = np.asarray(Image.open(os.path.join(self.dir + "_typed", "opened.png")).convert("RGB")).astype(np.float32)
         self.assertGreater(img.std(), 10)
 
