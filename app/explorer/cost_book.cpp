@@ -24,10 +24,18 @@ double cold_flops_per_chain_step(int64_t parameters, const ImageShape& image) {
 }
 
 double cold_flops_per_second(const std::string& device, int threads) {
-  // Conservative: a CPU core sustains ~110 GFLOP/s on these convolutions at best (PyTorch eager,
-  // this project's 2-core reference machine); LibTorch eager with small batches gets about half.
+  // Measured in the explorer on the project's 2-core CPU (one torch thread, 16-64 chains, the
+  // machine shared, 2026-12-03): the n_f = 32 and 64 nets ran at 26-35 GFLOP/s; unloaded it does
+  // about twice that. 40 GFLOP/s per thread sits between.
   if (device.rfind("cuda", 0) == 0) return 5e12;
-  return 55e9 * double(std::max(1, threads));
+  return 40e9 * double(std::max(1, threads));
+}
+
+double cold_seconds_per_chain_step(int64_t parameters, const ImageShape& image, const std::string& device, int threads) {
+  // The fixed part, per chain-step at 16 chains: an n_f = 4 net (1.6 MFLOP a chain-step) ran at
+  // 1,500-2,200 chain-steps/s, i.e. ~0.5 ms of overhead each. A GPU step is launch-bound at ~1.5 ms.
+  const double fixed = device.rfind("cuda", 0) == 0 ? 1.5e-3 / 16 : 0.5e-3;
+  return fixed + cold_flops_per_chain_step(parameters, image) / cold_flops_per_second(device, threads);
 }
 
 void CostBook::reset(uint64_t model_id, const std::string& device, int threads, int64_t parameters,
@@ -36,7 +44,7 @@ void CostBook::reset(uint64_t model_id, const std::string& device, int threads, 
   device_ = device;
   threads_ = threads;
   parameters_ = parameters;
-  cold_per_s_ = cold_flops_per_second(device, threads) / cold_flops_per_chain_step(parameters, image);
+  cold_per_s_ = 1.0 / cold_seconds_per_chain_step(parameters, image, device, threads);
   std::fill(std::begin(per_s_), std::end(per_s_), 0.0);
 }
 

@@ -23,6 +23,10 @@ double chain_steps_per_unit(WorkKind kind);
 double cold_flops_per_chain_step(int64_t parameters, const ImageShape& image);
 // What a device sustains on such nets before anything is measured (per torch thread on a CPU).
 double cold_flops_per_second(const std::string& device, int threads);
+// The cold estimate of one chain-step: a fixed cost (the step's many small ops, the noise, the
+// explorer's per-step bookkeeping, shared by the chains of one batch: taken at the default 16)
+// plus the flops at the device's rate. Small nets are bound by the first, large ones by the second.
+double cold_seconds_per_chain_step(int64_t parameters, const ImageShape& image, const std::string& device, int threads);
 
 class CostBook {
  public:

@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "disabled_why.h"
 #include "export_jobs.h"
 #include "file_kinds.h"
 #include "jobs_text.h"
@@ -45,21 +46,37 @@ namespace {
 // Every control gets a tip, so tip() also records where each control was laid out this frame
 // (the state dump's "layout": the GUI test checks nothing is clipped at small window sizes).
 std::vector<LaidOutItem> g_items;
+std::string g_hovered_tip;  // the tooltip shown this frame (state dumps), "" if none
 }  // namespace
 
 void tip(const char* text) {
-  // Disabled controls keep their tip (it says why they are disabled); long tips wrap inside the window.
+  // A disabled control keeps its tip, with the reason of the scope that disabled it (disabled_why.h);
+  // long tips wrap inside the window.
+  const bool disabled = (GImGui->LastItemData.InFlags & ImGuiItemFlags_Disabled) != 0;
+  const std::string why = disabled ? disabled_reason() : std::string();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
     const float wrap = std::min(ImGui::GetFontSize() * 32.0f, ImGui::GetMainViewport()->WorkSize.x - 24.0f);
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(std::max(wrap, 80.0f));
     ImGui::TextUnformatted(text);
+    if (!why.empty()) {  // a control disabled without DisabledWhy keeps its own text (the state dump flags it)
+      ImGui::Spacing();
+      ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "Disabled: %s", why.c_str());
+    }
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
+    g_hovered_tip = std::string(text) + (why.empty() ? "" : "\nDisabled: " + why);
   }
+  record_layout(text, 0);
+  g_items.back().disabled = disabled;
+  g_items.back().why = why;
+}
+
+void record_layout(const std::string& what, float limit_w) {
   const ImGuiWindow* w = ImGui::GetCurrentWindow();
   LaidOutItem item;
-  item.tip = std::string(text).substr(0, 48);
+  item.limit_w = limit_w;
+  item.tip = what.substr(0, 48);
   item.window = w->Name;
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
   item.rect = {a.x, a.y, b.x, b.y};
@@ -208,9 +225,11 @@ void Explorer::frame() {
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
   g_items.clear();
+  g_hovered_tip.clear();
   shortcuts();
   draw_ui();
   layout = g_items;
+  hovered_tip = g_hovered_tip;
   if (script_) {
     if (!script_->step(*this)) {
       if (!script_->error().empty()) {
@@ -404,9 +423,13 @@ void Explorer::draw_ui() {
   const float msg_w = ImGui::CalcTextSize(status_message.c_str()).x;
   const float status_h = line * 2.0f + ImGui::GetStyle().WindowPadding.y * 2 + 2;
   // A sidebar narrower than its controls is no use; wider than half the window leaves no room.
-  // Collapsed (the "<" at the tab bar's left), it leaves the whole width to the tabs.
+  // Until its edge is dragged it takes at most 30% of a narrow window (240 px of 800), so the
+  // tabs keep room. Collapsed (the "<" at the tab bar's left), it leaves the whole width to the tabs.
+  const float wanted = sidebar_dragged ? sidebar_width * ui_scale_
+                                       : std::min(sidebar_width * ui_scale_, vp->WorkSize.x * 0.3f);
   const float sidebar = sidebar_collapsed ? 0.0f
-                        : std::clamp(sidebar_width * ui_scale_, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
+                        : std::clamp(wanted, 220.0f * ui_scale_, std::max(220.0f * ui_scale_, vp->WorkSize.x * 0.5f));
+  sidebar_shown_width = sidebar / ui_scale_;
   const float main_h = std::max(100.0f, vp->WorkSize.y - status_h);
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
@@ -418,9 +441,11 @@ void Explorer::draw_ui() {
   // going never move a control under the pointer.
   const float jobs_h = jobs_panel_height();
   ImGui::BeginChild("controls", ImVec2(0, -jobs_h), false);
+  ImGui::PushTextWrapPos(0.0f);  // text wraps at the sidebar's edge rather than run under it
   draw_model_panel(*this);
   draw_sampler_panel(*this);
   draw_export_panel(*this);
+  ImGui::PopTextWrapPos();
   ImGui::EndChild();
   ImGui::BeginChild("jobs", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);
   draw_jobs_panel(*this);
@@ -431,6 +456,7 @@ void Explorer::draw_ui() {
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x - sidebar, main_h));
   ImGui::Begin("Main", nullptr, fixed | ImGuiWindowFlags_NoTitleBar);
+  ImGui::PushTextWrapPos(0.0f);  // a tab's text wraps at the window's edge rather than run off it (800 px)
   // Tabs that do not fit scroll, and the list button at the bar's left reaches every one of them
   // with a full-size click (at 800 px several tabs are off the bar).
   if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll | ImGuiTabBarFlags_TabListPopupButton)) {
@@ -455,19 +481,28 @@ void Explorer::draw_ui() {
     }
     ImGui::EndTabBar();
   }
+  ImGui::PopTextWrapPos();
   ImGui::End();
 
-  // The sidebar's right edge: drag to resize. Drawn after the sidebar and the main panel, which
-  // never come to the front when clicked (fixed), so the edge stays on top of both.
+  // The sidebar's right edge: drag to resize. A window of its own above the sidebar and the main
+  // panel. Those two never come to the front when clicked, and ImGui puts such windows at the
+  // back of the display order when it creates them; the edge must not be one of them (it was,
+  // and the main panel covered it: issue 23, item 6), so it lacks NoBringToFrontOnFocus and stays
+  // above both, below popups and the file chooser.
   if (!sidebar_collapsed) {
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + sidebar - 3, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(6, main_h));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
-  ImGui::Begin("##sidebar_edge", nullptr, fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBackground |
-                                               ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::Begin("##sidebar_edge", nullptr, (fixed & ~ImGuiWindowFlags_NoBringToFrontOnFocus) | ImGuiWindowFlags_NoTitleBar |
+                                               ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_NoScrollbar |
+                                               ImGuiWindowFlags_NoFocusOnAppearing);
   ImGui::InvisibleButton("edge", ImVec2(6, main_h));
   if (ImGui::IsItemHovered() || ImGui::IsItemActive()) ImGui::SetMouseCursor(ImGuiMouseCursor_ResizeEW);
-  if (ImGui::IsItemActive()) sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
+  if (ImGui::IsItemActive()) {
+    if (!sidebar_dragged) sidebar_width = sidebar / ui_scale_;  // from the width shown
+    sidebar_dragged = true;
+    sidebar_width = std::max(220.0f, sidebar_width + ImGui::GetIO().MouseDelta.x / ui_scale_);
+  }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("drag to resize the sidebar");
   ImGui::End();
   ImGui::PopStyleVar();
@@ -515,6 +550,7 @@ void Explorer::draw_ui() {
 // ---- actions ----
 
 void Explorer::load_model(const std::string& path) {
+  if (open_toy_model(path)) return;
   status_message = "loading " + path;
   worker->load_model(path);
 }
@@ -529,6 +565,7 @@ void Explorer::drop_file(const std::string& path) {
       status_message = model_error = e.what();
       return;
     }
+    if (open_toy_model(p)) return;
     if (const std::string why = not_a_model_reason(p); !why.empty()) {
       errors.push_back(why);
       status_message = model_error = why;

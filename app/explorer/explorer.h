@@ -112,6 +112,9 @@ struct LaidOutItem {
   std::string tip, window;
   std::vector<float> rect, window_rect;  // x0, y0, x1, y1 in screen pixels
   float scroll_max_y = 0, scroll_y = 0;
+  bool disabled = false;
+  std::string why;
+  float limit_w = 0;  // > 0: the width the item must fit in (a plot title: its plot's width)  // a disabled control's reason (disabled_why.h); "" if none was given
 };
 
 struct FrameStats {
@@ -135,6 +138,11 @@ class Explorer {
   // Actions (widgets, shortcuts and scripts all call these).
   void load_model(const std::string& path);
   void drop_file(const std::string& path);
+  // A 2-D playground model file goes to the 2-D tab (shown, and the file opened there): true if
+  // `path` is one.
+  bool open_toy_model(const std::string& path);
+  // Real input events still queued for later frames (input_queue.h): a script's wait for "input".
+  bool input_pending() const { return input_.pending(); }
   // Files dropped together: the shown view takes them if it wants (view.h take_drop), else
   // each goes to drop_file (view_host.cpp).
   void drop_files(const std::vector<std::string>& paths);
@@ -224,8 +232,11 @@ class Explorer {
   FrameStats stats;
   float sidebar_width = 330.0f;   // logical pixels (× the UI scale); dragged at its edge
   bool sidebar_collapsed = false; // hidden, the tabs take the whole width
+  bool sidebar_dragged = false;   // its edge was dragged (or a script set the width): no auto-narrowing
+  float sidebar_shown_width = 0;  // the width drawn last frame (logical pixels)
   bool typing = false;            // a text field has focus: typed values commit on Enter or focus loss
   std::vector<LaidOutItem> layout;  // the last frame's controls (state dumps)
+  std::string hovered_tip;          // the tooltip the last frame showed ("" if none)
 
  private:
   void init_window();

@@ -1,4 +1,5 @@
 // FileBrowser: a background lister per folder, a filtered sorted view, and its ImGui window.
+#include "disabled_why.h"
 #include "file_browser.h"
 
 #include <imgui.h>
@@ -267,14 +268,15 @@ void draw_file_browser(Explorer& ex) {
       const BrowserEntry& e = entries[size_t(i)];
       const std::string label = e.dir ? e.name + "/" : e.name;
       ImGui::PushID(i);
-      const bool other = model && !e.note.empty();  // a .safetensors that is not a checkpoint: greyed, says what it is
+      // A .safetensors that is no model at all is greyed and says what it is; a 2-D model says where it opens.
+      const bool other = model && e.note.find("not a model") != std::string::npos;
       if (other) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
       if (ImGui::Selectable(label.c_str(), b.selected == i, ImGuiSelectableFlags_AllowDoubleClick)) {
         b.selected = i;
         if (ImGui::IsMouseDoubleClicked(0)) picked = e.name;
       }
-      if (other) {
-        ImGui::PopStyleColor();
+      if (other) ImGui::PopStyleColor();
+      if (model && !e.note.empty()) {
         ImGui::SameLine();
         ImGui::TextDisabled("(%s)", e.note.c_str());
       }
@@ -293,10 +295,11 @@ void draw_file_browser(Explorer& ex) {
   else
     ImGui::TextDisabled("%zu shown%s", entries.size(), b.listing_done() ? "" : " so far");
   const bool has_sel = b.selected >= 0 && b.selected < int(entries.size());
-  ImGui::BeginDisabled(!has_sel);
-  if (ImGui::Button("Open")) picked = entries[size_t(b.selected)].name;
-  tip("open the selected folder, or load the selected file");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!has_sel, "nothing selected: click a file or folder in the list first (a double click opens it)");
+    if (ImGui::Button("Open")) picked = entries[size_t(b.selected)].name;
+    tip("open the selected folder, or load the selected file");
+  }
   if (model || b.on_pick()) {
     ImGui::SameLine();
     if (ImGui::Button("Use this folder")) browser_use_folder(ex);

@@ -42,7 +42,7 @@ std::string not_a_model_reason(const std::string& path) {
 std::string model_file_note(const std::string& path) {
   switch (safetensors_role(path)) {
     case SafetensorsRole::kFeatureNet: return "FD feature net, not a model";
-    case SafetensorsRole::kToy2d: return "2-D playground model";
+    case SafetensorsRole::kToy2d: return "2-D playground model: opens in the 2-D tab";
     default: return "";
   }
 }

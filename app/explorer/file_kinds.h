@@ -34,6 +34,7 @@ SafetensorsRole safetensors_role(const std::string& path);
 // feature network: one line naming the file and what it is.
 std::string not_a_model_reason(const std::string& path);
 // A short note for the file chooser ("FD feature net, not a model"; "" for a checkpoint or unknown).
+// Only a note with "not a model" in it greys its file out.
 std::string model_file_note(const std::string& path);
 
 }  // namespace shortrun::explorer

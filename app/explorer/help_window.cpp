@@ -33,7 +33,7 @@ void draw_help_window(Explorer& ex) {
                              {"x in Jobs", "stop a job or drop it from the queue"},
                              {"sidebar edge", "drag to resize the sidebar"},
                              {"F1", "this help"},
-                             {"drop a file", "a checkpoint loads it; an image goes to the Reconstruct canvas (on the OOD probe tab, images and folders are probed)"}};
+                             {"drop a file", "a checkpoint loads it (a 2-D playground model opens in the 2-D tab); an image goes to the Reconstruct canvas (on the OOD probe tab, images and folders are probed)"}};
     for (const auto& k : keys) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);

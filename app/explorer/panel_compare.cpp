@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "disabled_why.h"
 #include "compare_job.h"
 #include "display_image.h"
 #include "image_export.h"
@@ -357,10 +358,11 @@ class CompareView : public View {
     if (ImGui::Button("Compare")) run(ctx);
     tip("run A and B from the same z and u_k");
     ImGui::SameLine();
-    ImGui::BeginDisabled(!running);
-    if (ImGui::Button("Stop")) stop(ctx);
-    tip("stop the comparison (between two Langevin steps)");
-    ImGui::EndDisabled();
+    {
+      DisabledWhy off(!running, "no comparison is running");
+      if (ImGui::Button("Stop")) stop(ctx);
+      tip("stop the comparison (between two Langevin steps)");
+    }
     if (running) {
       const int64_t done = slot_->done.load(), total = slot_->total.load();
       char buf[96];

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "disabled_why.h"
 #include "explorer.h"
 #include "jobs_text.h"
 #include "layout_util.h"
@@ -28,11 +29,11 @@ void draw_jobs_panel(Explorer& ex) {
   ImGui::AlignTextToFramePadding();
   ImGui::Text("Jobs (%d)", int(jobs.size()));
   ImGui::SameLine(ImGui::GetContentRegionMax().x - button_width("stop all"));
-  ImGui::BeginDisabled(jobs.empty());
-  if (ImGui::Button("stop all")) ex.cancel_all_jobs();
-  tip(jobs.empty() ? "nothing to stop: no job is running or queued"
-                   : "stop the running jobs and empty the queue (a training run stops as Ctrl+C stops it: resumable)");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(jobs.empty(), "nothing to stop: no job is running or queued");
+    if (ImGui::Button("stop all")) ex.cancel_all_jobs();
+    tip("stop the running jobs and empty the queue (a training run stops as Ctrl+C stops it: resumable)");
+  }
   // The list scrolls inside its fixed room: a growing queue never pushes the sidebar's controls.
   ImGui::BeginChild("job_list", ImVec2(0, 0), false);
   draw_job_rows(ex, jobs);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "disabled_why.h"
 #include "image_export.h"
 #include "jobs_text.h"
 #include "layout_util.h"
@@ -258,16 +259,19 @@ class LongRunView : public View {
     if (ImGui::Button(label)) run(ctx);
     tip("run the same chains (same z and noise u_k) from step 0 to M; progress and a stop are in the job list");
     same_line_if_fits(button_width("Stop"));
-    ImGui::BeginDisabled(!running);
-    if (ImGui::Button("Stop")) stop(ctx);
-    ImGui::EndDisabled();
-    tip("stop the long run (the curves so far stay)");
+    {
+      DisabledWhy off(!running, "no long run is running");
+      if (ImGui::Button("Stop")) stop(ctx);
+      tip("stop the long run (the curves so far stay)");
+    }
     same_line_if_fits(button_width("Export"));
-    ImGui::BeginDisabled(!shown_ || !shown_->finished.load());
-    if (ImGui::Button("Export")) export_now(ctx);
-    ImGui::EndDisabled();
-    tip(("write the PNG x_K | x_M, a JSON of the settings and the `shortrun sample --continue-to` command that redraws it, "
-         "to " + ctx.folder_for(export_folder_) + " (the sidebar's export folder)").c_str());
+    {
+      DisabledWhy off(!shown_ || !shown_->finished.load(), !shown_ ? "no long run yet: press Run to M first"
+                                                                  : "the long run is still going: it exports when it has finished");
+      if (ImGui::Button("Export")) export_now(ctx);
+      tip(("write the PNG x_K | x_M, a JSON of the settings and the `shortrun sample --continue-to` command that redraws it, "
+           "to " + ctx.folder_for(export_folder_) + " (the sidebar's export folder)").c_str());
+    }
     if (s.chain_rate > 0) {
       ImGui::TextDisabled("a run to %d: ~%s at %.0f chain-steps/s", M,
                           format_duration(s.costs.seconds(WorkKind::kChainStep, double(M) * s.sampler.chains)).c_str(), s.chain_rate);

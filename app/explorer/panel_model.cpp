@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "disabled_why.h"
 #include "explorer.h"
 #include "layout_util.h"
 #include "recon_inputs.h"
@@ -58,12 +59,13 @@ void draw_model_panel(Explorer& ex) {
     tip("set K, step size, noise, init, seed and clamp back to the checkpoint's values");
     int device = m->device.rfind("cuda", 0) == 0 ? 1 : 0;
     ImGui::SetNextItemWidth(120);
-    ImGui::BeginDisabled(!m->cuda_available);
-    if (ImGui::Combo("device", &device, "CPU\0CUDA\0")) ex.set_device(device ? "cuda" : "cpu");
-    ImGui::EndDisabled();
+    {
+      DisabledWhy off(!m->cuda_available, "CPU only: this build's LibTorch (or this machine) has no CUDA");
+      if (ImGui::Combo("device", &device, "CPU\0CUDA\0")) ex.set_device(device ? "cuda" : "cpu");
+      tip("where the model and the chains live");
+    }
     ImGui::SameLine();
     ImGui::TextDisabled("active: %s", m->device.c_str());
-    tip(m->cuda_available ? "where the model and the chains live" : "CPU only: this build's LibTorch (or machine) has no CUDA");
   } else {
     ImGui::TextDisabled(ex.pub.activity.rfind("loading", 0) == 0 ? "loading..." : "no model loaded");
   }
@@ -92,7 +94,8 @@ void draw_model_panel(Explorer& ex) {
                           2 * ImGui::GetStyle().ItemSpacing.x);
   const bool enter = ImGui::InputTextWithHint("##modelpath", ".safetensors / .pt / .pth / run dir", ex.model_path_field,
                                               sizeof(ex.model_path_field), ImGuiInputTextFlags_EnterReturnsTrue);
-  tip("a checkpoint path; or drop a file on the window (an image goes to Reconstruct's image path)");
+  tip("a checkpoint path (a 2-D playground model opens in the 2-D tab); or drop a file on the window (an image goes to "
+      "Reconstruct's image path)");
   ImGui::SameLine();
   if (ImGui::Button("Load") || enter) load_model_field(ex);
   tip("load this checkpoint (native .safetensors, TorchScript .pt, PyTorch state_dict .pth, or a run directory)");

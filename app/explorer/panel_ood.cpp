@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "disabled_why.h"
 #include "display_image.h"
 #include "file_kinds.h"
 #include "histogram_plot.h"
@@ -348,10 +349,11 @@ class OodView : public View {
     if (ImGui::Button("Shipped examples")) examples(ctx);
     tip("load assets/ood: uniform noise, a constant image, a flipped Fashion-MNIST image and a drawn digit");
     same_line_if_fits(button_width("Stop"));
-    ImGui::BeginDisabled(!running);
-    if (ImGui::Button("Stop")) stop(ctx);
-    tip("stop the probe (between two Langevin steps)");
-    ImGui::EndDisabled();
+    {
+      DisabledWhy off(!running, "no probe is running");
+      if (ImGui::Button("Stop")) stop(ctx);
+      tip("stop the probe (between two Langevin steps)");
+    }
 
     ImGui::SetNextItemWidth(160);
     ImGui::InputText("data", data_, sizeof(data_));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "disabled_why.h"
 #include "explorer.h"
 #include "layout_util.h"
 #include "pixel_readout.h"
@@ -102,10 +103,11 @@ void draw_tools(Explorer& ex, float width) {
   if (ImGui::Button("Clear mask")) ex.canvas.clear_mask();
   tip("mark every pixel observed");
   same_line_if_fits(button_width("Undo (Ctrl+Z)"));
-  ImGui::BeginDisabled(ex.canvas.undo_depth() == 0);
-  if (ImGui::Button("Undo (Ctrl+Z)")) ex.canvas.undo();
-  tip("undo the last stroke, clear or load");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(ex.canvas.undo_depth() == 0, "nothing to undo yet");
+    if (ImGui::Button("Undo (Ctrl+Z)")) ex.canvas.undo();
+    tip("undo the last stroke, clear or load");
+  }
   // Mask presets, as the CLI's --mask center | left | random:P.
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("mask preset");
@@ -191,25 +193,26 @@ void draw_reconstruct_panel(Explorer& ex) {
   if (ImGui::Button(running ? "Restart" : "Reconstruct")) ex.start_reconstruction();
   tip("find z with M(z, u) ~ the canvas over its observed pixels (uses the sampler's K, step, noise)");
   ImGui::SameLine();
-  ImGui::BeginDisabled(!running);
-  if (ImGui::Button("Stop")) ex.worker->cancel_reconstruction();
-  tip(running ? "stop now (within one network evaluation)" : "nothing to stop: no reconstruction is running");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!running, "no reconstruction is running");
+    if (ImGui::Button("Stop")) ex.worker->cancel_reconstruction();
+    tip("stop now (within one network evaluation)");
+  }
   same_line_if_fits(button_width("Show its chain"));
-  ImGui::BeginDisabled(!run || !run->finished.load() || run->z.empty());
-  if (ImGui::Button("Show its chain")) ex.show_reconstruction_chain();
-  // Disabled controls keep a tip that says why (tip() shows it on a disabled item too).
-  tip(!run ? "no reconstruction yet: press Reconstruct first"
-      : !run->finished.load() ? "the reconstruction is still running: its z is final when it ends"
-      : run->z.empty() ? "this reconstruction was stopped before it finished, so it has no final z: run it to the end"
-                       : "sample the chain from the inferred z in the Chains panel, step by step");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!run || !run->finished.load() || run->z.empty(),
+                    !run ? "no reconstruction yet: press Reconstruct first"
+                    : !run->finished.load() ? "the reconstruction is still running: its z is final when it ends"
+                    : "this reconstruction was stopped before it finished, so it has no final z: run it to the end");
+    if (ImGui::Button("Show its chain")) ex.show_reconstruction_chain();
+    tip("sample the chain from the inferred z in the Chains panel, step by step");
+  }
   same_line_if_fits(button_width("Export PNG"));
-  ImGui::BeginDisabled(!run);
-  if (ImGui::Button("Export PNG")) ex.export_triptych_png();
-  tip(run ? "observed | reconstruction | error as one PNG (magnified by the Export panel's factor), with a .json"
-          : "nothing to export yet: press Reconstruct first");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!run, "nothing to export yet: press Reconstruct first");
+    if (ImGui::Button("Export PNG")) ex.export_triptych_png();
+    tip("observed | reconstruction | error as one PNG (magnified by the Export panel's factor), with a .json");
+  }
 
   // A warning that comes and goes sits under the buttons, in room kept for it.
   if (run) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "disabled_why.h"
 #include "explorer.h"
 #include "layout_util.h"
 
@@ -29,12 +30,12 @@ void draw_sampler_panel(Explorer& ex) {
   int init = s.init == "gaussian" ? 1 : 0;
   if (ImGui::Combo("init", &init, "uniform U(-1,1)\0gaussian N(0,1)\0")) s.init = init ? "gaussian" : "uniform";
   tip("distribution of the starting noise z");
-  ImGui::BeginDisabled(s.mala);
-  ImGui::Checkbox("clamp to [-1,1]", &s.clamp);
-  ImGui::EndDisabled();
-  tip(s.mala ? "MALA runs unclamped: a clamped proposal has no density to correct with (unticking MALA puts the clamp back "
-               "as it was)"
-             : "clamp x after every step (the paper does not; the bundled model was trained with it)");
+  {
+    DisabledWhy off(s.mala, "MALA runs unclamped: a clamped proposal has no density to correct with (unticking MALA puts "
+                            "the clamp back as it was)");
+    ImGui::Checkbox("clamp to [-1,1]", &s.clamp);
+    tip("clamp x after every step (the paper does not; the bundled model was trained with it)");
+  }
   bool mala = s.mala;
   if (ImGui::Checkbox("MALA (Metropolis-adjusted)", &mala)) ex.set_mala(mala);
   tip("accept or reject each Langevin step as a proposal under p(x) ~ exp(f(x)/T) (f is the negative energy: "

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "disabled_why.h"
 #include "image_export.h"
 #include "jobs_text.h"
 #include "layout_util.h"
@@ -338,11 +339,13 @@ class SweepView : public View {
     if (ImGui::Button("Stop")) stop(ctx);
     tip("stop the contact sheet");
     ImGui::SameLine();
-    ImGui::BeginDisabled(!shown_ || !shown_->complete);
-    if (ImGui::Button("Export")) export_now(ctx);
-    ImGui::EndDisabled();
-    tip(("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it (a finished sheet), "
-         "to " + ctx.folder_for(export_folder_) + " (the sidebar's export folder)").c_str());
+    {
+      DisabledWhy off(!shown_ || !shown_->complete, !shown_ ? "no sheet yet: press Run sheet first"
+                                                            : "the sheet is not complete: it exports when every cell is done");
+      if (ImGui::Button("Export")) export_now(ctx);
+      tip(("write the sheet PNG, a JSON of its settings and the `shortrun sweep` command that redraws it (a finished sheet), "
+           "to " + ctx.folder_for(export_folder_) + " (the sidebar's export folder)").c_str());
+    }
     if (shown_) {
       same_line_if_fits(300.0f);
       const int cells = shown_->rows * shown_->cols;

@@ -2,21 +2,25 @@
 // by short-run MCMC on its own thread (toy2d_runner.h) while the tab shows the target, the
 // learned exp(f), the energy with its gradient field, particles moving through their K steps,
 // short-run against long-run particles, and the KL / MMD to the target over iterations. A
-// painted canvas can be the target; the export is the run directory `shortrun train` writes.
+// painted canvas can be the target; the export is the run directory `shortrun train` writes, and
+// such a run's model.safetensors opens here again (Open..., a drop, or the sidebar's model field).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include <imgui.h>
 
 #include "canvas.h"
 #include "display_image.h"
+#include "file_kinds.h"
 #include "image_export.h"
 #include "layout_util.h"
 #include "plots.h"
 #include "shortrun/base/error.h"
 #include "toy2d_overlays.h"
 #include "toy2d_runner.h"
+#include "user_config.h"
 #include "view.h"
 
 namespace shortrun::explorer {
@@ -39,6 +43,15 @@ class Toy2dView : public View {
   const char* id() const override { return "toy2d"; }
 
   void update(ViewContext& ctx) override {
+    if (!pending_open_.empty()) {  // picked in the file chooser
+      const std::string path = std::move(pending_open_);
+      pending_open_.clear();
+      try {
+        open_model(ctx, path);
+      } catch (const Error& e) {
+        ctx.error(e.what());
+      }
+    }
     controls_ = runner_.controls();  // the runner's are the truth (a drawing or a refused target changes them)
     const auto [line, version] = runner_.error();
     if (version != seen_error_) {
@@ -51,9 +64,15 @@ class Toy2dView : public View {
       export_ = r;
       if (r.error.empty())
         ctx.status("2-D: exported iteration " + std::to_string(r.iteration) + " to " + r.dir +
-                   (r.reproducible ? "" : " (settings changed during training: the command does not reproduce it)"));
+                   (r.reproducible ? ""
+                    : snap_ && !snap_->loaded.empty() ? " (continued from " + snap_->loaded + ": the command trains afresh and does not reproduce it)"
+                    : " (settings changed during training: the command does not reproduce it)"));
     }
     snap_ = runner_.snapshot();
+    if (snap_ && snap_->loaded != remembered_) {  // an opened model joins the sidebar's recent files
+      remembered_ = snap_->loaded;
+      if (!remembered_.empty()) ctx.config.add_recent(remembered_);
+    }
     if (!gl_ || !snap_ || snap_->version == uploaded_ || snap_->grid == 0) return;
     uploaded_ = snap_->version;
     const int g = snap_->grid;
@@ -92,7 +111,7 @@ class Toy2dView : public View {
 
   std::vector<std::string> controls() const override {
     return {"toy_target", "toy_steps", "toy_step_size", "toy_noise", "toy_lr", "toy_batch", "toy_seed", "toy_until",
-            "toy_export_dir", "toy_show_short", "toy_draw"};
+            "toy_export_dir", "toy_show_short", "toy_draw", "toy_load"};
   }
   std::vector<std::string> buttons() const override {
     return {"toy_start", "toy_pause", "toy_reset", "toy_export", "toy_use_drawing", "toy_clear_drawing"};
@@ -126,6 +145,9 @@ class Toy2dView : public View {
       } else if (name == "toy_export_dir") {
         std::snprintf(export_dir_, sizeof export_dir_, "%s", v.get<std::string>().c_str());
         return;
+      } else if (name == "toy_load") {
+        open_model(ctx, v.get<std::string>());
+        return;
       } else if (name == "toy_show_short") {
         show_short_ = v.get<bool>();
         return;
@@ -158,6 +180,14 @@ class Toy2dView : public View {
   }
 
   bool busy() const override { return runner_.busy(); }
+
+  // A 2-D playground model (or its run directory) dropped here opens here; anything else goes on
+  // to the explorer (an image model loads in the sidebar).
+  bool take_drop(ViewContext& ctx, const std::vector<std::string>& paths) override {
+    if (paths.size() != 1 || !is_toy_model(paths[0])) return false;
+    open_model(ctx, paths[0]);
+    return true;
+  }
 
   // Training in the 2-D tab is long work too: it is in the sidebar's job list, and its x pauses it.
   std::vector<JobStatus> own_jobs() const override {
@@ -198,6 +228,8 @@ class Toy2dView : public View {
       j["snapshots"] = s->version;
       j["reproducible"] = s->reproducible;
       j["changed_at"] = s->changed_at;
+      j["loaded"] = s->loaded;
+      j["loaded_iteration"] = s->loaded_iteration;
     }
     j["canvas_ink"] = ink();
     j["export"] = {{"id", export_.id}, {"dir", export_.dir}, {"command", export_.command}, {"error", export_.error},
@@ -211,6 +243,23 @@ class Toy2dView : public View {
   void apply(const Toy2dControls& c) {
     controls_ = c;
     runner_.set_controls(c);
+  }
+
+  static bool is_toy_model(const std::string& path) {
+    std::error_code ec;
+    const std::string file = std::filesystem::is_directory(path, ec) ? path + "/model.safetensors" : path;
+    return safetensors_role(file) == SafetensorsRole::kToy2d;
+  }
+
+  void open_model(ViewContext& ctx, const std::string& path) {
+    if (!is_toy_model(path)) {
+      const SafetensorsRole role = safetensors_role(path);
+      throw Error(path + (role == SafetensorsRole::kCheckpoint ? ": an image model, not a 2-D playground model: load it in the sidebar's Model panel"
+                          : role == SafetensorsRole::kFeatureNet ? ": the FD feature network, not a 2-D playground model"
+                          : ": not a 2-D playground model (the model.safetensors of `shortrun train --data toy:...` or of this tab's Export)"));
+    }
+    runner_.load_model(path);
+    ctx.status("2-D: opening " + path);
   }
 
   void use_drawing() {
@@ -301,6 +350,14 @@ class Toy2dView : public View {
     ImGui::SameLine();
     if (ImGui::Button("Reset")) runner_.reset();
     tip("New weights from the seed, iteration 0");
+    ImGui::SameLine();
+    if (ImGui::Button("Open...")) {
+      const std::shared_ptr<const Toy2dSnapshot> s = snap_;
+      ctx.browse_models("Open a 2-D playground model", s && !s->loaded.empty() ? s->loaded : export_dir(ctx),
+                        [this](const std::string& path) { pending_open_ = path; });
+    }
+    tip("Open a 2-D playground model: the model.safetensors (or the run folder) of `shortrun train --data toy:...` or of "
+        "Export; it shows here as if trained here, and Start trains on from it");
     same_line_if_fits(labelled_width("short-run too", ImGui::GetFrameHeight()));
     ImGui::Checkbox("short-run too", &show_short_);
     tip("In the long-run square, also show the same chains after K steps (blue) beside x_10K (orange)");
@@ -320,7 +377,14 @@ class Toy2dView : public View {
     ImGui::Text("%s  iteration %lld  %.1f it/s  KL %s  MMD %s", runner_.running() ? "training" : "paused", static_cast<long long>(s.iteration),
                 s.its_per_s, s.kl.empty() ? "-" : std::to_string(s.kl.back()).substr(0, 6).c_str(),
                 s.mmd.empty() ? "-" : std::to_string(s.mmd.back()).substr(0, 7).c_str());
-    if (!s.reproducible) {
+    if (!s.loaded.empty()) {
+      ImGui::SameLine();
+      const std::string name = std::filesystem::path(s.loaded).parent_path().filename().string() + "/" +
+                               std::filesystem::path(s.loaded).filename().string();
+      ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "from %s (iteration %lld)", name.c_str(),
+                         static_cast<long long>(s.loaded_iteration));
+      tip(("Weights opened from " + s.loaded + "; Start trains on from them (Adam restarts), Reset starts afresh").c_str());
+    } else if (!s.reproducible) {
       ImGui::SameLine();
       ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, 1.0f), "settings changed at iteration %lld: an export will not reproduce",
                          static_cast<long long>(s.changed_at));
@@ -427,7 +491,7 @@ class Toy2dView : public View {
   Toy2dControls controls_;
   std::shared_ptr<const Toy2dSnapshot> snap_;
   uint64_t uploaded_ = 0, seen_error_ = 0, seen_export_ = 0;
-  std::string uploaded_target_, error_line_;
+  std::string uploaded_target_, error_line_, pending_open_, remembered_;
   struct Images {
     DisplayImage target, density, energy;  // √-scaled densities and f, through the colormap shader
   };

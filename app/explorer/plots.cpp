@@ -1,6 +1,8 @@
 // plot_lines: axes, band, series, marker and hover read-out on ImGui's draw list.
 #include "plots.h"
 
+#include "view.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -34,9 +36,16 @@ found:
 
 int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSeries>& series) {
   ImGui::PushID(id);
-  if (!spec.title.empty()) ImGui::TextUnformatted(spec.title.c_str());
   ImVec2 size = spec.size;
   if (size.x <= 0) size.x = std::max(50.0f, ImGui::GetContentRegionAvail().x);
+  if (!spec.title.empty()) {
+    // A title wider than its plot wraps within the plot's width rather than run into its
+    // neighbour or off the window (the GUI tests check it from the recorded width).
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x);
+    ImGui::TextUnformatted(spec.title.c_str());
+    ImGui::PopTextWrapPos();
+    record_layout("plot title: " + spec.title, size.x);
+  }
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("plot", size);
   const bool hovered = ImGui::IsItemHovered();

@@ -114,7 +114,7 @@ void set_control(Explorer& ex, const std::string& name, const nlohmann::json& v)
     ex.exporter.video = m == "none" ? 0 : m == "gif" ? 1 : 2;
   } else if (name == "export_selected_only") ex.exporter.selected_only = v.get<bool>();
   else if (name == "help") ex.show_help = v.get<bool>();
-  else if (name == "sidebar_width") ex.sidebar_width = clamped(v, 220.0f, 2000.0f);
+  else if (name == "sidebar_width") ex.sidebar_width = clamped(v, 220.0f, 2000.0f), ex.sidebar_dragged = true;
   else if (name == "sidebar_collapsed") ex.sidebar_collapsed = v.get<bool>();
   else if (name == "inspector_zoom") ex.chains.inspector.image_view.zoom = ex.chains.inspector.heat_view.zoom = clamped(v, 1.0f, 32.0f);
   else if (name == "diff_pinned") ex.chains.inspector.against_pinned = v.get<bool>();
@@ -262,13 +262,16 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   // An image read (or a failure) since the last non-wait action.
   if (what == "image") return idle && ((p.image && p.image->id != before_image_) || ex.errors.size() != before_errors_);
   if (what == "browser") return ex.browser.listing_done();
+  // Every real input event received so far handed to ImGui (one key change a frame: a typed path
+  // takes a frame a character).
+  if (what == "input") return !ex.input_pending();
   // A view's work (its jobs and whatever it waits on) is done.
   if (what == "view") {
     View* view = ex.find_view(a.at("view").get<std::string>());
     if (!view) throw Error("unknown view '" + a.at("view").get<std::string>() + "'");
     return ex.session.view_jobs->idle() && !view->busy();
   }
-  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, image, browser, job, prompt, stuck, file, frames, view)");
+  throw Error("unknown wait '" + what + "' (idle, sampler, model, interpolation, reconstruction, image, browser, job, prompt, stuck, file, frames, view, input)");
 }
 
 bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {

@@ -16,6 +16,7 @@
 //   {"do": "wait", "for": "job", "kind": "sample", "done": 3}   a job of that kind running with >= done units
 //   {"do": "wait", "for": "prompt"}                             the costly-run prompt is open
 //   {"do": "wait", "for": "file", "path": "go"}                 a file exists (tests sending real X events)
+//   {"do": "wait", "for": "input"}                              every real input event so far handed to ImGui
 //   {"do": "wait", "for": "stuck"}                              a job has ignored its stop for 5 s
 //   {"do": "wait", "for": "view", "view": "long_run"}           a view's jobs are done (view.h)
 // A view's controls and buttons (View::controls/buttons) are set and pressed as the others are.

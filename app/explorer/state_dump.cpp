@@ -2,6 +2,8 @@
 // dump_state); the GUI tests read it instead of guessing from pixels.
 #include <GL/glew.h>
 #include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -133,7 +135,15 @@ nlohmann::json Explorer::state() const {
   j["chain_rate_measured"] = session.costs.measured(WorkKind::kChainStep);
   j["cost_basis"] = session.costs.basis();
   j["typing"] = typing;
-  j["sidebar_width"] = sidebar_width;
+  {
+    // What ImGui saw last frame, for tests that send real pointer events.
+    const ImGuiContext& g = *GImGui;
+    const ImGuiIO& io = ImGui::GetIO();
+    j["pointer"] = {{"pos", {io.MousePos.x, io.MousePos.y}}, {"down", io.MouseDown[0]},
+                    {"hovered_window", g.HoveredWindow ? g.HoveredWindow->Name : ""}, {"active_id", g.ActiveId},
+                    {"window_focused", glfwGetWindowAttrib(window_, GLFW_FOCUSED) != 0}};
+  }
+  j["sidebar_width"] = sidebar_shown_width;
   j["sidebar_collapsed"] = sidebar_collapsed;
   j["inspector"] = {{"zoom", chains.inspector.image_view.zoom}, {"heat_zoom", chains.inspector.heat_view.zoom},
                     {"pair", {chains.inspector.pair.first, chains.inspector.pair.second}},
@@ -144,8 +154,10 @@ nlohmann::json Explorer::state() const {
   nlohmann::json items = nlohmann::json::array();
   for (const LaidOutItem& it : layout)
     items.push_back({{"tip", it.tip}, {"window", it.window}, {"rect", it.rect}, {"window_rect", it.window_rect},
-                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}});
+                     {"scroll_max_y", it.scroll_max_y}, {"scroll_y", it.scroll_y}, {"disabled", it.disabled}, {"why", it.why},
+                     {"limit_w", it.limit_w}});
   j["layout"] = items;
+  j["hovered_tip"] = hovered_tip;
   return j;
 }
 

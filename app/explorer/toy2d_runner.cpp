@@ -1,5 +1,6 @@
 // The 2-D playground's training thread (see toy2d_runner.h).
 #include "toy2d_runner.h"
+#include "toy2d_export.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,10 +14,12 @@
 #include <unistd.h>
 
 #include "shortrun/base/error.h"
-#include "shortrun/base/runtime.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
+#include "shortrun/io/model_paths.h"
+#include "shortrun/base/runtime.h"
 #include "shortrun/toy2d/toy2d_trainer.h"
+#include "toy_model.h"
 #include "toy_run.h"
 
 namespace shortrun::explorer {
@@ -32,8 +35,9 @@ constexpr double kPublishEvery = 0.08;    // s between snapshots while training
 constexpr double kFieldEvery = 0.2;       // s between heatmap refreshes while training
 constexpr double kLongEvery = 3.0;        // s between long-run refreshes while training
 
-Toy2dSettings settings_of(const Toy2dControls& c) {
-  Toy2dSettings s;
+// The controls over `base` (the defaults, or a loaded file's data noise and log interval).
+Toy2dSettings settings_of(const Toy2dControls& c, const Toy2dSettings& base = Toy2dSettings()) {
+  Toy2dSettings s = base;
   s.steps = c.steps;
   s.step_size = c.step_size;
   s.noise_std = c.noise;
@@ -68,7 +72,7 @@ struct Toy2dRunner::Impl {
   Toy2dControls wanted;
   bool run = false, quit = false, reset_req = true, export_req = false, controls_dirty = false, reached = false;
   bool in_flight = false;  // picked-up work not yet published (busy() for scripts)
-  std::string export_dir;
+  std::string export_dir, load_req;
   std::vector<float> canvas;
   int canvas_size = 0;
   std::shared_ptr<const Toy2dSnapshot> snap = std::make_shared<Toy2dSnapshot>();
@@ -92,7 +96,17 @@ struct Toy2dRunner::Impl {
   uint64_t version = 0;
   int drawings = 0;
 
+  // A loaded model file: its path, iteration (added to the trainer's own count), settings, and what
+  // it does before any training here (its K-step chains, with their KL and MMD as a history entry).
+  std::string loaded;
+  int64_t base = 0;
+  Toy2dSettings base_settings;
+  Toy2dParticles loaded_trails;
+  std::vector<Toy2dLog> loaded_log;
+
   std::thread thread;
+
+  int64_t shown_iteration() const { return base + trainer->iteration(); }
 
   void fail(const std::string& line) {
     std::lock_guard<std::mutex> l(m);
@@ -104,7 +118,49 @@ struct Toy2dRunner::Impl {
     Toy2dConfig config;
     config.target = c.target;
     config.seed = c.seed;
-    auto fresh = std::make_unique<Toy2dTrainer>(config, settings_of(c));  // throws for a bad target
+    adopt(std::make_unique<Toy2dTrainer>(config, settings_of(c)), c);  // throws for a bad target
+    loaded.clear();
+    base = 0;
+    base_settings = Toy2dSettings();
+    loaded_trails = Toy2dParticles();
+    loaded_log.clear();
+  }
+
+  // The file's weights, target and settings, paused at its iteration (toy2d_runner.h load_model).
+  void open(const std::string& given) {
+    const std::string path = resolve_model_path(given);
+    cli::ToyModelFile f;
+    std::unique_ptr<Toy2dTrainer> t = cli::load_toy_model(path, &f);  // throws naming the file
+    Toy2dControls c;
+    c.target = f.config.target;
+    c.seed = f.config.seed;
+    c.steps = f.settings.steps;
+    c.step_size = f.settings.step_size;
+    c.noise = f.settings.noise_std;
+    c.lr = f.settings.lr;
+    c.batch = f.settings.batch;
+    t->set_settings(settings_of(c, f.settings));
+    adopt(std::move(t), c);
+    loaded = fs::absolute(path).lexically_normal().string();
+    base = f.iteration;
+    base_settings = f.settings;
+    reproducible = false;  // the command of an export would train from fresh weights
+    changed_at = base;
+    loaded_trails = trainer->sample(kTrailChains, c.steps, 1);
+    const torch::Tensor xk =
+        torch::from_blob(const_cast<float*>(loaded_trails.frame(loaded_trails.frames - 1)), {loaded_trails.n, 2}, torch::kFloat32);
+    Toy2dLog l;
+    l.iteration = base;
+    l.kl = trainer->kl_grid(xk);
+    l.mmd = trainer->mmd(xk);
+    loaded_log = {l};
+    std::lock_guard<std::mutex> lock(m);
+    wanted = c;
+    run = false;
+    reached = false;
+  }
+
+  void adopt(std::unique_ptr<Toy2dTrainer> fresh, const Toy2dControls& c) {
     trainer = std::move(fresh);
     applied = c;
     start_settings = trainer->settings();
@@ -121,7 +177,7 @@ struct Toy2dRunner::Impl {
   }
 
   void apply_settings(const Toy2dControls& c) {
-    const Toy2dSettings s = settings_of(c);
+    const Toy2dSettings s = settings_of(c, base_settings);
     applied = c;
     if (same_settings(s, trainer->settings())) return;
     trainer->set_settings(s);
@@ -129,7 +185,7 @@ struct Toy2dRunner::Impl {
       start_settings = s;  // nothing ran yet: the run simply starts with these
     } else if (reproducible && !same_settings(s, start_settings)) {
       reproducible = false;
-      changed_at = trainer->iteration();
+      changed_at = shown_iteration();
     }
   }
 
@@ -139,7 +195,7 @@ struct Toy2dRunner::Impl {
     // Keep the refresh to about 150,000 chain-steps (a few tenths of a second).
     const int64_t n = std::clamp<int64_t>(150000 / std::max<int64_t>(1, long_steps), 50, kLongChains);
     long_run = trainer->sample(n, long_steps, k);  // frames x_0, x_K, x_2K, ..., x_10K of the same chains
-    long_iteration = trainer->iteration();
+    long_iteration = shown_iteration();
     last_long = Clock::now();
   }
 
@@ -147,8 +203,10 @@ struct Toy2dRunner::Impl {
     auto s = std::make_shared<Toy2dSnapshot>();
     s->version = ++version;
     s->target = applied.target;
-    s->iteration = trainer->iteration();
+    s->iteration = shown_iteration();
     s->running = running;
+    s->loaded = loaded;
+    s->loaded_iteration = base;
     if (rate.size() >= 2) {
       const double dt = std::chrono::duration<double>(rate.back().first - rate.front().first).count();
       s->its_per_s = dt > 0 ? double(rate.back().second - rate.front().second) / dt : 0;
@@ -159,7 +217,7 @@ struct Toy2dRunner::Impl {
     s->density = field.density;
     s->energy = field.energy;
     s->grad = field.grad;
-    const Toy2dParticles& t = trainer->last_chain();
+    const Toy2dParticles& t = trainer->last_chain().n > 0 ? trainer->last_chain() : loaded_trails;
     s->chains = int(t.n);
     s->frames = int(t.frames);
     s->trails = t.xy;
@@ -170,12 +228,14 @@ struct Toy2dRunner::Impl {
       s->short_xy.assign(long_run.frame(1), long_run.frame(1) + long_run.n * 2);
       s->long_xy.assign(long_run.frame(long_run.frames - 1), long_run.frame(long_run.frames - 1) + long_run.n * 2);
     }
-    for (const Toy2dLog& l : trainer->history()) {
+    const auto add = [&](const Toy2dLog& l, int64_t offset) {
       s->kl.push_back(float(l.kl));
       s->mmd.push_back(float(l.mmd));
       s->gap.push_back(float(l.gap));
-      s->logged.push_back(l.iteration);
-    }
+      s->logged.push_back(offset + l.iteration);
+    };
+    for (const Toy2dLog& l : loaded_log) add(l, 0);
+    for (const Toy2dLog& l : trainer->history()) add(l, base);
     s->reproducible = reproducible;
     s->changed_at = changed_at;
     std::lock_guard<std::mutex> l(m);
@@ -183,50 +243,15 @@ struct Toy2dRunner::Impl {
     last_publish = Clock::now();
   }
 
-  // DIR/{playground.png, model.safetensors, metrics.jsonl, settings.json, command.txt}: what
-  // `shortrun train` writes for the same run (the command trains into DIR/reproduce).
+  // The export (toy2d_export.h), published as the newest export result.
   void write_export(const std::string& dir) {
-    Toy2dExportResult r;
-    r.dir = dir;
-    r.iteration = trainer->iteration();
-    r.reproducible = reproducible;
-    try {
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      if (ec || !fs::is_directory(dir)) throw file_error(dir, "cannot create the export folder (" + ec.message() + ")");
-      const std::string abs_dir = fs::absolute(dir).lexically_normal().string();
-      cli::ToyTrainRequest q;
-      q.config = trainer->config();
-      q.settings = trainer->settings();
-      q.settings.trail_chains = Toy2dSettings().trail_chains;  // display only; the CLI keeps its default
-      q.iters = trainer->iteration();
-      q.threads = torch::get_num_threads();
-      q.out = abs_dir + "/reproduce";
-      if (q.config.target.rfind("image:", 0) == 0) {  // a drawn or file target travels with the export
-        const std::string copy = abs_dir + "/target.png";
-        fs::copy_file(q.config.target.substr(6), copy, fs::copy_options::overwrite_existing);
-        q.config.target = "image:" + copy;
-      }
-      r.command = cli::toy_reproducing_command(q);
-      nlohmann::json settings = cli::toy_settings_json(q);
-      if (!reproducible)
-        settings["note"] = "the settings changed at iteration " + std::to_string(changed_at) +
-                           ": the command trains with the current settings from the start and does not reproduce these weights";
-      write_file_atomic(dir + "/settings.json", [&](std::ostream& o) { o << settings.dump(2) << "\n"; });
-      write_file_atomic(dir + "/command.txt", [&](std::ostream& o) { o << r.command << "\n"; });
-      write_file_atomic(dir + "/metrics.jsonl", [&](std::ostream& o) {
-        const auto& h = trainer->history();
-        for (size_t i = 0; i < h.size(); ++i) o << cli::toy_metrics_json(h[i], i < log_walls.size() ? log_walls[i] : 0.0).dump() << "\n";
-      });
-      // The weights file carries the settings: saved with the CLI's display default, as the CLI saves it.
-      const Toy2dSettings shown = trainer->settings();
-      trainer->set_settings(q.settings);
-      trainer->save(dir + "/model.safetensors", &q.config);
-      trainer->set_settings(shown);
-      cli::write_toy_playground_png(*trainer, dir + "/playground.png");
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
+    Toy2dRunFacts facts;
+    facts.reproducible = reproducible;
+    facts.changed_at = changed_at;
+    facts.loaded = loaded;
+    facts.base = base;
+    facts.log_walls = log_walls;
+    Toy2dExportResult r = write_toy2d_export(*trainer, facts, dir);
     std::lock_guard<std::mutex> l(m);
     r.id = exported.id + 1;
     exported = r;
@@ -253,10 +278,11 @@ struct Toy2dRunner::Impl {
       std::string dir;
       std::vector<float> drawing;
       int drawing_size = 0;
+      std::string load;
       {
         std::unique_lock<std::mutex> l(m);
         const auto work = [&] {
-          return quit || reset_req || export_req || controls_dirty || !canvas.empty() || (run && !reached);
+          return quit || reset_req || export_req || controls_dirty || !canvas.empty() || !load_req.empty() || (run && !reached);
         };
         cv.wait_for(l, std::chrono::milliseconds(dirty ? 0 : 200), work);
         if (quit) return;
@@ -266,7 +292,8 @@ struct Toy2dRunner::Impl {
         dir = export_dir;
         drawing.swap(canvas);
         drawing_size = canvas_size;
-        if (reset_req || export_req || controls_dirty || !drawing.empty()) in_flight = true;
+        load.swap(load_req);
+        if (reset_req || export_req || controls_dirty || !drawing.empty() || !load.empty()) in_flight = true;
         reset_req = export_req = controls_dirty = false;
         running = run && !reached;
       }
@@ -284,6 +311,12 @@ struct Toy2dRunner::Impl {
           running = run;
         } else if (!(c == applied)) {
           apply_settings(c);
+          dirty = true;
+        }
+        if (!load.empty()) {
+          open(load);
+          c = applied;
+          running = false;
           dirty = true;
         }
       } catch (const std::exception& e) {
@@ -312,7 +345,7 @@ struct Toy2dRunner::Impl {
         }
         rate.emplace_back(Clock::now(), trainer->iteration());
         while (rate.size() > 2 && std::chrono::duration<double>(rate.back().first - rate.front().first).count() > 1.0) rate.pop_front();
-        if (c.until > 0 && trainer->iteration() >= c.until) {
+        if (c.until > 0 && shown_iteration() >= c.until) {
           std::lock_guard<std::mutex> l(m);
           reached = true;
           in_flight = true;
@@ -322,7 +355,7 @@ struct Toy2dRunner::Impl {
       }
       const double since_field = std::chrono::duration<double>(now - last_field).count();
       const double since_publish = std::chrono::duration<double>(now - last_publish).count();
-      const bool stale_long = long_iteration != trainer->iteration();
+      const bool stale_long = long_iteration != shown_iteration();
       bool published = false;
       if (dirty && (!running || since_publish >= kPublishEvery)) {
         if (!running || since_field >= kFieldEvery) {
@@ -398,6 +431,12 @@ void Toy2dRunner::use_drawing(const std::vector<float>& canvas, int size) {
   impl_->cv.notify_all();
 }
 
+void Toy2dRunner::load_model(const std::string& path) {
+  std::lock_guard<std::mutex> l(impl_->m);
+  impl_->load_req = path;
+  impl_->cv.notify_all();
+}
+
 void Toy2dRunner::request_export(const std::string& dir) {
   std::lock_guard<std::mutex> l(impl_->m);
   impl_->export_dir = dir;
@@ -428,7 +467,8 @@ bool Toy2dRunner::running() const {
 bool Toy2dRunner::busy() const {
   std::lock_guard<std::mutex> l(impl_->m);
   const Impl& i = *impl_;
-  return i.in_flight || i.reset_req || i.export_req || i.controls_dirty || !i.canvas.empty() || (i.run && !i.reached);
+  return i.in_flight || i.reset_req || i.export_req || i.controls_dirty || !i.canvas.empty() || !i.load_req.empty() ||
+         (i.run && !i.reached);
 }
 
 }  // namespace shortrun::explorer

@@ -53,6 +53,9 @@ struct Toy2dSnapshot {
   // Whether the settings stayed as they were at the start (the export then reproduces exactly).
   bool reproducible = true;
   int64_t changed_at = -1;  // first iteration run with changed settings
+  // The model file the weights came from ("": trained here from fresh weights) and its iteration.
+  std::string loaded;
+  int64_t loaded_iteration = 0;
 };
 
 struct Toy2dExportResult {
@@ -78,6 +81,12 @@ class Toy2dRunner {
   // The painted canvas (size×size, values in [0,1], row 0 at the top) becomes the target: it is
   // written as an 8-bit PNG that the target reads as toy:image:PATH, exactly as the CLI would.
   void use_drawing(const std::vector<float>& canvas, int size);
+  // Opens a 2-D playground model file (the model.safetensors of `shortrun train --data toy:...` or
+  // of an export, or its run directory): its weights, target and settings replace the playground's,
+  // paused at the file's iteration, with its density, field and K-step samples (and their KL / MMD)
+  // shown as for a model trained here. Start trains on from it (with a fresh Adam state). A bad
+  // file is an error() naming it; what was there stays.
+  void load_model(const std::string& path);
   // Writes DIR/{playground.png, model.safetensors, metrics.jsonl, settings.json, command.txt}
   // between two iterations; the result arrives in export_result().
   void request_export(const std::string& dir);

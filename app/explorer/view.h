@@ -82,6 +82,9 @@ class View {
 // A tooltip on the last item that also records the item's rectangle for the state dump's layout
 // checks (explorer.cpp); every control of a view gets one.
 void tip(const char* text);
+// Records the last item for those layout checks without a tooltip (a plot's title): `what` names
+// it, and `limit_w` > 0 is the width it must fit in (the plot's), checked by the GUI tests.
+void record_layout(const std::string& what, float limit_w = 0);
 
 // Every view beyond the three built-in tabs, in tab order (views.cpp).
 std::vector<std::unique_ptr<View>> make_views();

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "explorer.h"
+#include "file_kinds.h"
 #include "image_export.h"
 #include "file_browser.h"
 #include "script.h"
@@ -134,6 +135,17 @@ void Explorer::drop_files(const std::vector<std::string>& paths) {
     if (view_tabs[size_t(i)]->take_drop(ctx, paths)) return;
   }
   for (const std::string& p : paths) drop_file(p);
+}
+
+bool Explorer::open_toy_model(const std::string& path) {
+  View* v = find_view("toy2d");
+  if (!v || safetensors_role(path) != SafetensorsRole::kToy2d) return false;
+  ViewContext ctx = view_context();
+  show_tab("toy2d");
+  model_error.clear();
+  if (!v->take_drop(ctx, {path})) return false;
+  status_message = path + " is a 2-D playground model (points, not images): opened in the 2-D tab";
+  return true;
 }
 
 void Explorer::draw_view(int index) {

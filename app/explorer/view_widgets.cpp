@@ -1,4 +1,5 @@
 // command_field and seconds_text.
+#include "disabled_why.h"
 #include "view_widgets.h"
 
 #include <imgui.h>
@@ -42,9 +43,8 @@ bool export_row(const char* id, char* folder, size_t folder_size, bool running, 
   ImGui::InputTextWithHint(id, hint.c_str(), folder, folder_size);
   tip(("where this tab's exports go (created if missing); empty: the sidebar's export folder, " + shared_folder).c_str());
   ImGui::SameLine();
-  ImGui::BeginDisabled(running);
+  DisabledWhy off(running, "an export is being written: wait for it to finish");
   const bool pressed = ImGui::Button("Export PNG + JSON");
-  ImGui::EndDisabled();
   tip(button_tip);
   return pressed;
 }

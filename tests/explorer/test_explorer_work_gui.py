@@ -139,14 +139,24 @@ class ExplorerWork(unittest.TestCase):
         self.assertEqual(after["abandoned_workers"], 1)
 
     def test_layout_fits_800x500_with_no_control_clipped(self):
+        tabs = ("chains", "interpolation", "reconstruct", "long_run", "sweep", "ood", "compare", "training", "toy2d")
         actions = [wait("sampler"), {"do": "click_chain", "index": 2}]
-        for tab in ("chains", "interpolation", "reconstruct"):
+        for tab in tabs:
             actions += [setc("tab", tab), wait("frames", frames=4), dump(f"{tab}.json"), *shot(f"{tab}.png")]
         actions += [setc("help", True), wait("frames", frames=4), *shot("help.png"), dump("help.json")]
         r = ExplorerRun("small", actions, extra=["--size", "800x500"])
-        for tab in ("chains", "interpolation", "reconstruct", "help"):
+        for tab in (*tabs, "help"):
             s = r.state(f"{tab}.json")
             self.assertEqual(s["window"], [800, 500])
+            # The sidebar leaves the tabs room: 30% of a narrow window until its edge is dragged.
+            self.assertLessEqual(s["sidebar_width"], 241)
+            titles = [it for it in s["layout"] if it["limit_w"] > 0]
+            if tab in ("chains", "toy2d"):
+                self.assertGreaterEqual(len(titles), 2, tab)
+            for it in titles:  # a plot's title wraps within its plot's width
+                self.assertLessEqual(it["rect"][2] - it["rect"][0], it["limit_w"] + 1, f"{tab}: {it['tip']}")
+            if tab != "training":  # the Training tab's disabled controls convert to DisabledWhy with its rework
+                self.assertEqual([it["tip"] for it in s["layout"] if it["disabled"] and not it["why"]], [], tab)
             items = s["layout"]
             self.assertGreater(len(items), 20, tab)
             for it in items:
@@ -188,7 +198,8 @@ class RealInput(unittest.TestCase):
         try:
             actions = [wait("sampler"), setc("playing", False), setc("step", 3), wait("frames", frames=3), *pre_actions,
                        dump("ready.json"), {"do": "wait", "for": "file", "path": "go", "timeout_s": 120},
-                       wait("frames", frames=5), dump("after.json"), *extra_actions]
+                       {"do": "wait", "for": "input", "timeout_s": 120}, wait("frames", frames=5), dump("after.json"),
+                       *extra_actions]
             with open(os.path.join(d, "actions.json"), "w") as f:
                 json.dump(actions, f)
             app = subprocess.Popen([EXPLORER, "--script", "actions.json", "--config-dir", "none", "--threads", "1",
@@ -267,6 +278,32 @@ class RealInput(unittest.TestCase):
         self.assertGreater(len(where(before)), 10)
         self.assertEqual(where(after), where(before))
 
+    def test_the_sidebar_edge_drags_after_clicks_in_the_sidebar_and_the_main_panel(self):
+        """Issue 23 (6): the sidebar's resize edge did not respond after a click in the sidebar and
+        one in the main panel. The edge is a window of its own, and ImGui had put it behind the main
+        panel. A real drag: button down on the edge, four 10-px moves a few frames apart, button up."""
+        def send(xdo, state):
+            for x, y in ((200, 192), (1200, 18), (400, 18)):  # sidebar card text, empty tab bar, the Chains tab
+                xdo("mousemove", str(x), str(y))
+                time.sleep(0.2)
+                xdo("click", "1")
+                time.sleep(0.3)
+            edge = int(state["sidebar_width"])
+            xdo("mousemove", str(edge), "420")
+            time.sleep(0.3)
+            xdo("mousedown", "1")
+            time.sleep(0.2)
+            for i in range(1, 5):
+                xdo("mousemove", str(edge + 10 * i), "420")
+                time.sleep(0.1)
+            time.sleep(0.2)
+            xdo("mouseup", "1")
+        before, after = self.run_with_events("sidebar_edge", send)
+        self.assertEqual(before["sidebar_width"], 330)
+        self.assertEqual(after["pointer"]["hovered_window"], "##sidebar_edge")
+        self.assertAlmostEqual(after["sidebar_width"], 370, delta=2)
+        self.assertEqual(after["tab"], "chains")
+
     def test_a_bad_k_list_keeps_its_text_and_says_why(self):
         """Issue 23 (16): K x step's K field typed "10,abc,-5" + Enter gave an error, but the field
         reverted to the old list and the typing was lost."""
@@ -315,6 +352,46 @@ class RealInput(unittest.TestCase):
         self.assertIn("this is the pinned step", before["inspector"]["heat_note"])
         self.assertGreater(after["inspector"]["zoom"], 1.5)
         self.assertEqual(after["inspector"]["heat_zoom"], after["inspector"]["zoom"])
+
+
+class DisabledControlsSayWhy(unittest.TestCase):
+    """Issue 23 (10): a disabled control has a tooltip that says why it is disabled."""
+
+    # The Training tab's files are being reworked on another branch; they convert when it lands.
+    NOT_YET = {"panel_training.cpp", "training_launcher.cpp"}
+
+    def test_every_disabling_scope_gives_a_reason(self):
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app", "explorer")
+        raw = []
+        for name in sorted(os.listdir(src)):
+            if not name.endswith((".cpp", ".h")) or name.startswith("disabled_why") or name in self.NOT_YET:
+                continue
+            with open(os.path.join(src, name)) as f:
+                for n, line in enumerate(f, 1):
+                    if "BeginDisabled(" in line or "ItemFlags_Disabled" in line and "LastItemData" not in line:
+                        raw.append(f"{name}:{n}: {line.strip()}")
+        self.assertEqual(raw, [], "disable controls with DisabledWhy (disabled_why.h), which carries the reason")
+
+    @unittest.skipUnless(shutil.which("xdotool"), "xdotool is not installed (apt-get install xdotool)")
+    def test_hovering_a_stopped_reconstructions_show_its_chain_says_why(self):
+        def send(xdo, state):
+            show = next(it for it in state["layout"] if it["tip"].startswith("sample the chain from the inferred z"))
+            x0, y0, x1, y1 = show["rect"]
+            xdo("mousemove", str(int((x0 + x1) / 2)), str(int((y0 + y1) / 2)))
+        before, after = RealInput().run_with_events("hover_disabled", send, pre_actions=[
+            setc("tab", "reconstruct"), {"do": "stroke", "points": [[8, 8], [20, 20]], "radius": 2, "value": 1.0},
+            setc("recon_iters", 100), setc("chain_rate_for_test", 10.0), press("reconstruct"), wait("prompt"),
+            press("confirm_run"), {**wait("job"), "kind": "reconstruction", "done": 0}, press("stop_reconstruction"),
+            wait("idle"), wait("frames", frames=3)])
+        self.assertTrue(before["reconstruct"]["run"]["cancelled"])
+        show = next(it for it in before["layout"] if it["tip"].startswith("sample the chain from the inferred z"))
+        self.assertTrue(show["disabled"])
+        self.assertIn("stopped before it finished", show["why"])
+        self.assertIn("Disabled: this reconstruction was stopped before it finished", after["hovered_tip"])
+        # Every disabled control on the tab and in the sidebar says why.
+        for s in (before, after):
+            self.assertEqual([it["tip"] for it in s["layout"] if it["disabled"] and not it["why"]], [])
+        self.assertGreaterEqual(sum(it["disabled"] for it in before["layout"]), 3)  # Stop, Show its chain, stop all
 
 
 if __name__ == "__main__":

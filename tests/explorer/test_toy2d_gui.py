@@ -4,6 +4,8 @@
 marks the run as no longer reproducible), the window keeps its frame rate while training, and the
 export is the run `shortrun train --data toy:...` writes: running the exported command gives the
 same weights (byte for byte), the same KL/MMD curve, and the same playground.png pixel for pixel.
+A 2-D run's model.safetensors opens in the tab again (issue 23, item 19): typed into the sidebar's
+model field with real keys, dropped on the window, or set by a script.
 
 usage: test_toy2d_gui.py SHORTRUN_EXPLORER WORK_DIR
 """
@@ -19,9 +21,12 @@ import unittest
 import numpy as np
 from PIL import Image
 
+import xinput
+
 EXPLORER, WORK = (os.path.abspath(p) for p in sys.argv[1:3])
 del sys.argv[1:3]
 SHORTRUN = os.path.join(os.path.dirname(EXPLORER), "shortrun")
+BUNDLED = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "assets", "fmnist.safetensors"))
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 
 
@@ -59,7 +64,7 @@ class Toy2dPlayground(unittest.TestCase):
             setc("toy_until", 12), press("toy_start"), frames(2), dump("running.json"), frames(60),
             {"do": "screenshot", "path": "training.png"}, wait_view(), dump("later.json"),
             # A control changed while it trains: applied at the next iteration.
-            setc("toy_until", 20), press("toy_start"), frames(2), setc("toy_step_size", 0.03), wait_view(), dump("changed.json"),
+            setc("toy_until", 20), press("toy_start"), setc("toy_step_size", 0.03), wait_view(), dump("changed.json"),
             # A reproducible run: reset with fixed settings, 30 iterations, export.
             setc("toy_step_size", 0.02), setc("toy_until", 30), press("toy_reset"), press("toy_start"),
             wait_view(), setc("toy_export_dir", os.path.join(cls.dir, "export")), press("toy_export"), wait_view(),
@@ -173,6 +178,117 @@ class Toy2dPlayground(unittest.TestCase):
     def test_screenshot_shows_the_playground(self):
         img = np.asarray(Image.open(os.path.join(self.dir, "training.png")).convert("RGB")).astype(np.float32)
         self.assertGreater(img.std(), 10)
+
+
+class OpenA2dModel(unittest.TestCase):
+    """A model trained by `shortrun train --data toy:moons` opens in the 2-D tab as if trained there."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = os.path.join(WORK, "toy2d_open")
+        cls.run_dir = os.path.join(WORK, "toy2d_open_run")
+        shutil.rmtree(cls.run_dir, ignore_errors=True)
+        p = subprocess.run([SHORTRUN, "train", "--data", "toy:moons", "--iters", "30", "--steps", "20", "--batch", "128",
+                            "--seed", "5", "--out", cls.run_dir], capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError(p.stdout + p.stderr)
+        cls.model = os.path.join(cls.run_dir, "model.safetensors")
+
+    def check_opened(self, view, iteration=30):
+        self.assertEqual(view["loaded"], self.model)
+        self.assertEqual(view["loaded_iteration"], 30)
+        self.assertEqual(view["iteration"], iteration)
+        self.assertEqual(view["controls"]["target"], "moons")
+        self.assertEqual(view["controls"]["seed"], 5)
+        self.assertEqual(view["controls"]["steps"], 20)
+        self.assertEqual(view["controls"]["batch"], 128)
+        self.assertFalse(view["running"])
+        self.assertTrue(math.isfinite(view["kl"]) and view["kl"] >= 0)  # its samples, scored
+        self.assertTrue(math.isfinite(view["mmd"]))
+        self.assertGreater(view["particles"], 100)
+        self.assertEqual(view["frames"], 21)
+        self.assertEqual(view["long_run"]["iteration"], iteration)
+
+    def test_typed_into_the_sidebar_model_field_it_opens_in_the_2d_tab(self):
+        def send(xdo, state):
+            field = xinput.find(state, "a checkpoint path")
+            x, y = xinput.centre(field)
+            xdo("mousemove", str(x), str(y))
+            xdo("click", "1")
+            xdo("key", "--delay", "40", "ctrl+a")
+            xdo("type", "--delay", "5", self.model)
+            xdo("key", "Return")
+        before, after = xinput.run_with_events(
+            EXPLORER, self.dir + "_typed", [{"do": "wait", "for": "sampler", "timeout_s": 120}, frames(3)], send,
+            [wait_view(), dump("opened.json"), {"do": "screenshot", "path": "opened.png"}, setc("toy_until", 40), press("toy_start"),
+             wait_view(), dump("trained.json"), setc("toy_export_dir", os.path.join(self.dir + "_typed", "export")),
+             press("toy_export"), wait_view(), dump("exported.json")], ["--chains", "4"])
+        self.assertEqual(before["tab"], "chains")
+        with open(os.path.join(self.dir + "_typed", "opened.json")) as f:
+            opened = json.load(f)
+        self.assertEqual(opened["tab"], "toy2d")
+        self.assertIn("2-D playground model", opened["status"])
+        self.assertEqual(opened["model_error"] if "model_error" in opened else "", "")
+        self.check_opened(opened["views"]["toy2d"])
+        self.assertEqual(opened["recent"][0], self.model)  # in the sidebar's recent files, which open it here again
+        # Start trains on from the file's weights and iteration.
+        with open(os.path.join(self.dir + "_typed", "trained.json")) as f:
+            trained = json.load(f)["views"]["toy2d"]
+        self.assertEqual(trained["iteration"], 40)
+        self.assertEqual(trained["loaded"], self.model)
+        # Its export counts iterations from the file's and says the command does not reproduce it.
+        with open(os.path.join(self.dir + "_typed", "exported.json")) as f:
+            exported = json.load(f)["views"]["toy2d"]["export"]
+        self.assertEqual((exported["error"], exported["iteration"], exported["reproducible"]), ("", 40, False))
+        export = os.path.join(self.dir + "_typed", "export")
+        with open(os.path.join(export, "settings.json")) as f:
+            self.assertIn("continued from " + self.model, json.load(f)["note"])
+        p = subprocess.run([SHORTRUN, "info", "--model", os.path.join(export, "model.safetensors"), "--json"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["iteration"], 40)
+        img = np.asarray(Image.open(os.path.join(self.dir + "_typed", "opened.png")).convert("RGB")).astype(np.float32)
+        self.assertGreater(img.std(), 10)
+
+    def test_the_tabs_open_button_chooses_it_in_the_file_chooser(self):
+        def send(xdo, state):
+            x, y = xinput.centre(xinput.find(state, "Open a 2-D playground model"))
+            xdo("mousemove", str(x), str(y))
+            xdo("click", "1")
+        d = self.dir + "_chooser"
+        before, after = xinput.run_with_events(
+            EXPLORER, d, [{"do": "wait", "for": "sampler", "timeout_s": 120}, setc("tab", "toy2d"), frames(3)], send,
+            [{"do": "wait", "for": "browser", "timeout_s": 60}, {"do": "browse_pick", "name": self.model}, frames(3), wait_view(),
+             dump("picked.json")], ["--chains", "4"])
+        self.assertTrue(after["browser"]["open"])
+        self.assertEqual(after["browser"]["title"], "Open a 2-D playground model")
+        with open(os.path.join(d, "picked.json")) as f:
+            picked = json.load(f)
+        self.assertFalse(picked["browser"]["open"])
+        self.check_opened(picked["views"]["toy2d"])
+
+    def test_a_dropped_run_folder_opens_it_and_an_image_model_dropped_there_goes_to_the_sidebar(self):
+        d = self.dir + "_drop"
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        actions = [{"do": "wait", "for": "sampler", "timeout_s": 120},
+                   {"do": "drop_file", "paths": [self.run_dir]}, frames(3), wait_view(), dump("dropped.json"),
+                   # An image model dropped on the 2-D tab loads in the sidebar; the 2-D model stays.
+                   {"do": "drop_file", "paths": [BUNDLED]}, {"do": "wait", "for": "model", "timeout_s": 120}, frames(2),
+                   dump("image_model.json")]
+        with open(os.path.join(d, "actions.json"), "w") as f:
+            json.dump(actions, f)
+        p = subprocess.run(XVFB + [EXPLORER, "--script", "actions.json", "--config-dir", "none", "--chains", "4", "--threads", "1"],
+                           cwd=d, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(d, "dropped.json")) as f:
+            dropped = json.load(f)
+        self.assertEqual(dropped["tab"], "toy2d")
+        self.check_opened(dropped["views"]["toy2d"])
+        with open(os.path.join(d, "image_model.json")) as f:
+            image_model = json.load(f)
+        self.assertEqual(image_model["model"]["path"], BUNDLED)
+        self.check_opened(image_model["views"]["toy2d"])
 
 
 if __name__ == "__main__":
