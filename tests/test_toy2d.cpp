@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 
+#include "shortrun/io/safetensors.h"
 #include "shortrun/toy2d/toy2d_trainer.h"
 #include "test_util.h"
 
@@ -142,6 +143,111 @@ std::array<double, 6> fit_quadratic(const torch::Tensor& pts, const torch::Tenso
 // ~4%), the cross term within ±0.3 of 0, the fitted centre within 0.1 of μ, and the quadratic
 // explaining ≥ 97% of f's variance on the disc. (600 iterations; about 4 minutes on a loaded
 // 2-core machine, well under one when idle.)
+Toy2dSettings small_settings() {
+  Toy2dSettings s;
+  s.steps = 5;
+  s.batch = 32;
+  s.log_every = 1;
+  s.trail_chains = 0;
+  return s;
+}
+
+TEST(Toy2dTrainer, WatchdogRollsBackCutsTheRateAndGivesUpAfterMaxRollbacks) {
+  Toy2dSettings s = small_settings();
+  s.watch_gap = 1e-12;  // every iteration's gap is "runaway": the watchdog's path, deterministically
+  s.watch_patience = 3;
+  s.rollback_lr_factor = 0.5;
+  s.max_rollbacks = 2;
+  Toy2dTrainer t(Toy2dConfig{}, s);
+  std::vector<Toy2dRollback> rollbacks;
+  size_t history_at_rollback = 99;
+  test::expect_error([&] {
+    t.step(100, nullptr, nullptr, [&](const Toy2dRollback& r) {
+      rollbacks.push_back(r);
+      history_at_rollback = t.history().size();
+    });
+  }, {"diverged at iteration 2", "after 2 rollbacks"});
+  ASSERT_EQ(rollbacks.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(rollbacks[i].iteration, 2);  // two updates, then the third strike
+    EXPECT_EQ(rollbacks[i].to_iteration, 0);
+    EXPECT_EQ(rollbacks[i].rollbacks, int64_t(i + 1));
+    EXPECT_DOUBLE_EQ(rollbacks[i].lr, s.lr * std::pow(0.5, double(i + 1)));
+    EXPECT_NE(rollbacks[i].reason.find("|gap|"), std::string::npos) << rollbacks[i].reason;
+  }
+  EXPECT_EQ(history_at_rollback, 0u);  // the rolled-back iterations leave the history
+  EXPECT_EQ(t.rollbacks(), 2);
+  EXPECT_EQ(t.settings().lr, s.lr);  // the run's own rate is kept; only the applied one is cut
+  // The weights went back too: the same iterations from the restored state give the same gap.
+  Toy2dSettings calm = s;
+  calm.watch_gap = 1e9;
+  Toy2dTrainer a(Toy2dConfig{}, calm), b(Toy2dConfig{}, calm);
+  a.step(1);
+  Toy2dSettings twitchy = calm;
+  twitchy.watch_gap = 1e-12;
+  twitchy.watch_patience = 2;
+  b.set_settings(twitchy);
+  b.step(2);  // one update, then a rollback to iteration 0
+  ASSERT_EQ(b.iteration(), 0);
+  b.set_settings(calm);
+  b.step(1);
+  // b's step from the restored weights ran at half the rate: same start, same noise, so its first
+  // logged gap equals a's (measured before the update).
+  ASSERT_EQ(a.history().size(), 1u);
+  ASSERT_EQ(b.history().size(), 1u);
+  EXPECT_EQ(a.history()[0].gap, b.history()[0].gap);
+  EXPECT_EQ(b.history()[0].lr, calm.lr * calm.rollback_lr_factor);
+}
+
+TEST(Toy2dTrainer, NonFiniteChainsRollBackOrEndTheRunWithoutTheWatchdog) {
+  Toy2dSettings s = small_settings();
+  s.step_size = 1e300;  // the first Langevin step leaves float32's range: inf, then NaN energies
+  s.max_rollbacks = 1;
+  Toy2dTrainer t(Toy2dConfig{}, s);
+  int seen = 0;
+  test::expect_error([&] { t.step(10, nullptr, nullptr, [&](const Toy2dRollback& r) {
+    ++seen;
+    EXPECT_EQ(r.reason, "non-finite energy or samples");
+  }); }, {"after 1 rollbacks", "step size"});
+  EXPECT_EQ(seen, 1);
+  s.watchdog = false;
+  Toy2dTrainer off(Toy2dConfig{}, s);
+  test::expect_error([&] { off.step(10); }, {"diverged at iteration 0", "non-finite"});
+}
+
+TEST(Toy2dTrainer, KeepsTheWeightsOfTheLowestKlIteration) {
+  Toy2dTrainer t(Toy2dConfig{}, small_settings());
+  test::expect_error([&] { t.save_best(test::temp_dir("toybest") + "/none.safetensors"); }, {"no best model"});
+  t.step(40);
+  double lowest = 1e300;
+  int64_t at = -1;
+  for (const Toy2dLog& l : t.history())
+    if (l.kl < lowest) lowest = l.kl, at = l.iteration;
+  EXPECT_EQ(t.best_kl(), lowest);
+  EXPECT_EQ(t.best_iteration(), at);
+  const std::string path = test::temp_dir("toybest") + "/best.safetensors";
+  t.save_best(path);
+  const SafetensorsFile file = read_safetensors(path);
+  const nlohmann::json meta = nlohmann::json::parse(file.metadata.at("shortrun_toy2d"));
+  EXPECT_EQ(meta.at("iteration"), at);
+  EXPECT_EQ(file.tensors.size(), t.energy()->named_parameters().size());
+}
+
+TEST(Toy2dTrainer, OldSettingsFilesLoadWithoutPenaltyOrWatchdog) {
+  // A 2-D model saved before the penalty and the watchdog existed trained without both.
+  nlohmann::json old = Toy2dSettings{};
+  for (const char* k : {"energy_l2", "watchdog", "watch_gap", "watch_patience", "rollback_lr_factor", "max_rollbacks"}) old.erase(k);
+  const Toy2dSettings s = old.get<Toy2dSettings>();
+  EXPECT_EQ(s.energy_l2, 0.0);
+  EXPECT_FALSE(s.watchdog);
+  nlohmann::json bad = Toy2dSettings{};
+  bad["energy_l2"] = -1;
+  test::expect_error([&] { bad.get<Toy2dSettings>(); }, {"energy L2"});
+  bad = Toy2dSettings{};
+  bad["rollback_lr_factor"] = 1.5;
+  test::expect_error([&] { bad.get<Toy2dSettings>(); }, {"watchdog"});
+}
+
 TEST(Toy2dTrainer, LearnsTheEnergyOfOneGaussian) {
   Toy2dConfig c;
   c.target = "gaussian:0.5,-0.5,0.5";

@@ -63,6 +63,13 @@ std::optional<int64_t> recorded_limit(const std::string& dir) {
   return j["limit"].get<int64_t>();
 }
 
+// "0.1", "5": a default as the help shows it.
+std::string short_number(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -76,7 +83,9 @@ void add_train_command(CLI::App& app) {
   TrainerConfig& c = o->cfg;
   // The options whose toy defaults differ from the image ones: given or not.
   struct ToyOptions {
-    CLI::Option *steps, *step_size, *noise, *batch, *lr, *data_noise, *log_every, *activation;
+    CLI::Option *steps, *step_size, *noise, *batch, *lr, *data_noise, *log_every, *activation, *energy_l2;
+    CLI::Option *watch_gap, *watch_patience, *rollback_lr_factor;
+    double energy_l2_value = 0;
   };
   auto toy = std::make_shared<ToyOptions>();
   CLI::App* cmd = app.add_subcommand("train", "Learn an energy model with short-run MCMC (the paper's loop)");
@@ -108,6 +117,9 @@ void add_train_command(CLI::App& app) {
               },
               "SCHEDULE"));
   toy->data_noise = cmd->add_option("--data-noise", c.data_noise, "std of Gaussian noise added to data (toy default 0)")->capture_default_str();
+  toy->energy_l2 = cmd->add_option("--energy-l2", toy->energy_l2_value,
+                                   "energy magnitude penalty alpha: adds alpha*(f(data)^2 + f(samples)^2) to the loss "
+                                   "(the 2-D playground; toy default " + short_number(Toy2dSettings().energy_l2) + ")");
   cmd->add_option("--nf", c.arch.nf, "base width n_f")->capture_default_str();
   cmd->add_option("--arch", c.arch.kind, "convnet | resnet")->capture_default_str()->check(CLI::IsMember({"convnet", "resnet"}));
   toy->activation = cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu (toy: silu | softplus, default silu)")
@@ -126,9 +138,13 @@ void add_train_command(CLI::App& app) {
                   "start from the weights of this native checkpoint (same architecture; fresh optimiser state)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("!--no-watchdog", c.watchdog, "do not roll back when training diverges");
-  cmd->add_option("--watch-gap", c.watch_gap, "|f(data) - f(samples)| that counts as runaway")->capture_default_str();
+  cmd->add_option("--watch-gap", c.watch_gap, "|f(data) - f(samples)| that counts as runaway (toy default " +
+                                                short_number(Toy2dSettings().watch_gap) + ")")->capture_default_str();
   cmd->add_option("--watch-patience", c.watch_patience, "runaway logged iterations in a row before a rollback")->capture_default_str();
   cmd->add_option("--rollback-lr-factor", c.rollback_lr_factor, "learning-rate factor applied at each rollback")->capture_default_str();
+  toy->watch_gap = cmd->get_option("--watch-gap");
+  toy->watch_patience = cmd->get_option("--watch-patience");
+  toy->rollback_lr_factor = cmd->get_option("--rollback-lr-factor");
   add_runtime_options(*cmd, o->rt);
   // The settings that shape a run: fixed when it starts (config.json), so --resume refuses them
   // rather than ignore them. (--limit may be given again if it equals the stored one.)
@@ -181,6 +197,12 @@ void add_train_command(CLI::App& app) {
       if (toy->lr->count()) s.lr = c.lr;
       if (toy->data_noise->count()) s.data_noise = c.data_noise;
       if (toy->log_every->count()) s.log_every = c.log_every;
+      if (toy->energy_l2->count()) s.energy_l2 = toy->energy_l2_value;
+      // The watchdog: on unless --no-watchdog; the toy's own defaults unless given.
+      s.watchdog = c.watchdog;
+      if (toy->watch_gap->count()) s.watch_gap = c.watch_gap;
+      if (toy->watch_patience->count()) s.watch_patience = c.watch_patience;
+      if (toy->rollback_lr_factor->count()) s.rollback_lr_factor = c.rollback_lr_factor;
       if (toy->activation->count()) {
         if (c.arch.activation != "silu" && c.arch.activation != "softplus")
           throw CLI::ValidationError("--activation", "the 2-D playground's energy needs a smooth activation: silu or softplus");
@@ -200,6 +222,8 @@ void add_train_command(CLI::App& app) {
       if (stopped) std::exit(130);
       return;
     }
+    if (toy->energy_l2->count())
+      throw CLI::ValidationError("--energy-l2", "is implemented for the 2-D playground (--data toy:...) only so far");
     if (o->resume.empty()) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
     const torch::Device device = apply_runtime(o->rt);
     if (o->resume.empty()) {

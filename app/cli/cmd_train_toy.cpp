@@ -38,9 +38,17 @@ void run_toy_training(const ToyTrainRequest& q, const std::atomic<bool>* stop) {
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  int64_t done = 0;
-  while (done < q.iters && !(stop && stop->load())) {
-    done += trainer.step(std::min<int64_t>(q.settings.log_every, q.iters - done), stop, [&](const Toy2dLog& l) {
+  const auto on_rollback = [&](const Toy2dRollback& r) {
+    const double wall = std::chrono::duration<double>(clock::now() - t0).count();
+    std::ofstream(q.out + "/metrics.jsonl", std::ios::app) << json_text(toy_rollback_json(r, wall)) << "\n";
+    std::printf("rollback %lld/%lld at iteration %lld: %s; back to iteration %lld with lr %g\n",
+                static_cast<long long>(r.rollbacks), static_cast<long long>(q.settings.max_rollbacks),
+                static_cast<long long>(r.iteration), r.reason.c_str(), static_cast<long long>(r.to_iteration), r.lr);
+    std::fflush(stdout);
+  };
+  int64_t done = 0;  // iterations run, rolled-back ones included
+  while (trainer.iteration() < q.iters && !(stop && stop->load())) {
+    done += trainer.step(std::min<int64_t>(q.settings.log_every, q.iters - trainer.iteration()), stop, [&](const Toy2dLog& l) {
       const double wall = std::chrono::duration<double>(clock::now() - t0).count();
       const nlohmann::json m = toy_metrics_json(l, wall);
       std::ofstream(q.out + "/metrics.jsonl", std::ios::app) << json_text(m) << "\n";
@@ -48,14 +56,20 @@ void run_toy_training(const ToyTrainRequest& q, const std::atomic<bool>* stop) {
                   static_cast<long long>(l.iteration), static_cast<long long>(q.iters), l.gap, l.grad_norm, l.kl, l.mmd,
                   l.its_per_s);
       std::fflush(stdout);
-    });
+    }, on_rollback);
   }
   const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
   trainer.save(q.out + "/model.safetensors");
+  if (trainer.best_iteration() >= 0) trainer.save_best(q.out + "/best.safetensors");
   write_toy_playground_png(trainer, q.out + "/playground.png");
-  std::printf("%s %lld iterations in %.1f s (%.1f it/s) -> %s/{metrics.jsonl,playground.png,model.safetensors,settings.json}\n",
-              stop && stop->load() ? "interrupted after" : "done:", static_cast<long long>(done), seconds,
-              seconds > 0 ? double(done) / seconds : 0.0, q.out.c_str());
+  std::printf("%s %lld iterations in %.1f s (%.1f it/s) -> %s/{metrics.jsonl,playground.png,model.safetensors,%ssettings.json}\n",
+              stop && stop->load() ? "interrupted after" : "done:", static_cast<long long>(trainer.iteration()), seconds,
+              seconds > 0 ? double(done) / seconds : 0.0, q.out.c_str(), trainer.best_iteration() >= 0 ? "best.safetensors," : "");
+  if (!trainer.history().empty() && trainer.best_iteration() >= 0)
+    std::printf("last KL %.4f at iteration %lld; best KL %.4f at iteration %lld (best.safetensors)%s\n", trainer.history().back().kl,
+                static_cast<long long>(trainer.history().back().iteration), trainer.best_kl(),
+                static_cast<long long>(trainer.best_iteration()),
+                trainer.rollbacks() ? (", " + std::to_string(trainer.rollbacks()) + " watchdog rollback(s)").c_str() : "");
   std::printf("reproduce: %s\n", command.c_str());
 }
 

@@ -55,6 +55,17 @@ std::string shell_word(const std::string& w) {
   return out + "'";
 }
 
+// The watchdog's flags where they differ from the playground's defaults.
+std::string watchdog_flags(const Toy2dSettings& s) {
+  const Toy2dSettings d;
+  if (!s.watchdog) return " --no-watchdog";
+  std::string out;
+  if (s.watch_gap != d.watch_gap) out += " --watch-gap " + number(s.watch_gap);
+  if (s.watch_patience != d.watch_patience) out += " --watch-patience " + std::to_string(s.watch_patience);
+  if (s.rollback_lr_factor != d.rollback_lr_factor) out += " --rollback-lr-factor " + number(s.rollback_lr_factor);
+  return out;
+}
+
 }  // namespace
 
 std::string toy_reproducing_command(const ToyTrainRequest& q) {
@@ -62,14 +73,19 @@ std::string toy_reproducing_command(const ToyTrainRequest& q) {
   return "shortrun train --data " + shell_word("toy:" + q.config.target) + " --out " + shell_word(q.out) + " --iters " + std::to_string(q.iters) +
          " --steps " + std::to_string(s.steps) + " --step-size " + number(s.step_size) + " --noise " + number(s.noise_std) +
          " --lr " + number(s.lr) + " --batch " + std::to_string(s.batch) + " --data-noise " + number(s.data_noise) +
-         " --log-every " + std::to_string(s.log_every) + " --activation " + q.config.activation + " --seed " +
-         std::to_string(q.config.seed) + " --threads " + std::to_string(q.threads);
+         " --log-every " + std::to_string(s.log_every) + " --energy-l2 " + number(s.energy_l2) + watchdog_flags(s) +
+         " --activation " + q.config.activation + " --seed " + std::to_string(q.config.seed) + " --threads " + std::to_string(q.threads);
 }
 
 
 nlohmann::json toy_settings_json(const ToyTrainRequest& q) {
   return {{"kind", "toy2d"}, {"config", q.config}, {"settings", q.settings}, {"iters", q.iters}, {"threads", q.threads},
           {"command", toy_reproducing_command(q)}};
+}
+
+nlohmann::json toy_rollback_json(const Toy2dRollback& r, double wall_s) {
+  return {{"iteration", r.iteration}, {"event", "rollback"}, {"to_iteration", r.to_iteration}, {"reason", r.reason},
+          {"lr", r.lr}, {"rollbacks", r.rollbacks}, {"wall_s", wall_s}};
 }
 
 nlohmann::json toy_metrics_json(const Toy2dLog& l, double wall_s) {

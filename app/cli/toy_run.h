@@ -26,6 +26,8 @@ std::string toy_reproducing_command(const ToyTrainRequest& request);
 nlohmann::json toy_settings_json(const ToyTrainRequest& request);
 // One metrics.jsonl entry; wall_s is the seconds since the run started.
 nlohmann::json toy_metrics_json(const Toy2dLog& log, double wall_s);
+// A watchdog rollback's metrics.jsonl entry ("event": "rollback").
+nlohmann::json toy_rollback_json(const Toy2dRollback& rollback, double wall_s);
 // target | learned exp(f) | short-run x_K | long-run x_10K, 1,000 chains each, as a PNG.
 void write_toy_playground_png(const Toy2dTrainer& trainer, const std::string& path);
 

@@ -10,6 +10,8 @@
 #include <filesystem>
 
 #include "compare_plots.h"
+
+#include "disabled_why.h"
 #include "layout_util.h"
 #include "run_comparison.h"
 #include "runs_pages.h"
@@ -252,10 +254,11 @@ void RunsView::draw_list() {
   const auto& runs = comparison_.runs();
   ImGui::Text("Compared runs (%zu of %zu)", runs.size(), RunComparison::kMaxRuns);
   same_line_if_fits(button_width("Remove all"));
-  ImGui::BeginDisabled(runs.empty());
-  if (ImGui::SmallButton("Remove all")) comparison_.clear(), rebuild();
-  tip(runs.empty() ? "no runs to remove" : "stop comparing every run (the runs themselves are not touched)");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(runs.empty(), "no runs to remove");
+    if (ImGui::SmallButton("Remove all")) comparison_.clear(), rebuild();
+    tip("stop comparing every run (the runs themselves are not touched)");
+  }
   // A fixed height (it scrolls): runs coming and going never move the controls below.
   const float line = ImGui::GetTextLineHeightWithSpacing();
   ImGui::BeginChild("runs_list", ImVec2(0, 4.5f * 2 * line + 8), true);

@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "disabled_why.h"
 #include "display_image.h"
+
 #include "image_export.h"
 #include "layout_util.h"
 #include "plots.h"
@@ -24,7 +26,6 @@
 #include "view_widgets.h"
 
 namespace shortrun::explorer {
-
 
 namespace {
 
@@ -269,10 +270,11 @@ void TrainingView::draw_attach(ViewContext& ctx) {
   tip("follow this run read-only: its curves, newest sample grid and checkpoints update as the trainer writes them");
   // Everything here keeps its place whether attached or not and however many runs are listed, so
   // the controls below (the launcher's Stop) never move under the pointer.
-  ImGui::BeginDisabled(!watch_);
-  if (ImGui::SmallButton("Detach")) detach();
-  tip(watch_ ? "stop following this run (the run itself is not touched)" : "not attached to a run");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!watch_, "not attached to a run");
+    if (ImGui::SmallButton("Detach")) detach();
+    tip("stop following this run (the run itself is not touched)");
+  }
   {
     ImGui::TextDisabled("recent:");
     std::string pick;
@@ -312,11 +314,11 @@ void TrainingView::draw_checkpoints(ViewContext& ctx) {
   }
   tip("the run's checkpoints, newest first (double-click: sample it; hover one for what it is). latest.1 and "
       "latest.2 are backups: each checkpoint save moves latest to latest.1 and latest.1 to latest.2");
-  ImGui::BeginDisabled(!any);
-  if (ImGui::Button("Sample this checkpoint")) load_checkpoint(ctx);
-  tip(any ? "load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)"
-          : "no checkpoint to sample yet");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!any, "the run has no checkpoint to sample yet");
+    if (ImGui::Button("Sample this checkpoint")) load_checkpoint(ctx);
+    tip("load the picked checkpoint into the Chains tab (compare the chains of an early and a late iteration)");
+  }
 }
 
 void TrainingView::draw_run(ViewContext& ctx) {

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
+#include "disabled_why.h"
 #include "image_export.h"
 #include "shortrun/base/error.h"
 #include "view.h"
@@ -137,7 +139,8 @@ bool TrainingLauncher::draw() {
   if (!ImGui::CollapsingHeader("Start a run", ImGuiTreeNodeFlags_DefaultOpen)) return false;
   bool start = false;
   const bool editable = !runner_.active();
-  ImGui::BeginDisabled(!editable);
+  std::optional<DisabledWhy> settings_off;
+  settings_off.emplace(!editable, "a run is going: its settings are fixed (stop it to start another)");
   const float w = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.5f - 4);
   ImGui::PushItemWidth(w);
   ImGui::InputText("data##train", data_, sizeof data_);
@@ -167,28 +170,29 @@ bool TrainingLauncher::draw() {
   int_field("ckpt every##train", request_.checkpoint_every, 1, "iterations between checkpoints (--checkpoint-every)");
   int_field("eval every##train", request_.eval_every, 0, "iterations between FD evaluations, 0: none (--eval-every; Fashion-MNIST only)");
   ImGui::PopItemWidth();
-  ImGui::EndDisabled();
+  settings_off.reset();
 
   const TrainingState s = status_.state;
-  ImGui::BeginDisabled(!editable);
-  if (ImGui::Button("Start")) start = true;
-  tip("train with these settings in the background (the CLI's trainer) and follow the run here");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!editable, "a run is already going (Stop it first)");
+    if (ImGui::Button("Start")) start = true;
+    tip("train with these settings in the background (the CLI's trainer) and follow the run here");
+  }
   ImGui::SameLine();
   if (s == TrainingState::kPaused || s == TrainingState::kStopped) {
     if (ImGui::Button("Resume")) runner_.resume(), resumed_ = true;
     tip("continue from the checkpoint, exactly as `shortrun train --resume` would");
   } else {
-    ImGui::BeginDisabled(s != TrainingState::kRunning && s != TrainingState::kStarting);
+    DisabledWhy off(s != TrainingState::kRunning && s != TrainingState::kStarting, "no run is going");
     if (ImGui::Button("Pause")) runner_.pause();
     tip("pause after the current iteration; a checkpoint is saved and the CPU is free until Resume");
-    ImGui::EndDisabled();
   }
   ImGui::SameLine();
-  ImGui::BeginDisabled(!runner_.active());
-  if (ImGui::Button("Stop")) runner_.stop();
-  tip("stop cleanly, as Ctrl+C stops the CLI: the last finished iteration is saved and the run stays resumable");
-  ImGui::EndDisabled();
+  {
+    DisabledWhy off(!runner_.active(), "no run is going");
+    if (ImGui::Button("Stop")) runner_.stop();
+    tip("stop cleanly, as Ctrl+C stops the CLI: the last finished iteration is saved and the run stays resumable");
+  }
 
   if (s != TrainingState::kIdle) {
     const float fraction = status_.iters > 0 ? float(double(status_.iteration) / double(status_.iters)) : 0.0f;

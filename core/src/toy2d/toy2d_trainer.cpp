@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "shortrun/base/error.h"
 #include "shortrun/base/json_fields.h"
@@ -15,6 +16,8 @@ namespace {
 constexpr int64_t kKlGrid = 64;          // KL: cells per side
 constexpr int64_t kReferencePoints = 1024;
 constexpr uint64_t kReferenceSeedOffset = 0x5eed2d;  // target points for MMD/KL, apart from training draws
+constexpr int64_t kSnapshotEvery = 50;  // iterations between the watchdog's snapshots
+constexpr size_t kSnapshots = 4;        // kept, oldest first: a rollback steps back one at a time
 
 // Gaussian KDE of points [N,2] evaluated at the grid's cell centres, normalised over the grid.
 torch::Tensor kde_grid(const torch::Tensor& points, int64_t g, double box, double bandwidth) {
@@ -64,11 +67,17 @@ void Toy2dSettings::validate() const {
   if (!(data_noise >= 0) || !std::isfinite(data_noise)) throw Error("toy settings: data noise must be >= 0");
   if (log_every < 1) throw Error("toy settings: log_every must be >= 1");
   if (trail_chains < 0) throw Error("toy settings: trail_chains must be >= 0");
+  if (!(energy_l2 >= 0) || !(energy_l2 <= 100)) throw Error("toy settings: energy L2 must be in 0..100");
+  if (!(watch_gap > 0) || !std::isfinite(watch_gap) || watch_patience < 1 || !(rollback_lr_factor > 0 && rollback_lr_factor < 1) ||
+      max_rollbacks < 0)
+    throw Error("toy settings: watchdog needs watch_gap > 0, watch_patience >= 1, 0 < rollback_lr_factor < 1, max_rollbacks >= 0");
 }
 
 void to_json(nlohmann::json& j, const Toy2dSettings& s) {
   j = {{"steps", s.steps}, {"step_size", s.step_size}, {"noise_std", s.noise_std}, {"lr", s.lr},
-       {"batch", s.batch}, {"data_noise", s.data_noise}, {"log_every", s.log_every}, {"trail_chains", s.trail_chains}};
+       {"batch", s.batch}, {"data_noise", s.data_noise}, {"log_every", s.log_every}, {"trail_chains", s.trail_chains},
+       {"energy_l2", s.energy_l2}, {"watchdog", s.watchdog}, {"watch_gap", s.watch_gap}, {"watch_patience", s.watch_patience},
+       {"rollback_lr_factor", s.rollback_lr_factor}, {"max_rollbacks", s.max_rollbacks}};
 }
 void from_json(const nlohmann::json& j, Toy2dSettings& s) {
   if (!j.is_object()) throw Error("toy settings: the sampler and learning settings are not a JSON object");
@@ -81,6 +90,13 @@ void from_json(const nlohmann::json& j, Toy2dSettings& s) {
   s.data_noise = json_get(j, "data_noise", d.data_noise);
   s.log_every = json_get(j, "log_every", d.log_every);
   s.trail_chains = json_get(j, "trail_chains", d.trail_chains);
+  // Files from before these existed trained without penalty and without a watchdog.
+  s.energy_l2 = json_get(j, "energy_l2", 0.0);
+  s.watchdog = json_get(j, "watchdog", j.contains("energy_l2") ? d.watchdog : false);
+  s.watch_gap = json_get(j, "watch_gap", d.watch_gap);
+  s.watch_patience = json_get(j, "watch_patience", d.watch_patience);
+  s.rollback_lr_factor = json_get(j, "rollback_lr_factor", d.rollback_lr_factor);
+  s.max_rollbacks = json_get(j, "max_rollbacks", d.max_rollbacks);
   s.validate();
 }
 
@@ -93,12 +109,49 @@ Toy2dTrainer::Toy2dTrainer(Toy2dConfig config, Toy2dSettings settings)
   adam_ = std::make_unique<Adam>(energy_->parameters(), AdamOptions{settings_.lr, 0.9, 0.999, 1e-8});
   reference_ = target_.sample(kReferencePoints, CounterNoise(config_.seed + kReferenceSeedOffset), 0).to(torch::kFloat64);
   reference_grid_ = smoothed_grid(reference_);
+  snapshots_.push_back(snapshot());
 }
 
 void Toy2dTrainer::set_settings(const Toy2dSettings& s) {
   s.validate();
   settings_ = s;
-  adam_->options().lr = s.lr;
+  adam_->options().lr = s.lr * lr_scale_;
+}
+
+Toy2dTrainer::Snapshot Toy2dTrainer::snapshot() const {
+  Snapshot out;
+  out.iteration = iteration_;
+  for (const auto& p : energy_->parameters()) out.weights.push_back(p.detach().clone());
+  out.adam = adam_->state();
+  return out;
+}
+
+void Toy2dTrainer::rollback(const std::string& reason, const std::function<void(const Toy2dRollback&)>& on_rollback) {
+  if (rollbacks_ >= settings_.max_rollbacks)
+    throw Error("toy training diverged at iteration " + std::to_string(iteration_) + " (" + reason + ") after " +
+                std::to_string(rollbacks_) + " rollbacks; lower the step size or the learning rate, or raise the energy L2 penalty");
+  // The newest snapshot may already hold the start of the runaway: step back past it when there is
+  // an older one; each further rollback steps back one more.
+  if (snapshots_.size() > 1) snapshots_.pop_back();
+  const Snapshot& to = snapshots_.back();
+  {
+    torch::NoGradGuard no_grad;
+    auto params = energy_->parameters();
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(to.weights[i]);
+  }
+  adam_->load_state(to.adam, "the watchdog's snapshot");
+  Toy2dRollback r;
+  r.iteration = iteration_;
+  r.to_iteration = to.iteration;
+  r.reason = reason;
+  iteration_ = to.iteration;
+  while (!history_.empty() && history_.back().iteration > iteration_) history_.pop_back();
+  lr_scale_ *= settings_.rollback_lr_factor;
+  adam_->options().lr = settings_.lr * lr_scale_;
+  strikes_ = 0;
+  r.rollbacks = ++rollbacks_;
+  r.lr = adam_->options().lr;
+  if (on_rollback) on_rollback(r);
 }
 
 torch::Tensor Toy2dTrainer::smoothed_grid(const torch::Tensor& points) const {
@@ -148,7 +201,8 @@ std::pair<torch::Tensor, double> Toy2dTrainer::run_chain(torch::Tensor x, const 
   return {x, steps > 0 ? grad_sum / double(steps) : 0.0};
 }
 
-int64_t Toy2dTrainer::step(int64_t n, const std::atomic<bool>* cancel, const std::function<void(const Toy2dLog&)>& on_log) {
+int64_t Toy2dTrainer::step(int64_t n, const std::atomic<bool>* cancel, const std::function<void(const Toy2dLog&)>& on_log,
+                           const std::function<void(const Toy2dRollback&)>& on_rollback) {
   using clock = std::chrono::steady_clock;
   auto last_log = clock::now();
   int64_t last_log_iter = iteration_, done = 0;
@@ -164,13 +218,29 @@ int64_t Toy2dTrainer::step(int64_t n, const std::atomic<bool>* cancel, const std
     const torch::Tensor f = energy_->forward(torch::cat({data, samples.detach()}));
     const torch::Tensor f_data = f.narrow(0, 0, b).mean(), f_samp = f.narrow(0, b, b).mean();
     const double fd = f_data.item<double>(), fs = f_samp.item<double>();
-    if (!std::isfinite(fd) || !std::isfinite(fs) || !torch::isfinite(samples).all().item<bool>())
+    const bool finite = std::isfinite(fd) && std::isfinite(fs) && torch::isfinite(samples).all().item<bool>();
+    if (!finite && !settings_.watchdog)
       throw Error("toy training diverged at iteration " + std::to_string(it) + " (non-finite energy or samples); lower the step size "
                   "or the learning rate");
+    strikes_ = finite && std::fabs(fd - fs) <= settings_.watch_gap ? 0 : strikes_ + 1;
+    if (settings_.watchdog && (!finite || strikes_ >= settings_.watch_patience)) {
+      char why[160] = "non-finite energy or samples";
+      if (finite)
+        std::snprintf(why, sizeof why, "|gap| %.3g > %.3g for %lld iterations", std::fabs(fd - fs), settings_.watch_gap,
+                      static_cast<long long>(strikes_));
+      rollback(why, on_rollback);
+      continue;
+    }
+    torch::Tensor loss = f_samp - f_data;
+    if (settings_.energy_l2 > 0) loss = loss + settings_.energy_l2 * (f.narrow(0, 0, b).pow(2).mean() + f.narrow(0, b, b).pow(2).mean());
     adam_->zero_grad();
-    (f_samp - f_data).backward();
+    loss.backward();
     adam_->step();
     iteration_ = it + 1;
+    if (iteration_ % kSnapshotEvery == 0 && strikes_ == 0) {
+      snapshots_.push_back(snapshot());
+      if (snapshots_.size() > kSnapshots) snapshots_.erase(snapshots_.begin());
+    }
     if (iteration_ % settings_.log_every == 0) {
       Toy2dLog entry;
       entry.iteration = iteration_;
@@ -180,12 +250,18 @@ int64_t Toy2dTrainer::step(int64_t n, const std::atomic<bool>* cancel, const std
       entry.grad_norm = grad_norm;
       entry.kl = kl_grid(samples);
       entry.mmd = mmd(samples);
-      entry.lr = settings_.lr;
+      entry.lr = adam_->options().lr;
       const double dt = std::chrono::duration<double>(clock::now() - last_log).count();
       entry.its_per_s = dt > 0 ? double(iteration_ - last_log_iter) / dt : 0;
       last_log = clock::now();
       last_log_iter = iteration_;
       history_.push_back(entry);
+      if (best_iteration_ < 0 || entry.kl < best_kl_) {
+        best_iteration_ = iteration_;
+        best_kl_ = entry.kl;
+        best_weights_.clear();
+        for (const auto& p : energy_->parameters()) best_weights_.push_back(p.detach().clone());
+      }
       if (on_log) on_log(entry);
     }
   }
@@ -221,11 +297,22 @@ Toy2dParticles Toy2dTrainer::sample(int64_t n, int64_t steps, int64_t record_eve
   return out;
 }
 
-void Toy2dTrainer::save(const std::string& path, const Toy2dConfig* recorded) const {
+void Toy2dTrainer::write(const std::string& path, const std::vector<torch::Tensor>& weights, int64_t iteration,
+                         const Toy2dConfig* recorded) const {
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (const auto& p : energy_->named_parameters()) tensors.emplace_back(p.key(), p.value().detach().contiguous());
-  const nlohmann::json meta = {{"config", recorded ? *recorded : config_}, {"settings", settings_}, {"iteration", iteration_}};
+  size_t i = 0;
+  for (const auto& p : energy_->named_parameters()) tensors.emplace_back(p.key(), weights.at(i++).detach().contiguous());
+  const nlohmann::json meta = {{"config", recorded ? *recorded : config_}, {"settings", settings_}, {"iteration", iteration}};
   write_safetensors(path, tensors, {{"format", "shortrun-toy2d"}, {"shortrun_toy2d", json_text(meta)}});
+}
+
+void Toy2dTrainer::save(const std::string& path, const Toy2dConfig* recorded) const {
+  write(path, energy_->parameters(), iteration_, recorded);
+}
+
+void Toy2dTrainer::save_best(const std::string& path, const Toy2dConfig* recorded) const {
+  if (best_iteration_ < 0) throw Error("toy training: no logged iteration yet, so no best model to save");
+  write(path, best_weights_, best_iteration_, recorded);
 }
 
 }  // namespace shortrun

@@ -40,6 +40,17 @@ struct Toy2dSettings {
   double data_noise = 0.0;   // σ of Gaussian noise added to data
   int64_t log_every = 10;    // iterations between history entries (with KL and MMD)
   int64_t trail_chains = 64; // chains of each iteration whose whole trail is kept (last_chain())
+  // Energy magnitude penalty α·(mean f(data)² + mean f(samples)²) added to the loss: it keeps f
+  // from drifting up until the chain's step is unstable on the sharpened density (see README).
+  double energy_l2 = 0.01;
+  // The watchdog: |gap| > watch_gap on watch_patience iterations in a row (or a non-finite
+  // energy) rolls back to a healthy snapshot and multiplies lr by rollback_lr_factor; after
+  // max_rollbacks it gives up with an Error.
+  bool watchdog = true;
+  double watch_gap = 5.0;
+  int64_t watch_patience = 3;
+  double rollback_lr_factor = 0.5;
+  int64_t max_rollbacks = 5;
   void validate() const;
 };
 void to_json(nlohmann::json& j, const Toy2dSettings& s);
@@ -53,6 +64,13 @@ struct Toy2dLog {
   double kl = 0;         // KL(target ‖ samples) on a 64×64 grid, both smoothed alike
   double mmd = 0;        // squared MMD of samples vs 1024 target points (RBF, 3 bandwidths)
   double lr = 0, its_per_s = 0;
+};
+
+// A watchdog rollback: at `iteration` the run went back to `to_iteration` with learning rate lr.
+struct Toy2dRollback {
+  int64_t iteration = 0, to_iteration = 0, rollbacks = 0;
+  double lr = 0;
+  std::string reason;
 };
 
 // Particles over a chain: frames × n points, frame f at step f·every (the last frame is x_K).
@@ -78,8 +96,10 @@ class Toy2dTrainer {
   // Runs up to n iterations; stops early when *cancel turns true (checked between iterations).
   // on_log sees each new history entry. Returns the iterations run. Throws shortrun::Error if
   // training diverges (a non-finite energy), leaving the weights of the last good iteration.
+  // A watchdog rollback truncates history() to the iteration it returns to and calls on_rollback.
   int64_t step(int64_t n, const std::atomic<bool>* cancel = nullptr,
-               const std::function<void(const Toy2dLog&)>& on_log = nullptr);
+               const std::function<void(const Toy2dLog&)>& on_log = nullptr,
+               const std::function<void(const Toy2dRollback&)>& on_rollback = nullptr);
 
   const Toy2dConfig& config() const { return config_; }
   const Toy2dSettings& settings() const { return settings_; }
@@ -87,6 +107,12 @@ class Toy2dTrainer {
   const Toy2dTarget& target() const { return target_; }
   int64_t iteration() const { return iteration_; }
   const std::vector<Toy2dLog>& history() const { return history_; }
+  int64_t rollbacks() const { return rollbacks_; }
+  // The weights of the logged iteration with the lowest KL so far (the run keeps them beside its
+  // last weights: a late collapse does not cost the best model). best_iteration() < 0: none yet.
+  int64_t best_iteration() const { return best_iteration_; }
+  double best_kl() const { return best_kl_; }
+  void save_best(const std::string& path, const Toy2dConfig* recorded = nullptr) const;
   // The last iteration's chains (settings.trail_chains of them), every step kept.
   const Toy2dParticles& last_chain() const { return last_chain_; }
 
@@ -112,6 +138,16 @@ class Toy2dTrainer {
   std::pair<torch::Tensor, double> run_chain(torch::Tensor x, const torch::Tensor& chains, const CounterNoise& noise,
                                              int64_t steps, int64_t record_every, int64_t keep, Toy2dParticles* out) const;
   torch::Tensor smoothed_grid(const torch::Tensor& points) const;  // KDE on the KL grid, sums to 1
+  // What a rollback returns to: weights, Adam state and the iteration they belong to.
+  struct Snapshot {
+    int64_t iteration = 0;
+    std::vector<torch::Tensor> weights;
+    NamedTensors adam;
+  };
+  Snapshot snapshot() const;
+  void rollback(const std::string& reason, const std::function<void(const Toy2dRollback&)>& on_rollback);
+  void write(const std::string& path, const std::vector<torch::Tensor>& weights, int64_t iteration,
+             const Toy2dConfig* recorded) const;
 
   Toy2dConfig config_;
   Toy2dSettings settings_;
@@ -124,6 +160,12 @@ class Toy2dTrainer {
   Toy2dParticles last_chain_;
   torch::Tensor reference_;       // 1024 target points (seed-fixed) for MMD and the KL grid
   torch::Tensor reference_grid_;  // their smoothed density on the KL grid
+  std::vector<Snapshot> snapshots_;  // healthy states, oldest first (at most kSnapshots)
+  int64_t strikes_ = 0, rollbacks_ = 0;
+  double lr_scale_ = 1.0;  // the watchdog's cuts; settings_.lr stays the rate the run was given
+  int64_t best_iteration_ = -1;
+  double best_kl_ = 0;
+  std::vector<torch::Tensor> best_weights_;
 };
 
 }  // namespace shortrun
