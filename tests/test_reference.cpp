@@ -8,6 +8,7 @@
 #include "shortrun/model/model_loader.h"
 #include "shortrun/model/state_dict_import.h"
 #include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/training/contrastive_loss.h"
 #include "test_util.h"
 
 namespace shortrun {
@@ -17,6 +18,24 @@ using test::fixture;
 
 double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>() / (b.abs().max().item<double>() + 1e-12);
+}
+
+// The learning loss with its energy L2 penalty, and its gradient for every weight, against
+// PyTorch's autograd of the same formula (data: the batch's first 3 images, samples: the rest).
+TEST(ReferenceLoss, EnergyL2LossAndGradientsMatchPyTorch) {
+  auto model = load_energy_model(fixture("minimal.pth"), torch::kCPU);
+  const torch::Tensor loss = contrastive_loss(model->energy(read_npy(fixture("energy_in.npy"))), 3, 0.3);
+  EXPECT_LE(rel_error(loss.detach().reshape({1}), read_npy(fixture("energy_l2_loss.npy"))), 1e-5);
+  loss.backward();
+  const auto params = model->parameters();
+  ASSERT_GE(params.size(), 2u);
+  for (size_t i = 0; i < params.size(); ++i)
+    EXPECT_LE(rel_error(params[i].grad(), read_npy(fixture("energy_l2_grad_" + std::to_string(i) + ".npy"))), 1e-4) << "weight " << i;
+  // α = 0 is the paper's loss: the penalty adds exactly α·(mean f_d² + mean f_s²).
+  const torch::Tensor f = torch::tensor({1.0, -2.0, 0.5, 3.0});
+  EXPECT_DOUBLE_EQ(contrastive_loss(f, 2, 0.0).item<double>(), (0.5 + 3.0) / 2 - (1.0 - 2.0) / 2);
+  EXPECT_NEAR(contrastive_loss(f, 2, 0.5).item<double>(), 2.25 + 0.5 * ((1.0 + 4.0) / 2 + (0.25 + 9.0) / 2), 1e-6);
+  test::expect_error([&] { contrastive_loss(f, 4, 0.1); }, {"contrastive_loss"});
 }
 
 class ReferenceLayouts : public ::testing::TestWithParam<std::string> {};

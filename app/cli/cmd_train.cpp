@@ -118,8 +118,8 @@ void add_train_command(CLI::App& app) {
               "SCHEDULE"));
   toy->data_noise = cmd->add_option("--data-noise", c.data_noise, "std of Gaussian noise added to data (toy default 0)")->capture_default_str();
   toy->energy_l2 = cmd->add_option("--energy-l2", toy->energy_l2_value,
-                                   "energy magnitude penalty alpha: adds alpha*(f(data)^2 + f(samples)^2) to the loss "
-                                   "(the 2-D playground; toy default " + short_number(Toy2dSettings().energy_l2) + ")");
+                                   "energy magnitude penalty alpha: adds alpha*(mean f(data)^2 + mean f(samples)^2) to the "
+                                   "loss (default 0; the 2-D playground's default " + short_number(Toy2dSettings().energy_l2) + ")");
   cmd->add_option("--nf", c.arch.nf, "base width n_f")->capture_default_str();
   cmd->add_option("--arch", c.arch.kind, "convnet | resnet")->capture_default_str()->check(CLI::IsMember({"convnet", "resnet"}));
   toy->activation = cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu (toy: silu | softplus, default silu)")
@@ -151,7 +151,8 @@ void add_train_command(CLI::App& app) {
   std::vector<CLI::Option*> shaping;
   for (const char* name : {"--data", "--steps", "--step-size", "--noise", "--clamp", "--batch", "--lr", "--data-noise", "--nf",
                            "--arch", "--activation", "--image-size", "--seed", "--log-every", "--sample-every",
-                           "--checkpoint-every", "--no-watchdog", "--watch-gap", "--watch-patience", "--rollback-lr-factor"})
+                           "--checkpoint-every", "--no-watchdog", "--watch-gap", "--watch-patience", "--rollback-lr-factor",
+                           "--energy-l2"})
     shaping.push_back(cmd->get_option(name));
   CLI::Option* limit_opt = cmd->get_option("--limit");
   cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt] {
@@ -222,13 +223,12 @@ void add_train_command(CLI::App& app) {
       if (stopped) std::exit(130);
       return;
     }
-    if (toy->energy_l2->count())
-      throw CLI::ValidationError("--energy-l2", "is implemented for the 2-D playground (--data toy:...) only so far");
     if (o->resume.empty()) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
     const torch::Device device = apply_runtime(o->rt);
     if (o->resume.empty()) {
       TrainerConfig& c = o->cfg;
       c.limit = o->limit;
+      c.energy_l2 = toy->energy_l2_value;
       if (c.eval_features.empty() && c.data == "fashion-mnist" && c.arch.channels == 1 && c.arch.image_size == 32)
         c.eval_features = find_asset("fmnist_features.safetensors");
       c.eval_every = o->eval_every >= 0 ? o->eval_every : (c.eval_features.empty() ? 0 : 250);

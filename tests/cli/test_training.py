@@ -155,6 +155,26 @@ class Training(unittest.TestCase):
         run("sample", "--model", os.path.join(d, "checkpoints", "latest.safetensors"), "--n", "4",
             "--out", wk("after_giveup.png"), "--threads", "1")
 
+    def test_energy_l2_is_part_of_the_run(self):
+        # Issue 25: the penalty is recorded in config.json, kept by --resume, refused there, and a
+        # bad value is one line; with alpha > 0 the weights differ from the paper's loss.
+        a, b = fresh("l2"), fresh("no_l2")
+        args = [*tiny(nf=4, steps=3), "--iters", "4", "--log-every", "1", "--checkpoint-every", "2"]
+        run("train", *args, "--out", a, "--energy-l2", "0.5")
+        run("train", *args, "--out", b)
+        with open(os.path.join(a, "config.json")) as f:
+            self.assertEqual(json.load(f)["energy_l2"], 0.5)
+        with open(os.path.join(b, "config.json")) as f:
+            self.assertEqual(json.load(f)["energy_l2"], 0.0)
+        self.assertNotEqual(tensors(os.path.join(a, "model.safetensors")), tensors(os.path.join(b, "model.safetensors")))
+        self.assert_one_line_error(["train", "--resume", a, "--energy-l2", "0.1"], "--energy-l2", "fixed when it starts",
+                                   expect=2)
+        run("train", "--resume", a, "--iters", "6", "--threads", "1")
+        self.assertEqual([m["iteration"] for m in metrics(a) if "event" not in m][-1], 6)
+        bad = fresh("l2_bad")
+        self.assert_one_line_error(["train", *args, "--out", bad, "--energy-l2", "-1"], "energy L2")
+        self.assertFalse(os.path.exists(bad))
+
     def test_sigkill_then_resume_reaches_the_same_weights(self):
         a, b = fresh("straight"), fresh("killed")
         args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1"]
@@ -268,6 +288,11 @@ class Training(unittest.TestCase):
             settings = json.load(f)
         self.assertEqual(settings["config"]["target"], "ring8")
         self.assertEqual(settings["settings"]["steps"], 10)
+        # Issue 25: the 2-D defaults carry the energy penalty and the watchdog; the best model is kept.
+        self.assertEqual((settings["settings"]["energy_l2"], settings["settings"]["watchdog"]), (0.01, True))
+        self.assertIn("--energy-l2 0.01", settings["command"])
+        self.assertTrue(os.path.exists(os.path.join(a, "best.safetensors")))
+        self.assertIn("best KL", p.stdout)
         lines = metrics(a)
         self.assertEqual([m["iteration"] for m in lines], [20, 40])
         self.assertTrue(all(np.isfinite(m["kl"]) and m["kl"] >= 0 and np.isfinite(m["mmd"]) for m in lines))

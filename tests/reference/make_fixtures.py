@@ -205,6 +205,17 @@ def main(out):
     np.save(os.path.join(out, "energy_in.npy"), batch.numpy())
     with torch.no_grad():
         np.save(os.path.join(out, "energy_out.npy"), net(batch).numpy())
+    # The learning loss with the energy L2 penalty (core's contrastive_loss): its value and the
+    # gradient of every weight, data = the batch's first 3 images, samples = the other 5.
+    net.zero_grad()
+    f = net(batch).reshape(-1)
+    alpha = 0.3
+    loss = f[3:].mean() - f[:3].mean() + alpha * (f[:3].pow(2).mean() + f[3:].pow(2).mean())
+    loss.backward()
+    np.save(os.path.join(out, "energy_l2_loss.npy"), loss.detach().reshape(1).numpy())
+    for i, p in enumerate(net.parameters()):
+        np.save(os.path.join(out, f"energy_l2_grad_{i}.npy"), p.grad.numpy())
+    net.zero_grad()
     xk = langevin_noise_free(net, x0, STEPS, STEP_SIZE)
     np.save(os.path.join(out, "langevin_out.npy"), xk.numpy())
     write_data_fixtures(out, write_png_gray)

@@ -9,6 +9,7 @@
 #include "shortrun/base/json_fields.h"
 #include "shortrun/io/safetensors.h"
 #include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/training/contrastive_loss.h"
 
 namespace shortrun {
 
@@ -231,8 +232,7 @@ int64_t Toy2dTrainer::step(int64_t n, const std::atomic<bool>* cancel, const std
       rollback(why, on_rollback);
       continue;
     }
-    torch::Tensor loss = f_samp - f_data;
-    if (settings_.energy_l2 > 0) loss = loss + settings_.energy_l2 * (f.narrow(0, 0, b).pow(2).mean() + f.narrow(0, b, b).pow(2).mean());
+    const torch::Tensor loss = contrastive_loss(f, b, settings_.energy_l2);
     adam_->zero_grad();
     loss.backward();
     adam_->step();

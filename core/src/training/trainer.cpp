@@ -20,6 +20,7 @@
 #include "shortrun/model/checkpoint.h"
 #include "shortrun/sampling/langevin_sampler.h"
 #include "shortrun/sampling/noise.h"
+#include "shortrun/training/contrastive_loss.h"
 #include "shortrun/training/evaluation.h"
 #include "shortrun/training/features.h"
 
@@ -54,6 +55,7 @@ void TrainerConfig::validate() const {
   if (batch < 1 || batch > 65536) throw Error("batch must be in 1..65536");
   if (!(lr > 0) || !std::isfinite(lr)) throw Error("learning rate must be a positive number");
   if (!(data_noise >= 0)) throw Error("data noise must be >= 0");
+  if (!(energy_l2 >= 0) || !(energy_l2 <= 100)) throw Error("energy L2 must be in 0..100");
   if (log_every < 1 || sample_every < 1 || checkpoint_every < 1) throw Error("log/sample/checkpoint intervals must be >= 1");
   if (eval_every < 0 || eval_n < 2) throw Error("eval_every must be >= 0 and eval_n >= 2");
   if (eval_every > 0 && eval_features.empty()) throw Error("evaluation during training needs a feature net (eval_features)");
@@ -68,7 +70,7 @@ void to_json(nlohmann::json& j, const TrainerConfig& c) {
        {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
        {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
        {"watch_patience", c.watch_patience}, {"rollback_lr_factor", c.rollback_lr_factor},
-       {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}};
+       {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}, {"energy_l2", c.energy_l2}};
 }
 
 void from_json(const nlohmann::json& j, TrainerConfig& c) {
@@ -97,6 +99,7 @@ void from_json(const nlohmann::json& j, TrainerConfig& c) {
   c.rollback_lr_factor = json_get(j, "rollback_lr_factor", d.rollback_lr_factor);
   c.max_rollbacks = json_get(j, "max_rollbacks", d.max_rollbacks);
   c.init_weights = json_get(j, "init_weights", d.init_weights);
+  c.energy_l2 = json_get(j, "energy_l2", 0.0);  // runs from before the penalty trained without it
   c.validate();
 }
 
@@ -512,14 +515,13 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       };
     const SampleResult samples = sampler.run(chains, std::nullopt, observer);
 
-    const torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
-    const torch::Tensor f_data = f.narrow(0, 0, config_.batch).mean();
-    torch::Tensor f_samp = f.narrow(0, config_.batch, config_.batch).mean();
+    torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
     if (inject_nonfinite_at_ == it) {  // test hook: a divergence that does not depend on rounding
       inject_nonfinite_at_ = -1;
-      f_samp = f_samp + std::numeric_limits<double>::quiet_NaN();
+      f = torch::cat({f.narrow(0, 0, config_.batch), f.narrow(0, config_.batch, config_.batch) + std::numeric_limits<double>::quiet_NaN()});
     }
-    const torch::Tensor loss = f_samp - f_data;
+    const torch::Tensor f_data = f.narrow(0, 0, config_.batch).mean(), f_samp = f.narrow(0, config_.batch, config_.batch).mean();
+    const torch::Tensor loss = contrastive_loss(f, config_.batch, config_.energy_l2);
     const double fd_value = f_data.item<double>(), fs_value = f_samp.item<double>();
     const bool finite = std::isfinite(fd_value) && std::isfinite(fs_value);
     if (config_.watchdog && !finite) {

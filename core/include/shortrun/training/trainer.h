@@ -34,6 +34,7 @@ struct TrainerConfig {
   // start of the run and kept in every checkpoint, so --resume --iters N does not bend it).
   LrSchedule lr_schedule;
   double data_noise = 0.03;  // σ of the Gaussian added to data
+  double energy_l2 = 0.0;    // α of the energy magnitude penalty (contrastive_loss.h); 0: the paper's loss
   uint64_t seed = 1;
   int64_t log_every = 10, sample_every = 100, checkpoint_every = 100;
   // Evaluation: every eval_every iterations (0: never) the FD of eval_n samples against the test
