@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "worker.h"
+#include "export_request.h"
 
 namespace shortrun::explorer {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "worker.h"
+#include "job_status.h"
 
 namespace shortrun::explorer {
 

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "export_request.h"
+#include "job_status.h"
 #include "snapshots.h"
 
 namespace shortrun::explorer {
@@ -33,32 +35,6 @@ struct ReconRequest {
   int chain = 0;                // whose z0 and u_k to use (under sampler.seed)
   SamplerSettings sampler;
 };
-
-struct ExportRequest {
-  std::string kind;        // grid_png | chain_frames
-  std::string path;        // PNG file (grid_png) or folder (chain_frames)
-  std::shared_ptr<ChainRun> run;
-  int step = 0;            // grid_png: which step
-  int selected = -1;       // chain_frames: -1 = the whole grid, else one chain
-  std::string video;       // chain_frames: "" | gif | mp4
-  int upscale = 1;         // nearest-neighbour magnification of the PNGs
-  std::string model_path;
-};
-
-// One entry of the job list the UI shows: what it is, where it stands, and when it will end.
-struct JobStatus {
-  uint64_t id = 0;
-  std::string kind;         // model | sample | interpolation | reconstruction | export | image | ...
-  std::string label;        // "sampling 16 chains", ...
-  std::string state;        // queued | running | cancelling
-  int64_t done = 0, total = 0;  // progress in `unit`s (total 0: unknown)
-  std::string unit;         // step | iteration | point | frame
-  double elapsed_s = 0;     // running time so far
-  double eta_s = -1;        // seconds left from the measured rate (-1: not known yet)
-};
-
-// A stop lands within one network evaluation; a job still cancelling after this long is stuck.
-constexpr double kStuckAfterSeconds = 5.0;
 
 // Everything the worker has published, taken in one brief lock.
 struct Published {
