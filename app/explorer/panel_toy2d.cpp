@@ -18,6 +18,7 @@
 #include "layout_util.h"
 #include "plots.h"
 #include "shortrun/base/error.h"
+#include "shortrun/base/json_fields.h"
 #include "toy2d_overlays.h"
 #include "toy2d_runner.h"
 #include "user_config.h"
@@ -154,8 +155,8 @@ class Toy2dView : public View {
       } else if (name == "toy_draw") {
         // {"points": [[x, y], ...] in canvas cells, "radius": r, "erase": false}: one stroke.
         Brush b;
-        b.radius = v.value("radius", 2.0f);
-        b.erase = v.value("erase", false);
+        b.radius = json_get(v, "radius", 2.0f);
+        b.erase = json_get(v, "erase", false);
         canvas_.begin_stroke();
         for (const auto& p : v.at("points")) canvas_.stroke_to(p.at(0).get<float>(), p.at(1).get<float>(), b);
         canvas_.end_stroke();

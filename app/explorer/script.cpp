@@ -13,6 +13,7 @@
 #include "file_browser.h"
 #include "recon_inputs.h"
 #include "shortrun/base/error.h"
+#include "shortrun/base/json_fields.h"
 #include "shortrun/io/file_util.h"
 
 namespace shortrun::explorer {
@@ -226,12 +227,12 @@ bool ScriptRunner::idle_wait() const {
 }
 
 bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
-  const std::string what = a.value("for", "idle");
+  const std::string what = json_get(a, "for", "idle");
   const Published& p = ex.pub;
   // Requests the UI has not handed to the worker yet count as pending work.
   const bool ui_pending = ex.interp.dirty_live || ex.interp.dirty_strip || (ex.pub.model && ex.sampler != ex.requested_sampler);
   const bool idle = ex.session.idle() && !(ui_pending && ex.tab == Tab::kInterpolation) && ex.sampler == ex.requested_sampler;
-  if (what == "frames") return ++wait_frames_ >= a.value("frames", 1);
+  if (what == "frames") return ++wait_frames_ >= json_get(a, "frames", 1);
   // A costly-run prompt waits for a person: a wait for work to finish would wait for ever with
   // the worker idle. Say so at once.
   if (ex.session.job_prompt.open && what != "prompt" && what != "frames" && what != "file" && what != "stuck" && what != "browser")
@@ -252,7 +253,7 @@ bool ScriptRunner::waiting_done(Explorer& ex, const nlohmann::json& a) {
   // A job of this kind running with at least `done` units finished (job list, progress, ETA).
   if (what == "job") {
     for (const JobStatus& j : p.jobs)
-      if (j.kind == a.value("kind", "sample") && j.state == "running" && j.done >= a.value("done", 1)) return true;
+      if (j.kind == json_get(a, "kind", "sample") && j.state == "running" && j.done >= json_get(a, "done", 1)) return true;
     return false;
   }
   if (what == "prompt") return ex.session.cost_prompt.open || ex.session.job_prompt.open;
@@ -285,7 +286,7 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
       return false;
     }
     if (waiting_done(ex, a)) return true;
-    const double timeout = a.value("timeout_s", 300.0);
+    const double timeout = json_get(a, "timeout_s", 300.0);
     if (std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start_).count() > timeout)
       throw Error("timed out after " + std::to_string(int(timeout)) + " s (worker: " +
                   (ex.pub.activity.empty() ? std::string("idle") : ex.pub.activity) + ")");
@@ -299,7 +300,7 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
   else if (what == "click_chain") {
     const int i = a.at("index").get<int>();
     ex.select_chain(i);
-    const std::string as = a.value("as", "");
+    const std::string as = json_get(a, "as", "");
     if (as == "a" || as == "b") ex.set_endpoint(as[0], i);
   } else if (what == "drop_file") ex.drop_files(a.contains("paths") ? a.at("paths").get<std::vector<std::string>>()
                                      : std::vector<std::string>{a.at("path").get<std::string>()});
@@ -310,7 +311,7 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
     if (it == ex.pub.jobs.end()) throw Error("stop_job: no job of kind '" + kind + "' in the job list");
     ex.cancel_job(it->id);
   } else if (what == "browse") {
-    const std::string f = a.value("for", "model");
+    const std::string f = json_get(a, "for", "model");
     if (f != "model" && f != "image") throw Error("browse: \"for\" must be model or image");
     open_file_browser(ex, f == "model" ? BrowseFor::kModel : BrowseFor::kImage);
     if (a.contains("dir")) ex.browser.navigate(a["dir"].get<std::string>());
@@ -320,10 +321,10 @@ bool ScriptRunner::run_action(Explorer& ex, const nlohmann::json& a) {
   }
   else if (what == "stroke") {
     Brush b = ex.recon.brush;
-    b.radius = a.value("radius", b.radius);
-    b.value = a.value("value", b.value);
-    b.mask = a.value("mask", false);
-    b.erase = a.value("erase", false);
+    b.radius = json_get(a, "radius", b.radius);
+    b.value = json_get(a, "value", b.value);
+    b.mask = json_get(a, "mask", false);
+    b.erase = json_get(a, "erase", false);
     ex.canvas.begin_stroke();
     for (const auto& p : a.at("points")) ex.canvas.stroke_to(p.at(0).get<float>(), p.at(1).get<float>(), b);
     ex.canvas.end_stroke();
