@@ -71,6 +71,24 @@ def shot(name):
     return [wait("frames", frames=3), {"do": "screenshot", "path": name}, wait("frames", frames=2)]
 
 
+def assert_controls_reachable(test, items, label, viewport=None):
+    """Every control of a state dump's `layout` in reach: none past its window's left or right edge
+    (ImGui does not scroll sideways), one below its window's bottom only where the window scrolls;
+    with viewport=(w, h), every window inside it too."""
+    for it in items:
+        x0, y0, x1, y1 = it["rect"]
+        wx0, wy0, wx1, wy1 = it["window_rect"]
+        where = f"{label}: '{it['tip']}' in {it['window']} at {it['rect']} (window {it['window_rect']})"
+        if viewport:
+            test.assertGreaterEqual(wx0, -1, where)
+            test.assertLessEqual(wx1, viewport[0] + 1, where)
+            test.assertLessEqual(wy1, viewport[1] + 1, where)
+        test.assertLessEqual(x1, wx1 + 1, where)
+        test.assertGreaterEqual(x0, wx0 - 1, where)
+        if y1 > wy1 + 1:
+            test.assertGreater(it["scroll_max_y"], 0, where)
+
+
 class ExplorerGui(unittest.TestCase):
     def assert_not_blank(self, img, what):
         self.assertGreater(img.std(), 10.0, f"{what} looks blank")

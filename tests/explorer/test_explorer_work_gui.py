@@ -158,20 +158,7 @@ class ExplorerWork(unittest.TestCase):
             self.assertEqual([it["tip"] for it in s["layout"] if it["disabled"] and not it["why"]], [], tab)
             items = s["layout"]
             self.assertGreater(len(items), 20, tab)
-            for it in items:
-                x0, y0, x1, y1 = it["rect"]
-                wx0, wy0, wx1, wy1 = it["window_rect"]
-                where = f"{tab}: '{it['tip']}' in {it['window']} at {it['rect']} (window {it['window_rect']})"
-                # Windows are inside the 800x500 viewport; no control runs past its window's
-                # right edge (ImGui does not scroll sideways) ...
-                self.assertGreaterEqual(wx0, -1, where)
-                self.assertLessEqual(wx1, 801, where)
-                self.assertLessEqual(wy1, 501, where)
-                self.assertLessEqual(x1, wx1 + 1, where)
-                self.assertGreaterEqual(x0, wx0 - 1, where)
-                # ... and one below its window's bottom can be scrolled to.
-                if y1 > wy1 + 1:
-                    self.assertGreater(it["scroll_max_y"], 0, where)
+            base.assert_controls_reachable(self, items, tab, viewport=(800, 500))
             base.ExplorerGui.assert_not_blank(self, r.image(f"{tab}.png"), tab)
 
 

@@ -147,15 +147,7 @@ class RunsGui(unittest.TestCase):
         self.assertEqual(s["window"], [800, 500])
         items = [it for it in s["layout"] if "runs_" in it["window"]]
         self.assertGreater(len(items), 8)
-        for it in items:
-            x0, y0, x1, y1 = it["rect"]
-            wx0, wy0, wx1, wy1 = it["window_rect"]
-            where = f"'{it['tip']}' in {it['window']} at {it['rect']} (window {it['window_rect']})"
-            self.assertLessEqual(wx1, 801, where)
-            self.assertLessEqual(x1, wx1 + 1, where)
-            self.assertGreaterEqual(x0, wx0 - 1, where)
-            if y1 > wy1 + 1:
-                self.assertGreater(it["scroll_max_y"], 0, where)
+        base.assert_controls_reachable(self, items, "runs", viewport=(800, 500))
 
 
 if __name__ == "__main__":

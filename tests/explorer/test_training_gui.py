@@ -145,15 +145,7 @@ class TrainingGui(unittest.TestCase):
         self.assertEqual(s["window"], [800, 500])
         items = [it for it in s["layout"] if "training_" in it["window"]]
         self.assertGreater(len(items), 20)
-        for it in items:
-            x0, y0, x1, y1 = it["rect"]
-            wx0, wy0, wx1, wy1 = it["window_rect"]
-            where = f"'{it['tip']}' in {it['window']} at {it['rect']} (window {it['window_rect']})"
-            self.assertLessEqual(wx1, 801, where)
-            self.assertLessEqual(x1, wx1 + 1, where)
-            self.assertGreaterEqual(x0, wx0 - 1, where)
-            if y1 > wy1 + 1:
-                self.assertGreater(it["scroll_max_y"], 0, where)
+        base.assert_controls_reachable(self, items, "training", viewport=(800, 500))
         # WORK is not a run: said so, in the tab.
         self.assertTrue(s["views"]["training"]["missing"])
         self.assertTrue(any("metrics.jsonl" in m for m in s["views"]["training"]["messages"]))
