@@ -160,6 +160,26 @@ TEST(RunFollower, TheRunDirectoryDeletedWhileAttachedIsAMessage) {
   EXPECT_EQ(curves.series["gap"].items()[0].second, 7);
 }
 
+// A run deleted file by file (rm -r) is seen mid-way: its metrics gone, the directory still
+// there. The message then says the file is missing, and when the directory goes too it says
+// so: the explorer once kept showing "not there (yet)" for a deleted run.
+TEST(RunFollower, ARunDeletedFileByFileEndsSaidToBeGone) {
+  const std::string dir = test::temp_dir("run"), m = dir + "/metrics.jsonl";
+  append(m, line(1, 1));
+  RunFollower f(dir);
+  EXPECT_FALSE(f.poll().missing);
+  fs::remove(m);
+  RunUpdate u = f.poll();
+  EXPECT_TRUE(u.missing);
+  EXPECT_NE(u.message.find("is not there (yet)"), std::string::npos) << u.message;
+  EXPECT_EQ(f.poll().message, "");  // said once
+  fs::remove_all(dir);
+  u = f.poll();
+  EXPECT_TRUE(u.missing);
+  EXPECT_NE(u.message.find("no longer exists"), std::string::npos) << u.message;
+  EXPECT_EQ(f.poll().message, "");
+}
+
 TEST(RunFollower, FollowsARealTrainerThroughStopAndResume) {
   TrainerConfig c;
   c.data = "idx:" + test::fixture("tiny-images-idx3-ubyte.gz");

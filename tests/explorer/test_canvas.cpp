@@ -1,7 +1,7 @@
 // The Reconstruct canvas: strokes cover what they should, masks, undo, clear, bounds.
 #include <gtest/gtest.h>
 
-#include "canvas.h"
+#include "widgets/canvas.h"
 
 namespace shortrun::explorer {
 namespace {

@@ -168,6 +168,8 @@ class ExplorerGui(unittest.TestCase):
             {"do": "stroke", "points": stroke, "radius": 2.5, "value": 1.0},
             {"do": "stroke", "points": [[16, 4], [16, 28]], "radius": 2.0, "value": 0.5},
             {"do": "stroke", "points": [[26, 26]], "radius": 4, "mask": True},
+            # A fast machine's rate, so the 15 iterations never ask first however loaded this one is.
+            {"do": "set", "control": "chain_rate_for_test", "value": 1e5},
             {"do": "set", "control": "recon_iters", "value": 15}, {"do": "press", "button": "reconstruct"},
             wait("reconstruction"), *shot("recon.png"), dump(),
             {"do": "press", "button": "undo"}, dump("undone.json"),

@@ -11,11 +11,11 @@
 #include <GLFW/glfw3.h>
 #include <torch/torch.h>
 
-#include "canvas.h"
-#include "file_browser.h"
-#include "image_export.h"
-#include "input_queue.h"
-#include "mask_presets.h"
+#include "widgets/canvas.h"
+#include "views/file_browser.h"
+#include "display/image_export.h"
+#include "shell/input_queue.h"
+#include "views/reconstruct/mask_presets.h"
 #include "shortrun/analysis/reconstruction.h"
 #include "shortrun/base/error.h"
 

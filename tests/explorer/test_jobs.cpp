@@ -15,14 +15,14 @@
 #include <stb_image_write.h>
 #include <torch/torch.h>
 
-#include "cost_book.h"
-#include "jobs_text.h"
-#include "plots.h"
-#include "run_cost.h"
-#include "session.h"
-#include "user_config.h"
+#include "worker/cost_book.h"
+#include "worker/jobs_text.h"
+#include "widgets/plots.h"
+#include "worker/run_cost.h"
+#include "worker/session.h"
+#include "views/user_config.h"
 #include "shortrun/model/checkpoint.h"
-#include "worker.h"
+#include "worker/worker.h"
 
 namespace shortrun::explorer {
 namespace {

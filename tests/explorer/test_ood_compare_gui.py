@@ -214,6 +214,8 @@ class OodCompareGui(unittest.TestCase):
         with open(junk, "w") as f:
             f.write("not a PNG")
         r = Run("bad", [
+            # A fast machine's rate, so no probe asks first however loaded this one is.
+            wait("sampler"), set_("chain_rate_for_test", 1e5),
             set_("ood_images", "/nonexistent/probe.png"), press("ood_run"), wait("view", view="ood"), dump("missing.json"),
             set_("ood_images", junk), press("ood_run"), wait("view", view="ood"), dump("junk.json"),
             set_("ab_model_b", "/nonexistent/b.safetensors"), press("ab_run"), wait("view", view="compare"),

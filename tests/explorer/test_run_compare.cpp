@@ -11,11 +11,11 @@
 
 #include <unistd.h>
 
-#include "compare_plots.h"
-#include "run_comparison.h"
-#include "run_paths.h"
-#include "run_settings.h"
-#include "settings_diff.h"
+#include "views/runs/compare_plots.h"
+#include "views/runs/run_comparison.h"
+#include "views/run_data/run_paths.h"
+#include "views/run_data/run_settings.h"
+#include "views/runs/settings_diff.h"
 
 namespace shortrun::explorer {
 namespace {

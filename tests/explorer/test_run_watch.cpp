@@ -9,8 +9,8 @@
 #include <fstream>
 #include <thread>
 
-#include "run_watch.h"
-#include "training_plots.h"
+#include "views/run_data/run_watch.h"
+#include "views/training/training_plots.h"
 
 namespace shortrun::explorer {
 namespace {

@@ -2,7 +2,7 @@
 // never "measuring rate" or a time left; a running one without a rate yet says it measures one.
 #include <gtest/gtest.h>
 
-#include "jobs_text.h"
+#include "worker/jobs_text.h"
 
 namespace shortrun::explorer {
 namespace {

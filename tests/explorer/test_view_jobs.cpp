@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "shortrun/io/model_paths.h"
-#include "view_jobs.h"
-#include "view_result.h"
+#include "worker/view_jobs.h"
+#include "worker/view_result.h"
 
 namespace shortrun::explorer {
 namespace {

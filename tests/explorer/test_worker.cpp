@@ -13,7 +13,7 @@
 
 #include "shortrun/model/checkpoint.h"
 #include "shortrun/sampling/langevin_sampler.h"
-#include "worker.h"
+#include "worker/worker.h"
 
 namespace shortrun::explorer {
 namespace {

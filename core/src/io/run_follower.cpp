@@ -82,17 +82,19 @@ RunUpdate RunFollower::poll() {
   if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     u.missing = true;
     std::error_code ec;
-    if (!was_missing_) {
-      if (!fs::is_directory(dir_, ec))
+    // Said once for each new reason: a run deleted file by file is first "not there", then gone.
+    const std::string reason = !fs::is_directory(dir_, ec) ? "gone" : f.fd < 0 ? "absent" : "not a file";
+    if (reason != missing_reason_) {
+      if (reason == "gone")
         u.message = "the run directory " + printable(dir_) + " no longer exists" + (attached_ ? " (its curves stay as they were)" : "");
       else
         u.message = path + (f.fd < 0 ? " is not there (yet)" : " is not a regular file");
     }
-    was_missing_ = true;
+    missing_reason_ = reason;
     return u;
   }
-  const bool came_back = was_missing_;
-  was_missing_ = false;
+  const bool came_back = !missing_reason_.empty();
+  missing_reason_.clear();
   const int64_t size = st.st_size;
   // A different file, a shorter one, or one whose bytes before our offset changed: start over.
   bool start_over = false;

@@ -67,7 +67,8 @@ class RunFollower {
   std::string limit_note_;  // a bad SHORTRUN_MAX_METRICS_LINE_BYTES, said once
   int64_t offset_ = 0, bytes_read_ = 0;
   uint64_t dev_ = 0, ino_ = 0;
-  bool attached_ = false, was_missing_ = false;
+  bool attached_ = false;
+  std::string missing_reason_;  // why metrics.jsonl was missing at the last poll ("" : it was there)
   bool skipping_ = false;  // inside an over-long line: bytes are dropped up to its newline
   std::string pending_;   // an incomplete last line (at most max_line_ bytes)
   std::string tail_;      // the last bytes before offset_: a file replaced in place no longer has them

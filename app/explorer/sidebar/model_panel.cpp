@@ -1,0 +1,147 @@
+// Model panel: the loaded checkpoint's card, loading (path field, Ctrl+O, drag-and-drop,
+// recent files), the device in use and the torch thread count.
+#include <imgui.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "display/texture_upload.h"
+#include "sidebar/sidebar_panels.h"
+#include "views/file_kinds.h"
+#include "views/user_config.h"
+#include "widgets/disabled_why.h"
+#include "widgets/layout_util.h"
+#include "widgets/path_field.h"
+#include "worker/worker.h"
+
+namespace shortrun::explorer {
+
+void ModelPanel::model_loaded(const ModelInfo& m) {
+  error.clear();
+  threads_ = m.threads;
+  std::snprintf(path_field_, sizeof(path_field_), "%s", m.path.c_str());
+}
+
+void ModelPanel::set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) {
+  if (name == "model_path") std::snprintf(path_field_, sizeof(path_field_), "%s", v.get<std::string>().c_str());
+  else if (name == "threads") threads_ = std::clamp(v.get<int>(), 1, 256), ctx.session.worker->set_threads(threads_);
+}
+
+void ModelPanel::press(ViewContext& ctx, const std::string& button) {
+  if (button == "load_model") load_field(ctx);
+  else if (button == "reset_defaults") ctx.session.reset_sampler_defaults();
+}
+
+void ModelPanel::load_field(ViewContext& ctx) {
+  const std::string path = path_field_;
+  if (is_image_path(path)) {
+    error = path + ": this is an image: open it in Reconstruct (its image path or Browse)";
+    ctx.error(error);
+    return;
+  }
+  ctx.open_file(path);
+}
+
+void ModelPanel::draw(ViewContext& ctx) {
+  if (!ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  const Published& pub = ctx.session.pub;
+  const ModelInfo* m = pub.model.get();
+  if (m) {
+    const nlohmann::json prov = m->card.value("provenance", nlohmann::json::object());
+    ImGui::TextWrapped("%s", std::filesystem::path(m->path).filename().string().c_str());
+    tip(m->path.c_str());
+    if (ImGui::BeginTable("card", 2, ImGuiTableFlags_SizingStretchProp)) {
+      ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("parameters ").x);
+      ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
+      const auto row = [](const char* k, const std::string& v, const char* help) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextDisabled("%s", k);
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextWrapped("%s", v.c_str());
+        tip(help);
+      };
+      row("source", m->source, "how the file was read: native .safetensors, TorchScript, or an imported PyTorch state_dict");
+      row("network", m->architecture, "architecture recorded in (or inferred from) the checkpoint");
+      row("parameters", std::to_string(m->parameters), "number of weights");
+      row("data", std::to_string(m->shape.c) + "x" + std::to_string(m->shape.h) + "x" + std::to_string(m->shape.w),
+          "image shape C x H x W, values in [-1, 1]");
+      const SamplerSettings& d = m->defaults;
+      char buf[160];
+      std::snprintf(buf, sizeof(buf), "K=%d step %.3g noise %.3g %s%s", d.steps, d.step_size, d.noise_std, d.init.c_str(),
+                    d.clamp ? " clamp" : "");
+      row("sampler", buf, "the sampler settings the model was trained with (its defaults)");
+      if (prov.contains("iterations")) row("trained", std::to_string(prov["iterations"].get<int64_t>()) + " iterations",
+                                           "training iterations recorded in the checkpoint's provenance");
+      if (prov.contains("trainer") && prov["trainer"].contains("data"))
+        row("on", prov["trainer"]["data"].get<std::string>(), "training data recorded in the provenance");
+      row("band", m->band.valid ? m->band.source : (m->band.note.empty() ? "computing..." : m->band.note),
+          "f over a batch of real data, drawn as the band behind the energy plot");
+      row("upload", ctx.uploader.name(), "how images reach GL textures: host upload, or CUDA-GL interop in CUDA builds");
+      ImGui::EndTable();
+    }
+    if (ImGui::TreeNode("provenance (JSON)")) {
+      ImGui::TextWrapped("%s", prov.dump(1).c_str());
+      ImGui::TreePop();
+    }
+    if (ImGui::Button("Reset sampler to defaults")) ctx.session.reset_sampler_defaults();
+    tip("set K, step size, noise, init, seed and clamp back to the checkpoint's values");
+    int device = m->device.rfind("cuda", 0) == 0 ? 1 : 0;
+    ImGui::SetNextItemWidth(120);
+    {
+      DisabledWhy off(!m->cuda_available, "CPU only: this build's LibTorch (or this machine) has no CUDA");
+      if (ImGui::Combo("device", &device, "CPU\0CUDA\0")) ctx.session.set_device(device ? "cuda" : "cpu");
+      tip("where the model and the chains live");
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled("active: %s", m->device.c_str());
+  } else {
+    ImGui::TextDisabled(pub.activity.rfind("loading", 0) == 0 ? "loading..." : "no model loaded");
+  }
+  {
+    // One line kept for the last load's error whether or not there is one, so it never pushes
+    // the controls below; the whole text is in its tooltip (and the status bar).
+    ReservedLines room(1);
+    if (!error.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+      ImGui::TextUnformatted(error.c_str());
+      ImGui::PopStyleColor();
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32.0f);
+        ImGui::TextUnformatted(error.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
+    }
+  }
+  PathFieldSpec field{"##modelpath", ".safetensors / .pt / .pth / run dir", "Load",
+                      "a checkpoint path (a 2-D playground model opens in the 2-D tab); or drop a file on the window (an "
+                      "image goes to Reconstruct's image path)",
+                      "load this checkpoint (native .safetensors, TorchScript .pt, PyTorch state_dict .pth, or a run directory)",
+                      "choose a checkpoint in a file browser (Ctrl+O)"};
+  const PathAction action = path_field(field, path_field_, sizeof(path_field_));
+  if (action == PathAction::kOpen) load_field(ctx);
+  if (action == PathAction::kBrowse) ctx.press("browse_model");
+  // Always there (a first load adds to it), so it never appears under the pointer.
+  if (ImGui::TreeNode("recent_files", "Recent files (%d)", int(ctx.config.recent().size()))) {
+    const std::vector<std::string>& recent = ctx.config.recent();
+    const std::vector<std::string> labels = distinct_tails(recent);  // two runs' latest.safetensors differ
+    std::string pick;
+    for (size_t i = 0; i < recent.size(); ++i) {
+      ImGui::PushID(int(i));
+      if (ImGui::Selectable(labels[i].c_str())) pick = recent[i];
+      ImGui::PopID();
+      tip(recent[i].c_str());
+    }
+    if (!pick.empty()) ctx.open_file(pick);  // after the loop: a load reorders the list
+    ImGui::TreePop();
+  }
+  const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::SliderInt("torch threads", &threads_, 1, cores)) ctx.session.worker->set_threads(threads_);
+  tip("intra-op threads of the worker; leave one core to the UI for a smooth frame rate");
+}
+
+}  // namespace shortrun::explorer
