@@ -10,11 +10,11 @@
 #include <thread>
 
 #include "shell/explorer.h"
-#include "worker/jobs_text.h"
-#include "worker/run_cost.h"
 #include "shortrun/base/error.h"
 #include "shortrun/base/json_fields.h"
 #include "shortrun/io/file_util.h"
+#include "worker/jobs_text.h"
+#include "worker/run_cost.h"
 
 namespace shortrun::explorer {
 

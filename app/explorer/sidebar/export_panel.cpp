@@ -7,10 +7,10 @@
 #include <cstdio>
 
 #include "display/image_export.h"
-#include "worker/export_jobs.h"
 #include "shortrun/base/error.h"
 #include "sidebar/sidebar_panels.h"
 #include "widgets/layout_record.h"
+#include "worker/export_jobs.h"
 
 namespace shortrun::explorer {
 

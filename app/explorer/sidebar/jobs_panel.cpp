@@ -9,10 +9,10 @@
 #include <string>
 #include <thread>
 
-#include "widgets/disabled_why.h"
 #include "sidebar/sidebar_panels.h"
-#include "worker/jobs_text.h"
+#include "widgets/disabled_why.h"
 #include "widgets/layout_util.h"
+#include "worker/jobs_text.h"
 #include "worker/run_cost.h"
 #include "worker/worker.h"
 

@@ -46,6 +46,12 @@ class ExportReport {
   const std::string& error() const { return error_; }
   const nlohmann::json& last() const { return last_; }
   std::string command() const { return last_.contains("command") ? last_["command"].get<std::string>() : ""; }
+  // The OOD and A/B tabs' state keys: "export_error", and "export" (png, json, command) once one
+  // was written.
+  void add_state(nlohmann::json& j) const {
+    j["export_error"] = error_;
+    if (!outcome_.png.empty()) j["export"] = {{"png", outcome_.png}, {"json", outcome_.json}, {"command", outcome_.command}};
+  }
 
  private:
   SlotWatch<ExportOutcome> watch_;

@@ -1,6 +1,6 @@
 // FileBrowser: a background lister per folder, a filtered sorted view, and its ImGui window.
-#include "widgets/disabled_why.h"
 #include "views/file_browser.h"
+#include "widgets/disabled_why.h"
 
 #include <imgui.h>
 

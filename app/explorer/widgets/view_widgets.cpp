@@ -1,11 +1,13 @@
-// command_field and seconds_text.
-#include "widgets/disabled_why.h"
+// The small widgets the views share (view_widgets.h).
 #include "widgets/view_widgets.h"
 
 #include <imgui.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+
+#include "widgets/disabled_why.h"
 
 #include "widgets/layout_record.h"  // tip()
 
@@ -65,6 +67,22 @@ std::string seconds_text(double s) {
   else if (s < 120) std::snprintf(buf, sizeof(buf), "%.0f s", s);
   else std::snprintf(buf, sizeof(buf), "%d min %d s", int(s / 60), int(std::fmod(s, 60.0)));
   return buf;
+}
+
+void job_outcome(const std::string& error, bool showing_previous) {
+  if (error == "stopped") {
+    ImGui::TextDisabled("stopped%s", showing_previous ? " (showing the previous result)" : "");
+  } else if (!error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+    ImGui::TextWrapped("%s", error.c_str());
+    ImGui::PopStyleColor();
+  }
+}
+
+void set_field(char* buffer, size_t size, const std::string& text) {
+  if (size == 0) return;
+  std::strncpy(buffer, text.c_str(), size - 1);
+  buffer[size - 1] = '\0';
 }
 
 }  // namespace shortrun::explorer

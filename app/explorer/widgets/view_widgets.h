@@ -1,6 +1,7 @@
 // Small widgets the analysis views share: the exported command line (wrapped, with a Copy
 // button) and a duration as text.
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace shortrun::explorer {
@@ -19,6 +20,12 @@ bool export_row(const char* id, char* folder, size_t folder_size, bool running, 
                 const std::string& shared_folder);
 // Under the export row: the error in red, or what was written and its command (command_field).
 void export_outcome(const std::string& error, const std::string& line, const std::string& command);
+
+// A job's end under its controls: its error in red, or "stopped" (with the previous result shown).
+void job_outcome(const std::string& error, bool showing_previous);
+
+// `text` into a fixed-size text field's buffer, cut to fit.
+void set_field(char* buffer, size_t size, const std::string& text);
 
 // "0.42 s", "12 s", "3 min 5 s".
 std::string seconds_text(double s);

@@ -8,11 +8,11 @@
 
 #include <torch/torch.h>
 
-#include "worker/job_loop.h"
 #include "shortrun/base/error.h"
 #include "shortrun/base/runtime.h"
 #include "shortrun/model/energy_model.h"
 #include "shortrun/model/model_loader.h"
+#include "worker/job_loop.h"
 
 namespace shortrun::explorer {
 

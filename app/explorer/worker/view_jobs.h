@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "worker/view_result.h"
 #include "worker/worker.h"
 
 namespace shortrun {
@@ -99,5 +100,33 @@ class ViewJobs {
   std::map<std::string, std::unique_ptr<EnergyModel>> models_;  // view thread only
   std::thread thread_;
 };
+
+// A job body whose outcome goes to `slot`: `run(job, slot)` fills it; an error is the slot's line
+// ("<what>: <error>", shown in the view) and, rethrown, the job list's.
+template <class Result, class Run>
+std::function<void(ViewJob&)> slot_job(std::shared_ptr<ViewResultSlot<Result>> slot, std::string what, Run run) {
+  return [slot, what, run](ViewJob& job) {
+    try {
+      run(job, *slot);
+    } catch (const std::exception& e) {
+      slot->fail(what + ": " + e.what());
+      throw;
+    }
+  };
+}
+
+// A view's export job: `write()` writes the files and returns what it wrote; a failure is the
+// slot's line ("<what>: <error>"), which the view shows (views/export_report.h).
+template <class Write>
+std::function<void(ViewJob&)> export_job(std::shared_ptr<ViewResultSlot<ExportOutcome>> slot, std::string what, Write write) {
+  return [slot, what, write](ViewJob&) {
+    slot->start();
+    try {
+      slot->publish(std::make_shared<const ExportOutcome>(write()));
+    } catch (const std::exception& e) {
+      slot->fail(what + ": " + e.what());
+    }
+  };
+}
 
 }  // namespace shortrun::explorer

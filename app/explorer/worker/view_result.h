@@ -90,6 +90,20 @@ struct SlotWatch {
   }
   // A change the view has not taken yet (a script's wait for the view waits for it).
   bool pending() const { return slot->version() != seen; }
+  // After a change: the job's error into `error`, and its result into `shown` when it is a new
+  // one (true then).
+  bool take(std::shared_ptr<const Result>& shown, std::string& error) const {
+    error = slot->error();
+    std::shared_ptr<const Result> r = slot->result();
+    if (r == shown) return false;
+    shown = std::move(r);
+    return true;
+  }
+  // A model switch: the shown result goes, and what a stopped job still hands over is dropped.
+  void clear(std::shared_ptr<const Result>& shown) {
+    slot->clear();
+    shown.reset();
+  }
 };
 
 // What a view's export job reports: the files it wrote, the CLI command that writes the same,

@@ -8,11 +8,6 @@
 
 #include <torch/torch.h>
 
-#include "worker/job_loop.h"
-#include "worker/export_jobs.h"
-#include "worker/jobs_text.h"
-#include "worker/run_cost.h"
-#include "worker/sampler_settings.h"
 #include "shortrun/analysis/interpolation.h"
 #include "shortrun/analysis/reconstruction.h"
 #include "shortrun/base/error.h"
@@ -23,6 +18,12 @@
 #include "shortrun/model/model_loader.h"
 #include "shortrun/sampling/langevin_sampler.h"
 #include "shortrun/sampling/precision.h"
+#include "worker/export_jobs.h"
+#include "worker/host_copy.h"
+#include "worker/job_loop.h"
+#include "worker/jobs_text.h"
+#include "worker/run_cost.h"
+#include "worker/sampler_settings.h"
 
 namespace shortrun::explorer {
 
@@ -45,15 +46,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// [N,C,H,W] -> host NHWC floats.
-std::vector<float> to_nhwc(const torch::Tensor& x) {
-  const torch::Tensor t = x.detach().permute({0, 2, 3, 1}).contiguous().to(torch::kCPU, torch::kFloat32);
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
-std::vector<float> to_vector(const torch::Tensor& v) {
-  const torch::Tensor t = v.detach().reshape({-1}).contiguous().to(torch::kCPU, torch::kFloat32);
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
 // host NHWC floats -> [N,C,H,W] on device.
 torch::Tensor from_nhwc(const std::vector<float>& v, const ImageShape& s, torch::Device device) {
   return torch::from_blob(const_cast<float*>(v.data()), {s.n, s.h, s.w, s.c}, torch::kFloat32)
@@ -470,7 +462,7 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
     const SampleResult result = sampler.run(chains, init, [&](const StepInfo& s) {
       const int k = static_cast<int>(s.step);
       if (run->kept(k) == k) {
-        run->frames[k] = to_nhwc(s.x);
+        run->frames[k] = host_nhwc(s.x);
         if (keep_device) {
           torch::Tensor nhwc = s.x.detach().permute({0, 2, 3, 1});
           if (nhwc.size(3) == 3) nhwc = torch::cat({nhwc, torch::ones_like(nhwc.narrow(3, 0, 1))}, 3);
@@ -482,9 +474,9 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
         const torch::Tensor a = s.accepted.to(torch::kCPU, torch::kUInt8).contiguous();
         run->accepted[k].assign(a.data_ptr<uint8_t>(), a.data_ptr<uint8_t>() + n);
       }
-      run->energy[k] = to_vector(s.energy);
-      run->grad_norm[k] = to_vector(s.grad_norm);
-      run->delta_norm[k] = s.delta.defined() ? to_vector(s.delta.flatten(1).norm(2, 1)) : std::vector<float>(n, 0.0f);
+      run->energy[k] = host_floats(s.energy);
+      run->grad_norm[k] = host_floats(s.grad_norm);
+      run->delta_norm[k] = s.delta.defined() ? host_floats(s.delta.flatten(1).norm(2, 1)) : std::vector<float>(n, 0.0f);
       // The sampler's mask is after the update k -> k+1; x_k itself was finite iff it was alive
       // after the previous update.
       const torch::Tensor alive = s.alive.to(torch::kCPU, torch::kUInt8);
@@ -539,8 +531,8 @@ void Worker::interpolate(const InterpRequest& request, bool live) {
          const DataShape& ds = model.shape();
          out->shape = ImageShape{int(request.rho.size()), int(ds.channels), int(ds.height), int(ds.width)};
          out->rho = request.rho;
-         out->images = to_nhwc(r.x[0]);
-         out->energy = to_vector(r.energy[0]);
+         out->images = host_nhwc(r.x[0]);
+         out->energy = host_floats(r.energy[0]);
          out->path = request.path;
          out->noise = request.noise;
          out->seconds = seconds_since(t0);
@@ -591,12 +583,12 @@ void Worker::reconstruct(const ReconRequest& request) {
     const ReconstructResult result = recon.run(observed, mask, chains, [&](const ReconstructIteration& it) {
       run->curve[it.iteration] = it.mse[0].item<float>();
       std::atomic_store(&run->latest, std::shared_ptr<const std::vector<float>>(
-                                          std::make_shared<std::vector<float>>(to_nhwc(it.x))));
+                                          std::make_shared<std::vector<float>>(host_nhwc(it.x))));
       run->done.store(static_cast<int>(it.iteration), std::memory_order_release);
       progress(it.iteration, request.iters);
     }, &cancel);
     run->cancelled.store(result.cancelled);
-    if (!result.cancelled) run->z = to_nhwc(result.z);
+    if (!result.cancelled) run->z = host_nhwc(result.z);
     run->finished.store(true);
   });
 }
@@ -616,7 +608,7 @@ void Worker::load_image(const std::string& path) {
     img->path = path;
     img->shape = ImageShape{1, ds.c, ds.h, ds.w};
     const torch::Tensor x = conform_image(batch[0], ds.c, ds.h, ds.w, &img->note);
-    img->pixels = to_nhwc(x.unsqueeze(0));
+    img->pixels = host_nhwc(x.unsqueeze(0));
     std::lock_guard<std::mutex> lock(mutex_);
     img->id = next_id_++;
     pub_.image = img;

@@ -8,13 +8,14 @@
 
 #include <torch/torch.h>
 
-#include "worker/jobs_text.h"
-#include "worker/sampler_settings.h"
 #include "shortrun/analysis/ab_compare.h"
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/io/model_paths.h"
+#include "worker/host_copy.h"
+#include "worker/jobs_text.h"
+#include "worker/sampler_settings.h"
 #include "worker/view_jobs.h"
 
 namespace shortrun::explorer {
@@ -28,19 +29,9 @@ struct AbTensors {
   CompareResult result;
 };
 
-std::vector<float> nhwc(const torch::Tensor& x) {
-  const torch::Tensor t = x.detach().permute({0, 2, 3, 1}).contiguous().to(torch::kCPU, torch::kFloat32);
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
-
-std::vector<float> floats(const torch::Tensor& v) {
-  const torch::Tensor t = v.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
-
 void fill_side(const CompareSide& s, AbSide& out) {
-  out.energy_mean = floats(s.curves.energy.mean(1));
-  out.grad_norm_mean = floats(s.curves.grad_norm.mean(1));
+  out.energy_mean = host_floats(s.curves.energy.mean(1));
+  out.grad_norm_mean = host_floats(s.curves.grad_norm.mean(1));
   out.frozen = int(s.alive.numel() - s.alive.sum().item<int64_t>());
   // x_K as compare_runs returns it (what the PNG shows) replaces the observer's copy.
   const int k = int(out.sampler.steps);
@@ -48,7 +39,7 @@ void fill_side(const CompareSide& s, AbSide& out) {
     out.frame_steps.push_back(k);
     out.frames.emplace_back();
   }
-  out.frames.back() = nhwc(s.x);
+  out.frames.back() = host_nhwc(s.x);
 }
 
 void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& slot) {
@@ -96,7 +87,7 @@ void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& s
     AbSide& o = side == 0 ? out->a : out->b;
     if (s.step % (side == 0 ? stride_a : stride_b) != 0) return;
     o.frame_steps.push_back(int(s.step));
-    o.frames.push_back(nhwc(s.x));
+    o.frames.push_back(host_nhwc(s.x));
   };
   const auto progress = [&](int64_t done, int64_t total) {
     job.progress(done, total);
@@ -114,7 +105,7 @@ void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& s
   fill_side(r.a, out->a);
   fill_side(r.b, out->b);
   const torch::Tensor rms = compare_rms(r);
-  out->rms = floats(rms);
+  out->rms = host_floats(rms);
   out->rms_mean = float(rms.mean().item<double>());
   out->max_abs = float(r.diff.abs().max().item<double>());
   out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -126,14 +117,9 @@ void run_compare(ViewJob& job, const AbRequest& req, ViewResultSlot<AbResult>& s
 
 uint64_t post_compare(ViewJobs& jobs, const AbRequest& request, std::shared_ptr<ViewResultSlot<AbResult>> slot) {
   const std::string label = "A/B compare: " + count_of(request.chains, "chain");
-  return jobs.post("compare", label, "chain-step", [request, slot](ViewJob& job) {
-    try {
-      run_compare(job, request, *slot);
-    } catch (const std::exception& e) {
-      slot->fail(std::string("A/B compare: ") + e.what());
-      throw;
-    }
-  });
+  return jobs.post("compare", label, "chain-step", slot_job(slot, "A/B compare", [request](ViewJob& job, ViewResultSlot<AbResult>& s) {
+    run_compare(job, request, s);
+  }));
 }
 
 std::string ab_command(const AbResult& r, const std::string& png) {
@@ -147,31 +133,26 @@ std::string ab_command(const AbResult& r, const std::string& png) {
 
 uint64_t post_compare_export(ViewJobs& jobs, std::shared_ptr<const AbResult> r, const std::string& png,
                              std::shared_ptr<ViewResultSlot<ExportOutcome>> slot) {
-  return jobs.post("compare_export", "A/B compare export", "", [r, png, slot](ViewJob&) {
-    slot->start();
-    try {
-      const auto& t = *std::static_pointer_cast<const AbTensors>(r->core);
-      write_png(png, compare_image(t.result, t.config, compare_default_cols(t.config.chains)));
-      ExportOutcome o;
-      o.png = png;
-      o.json = png + ".json";
-      o.command = ab_command(*r, png);
-      const nlohmann::json j = {{"view", "compare"},
-                                {"command", o.command},
-                                {"model_a", r->request.model_a},
-                                {"model_b", r->request.model_b.empty() ? r->request.model_a : r->request.model_b},
-                                {"settings", t.config},
-                                {"rms_difference_mean", r->rms_mean},
-                                {"rms_difference_per_chain", r->rms},
-                                {"max_abs_difference", r->max_abs},
-                                {"png", "left: A, middle: B, right: x_B - x_A (white 0, red B brighter, blue B darker)"}};
-      write_file_atomic(o.json, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
-      o.line = "wrote " + png + " and " + o.json;
-      slot->publish(std::make_shared<const ExportOutcome>(o));
-    } catch (const std::exception& e) {
-      slot->fail(std::string("A/B export: ") + e.what());
-    }
-  });
+  return jobs.post("compare_export", "A/B compare export", "", export_job(slot, "A/B export", [r, png] {
+    const auto& t = *std::static_pointer_cast<const AbTensors>(r->core);
+    write_png(png, compare_image(t.result, t.config, compare_default_cols(t.config.chains)));
+    ExportOutcome o;
+    o.png = png;
+    o.json = png + ".json";
+    o.command = ab_command(*r, png);
+    const nlohmann::json j = {{"view", "compare"},
+                              {"command", o.command},
+                              {"model_a", r->request.model_a},
+                              {"model_b", r->request.model_b.empty() ? r->request.model_a : r->request.model_b},
+                              {"settings", t.config},
+                              {"rms_difference_mean", r->rms_mean},
+                              {"rms_difference_per_chain", r->rms},
+                              {"max_abs_difference", r->max_abs},
+                              {"png", "left: A, middle: B, right: x_B - x_A (white 0, red B brighter, blue B darker)"}};
+    write_file_atomic(o.json, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
+    o.line = "wrote " + png + " and " + o.json;
+    return o;
+  }));
 }
 
 }  // namespace shortrun::explorer

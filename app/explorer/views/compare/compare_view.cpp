@@ -11,17 +11,17 @@
 #include <cstring>
 #include <filesystem>
 
-#include "widgets/disabled_why.h"
-#include "views/compare/compare_job.h"
 #include "display/display_image.h"
-#include "display/image_export.h"
 #include "display/grid_layout.h"
-#include "worker/jobs_text.h"
-#include "widgets/layout_util.h"
-#include "widgets/plots.h"
+#include "display/image_export.h"
+#include "views/compare/compare_job.h"
 #include "views/export_report.h"
 #include "views/view.h"
+#include "widgets/disabled_why.h"
+#include "widgets/layout_util.h"
+#include "widgets/plots.h"
 #include "widgets/view_widgets.h"
+#include "worker/jobs_text.h"
 
 namespace shortrun::explorer {
 
@@ -45,14 +45,14 @@ class CompareView : public View {
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
     init_b(ctx);
-    if (name == "ab_model_b") copy_field(model_b_, sizeof(model_b_), v.get<std::string>()), b_own_ = model_b_[0] != 0;
+    if (name == "ab_model_b") set_field(model_b_, sizeof(model_b_), v.get<std::string>()), b_own_ = model_b_[0] != 0;
     else if (name == "ab_steps_b") steps_b_ = std::clamp(v.get<int>(), 1, 100000), b_own_ = false;
     else if (name == "ab_step_size_b") step_size_b_ = v.get<float>(), b_own_ = false;
     else if (name == "ab_noise_b") noise_b_ = v.get<float>(), b_own_ = false;
     else if (name == "ab_chains") chains_ = std::clamp(v.get<int>(), 1, 1024);
     else if (name == "ab_diff_range") diff_range_ = std::clamp(v.get<float>(), 1e-3f, 2.0f), dirty_ = true;
     else if (name == "ab_step") step_ = std::max(0, v.get<int>()), dirty_ = true;
-    else if (name == "ab_folder") copy_field(folder_, sizeof(folder_), v.get<std::string>());
+    else if (name == "ab_folder") set_field(folder_, sizeof(folder_), v.get<std::string>());
   }
 
   void press(ViewContext& ctx, const std::string& button) override {
@@ -66,12 +66,11 @@ class CompareView : public View {
     else if (button == "ab_browse_b") browse_b(ctx);
   }
 
-  bool busy() const override { return slot_->running.load() || export_.running(); }
+  bool busy() const override { return probe_.slot->running.load() || export_.running(); }
 
   void model_changed(ViewContext& ctx) override {
     stop(ctx);  // a probe of the old model must not publish over the new one (the slot drops it)
-    slot_->clear();
-    shown_.reset();
+    probe_.clear(shown_);
     b_initialized_ = false;
     dirty_ = true;
   }
@@ -83,12 +82,8 @@ class CompareView : public View {
   }
 
   void update(ViewContext& ctx) override {
-    if (slot_->version() != seen_) {
-      seen_ = slot_->version();
-      error_ = slot_->error();
-      auto r = slot_->result();
-      if (r != shown_) {
-        shown_ = std::move(r);
+    if (probe_.changed()) {
+      if (probe_.take(shown_, error_)) {
         if (shown_) {
           step_ = last_step();
           ctx.status("A/B compare: " + count_of(shown_->shape.n, "chain") + " in " + seconds_text(shown_->seconds));
@@ -115,8 +110,8 @@ class CompareView : public View {
   }
 
   nlohmann::json state() const override {
-    nlohmann::json j = {{"running", slot_->running.load()},
-                        {"progress", {slot_->done.load(), slot_->total.load()}},
+    nlohmann::json j = {{"running", probe_.slot->running.load()},
+                        {"progress", {probe_.slot->done.load(), probe_.slot->total.load()}},
                         {"error", error_},
                         {"model_b", model_b_},
                         {"steps_b", steps_b_},
@@ -124,10 +119,8 @@ class CompareView : public View {
                         {"step_size_b", step_size_b_},
                         {"noise_b", noise_b_},
                         {"chains", chains_},
-                        {"diff_range", diff_range_},
-                        {"export_error", export_.error()}};
-    const ExportOutcome& exported = export_.outcome();
-    if (!exported.png.empty()) j["export"] = {{"png", exported.png}, {"json", exported.json}, {"command", exported.command}};
+                        {"diff_range", diff_range_}};
+    export_.add_state(j);
     if (shown_) {
       const AbResult& r = *shown_;
       j["step"] = step_;
@@ -149,10 +142,6 @@ class CompareView : public View {
   }
 
  private:
-  static void copy_field(char* dst, size_t n, const std::string& s) {
-    std::strncpy(dst, s.c_str(), n - 1);
-    dst[n - 1] = '\0';
-  }
 
   int last_step() const {
     return shown_ ? int(std::max(shown_->a.sampler.steps, shown_->b.sampler.steps)) : 0;
@@ -200,7 +189,7 @@ class CompareView : public View {
   void browse_b(ViewContext& ctx) {
     ctx.browse_models("Model B", model_b_[0] ? model_b_ : (ctx.session.pub.model ? ctx.session.pub.model->path : ""),
                       [this](const std::string& path) {
-                        copy_field(model_b_, sizeof(model_b_), path);
+                        set_field(model_b_, sizeof(model_b_), path);
                         b_own_ = true;  // a new model B starts from its own sampler
                       });
   }
@@ -239,7 +228,7 @@ class CompareView : public View {
     const std::string what = "A/B compare: " + count_of(req.chains, "chain") + " a side, K = " + std::to_string(req.sampler_a.steps) +
                              " and " + (req.b_own_sampler ? std::string("model B's own K") : std::to_string(req.steps_b));
     Session* session = &ctx.session;
-    ctx.session.run_or_ask(what, secs, [this, req, session] { job_ = post_compare(*session->view_jobs, req, slot_); });
+    ctx.session.run_or_ask(what, secs, [this, req, session] { job_ = post_compare(*session->view_jobs, req, probe_.slot); });
   }
 
   void stop(ViewContext& ctx) {
@@ -348,7 +337,7 @@ class CompareView : public View {
     ImGui::SetNextItemWidth(120);
     if (ImGui::SliderFloat("difference range", &diff_range_, 0.01f, 2.0f, "%.2f", ImGuiSliderFlags_Logarithmic)) dirty_ = true;
     tip("|x_B - x_A| shown at full colour in the difference view (--diff-range)");
-    const bool running = slot_->running.load();
+    const bool running = probe_.slot->running.load();
     same_line_if_fits(button_width("Compare") + button_width("Stop") + 8);
     if (ImGui::Button("Compare")) run(ctx);
     tip("run A and B from the same z and u_k");
@@ -359,18 +348,12 @@ class CompareView : public View {
       tip("stop the comparison (between two Langevin steps)");
     }
     if (running) {
-      const int64_t done = slot_->done.load(), total = slot_->total.load();
+      const int64_t done = probe_.slot->done.load(), total = probe_.slot->total.load();
       char buf[96];
       std::snprintf(buf, sizeof(buf), "comparing... %lld / %lld chain-steps", static_cast<long long>(done), static_cast<long long>(total));
       ImGui::ProgressBar(total > 0 ? float(double(done) / double(total)) : 0.0f, ImVec2(-1, 0), buf);
     }
-    if (!error_.empty() && error_ != "stopped") {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
-      ImGui::TextWrapped("%s", error_.c_str());
-      ImGui::PopStyleColor();
-    } else if (error_ == "stopped") {
-      ImGui::TextDisabled("stopped%s", shown_ ? " (showing the previous result)" : "");
-    }
+    job_outcome(error_, shown_ != nullptr);
   }
 
   void draw_timeline() {
@@ -454,10 +437,10 @@ class CompareView : public View {
   int steps_b_ = 50, chains_ = 16;
   float step_size_b_ = 1.0f, noise_b_ = 0.01f, diff_range_ = 0.5f;
   bool b_initialized_ = false;
-  std::shared_ptr<ViewResultSlot<AbResult>> slot_ = std::make_shared<ViewResultSlot<AbResult>>();
+  SlotWatch<AbResult> probe_;
   ExportReport export_;
   std::shared_ptr<const AbResult> shown_;
-  uint64_t seen_ = 0, job_ = 0;
+  uint64_t job_ = 0;
   std::string error_;
   int step_ = 0;
   bool dirty_ = true;

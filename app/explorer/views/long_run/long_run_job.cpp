@@ -7,30 +7,20 @@
 
 #include <torch/torch.h>
 
-#include "worker/jobs_text.h"
-#include "worker/sampler_settings.h"
 #include "shortrun/analysis/long_run.h"
 #include "shortrun/analysis/reproduce_command.h"
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/model/energy_model.h"
+#include "worker/host_copy.h"
+#include "worker/jobs_text.h"
+#include "worker/sampler_settings.h"
 #include "worker/view_jobs.h"
 
 namespace shortrun::explorer {
 
 namespace {
-
-std::vector<float> to_nhwc(const torch::Tensor& x) {
-  const torch::Tensor t = x.detach().permute({0, 2, 3, 1}).contiguous().to(torch::kCPU, torch::kFloat32);
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
-
-torch::Tensor from_nhwc(const std::vector<float>& v, const ImageShape& s) {
-  return torch::from_blob(const_cast<float*>(v.data()), {s.n, s.h, s.w, s.c}, torch::kFloat32)
-      .permute({0, 3, 1, 2})
-      .contiguous();
-}
 
 void copy_row(std::vector<float>& dst, int64_t k, const torch::Tensor& v) {
   const torch::Tensor t = v.detach().reshape({-1}).to(torch::kCPU, torch::kFloat32).contiguous();
@@ -117,7 +107,7 @@ uint64_t post_long_run(ViewJobs& jobs, const LongRunRequest& request, uint64_t i
           copy_row(d->energy, k, s.energy);
           copy_row(d->grad_norm, k, s.grad_norm);
           copy_row(d->saturated, k, saturated_fraction(s.x));
-          if (k % stride == 0 || k == d->K || k == d->M) d->add_frame(int(k), to_nhwc(s.x));
+          if (k % stride == 0 || k == d->K || k == d->M) d->add_frame(int(k), host_nhwc(s.x));
           d->seconds.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
           d->ready.store(int(k) + 1, std::memory_order_release);
         });
@@ -141,55 +131,50 @@ std::string long_run_command(const LongRunData& d, const LongRunExport& e) {
 
 void post_long_run_export(ViewJobs& jobs, std::shared_ptr<const LongRunData> data, const LongRunExport& e,
                           std::shared_ptr<ViewResultSlot<ExportOutcome>> slot) {
-  jobs.post("long_run_export", "exporting the long run", "", [data, e, slot](ViewJob&) {
-    slot->start();
-    try {
-      if (!data || !data->finished.load()) throw Error("nothing to export: the long run has not finished");
-      const auto xk = data->at_step(data->K), xm = data->at_step(data->M);
-      if (!xk || !xm) throw Error("nothing to export: the images at K and M are missing");
-      // The CLI's own composition (long_run.h) of the same x_K and x_M: the PNG the command writes.
-      LongRunResult r;
-      r.short_steps = data->K;
-      r.total_steps = data->M;
-      r.x_short = from_nhwc(*xk, data->shape);
-      r.x_long = from_nhwc(*xm, data->shape);
-      const std::string command = long_run_command(*data, e);
-      const auto mean_at = [&](const std::vector<float>& v, int k) {
-        double s = 0;
-        for (int i = 0; i < data->shape.n; ++i) s += v[size_t(k) * data->shape.n + i];
-        return s / data->shape.n;
-      };
-      nlohmann::json j = {{"view", "long_run"},
-                          {"command", command},
-                          {"model", data->request.model},
-                          {"n", data->shape.n},
-                          {"sampler", data->config},
-                          {"long_run", core_config(*data)},
-                          {"short_steps", data->K},
-                          {"total_steps", data->M},
-                          {"cols", grid_cols(*data, e)},
-                          {"at_K", {{"energy_mean", mean_at(data->energy, data->K)},
-                                    {"grad_norm_mean", mean_at(data->grad_norm, data->K)},
-                                    {"saturated_mean", mean_at(data->saturated, data->K)}}},
-                          {"at_M", {{"energy_mean", mean_at(data->energy, data->M)},
-                                    {"grad_norm_mean", mean_at(data->grad_norm, data->M)},
-                                    {"saturated_mean", mean_at(data->saturated, data->M)}}},
-                          {"png", "left: x_K (step " + std::to_string(data->K) + "), right: x_M (step " +
-                                      std::to_string(data->M) + "), same chains"},
-                          {"saturated_definition", "|x| >= 0.99"},
-                          {"exported_by", "shortrun-explorer"}};
-      write_file_atomic(e.png + ".json", [&](std::ostream& os) { os << j.dump(1) << "\n"; });
-      write_png(e.png, long_run_image(r, grid_cols(*data, e)));
-      ExportOutcome o;
-      o.png = e.png;
-      o.json = e.png + ".json";
-      o.command = command;
-      o.line = "wrote " + e.png + " (x_K | x_M) and " + e.png + ".json";
-      slot->publish(std::make_shared<const ExportOutcome>(o));
-    } catch (const std::exception& ex) {
-      slot->fail(std::string("long-run export failed: ") + ex.what());
-    }
-  });
+  jobs.post("long_run_export", "exporting the long run", "", export_job(slot, "long-run export failed", [data, e] {
+    if (!data || !data->finished.load()) throw Error("nothing to export: the long run has not finished");
+    const auto xk = data->at_step(data->K), xm = data->at_step(data->M);
+    if (!xk || !xm) throw Error("nothing to export: the images at K and M are missing");
+    // The CLI's own composition (long_run.h) of the same x_K and x_M: the PNG the command writes.
+    LongRunResult r;
+    r.short_steps = data->K;
+    r.total_steps = data->M;
+    r.x_short = from_host_nhwc(*xk, data->shape);
+    r.x_long = from_host_nhwc(*xm, data->shape);
+    const std::string command = long_run_command(*data, e);
+    const auto mean_at = [&](const std::vector<float>& v, int k) {
+      double s = 0;
+      for (int i = 0; i < data->shape.n; ++i) s += v[size_t(k) * data->shape.n + i];
+      return s / data->shape.n;
+    };
+    nlohmann::json j = {{"view", "long_run"},
+                        {"command", command},
+                        {"model", data->request.model},
+                        {"n", data->shape.n},
+                        {"sampler", data->config},
+                        {"long_run", core_config(*data)},
+                        {"short_steps", data->K},
+                        {"total_steps", data->M},
+                        {"cols", grid_cols(*data, e)},
+                        {"at_K", {{"energy_mean", mean_at(data->energy, data->K)},
+                                  {"grad_norm_mean", mean_at(data->grad_norm, data->K)},
+                                  {"saturated_mean", mean_at(data->saturated, data->K)}}},
+                        {"at_M", {{"energy_mean", mean_at(data->energy, data->M)},
+                                  {"grad_norm_mean", mean_at(data->grad_norm, data->M)},
+                                  {"saturated_mean", mean_at(data->saturated, data->M)}}},
+                        {"png", "left: x_K (step " + std::to_string(data->K) + "), right: x_M (step " +
+                                    std::to_string(data->M) + "), same chains"},
+                        {"saturated_definition", "|x| >= 0.99"},
+                        {"exported_by", "shortrun-explorer"}};
+    write_file_atomic(e.png + ".json", [&](std::ostream& os) { os << j.dump(1) << "\n"; });
+    write_png(e.png, long_run_image(r, grid_cols(*data, e)));
+    ExportOutcome o;
+    o.png = e.png;
+    o.json = e.png + ".json";
+    o.command = command;
+    o.line = "wrote " + e.png + " (x_K | x_M) and " + e.png + ".json";
+    return o;
+  }));
 }
 
 }  // namespace shortrun::explorer

@@ -10,17 +10,17 @@
 #include <cmath>
 #include <cstdio>
 
-#include "widgets/disabled_why.h"
 #include "display/image_export.h"
-#include "worker/jobs_text.h"
-#include "widgets/layout_util.h"
-#include "views/long_run/long_run_job.h"
-#include "widgets/plots.h"
+#include "display/image_grid.h"
 #include "shortrun/base/error.h"
 #include "views/export_report.h"
+#include "views/long_run/long_run_job.h"
 #include "views/view.h"
-#include "display/image_grid.h"
+#include "widgets/disabled_why.h"
+#include "widgets/layout_util.h"
+#include "widgets/plots.h"
 #include "widgets/view_widgets.h"
+#include "worker/jobs_text.h"
 
 namespace shortrun::explorer {
 

@@ -8,11 +8,12 @@
 
 #include <torch/torch.h>
 
-#include "worker/sampler_settings.h"
 #include "shortrun/analysis/ood_probe.h"
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
+#include "worker/host_copy.h"
+#include "worker/sampler_settings.h"
 #include "worker/view_jobs.h"
 
 namespace shortrun::explorer {
@@ -46,16 +47,6 @@ struct OodTensors {
   OodProbeResult probe;
   OodProbeConfig config;
 };
-
-std::vector<float> nhwc(const torch::Tensor& x) {
-  const torch::Tensor t = x.detach().permute({0, 2, 3, 1}).contiguous().to(torch::kCPU, torch::kFloat32);
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
-
-std::vector<float> floats(const torch::Tensor& v) {
-  const torch::Tensor t = v.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-}
 
 // The export's base name without ".png": --out of the command gets "<base>_images.png".
 std::string images_png(const std::string& png) {
@@ -134,7 +125,7 @@ void run_probe(ViewJob& job, const OodRequest& req_in, ViewResultSlot<OodResult>
   const auto observe = [&](const StepInfo& s) {
     if (s.step < k && s.step % stride == 0) {
       out->frame_steps.push_back(int(s.step));
-      out->frames.push_back(nhwc(s.x));
+      out->frames.push_back(host_nhwc(s.x));
     }
   };
   const auto progress = [&](int64_t done, int64_t total) {
@@ -158,13 +149,13 @@ void run_probe(ViewJob& job, const OodRequest& req_in, ViewResultSlot<OodResult>
   cache.energy = tensors->probe.sample_energy;
   const OodProbeResult& r = tensors->probe;
   out->frame_steps.push_back(int(k));  // x_K as the probe returns it (what the PNG shows)
-  out->frames.push_back(nhwc(r.chain_x));
-  out->energy = floats(r.energy);
-  out->percentile_data = floats(r.percentile_data);
-  out->percentile_samples = floats(r.percentile_samples);
-  out->chain_energy = floats(r.chain_energy);
-  out->data_energy = floats(r.data_energy);
-  out->sample_energy = floats(r.sample_energy);
+  out->frames.push_back(host_nhwc(r.chain_x));
+  out->energy = host_floats(r.energy);
+  out->percentile_data = host_floats(r.percentile_data);
+  out->percentile_samples = host_floats(r.percentile_samples);
+  out->chain_energy = host_floats(r.chain_energy);
+  out->data_energy = host_floats(r.data_energy);
+  out->sample_energy = host_floats(r.sample_energy);
   out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out->core = tensors;
   slot.publish(out);
@@ -175,14 +166,9 @@ void run_probe(ViewJob& job, const OodRequest& req_in, ViewResultSlot<OodResult>
 uint64_t post_ood_probe(ViewJobs& jobs, const OodRequest& request, std::shared_ptr<ViewResultSlot<OodResult>> slot) {
   const std::string label = "OOD probe: " + std::to_string(request.images.size()) + " input(s), " +
                             std::to_string(request.reference_n) + " references";
-  return jobs.post("ood", label, "chain-step", [request, slot](ViewJob& job) {
-    try {
-      run_probe(job, request, *slot);
-    } catch (const std::exception& e) {
-      slot->fail(std::string("OOD probe: ") + e.what());
-      throw;
-    }
-  });
+  return jobs.post("ood", label, "chain-step", slot_job(slot, "OOD probe", [request](ViewJob& job, ViewResultSlot<OodResult>& s) {
+    run_probe(job, request, s);
+  }));
 }
 
 std::string ood_command(const OodResult& r, const std::string& png) {
@@ -198,36 +184,31 @@ std::string ood_command(const OodResult& r, const std::string& png) {
 
 uint64_t post_ood_export(ViewJobs& jobs, std::shared_ptr<const OodResult> r, const std::string& png,
                          std::shared_ptr<ViewResultSlot<ExportOutcome>> slot) {
-  return jobs.post("ood_export", "OOD probe export", "", [r, png, slot](ViewJob&) {
-    slot->start();
-    try {
-      const auto& t = *std::static_pointer_cast<const OodTensors>(r->core);
-      write_png(png, ood_probe_image(t.images, t.probe));
-      ExportOutcome o;
-      o.png = png;
-      o.json = png + ".json";
-      o.command = ood_command(*r, png);
-      nlohmann::json images = nlohmann::json::array();
-      for (size_t i = 0; i < r->names.size(); ++i)
-        images.push_back({{"image", r->names[i]},
-                          {"energy", t.probe.energy[int64_t(i)].item<double>()},
-                          {"percentile_data", t.probe.percentile_data[int64_t(i)].item<double>()},
-                          {"percentile_samples", t.probe.percentile_samples[int64_t(i)].item<double>()},
-                          {"chain_energy", t.probe.chain_energy[int64_t(i)].item<double>()}});
-      const nlohmann::json j = {{"view", "ood"},
-                                {"command", o.command},
-                                {"model", r->request.model_path},
-                                {"data", r->data_description},
-                                {"settings", t.config},
-                                {"images", images},
-                                {"png", "the images on top, x_K of their chains under them (shortrun score --chains)"}};
-      write_file_atomic(o.json, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
-      o.line = "wrote " + png + " and " + o.json;
-      slot->publish(std::make_shared<const ExportOutcome>(o));
-    } catch (const std::exception& e) {
-      slot->fail(std::string("OOD export: ") + e.what());
-    }
-  });
+  return jobs.post("ood_export", "OOD probe export", "", export_job(slot, "OOD export", [r, png] {
+    const auto& t = *std::static_pointer_cast<const OodTensors>(r->core);
+    write_png(png, ood_probe_image(t.images, t.probe));
+    ExportOutcome o;
+    o.png = png;
+    o.json = png + ".json";
+    o.command = ood_command(*r, png);
+    nlohmann::json images = nlohmann::json::array();
+    for (size_t i = 0; i < r->names.size(); ++i)
+      images.push_back({{"image", r->names[i]},
+                        {"energy", t.probe.energy[int64_t(i)].item<double>()},
+                        {"percentile_data", t.probe.percentile_data[int64_t(i)].item<double>()},
+                        {"percentile_samples", t.probe.percentile_samples[int64_t(i)].item<double>()},
+                        {"chain_energy", t.probe.chain_energy[int64_t(i)].item<double>()}});
+    const nlohmann::json j = {{"view", "ood"},
+                              {"command", o.command},
+                              {"model", r->request.model_path},
+                              {"data", r->data_description},
+                              {"settings", t.config},
+                              {"images", images},
+                              {"png", "the images on top, x_K of their chains under them (shortrun score --chains)"}};
+    write_file_atomic(o.json, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
+    o.line = "wrote " + png + " and " + o.json;
+    return o;
+  }));
 }
 
 }  // namespace shortrun::explorer

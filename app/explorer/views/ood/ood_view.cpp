@@ -10,18 +10,18 @@
 #include <cstring>
 #include <filesystem>
 
-#include "widgets/disabled_why.h"
 #include "display/display_image.h"
-#include "views/file_kinds.h"
-#include "widgets/histogram_plot.h"
-#include "display/image_export.h"
 #include "display/grid_layout.h"
-#include "widgets/layout_util.h"
-#include "views/ood/ood_job.h"
+#include "display/image_export.h"
 #include "shortrun/base/error.h"
 #include "shortrun/io/model_paths.h"
 #include "views/export_report.h"
+#include "views/file_kinds.h"
+#include "views/ood/ood_job.h"
 #include "views/view.h"
+#include "widgets/disabled_why.h"
+#include "widgets/histogram_plot.h"
+#include "widgets/layout_util.h"
 #include "widgets/view_widgets.h"
 
 namespace shortrun::explorer {
@@ -52,12 +52,12 @@ class OodView : public View {
   }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
-    if (name == "ood_images") copy_field(images_, sizeof(images_), v.get<std::string>());
-    else if (name == "ood_data") copy_field(data_, sizeof(data_), v.get<std::string>());
+    if (name == "ood_images") set_field(images_, sizeof(images_), v.get<std::string>());
+    else if (name == "ood_data") set_field(data_, sizeof(data_), v.get<std::string>());
     else if (name == "ood_n") reference_n_ = std::clamp(v.get<int>(), 1, 10000);
     else if (name == "ood_step") set_step(v.get<int>());
     else if (name == "ood_selected") selected_ = std::max(0, v.get<int>()), dirty_ = true;
-    else if (name == "ood_folder") copy_field(folder_, sizeof(folder_), v.get<std::string>());
+    else if (name == "ood_folder") set_field(folder_, sizeof(folder_), v.get<std::string>());
   }
 
   void press(ViewContext& ctx, const std::string& button) override {
@@ -68,7 +68,7 @@ class OodView : public View {
     else if (button == "ood_browse") browse(ctx);
   }
 
-  bool busy() const override { return slot_->running.load() || export_.running(); }
+  bool busy() const override { return probe_.slot->running.load() || export_.running(); }
 
   // Images and folders of images dropped on this tab are probed at once. A checkpoint, or a
   // folder holding a model, is left to the explorer (it loads the model).
@@ -84,15 +84,14 @@ class OodView : public View {
       field += (field.empty() ? "" : ";") + p;
     }
     if (field.empty()) return false;
-    copy_field(images_, sizeof(images_), field);
+    set_field(images_, sizeof(images_), field);
     run(ctx);
     return true;
   }
 
   void model_changed(ViewContext& ctx) override {
     stop(ctx);  // a probe of the old model must not publish over the new one (the slot drops it)
-    slot_->clear();
-    shown_.reset();
+    probe_.clear(shown_);
     dirty_ = true;
   }
 
@@ -102,12 +101,8 @@ class OodView : public View {
   }
 
   void update(ViewContext& ctx) override {
-    if (slot_->version() != seen_) {
-      seen_ = slot_->version();
-      error_ = slot_->error();
-      auto r = slot_->result();
-      if (r != shown_) {
-        shown_ = std::move(r);
+    if (probe_.changed()) {
+      if (probe_.take(shown_, error_)) {
         frame_ = shown_ ? int(shown_->frames.size()) - 1 : 0;
         selected_ = shown_ ? std::min(selected_, shown_->shape.n - 1) : 0;
         if (shown_)
@@ -136,14 +131,12 @@ class OodView : public View {
   }
 
   nlohmann::json state() const override {
-    nlohmann::json j = {{"running", slot_->running.load()},
-                        {"progress", {slot_->done.load(), slot_->total.load()}},
+    nlohmann::json j = {{"running", probe_.slot->running.load()},
+                        {"progress", {probe_.slot->done.load(), probe_.slot->total.load()}},
                         {"error", error_},
                         {"images_field", images_},
-                        {"reference_n", reference_n_},
-                        {"export_error", export_.error()}};
-    const ExportOutcome& exported = export_.outcome();
-    if (!exported.png.empty()) j["export"] = {{"png", exported.png}, {"json", exported.json}, {"command", exported.command}};
+                        {"reference_n", reference_n_}};
+    export_.add_state(j);
     if (shown_) {
       const OodResult& r = *shown_;
       j["images"] = r.names;
@@ -166,10 +159,6 @@ class OodView : public View {
   }
 
  private:
-  static void copy_field(char* dst, size_t n, const std::string& s) {
-    std::strncpy(dst, s.c_str(), n - 1);
-    dst[n - 1] = '\0';
-  }
 
   static bool holds_model(const std::string& dir) {
     try {
@@ -238,7 +227,7 @@ class OodView : public View {
     const std::string what = "OOD probe: about " + std::to_string(int64_t(images)) + " image(s) and " +
                              std::to_string(req.reference_n) + " model samples, K = " + std::to_string(req.sampler.steps);
     Session* session = &ctx.session;
-    ctx.session.run_or_ask(what, secs, [this, req, session] { job_ = post_ood_probe(*session->view_jobs, req, slot_); });
+    ctx.session.run_or_ask(what, secs, [this, req, session] { job_ = post_ood_probe(*session->view_jobs, req, probe_.slot); });
   }
 
   // Images the inputs name, counted from file names only (a folder's image files; an NPY counts one).
@@ -263,7 +252,7 @@ class OodView : public View {
     ctx.browse_images("Add an image or a folder to the OOD probe", last, [this](const std::string& path) {
       std::string field = images_;
       while (!field.empty() && (field.back() == ';' || field.back() == ' ')) field.pop_back();
-      copy_field(images_, sizeof(images_), field.empty() ? path : field + ";" + path);
+      set_field(images_, sizeof(images_), field.empty() ? path : field + ";" + path);
     });
   }
 
@@ -274,7 +263,7 @@ class OodView : public View {
       ctx.error(error_);
       return;
     }
-    copy_field(images_, sizeof(images_), dir);
+    set_field(images_, sizeof(images_), dir);
     run(ctx);
   }
 
@@ -337,7 +326,7 @@ class OodView : public View {
     if (ImGui::Button("Browse...")) browse(ctx);
     tip("pick an image or a folder with the file chooser: it is added to the list (Score probes them all)");
     same_line_if_fits(button_width("Score"));
-    const bool running = slot_->running.load();
+    const bool running = probe_.slot->running.load();
     if (ImGui::Button("Score") || enter) run(ctx);
     tip("score the images: f(x), its percentile among f over the data and over the model's samples, and each image's chain");
     same_line_if_fits(button_width("Shipped examples"));
@@ -362,19 +351,13 @@ class OodView : public View {
     same_line_if_fits(300);
     ImGui::TextDisabled("chains: K=%d, step %.3g, noise %.3g, seed %d (sidebar)", sm.steps, sm.step_size, sm.noise_std, sm.seed);
     if (running) {
-      const int64_t done = slot_->done.load(), total = slot_->total.load();
+      const int64_t done = probe_.slot->done.load(), total = probe_.slot->total.load();
       const float frac = total > 0 ? float(double(done) / double(total)) : 0.0f;
       char buf[96];
       std::snprintf(buf, sizeof(buf), "scoring... %lld / %lld chain-steps", static_cast<long long>(done), static_cast<long long>(total));
       ImGui::ProgressBar(frac, ImVec2(-1, 0), buf);
     }
-    if (!error_.empty() && error_ != "stopped") {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
-      ImGui::TextWrapped("%s", error_.c_str());
-      ImGui::PopStyleColor();
-    } else if (error_ == "stopped") {
-      ImGui::TextDisabled("stopped%s", shown_ ? " (showing the previous result)" : "");
-    }
+    job_outcome(error_, shown_ != nullptr);
     if (shown_ && !shown_->skipped.empty()) {
       // Inputs that could not be scored, each with its reason; the others were.
       ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
@@ -506,10 +489,10 @@ class OodView : public View {
   char data_[256] = "fashion-mnist";
   char folder_[512] = "";  // empty: the sidebar's export folder
   int reference_n_ = 64;  // the model samples cost n x K chain-steps per probe: kept small for interactivity
-  std::shared_ptr<ViewResultSlot<OodResult>> slot_ = std::make_shared<ViewResultSlot<OodResult>>();
+  SlotWatch<OodResult> probe_;
   ExportReport export_;
   std::shared_ptr<const OodResult> shown_;
-  uint64_t seen_ = 0, job_ = 0;
+  uint64_t job_ = 0;
   std::string error_;
   int frame_ = 0, selected_ = 0;
   bool dirty_ = true;

@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "worker/worker.h"
 #include "views/file_kinds.h"
 #include "views/reconstruct/mask_presets.h"
+#include "worker/worker.h"
 
 namespace shortrun::explorer {
 

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "views/run_data/run_settings.h"
 #include "shortrun/io/run_follower.h"
+#include "views/run_data/run_settings.h"
 
 namespace shortrun::explorer {
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "views/run_data/run_paths.h"
 #include "shortrun/base/printable.h"
+#include "views/run_data/run_paths.h"
 #include "views/user_config.h"
 
 namespace shortrun::explorer {

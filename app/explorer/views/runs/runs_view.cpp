@@ -11,14 +11,14 @@
 
 #include "views/runs/compare_plots.h"
 
-#include "widgets/disabled_why.h"
-#include "widgets/layout_util.h"
+#include "shortrun/base/error.h"
 #include "views/runs/run_comparison.h"
 #include "views/runs/runs_pages.h"
 #include "views/runs/settings_diff.h"
-#include "shortrun/base/error.h"
 #include "views/user_config.h"
 #include "views/view.h"
+#include "widgets/disabled_why.h"
+#include "widgets/layout_util.h"
 
 namespace shortrun::explorer {
 

@@ -8,7 +8,6 @@
 
 #include <torch/torch.h>
 
-#include "worker/sampler_settings.h"
 #include "shortrun/analysis/contact_sheet.h"
 #include "shortrun/analysis/reproduce_command.h"
 #include "shortrun/base/error.h"
@@ -17,6 +16,7 @@
 #include "shortrun/io/model_paths.h"
 #include "shortrun/model/energy_model.h"
 #include "shortrun/training/fd_criterion.h"
+#include "worker/sampler_settings.h"
 #include "worker/view_jobs.h"
 
 namespace shortrun::explorer {
@@ -120,47 +120,42 @@ std::string sweep_command_line(const SweepData& d, const std::string& png) {
 
 void post_sweep_export(ViewJobs& jobs, std::shared_ptr<const SweepData> data, const std::string& png,
                        std::shared_ptr<ViewResultSlot<ExportOutcome>> slot) {
-  jobs.post("sweep_export", "exporting the contact sheet", "", [data, png, slot](ViewJob&) {
-    slot->start();
-    try {
-      if (!data) throw Error("nothing to export: no contact sheet yet");
-      // Core's composition of the same cells: the PNG `shortrun sweep` writes.
-      ContactSheetResult r;
-      r.images = torch::from_blob(const_cast<float*>(data->images.data()),
-                                  {data->rows, data->cols, data->shape.h, data->shape.w, data->shape.c}, torch::kFloat32)
-                     .permute({0, 1, 4, 2, 3})
-                     .contiguous();
-      nlohmann::json cells = nlohmann::json::array();
-      for (int row = 0; row < data->rows; ++row)
-        for (int col = 0; col < data->cols; ++col) {
-          const size_t i = size_t(row * data->cols + col);
-          nlohmann::json c = {{"row", row}, {"col", col}, {"steps", data->request.steps[row]},
-                              {"step_size", data->request.step_sizes[col]}, {"energy", data->energy[i]},
-                              {"grad_norm", data->grad_norm[i]}, {"saturated_fraction", data->saturated[i]}};
-          if (data->request.fd_n > 0) c["fd"] = data->fd[i];
-          cells.push_back(c);
-        }
-      const nlohmann::json j = {{"view", "sweep"},
-                                {"command", sweep_command_line(*data, png)},
-                                {"model", data->request.model},
-                                {"settings", data->config},
-                                {"png", "rows: K (top to bottom), columns: step size (left to right); each cell is chain " +
-                                            std::to_string(data->request.chain) + " under seed " +
-                                            std::to_string(data->request.sampler.seed)},
-                                {"cells", cells},
-                                {"exported_by", "shortrun-explorer"}};
-      write_file_atomic(png + ".json", [&](std::ostream& os) { os << j.dump(1) << "\n"; });
-      write_png(png, contact_sheet_image(r));
-      ExportOutcome o;
-      o.png = png;
-      o.json = png + ".json";
-      o.command = sweep_command_line(*data, png);
-      o.line = "wrote " + png + " and " + png + ".json";
-      slot->publish(std::make_shared<const ExportOutcome>(o));
-    } catch (const std::exception& ex) {
-      slot->fail(std::string("contact-sheet export failed: ") + ex.what());
-    }
-  });
+  jobs.post("sweep_export", "exporting the contact sheet", "", export_job(slot, "contact-sheet export failed", [data, png] {
+    if (!data) throw Error("nothing to export: no contact sheet yet");
+    // Core's composition of the same cells: the PNG `shortrun sweep` writes.
+    ContactSheetResult r;
+    r.images = torch::from_blob(const_cast<float*>(data->images.data()),
+                                {data->rows, data->cols, data->shape.h, data->shape.w, data->shape.c}, torch::kFloat32)
+                   .permute({0, 1, 4, 2, 3})
+                   .contiguous();
+    nlohmann::json cells = nlohmann::json::array();
+    for (int row = 0; row < data->rows; ++row)
+      for (int col = 0; col < data->cols; ++col) {
+        const size_t i = size_t(row * data->cols + col);
+        nlohmann::json c = {{"row", row}, {"col", col}, {"steps", data->request.steps[row]},
+                            {"step_size", data->request.step_sizes[col]}, {"energy", data->energy[i]},
+                            {"grad_norm", data->grad_norm[i]}, {"saturated_fraction", data->saturated[i]}};
+        if (data->request.fd_n > 0) c["fd"] = data->fd[i];
+        cells.push_back(c);
+      }
+    const nlohmann::json j = {{"view", "sweep"},
+                              {"command", sweep_command_line(*data, png)},
+                              {"model", data->request.model},
+                              {"settings", data->config},
+                              {"png", "rows: K (top to bottom), columns: step size (left to right); each cell is chain " +
+                                          std::to_string(data->request.chain) + " under seed " +
+                                          std::to_string(data->request.sampler.seed)},
+                              {"cells", cells},
+                              {"exported_by", "shortrun-explorer"}};
+    write_file_atomic(png + ".json", [&](std::ostream& os) { os << j.dump(1) << "\n"; });
+    write_png(png, contact_sheet_image(r));
+    ExportOutcome o;
+    o.png = png;
+    o.json = png + ".json";
+    o.command = sweep_command_line(*data, png);
+    o.line = "wrote " + png + " and " + png + ".json";
+    return o;
+  }));
 }
 
 }  // namespace shortrun::explorer

@@ -11,17 +11,17 @@
 #include <cstdio>
 #include <sstream>
 
-#include "widgets/disabled_why.h"
 #include "display/image_export.h"
-#include "worker/jobs_text.h"
+#include "display/image_grid.h"
+#include "shortrun/base/error.h"
+#include "views/export_report.h"
+#include "views/sweep/sweep_job.h"
+#include "views/view.h"
+#include "widgets/disabled_why.h"
 #include "widgets/layout_util.h"
 #include "widgets/plots.h"
-#include "shortrun/base/error.h"
-#include "views/sweep/sweep_job.h"
-#include "views/export_report.h"
-#include "views/view.h"
-#include "display/image_grid.h"
 #include "widgets/view_widgets.h"
+#include "worker/jobs_text.h"
 
 namespace shortrun::explorer {
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 
 #include "shortrun/base/error.h"
-#include "shortrun/io/file_util.h"
 #include "shortrun/base/printable.h"
+#include "shortrun/io/file_util.h"
 #include "shortrun/io/safetensors.h"
 #include "toy_run.h"
 

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "shortrun/base/error.h"
+#include "shortrun/base/runtime.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/io/model_paths.h"
-#include "shortrun/base/runtime.h"
 #include "shortrun/toy2d/toy2d_trainer.h"
 #include "toy_model.h"
 #include "toy_run.h"

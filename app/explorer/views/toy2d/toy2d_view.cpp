@@ -11,18 +11,18 @@
 
 #include <imgui.h>
 
-#include "widgets/canvas.h"
 #include "display/display_image.h"
-#include "views/file_kinds.h"
 #include "display/image_export.h"
-#include "widgets/layout_util.h"
-#include "widgets/plots.h"
 #include "shortrun/base/error.h"
 #include "shortrun/base/json_fields.h"
+#include "views/file_kinds.h"
 #include "views/toy2d/toy2d_overlays.h"
 #include "views/toy2d/toy2d_runner.h"
 #include "views/user_config.h"
 #include "views/view.h"
+#include "widgets/canvas.h"
+#include "widgets/layout_util.h"
+#include "widgets/plots.h"
 
 namespace shortrun::explorer {
 std::unique_ptr<View> make_toy2d_view();

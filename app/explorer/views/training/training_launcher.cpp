@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <optional>
 
-#include "widgets/disabled_why.h"
 #include "display/image_export.h"
 #include "shortrun/base/error.h"
 #include "views/view.h"
+#include "widgets/disabled_why.h"
 #include "widgets/view_widgets.h"
 
 namespace shortrun::explorer {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "views/run_data/iteration_grid.h"
-#include "widgets/plots.h"
 #include "views/run_data/run_watch.h"
+#include "widgets/plots.h"
 
 namespace shortrun::explorer {
 

@@ -10,19 +10,19 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "widgets/disabled_why.h"
 #include "display/display_image.h"
+#include "widgets/disabled_why.h"
 
 #include "display/image_export.h"
-#include "widgets/layout_util.h"
-#include "widgets/plots.h"
+#include "shortrun/base/error.h"
 #include "views/run_data/run_paths.h"
 #include "views/run_data/run_watch.h"
-#include "shortrun/base/error.h"
-#include "views/training/training_plots.h"
 #include "views/training/training_launcher.h"
+#include "views/training/training_plots.h"
 #include "views/user_config.h"
 #include "views/view.h"
+#include "widgets/layout_util.h"
+#include "widgets/plots.h"
 #include "widgets/view_widgets.h"
 
 namespace shortrun::explorer {
