@@ -5,6 +5,7 @@
 #include "shortrun/training/trainer.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -47,6 +48,12 @@ std::vector<double> bin_means(const std::vector<double>& v, size_t bins) {
   }
   return out;
 }
+// 0.05, 2, 1.5: a setting as the user typed it (std::to_string writes 2.000000).
+std::string number_text(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
 }  // namespace
 
 void TrainerConfig::validate() const {
@@ -62,7 +69,7 @@ void TrainerConfig::validate() const {
   if (init != "uniform" && init != "gaussian" && init != "data" && init != "persistent")
     throw Error("--init must be uniform, gaussian, data or persistent, got '" + printable(init) + "'");
   if (!(reinit >= 0 && reinit <= 1))
-    throw Error("--reinit must be in 0..1 (the fraction of drawn chains re-initialised per iteration), got " + std::to_string(reinit));
+    throw Error("--reinit must be in 0..1 (the fraction of drawn chains re-initialised per iteration), got " + number_text(reinit));
   if (buffer < 1) throw Error("--buffer must be at least 1 chain (and at least --batch with --init persistent), got " + std::to_string(buffer));
   if (init == "persistent" && buffer < batch)
     throw Error("--buffer " + std::to_string(buffer) + " is smaller than --batch " + std::to_string(batch) +
@@ -72,7 +79,7 @@ void TrainerConfig::validate() const {
     throw Error("--buffer " + std::to_string(buffer) + " would take " + std::to_string(int64_t(buffer_bytes / (1 << 20))) +
                 " MiB; at most 4 GiB of chains are kept");
   if (!(ema == 0 || (ema > 0 && ema < 1)))
-    throw Error("--ema must be a decay in (0, 1), e.g. 0.999 (0: no EMA weights), got " + std::to_string(ema));
+    throw Error("--ema must be a decay in (0, 1), e.g. 0.999 (0: no EMA weights), got " + number_text(ema));
   if (log_every < 1 || sample_every < 1 || checkpoint_every < 1) throw Error("log/sample/checkpoint intervals must be >= 1");
   if (eval_every < 0 || eval_n < 2) throw Error("eval_every must be >= 0 and eval_n >= 2");
   if (eval_every > 0 && eval_features.empty()) throw Error("evaluation during training needs a feature net (eval_features)");
