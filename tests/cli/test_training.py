@@ -313,6 +313,27 @@ class Training(unittest.TestCase):
         for f in ["model.safetensors", "model.ema.safetensors", "checkpoints/latest.buffer.safetensors"]:
             self.assertEqual(tensors(os.path.join(a, f)), tensors(os.path.join(b, f)), f)
 
+    def test_a_rollback_restores_the_buffer_and_ema_with_the_weights(self):
+        # NaN energies injected at iteration 13 roll back to the checkpoint of 12: the buffer comes back
+        # with it, so the re-run iteration 12 draws and writes exactly what a run without the fault did
+        # (its buffer stats and energies are measured before the lower rate takes effect).
+        clean, faulty = fresh("p_clean"), fresh("p_faulty")
+        args = [*TINY, "--iters", "16", "--log-every", "1", "--checkpoint-every", "4", "--init", "persistent",
+                "--buffer", "12", "--reinit", "0.3", "--ema", "0.9"]
+        run("train", *args, "--out", clean)
+        env = dict(os.environ, SHORTRUN_TEST_NONFINITE_AT="13")
+        p = subprocess.run([SHORTRUN, "train", *args, "--out", faulty], capture_output=True, text=True, timeout=600, env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("rolled back to iteration 12", p.stdout)
+        a = {m["iteration"]: m for m in metrics(clean) if "event" not in m}
+        b = {m["iteration"]: m for m in metrics(faulty) if "event" not in m}
+        self.assertEqual(sorted(b), list(range(1, 17)))
+        for it in range(1, 14):
+            self.assertEqual(a[it]["buffer"], b[it]["buffer"], f"iteration {it}")
+            self.assertEqual(a[it]["f_samples"], b[it]["f_samples"], f"iteration {it}")
+        self.assertNotEqual(a[16]["f_samples"], b[16]["f_samples"])  # the lower rate afterwards
+        run("train", "--resume", faulty, "--iters", "18", "--threads", "1")  # its files still belong together
+
     def test_sigkill_of_a_persistent_ema_run_then_resume_equals_the_straight_run(self):
         a, b = fresh("p_straight"), fresh("p_killed")
         args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1",
