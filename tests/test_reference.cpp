@@ -38,6 +38,31 @@ TEST(ReferenceLoss, EnergyL2LossAndGradientsMatchPyTorch) {
   test::expect_error([&] { contrastive_loss(f, 4, 0.1); }, {"contrastive_loss"});
 }
 
+// Swish (SiLU) in place of LeakyReLU, the same weights: energies, the input gradient the Langevin
+// step follows, and the energy-L2 loss's gradient for every weight against PyTorch's autograd.
+TEST(ReferenceLoss, SwishEnergyInputAndWeightGradientsMatchPyTorch) {
+  const ImportedNet imported = import_state_dict(read_torch_state_dict(fixture("minimal.pth")), "minimal.pth");
+  ArchSpec spec = imported.arch;
+  spec.activation = "silu";
+  NativeEnergyModel model(spec);
+  model.load_named_parameters(imported.params, "minimal.pth");
+  const torch::Tensor batch = read_npy(fixture("energy_in.npy"));
+  const torch::Tensor x = batch.clone().requires_grad_(true);
+  const torch::Tensor f = model.energy(x);
+  EXPECT_LE(rel_error(f.detach(), read_npy(fixture("silu_energy_out.npy"))), 1e-5);
+  const torch::Tensor grad_x = torch::autograd::grad({f.sum()}, {x})[0];
+  EXPECT_LE(rel_error(grad_x, read_npy(fixture("silu_grad_x.npy"))), 1e-4);
+  // The LeakyReLU net's energies differ: the fixture is not the other activation's.
+  EXPECT_GT(rel_error(f.detach(), read_npy(fixture("energy_out.npy"))), 1e-3);
+  const torch::Tensor loss = contrastive_loss(model.energy(batch), 3, 0.3);
+  EXPECT_LE(rel_error(loss.detach().reshape({1}), read_npy(fixture("silu_l2_loss.npy"))), 1e-5);
+  loss.backward();
+  const auto params = model.parameters();
+  ASSERT_GE(params.size(), 2u);
+  for (size_t i = 0; i < params.size(); ++i)
+    EXPECT_LE(rel_error(params[i].grad(), read_npy(fixture("silu_l2_grad_" + std::to_string(i) + ".npy"))), 1e-4) << "weight " << i;
+}
+
 class ReferenceLayouts : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReferenceLayouts, EnergiesMatchPyTorch) {

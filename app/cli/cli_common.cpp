@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -11,6 +12,7 @@
 #include "shortrun/base/runtime.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/model/model_loader.h"
+#include "shortrun/model/weights_choice.h"
 
 namespace shortrun::cli {
 namespace fs = std::filesystem;
@@ -181,15 +183,30 @@ std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device 
 }
 
 SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const ModelOptions& mo,
-                                const SamplerOverrides& overrides) {
+                                const SamplerOverrides& overrides, const std::string& weights) {
   SamplingSetup s;
   const ModelLoadOptions load = load_options(mo);  // usage errors before any work
+  const WeightsChoice chosen = choose_weights(resolve_model_path(model), weights);
+  s.model_path = chosen.path;
+  s.ema = chosen.ema;
   s.device = apply_runtime(rt);
-  s.model = open_model(model, s.device, load);
+  s.model = load_energy_model(chosen.path, s.device, load);
   s.model->set_weights_trainable(false);
   s.model->train(false);
   s.sampler = overrides.apply(s.model->card().sampler);
   return s;
+}
+
+void add_weights_option(CLI::App& cmd, std::string& which) {
+  which = "auto";
+  cmd.add_option("--weights", which, "raw | ema: the checkpoint's own weights or the EMA weights saved beside it by "
+                                     "train --ema (X.ema.safetensors; default: EMA when present)")
+      ->check(CLI::IsMember({"raw", "ema"}));
+}
+
+void report_weights(const SamplingSetup& s, const char* command) {
+  if (s.ema)
+    std::fprintf(stderr, "%s: using the EMA weights %s (--weights raw for the raw ones)\n", command, printable(s.model_path).c_str());
 }
 
 }  // namespace shortrun::cli

@@ -46,13 +46,21 @@ class SamplerOverrides {
 
 // What every sampling command starts with: threads and device set, the model loaded with
 // its weights frozen, and the sampler settings (the model's defaults plus overrides).
+// weights: "raw" (the file named), "auto" (its EMA weights X.ema.safetensors when present) or
+// "ema" (those, or an error): model/weights_choice.h. `sample` and `eval` offer the choice.
 struct SamplingSetup {
   torch::Device device = torch::kCPU;
   std::unique_ptr<EnergyModel> model;
   SamplerConfig sampler;
+  std::string model_path;  // the file loaded
+  bool ema = false;        // whether it holds EMA weights
 };
 SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& rt, const ModelOptions& mo,
-                                const SamplerOverrides& overrides);
+                                const SamplerOverrides& overrides, const std::string& weights = "raw");
+// --weights raw|ema (default: EMA when present), into `which` ("auto" unless given).
+void add_weights_option(CLI::App& cmd, std::string& which);
+// The line saying which weights a command uses, on stderr, when they are EMA weights.
+void report_weights(const SamplingSetup& s, const char* command);
 
 std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device device, const ModelLoadOptions& options);
 

@@ -71,7 +71,7 @@ void add_train_features_command(CLI::App& app) {
 
 void add_eval_command(CLI::App& app) {
   struct Options {
-    std::string model, data = "fashion-mnist", features, json_out;
+    std::string model, data = "fashion-mnist", features, json_out, weights;
     EvalOptions eval;
     SamplerOverrides sampler;
     RuntimeOptions rt;
@@ -87,11 +87,13 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--json", o->json_out, "also write the JSON object to this file");
   cmd->add_flag("!--no-memorisation", o->eval.memorisation, "skip the nearest-training-image distances");
   o->sampler.add(*cmd);
+  add_weights_option(*cmd, o->weights);
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     check_outputs({{"--json", o->json_out}}, {model_input("--model", o->model), {"--features", o->features}, data_input(o->data)});
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler, o->weights);
+    report_weights(setup, "eval");
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
     std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device, o->mo.trust_code);
     DataOptions d;
@@ -111,7 +113,8 @@ void add_eval_command(CLI::App& app) {
                    static_cast<long long>(done), static_cast<long long>(n), s);
     });
     if (tty) std::fprintf(stderr, "\n");
-    j["model"] = resolve_model_path(o->model);
+    j["model"] = setup.model_path;
+    j["weights"] = setup.ema ? "ema" : "raw";
     if (tty) print_table(j);
     std::cout << json_text(j) << std::endl;
     if (!o->json_out.empty())

@@ -17,6 +17,7 @@
 #include "shortrun/io/image_io.h"
 #include "shortrun/io/model_paths.h"
 #include "shortrun/io/npy.h"
+#include "shortrun/model/weights_choice.h"
 #include "shortrun/sampling/langevin_sampler.h"
 #include "spill_file.h"
 #include "toy_model.h"
@@ -27,7 +28,9 @@ namespace shortrun::cli {
 
 namespace {
 struct Options {
-  std::string model, init_file, out = "samples.png", npy, trajectory, json;
+  std::string model, init_file, out = "samples.png", npy, trajectory, json, weights;
+  std::string init_dist;  // --init uniform|gaussian (the z distribution), else ""
+  bool init_dist_given = false;  // --init-dist on the command line
   int64_t n = 64, every = 10, cols = 0, batch = 1024, continue_to = 0;
   bool quiet = false;
   SamplerOverrides sampler;
@@ -53,7 +56,9 @@ std::string sample_command(const Options& o, const std::string& model_path, cons
   c.every = o.every;
   c.json = json_path;
   c.runtime = runtime_flags(o.rt, o.mo);
-  return shortrun::sample_command(c);
+  // Raw weights with EMA weights beside them: the default would take the EMA ones.
+  const bool raw_beside_ema = !is_ema_path(model_path) && file_exists(companion_path(model_path, "ema"));
+  return shortrun::sample_command(c) + (raw_beside_ema ? " --weights raw" : "");
 }
 
 torch::Tensor read_init(const std::string& path, const DataShape& shape) {
@@ -100,7 +105,7 @@ void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& inte
     const torch::Tensor imgs = read_init(o.init_file, setup.model->shape());
     init = imgs.index_select(0, torch::arange(0, o.n, torch::kInt64).remainder(imgs.size(0)));
   }
-  const std::string model_path = resolve_model_path(o.model);
+  const std::string& model_path = setup.model_path;
   const std::string json_path = o.json.empty() ? json_next_to(o.out) : o.json;
   StderrProgress progress("sample to step " + std::to_string(m));
   const auto t0 = std::chrono::steady_clock::now();
@@ -116,6 +121,7 @@ void run_continued(const Options& o, SamplingSetup& setup, const Interrupt& inte
   nlohmann::json j = {{"view", "long_run"},
                       {"command", sample_command(o, model_path, cfg, json_path)},
                       {"model", model_path},
+                      {"weights", setup.ema ? "ema" : "raw"},
                       {"n", o.n},
                       {"sampler", cfg},
                       {"long_run", lr},
@@ -183,7 +189,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--model,-m", o->model, "model file or run dir (default: the bundled model)");
   cmd->add_option("--n", o->n, "number of chains")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   o->sampler.add(*cmd);
-  cmd->add_option("--init", o->init_file, "start chains from images (PNG/JPEG, or NPY [N,C,H,W]) instead of noise");
+  cmd->add_option("--init", o->init_file, "where chains start: uniform | gaussian (z ~ U(-1,1) or N(0,1), as --init-dist) "
+                                          "or images (PNG/JPEG, or NPY [N,C,H,W]; ./NAME for a file named like a keyword)");
+  add_weights_option(*cmd, o->weights);
   cmd->add_option("--out", o->out, "PNG grid of the final states ('-': stdout, '': none)")->capture_default_str();
   cmd->add_option("--cols", o->cols, "grid columns (default: sqrt(n))");
   cmd->add_option("--npy", o->npy, "also write x_K as float32 NPY [N,C,H,W]");
@@ -201,7 +209,19 @@ void add_sample_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
-  cmd->callback([o] {
+  CLI::Option* init_dist_opt = cmd->get_option("--init-dist");
+  cmd->callback([o, init_dist_opt] {
+    // --init's keywords: the z distributions; the training starts need a dataset or a buffer.
+    if (o->init_file == "uniform" || o->init_file == "gaussian") {
+      o->init_dist = o->init_file;
+      o->init_file.clear();
+    } else if (o->init_file == "data" || o->init_file == "persistent") {
+      throw CLI::ValidationError("--init", "'" + o->init_file + "' is a training start (train --init " + o->init_file +
+                                               "); sample takes uniform, gaussian or image files (./" + o->init_file +
+                                               " for a file of that name)");
+    }
+    if (!o->init_dist.empty() && init_dist_opt->count())
+      throw CLI::ValidationError("--init", "--init " + o->init_dist + " and --init-dist both choose z's distribution; give one");
     check_one_stdout_output({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory}, {"--json", o->json}});
     check_outputs({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory},
                    {"--json", o->json.empty() && o->continue_to > 0 ? json_next_to(o->out) : o->json}},
@@ -209,7 +229,9 @@ void add_sample_command(CLI::App& app) {
     // Ctrl+C from the start: a long run stops between steps and writes nothing.
     if (const std::string path = resolve_model_path(o->model); is_toy_model_file(path)) return sample_toy(*o, path);
     std::unique_ptr<Interrupt> interrupt = o->continue_to > 0 ? std::make_unique<Interrupt>() : nullptr;
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler);
+    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler, o->weights);
+    if (!o->init_dist.empty()) setup.sampler.init = o->init_dist;
+    if (!o->quiet) report_weights(setup, "sample");
     if (o->continue_to > 0) return run_continued(*o, setup, *interrupt);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
@@ -294,8 +316,9 @@ void add_sample_command(CLI::App& app) {
     const int64_t cols = o->cols > 0 ? o->cols : static_cast<int64_t>(std::ceil(std::sqrt(double(shown))));
     if (!o->json.empty()) {
       nlohmann::json j = {{"view", "sample"},
-                          {"command", sample_command(*o, resolve_model_path(o->model), cfg, o->json)},
-                          {"model", resolve_model_path(o->model)},
+                          {"command", sample_command(*o, setup.model_path, cfg, o->json)},
+                          {"model", setup.model_path},
+                          {"weights", setup.ema ? "ema" : "raw"},
                           {"n", n},
                           {"sampler", cfg},
                           {"frozen_chains", dead},

@@ -14,6 +14,7 @@
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/run_directory.h"
+#include "shortrun/model/weights_choice.h"
 #include "shortrun/training/trainer.h"
 #include "cmd_train_toy.h"
 
@@ -51,6 +52,8 @@ void report(const TrainProgress& p, bool tty) {
     std::printf("iter %6lld/%lld  f(data) %+10.4f  f(samples) %+10.4f  gap %+9.4f  |grad f| %8.4f  %6.3f it/s  ETA %s\n",
                 static_cast<long long>(p.iteration), static_cast<long long>(p.iters), p.f_data, p.f_samples,
                 p.f_data - p.f_samples, p.grad_norm, p.its_per_s, format_seconds(p.eta_s).c_str());
+    if (p.buffer_reinit >= 0)
+      std::printf("           buffer: mean age %.2f, %lld re-initialised\n", p.buffer_mean_age, static_cast<long long>(p.buffer_reinit));
   }
   std::fflush(stdout);
 }
@@ -68,6 +71,13 @@ std::string short_number(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%g", v);
   return b;
+}
+
+// The option of that name among `options`.
+CLI::Option* cmd_option(const std::vector<CLI::Option*>& options, const std::string& name) {
+  for (CLI::Option* o : options)
+    if (o->get_name() == name) return o;
+  throw std::logic_error("no option " + name);
 }
 
 }  // namespace
@@ -120,6 +130,17 @@ void add_train_command(CLI::App& app) {
   toy->energy_l2 = cmd->add_option("--energy-l2", toy->energy_l2_value,
                                    "energy magnitude penalty alpha: adds alpha*(mean f(data)^2 + mean f(samples)^2) to the "
                                    "loss (default 0; the 2-D playground's default " + short_number(Toy2dSettings().energy_l2) + ")");
+  cmd->add_option("--init", c.init, "where each iteration's chains start: uniform (U(-1,1), the paper's) | gaussian (N(0,1)) | "
+                                   "data (the noisy data batch, as in contrastive divergence) | persistent (a replay buffer: "
+                                   "--buffer, --reinit)")
+      ->capture_default_str()->check(CLI::IsMember({"uniform", "gaussian", "data", "persistent"}));
+  cmd->add_option("--buffer", c.buffer, "--init persistent: chains in the replay buffer (kept beside every checkpoint)")
+      ->capture_default_str();
+  cmd->add_option("--reinit", c.reinit, "--init persistent: the fraction of drawn chains re-initialised from U(-1,1) each iteration")
+      ->capture_default_str();
+  cmd->add_option("--ema", c.ema, "keep EMA weights with this decay (e.g. 0.999) beside every checkpoint; sample and eval "
+                                  "use them when present (0: none)")
+      ->capture_default_str();
   cmd->add_option("--nf", c.arch.nf, "base width n_f")->capture_default_str();
   cmd->add_option("--arch", c.arch.kind, "convnet | resnet")->capture_default_str()->check(CLI::IsMember({"convnet", "resnet"}));
   toy->activation = cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu (toy: silu | softplus, default silu)")
@@ -152,7 +173,7 @@ void add_train_command(CLI::App& app) {
   for (const char* name : {"--data", "--steps", "--step-size", "--noise", "--clamp", "--batch", "--lr", "--data-noise", "--nf",
                            "--arch", "--activation", "--image-size", "--seed", "--log-every", "--sample-every",
                            "--checkpoint-every", "--no-watchdog", "--watch-gap", "--watch-patience", "--rollback-lr-factor",
-                           "--energy-l2"})
+                           "--energy-l2", "--init", "--buffer", "--reinit", "--ema"})
     shaping.push_back(cmd->get_option(name));
   CLI::Option* limit_opt = cmd->get_option("--limit");
   cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt] {
@@ -184,6 +205,9 @@ void add_train_command(CLI::App& app) {
       throw CLI::ValidationError("--init-weights", "starts a new run; a resumed run continues from its own checkpoint");
     if (o->resume.empty() && o->cfg.data.rfind("toy:", 0) == 0) {
       // The 2-D playground: its own trainer and run directory (no resume).
+      for (const char* name : {"--init", "--buffer", "--reinit", "--ema"})
+        if (cmd_option(shaping, name)->count())
+          throw CLI::ValidationError(name, "is for image training; the 2-D playground starts its chains from uniform noise and keeps no EMA");
       const TrainerConfig& c = o->cfg;
       ToyTrainRequest q;
       q.config.target = c.data.substr(4);
@@ -232,6 +256,7 @@ void add_train_command(CLI::App& app) {
       if (c.eval_features.empty() && c.data == "fashion-mnist" && c.arch.channels == 1 && c.arch.image_size == 32)
         c.eval_features = find_asset("fmnist_features.safetensors");
       c.eval_every = o->eval_every >= 0 ? o->eval_every : (c.eval_features.empty() ? 0 : 250);
+      c.validate();  // bad settings (--reinit 2, --buffer 0, --ema 1.5) before any data is read
     }
     // A new run reads its data before it creates anything: bad data leaves no run directory.
     Dataset fresh_data;
@@ -246,8 +271,11 @@ void add_train_command(CLI::App& app) {
       const std::string dir = o->resume.empty() ? o->out : o->resume;
       std::vector<NamedPath> outputs, inputs;
       for (const char* f : {"/config.json", "/metrics.jsonl", "/model.safetensors", "/checkpoints/latest.safetensors",
-                            "/checkpoints/latest.1.safetensors", "/checkpoints/latest.2.safetensors", "/checkpoints/best.safetensors"})
+                            "/checkpoints/latest.1.safetensors", "/checkpoints/latest.2.safetensors", "/checkpoints/best.safetensors"}) {
         outputs.push_back({"the run's " + std::string(f + 1), dir + f});
+        for (const char* what : {"ema", "buffer"})  // the files saved beside a checkpoint
+          outputs.push_back({"the run's " + companion_path(f + 1, what), companion_path(dir + f, what)});
+      }
       inputs.push_back({"--init-weights", o->cfg.init_weights});
       inputs.push_back({"--eval-features", o->cfg.eval_features});
       if (o->cfg.data.rfind("idx:", 0) == 0) inputs.push_back({"--data", o->cfg.data.substr(4)});
@@ -275,7 +303,10 @@ void add_train_command(CLI::App& app) {
     std::cout << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")
               << cfg.arch.summary() << " on " << data.description << "; K=" << cfg.sampler.steps
               << " step=" << cfg.sampler.step_size << " noise=" << cfg.sampler.noise_std << " batch=" << cfg.batch
-              << " lr=" << cfg.lr << (cfg.lr_schedule.kind == "constant" ? "" : " (" + cfg.lr_schedule.spec() + ")") << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
+              << " lr=" << cfg.lr << (cfg.lr_schedule.kind == "constant" ? "" : " (" + cfg.lr_schedule.spec() + ")")
+              << (cfg.init == "uniform" ? "" : " init=" + cfg.init)
+              << (cfg.init == "persistent" ? " (buffer " + std::to_string(cfg.buffer) + ", reinit " + short_number(cfg.reinit) + ")" : "")
+              << (cfg.ema > 0 ? " ema=" + short_number(cfg.ema) : "") << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
               << std::endl;
 
     const bool tty = isatty(STDOUT_FILENO);

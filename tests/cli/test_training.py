@@ -175,6 +175,188 @@ class Training(unittest.TestCase):
         self.assert_one_line_error(["train", *args, "--out", bad, "--energy-l2", "-1"], "energy L2")
         self.assertFalse(os.path.exists(bad))
 
+    def test_chain_starts_and_ema_are_part_of_the_run(self):
+        # Issue 25: --init/--buffer/--reinit/--ema are recorded in config.json and fixed for --resume;
+        # the buffer and EMA weights are files beside each checkpoint; metrics carry buffer stats.
+        d = fresh("persist")
+        args = [*tiny(batch=4), "--iters", "4", "--log-every", "2", "--checkpoint-every", "2"]
+        p = run("train", *args, "--out", d, "--init", "persistent", "--buffer", "12", "--reinit", "0.25", "--ema", "0.9")
+        self.assertIn("init=persistent (buffer 12, reinit 0.25) ema=0.9", p.stdout)
+        with open(os.path.join(d, "config.json")) as f:
+            cfg = json.load(f)
+        self.assertEqual((cfg["init"], cfg["buffer"], cfg["reinit"], cfg["ema"]), ("persistent", 12, 0.25, 0.9))
+        for f in ["model.ema.safetensors", "checkpoints/latest.ema.safetensors", "checkpoints/latest.buffer.safetensors",
+                  "checkpoints/latest.1.ema.safetensors", "checkpoints/latest.1.buffer.safetensors"]:
+            self.assertTrue(os.path.exists(os.path.join(d, f)), f)
+        logs = [m for m in metrics(d) if "event" not in m]
+        self.assertEqual([m["iteration"] for m in logs], [2, 4])
+        for m in logs:
+            b = m["buffer"]
+            self.assertTrue(0 < b["mean_age"] <= m["iteration"] and 0 <= b["reinit"] <= 4 and b["reinit_total"] >= b["reinit"], b)
+        for flag, value in [("--init", "uniform"), ("--buffer", "12"), ("--reinit", "0.1"), ("--ema", "0.99")]:
+            with self.subTest(flag=flag):
+                self.assert_one_line_error(["train", "--resume", d, flag, value], flag, "fixed when it starts", expect=2)
+        run("train", "--resume", d, "--iters", "6", "--threads", "1")
+        self.assertEqual([m["iteration"] for m in metrics(d) if "event" not in m][-1], 6)
+        # A run without them writes no such files and logs no buffer.
+        plain = fresh("plain_start")
+        run("train", *args, "--out", plain, "--init", "data")
+        self.assertFalse(any(".ema." in f or ".buffer." in f for f in os.listdir(os.path.join(plain, "checkpoints"))))
+        self.assertFalse(any("buffer" in m for m in metrics(plain)))
+
+    def test_sample_and_eval_use_ema_weights_when_present_and_say_so(self):
+        d = fresh("ema_run")
+        run("train", *tiny(batch=4), "--iters", "4", "--out", d, "--ema", "0.5")
+        model = os.path.join(d, "model.safetensors")
+        outs = {}
+        for which in ["default", "raw", "ema"]:
+            out, rep = wk(f"ema_{which}.npy"), wk(f"ema_{which}.json")
+            extra = [] if which == "default" else ["--weights", which]
+            p = run("sample", "--model", d, "--n", "4", "--out", "", "--npy", out, "--json", rep, "--threads", "1", *extra)
+            self.assertEqual("using the EMA weights" in p.stderr, which != "raw", p.stderr)
+            with open(rep) as f:
+                j = json.load(f)
+            self.assertEqual(j["weights"], "raw" if which == "raw" else "ema")
+            self.assertEqual(j["model"].endswith("model.ema.safetensors"), which != "raw")
+            self.assertEqual(j["command"].endswith("--weights raw") or " --weights raw " in j["command"], which == "raw")
+            outs[which] = np.load(out)
+        self.assertTrue(np.array_equal(outs["default"], outs["ema"]))
+        self.assertFalse(np.array_equal(outs["raw"], outs["ema"]))
+        # The EMA file is a model on its own, and --weights ema without one is refused in one line.
+        run("sample", "--model", os.path.join(d, "model.ema.safetensors"), "--n", "4", "--out", "", "--npy", wk("ema_direct.npy"),
+            "--threads", "1")
+        self.assertTrue(np.array_equal(np.load(wk("ema_direct.npy")), outs["ema"]))
+        plain = fresh("no_ema_run")
+        run("train", *tiny(batch=4), "--iters", "2", "--out", plain)
+        self.assert_one_line_error(["sample", "--model", plain, "--weights", "ema", "--n", "2", "--out", ""], "model.safetensors",
+                                   "no EMA weights", "model.ema.safetensors")
+        self.assertNotIn("EMA", run("sample", "--model", plain, "--n", "2", "--out", "", "--threads", "1").stderr)
+        # eval says which weights it scored, in its JSON and on stderr.
+        p = run("eval", "--model", d, "--data", "fashion-mnist", "--n", "8", "--features", feature_net(), "--threads", "1",
+                "--no-memorisation")
+        self.assertIn("eval: using the EMA weights", p.stderr)
+        self.assertEqual(json.loads(p.stdout.strip().splitlines()[-1])["weights"], "ema")
+        p = run("eval", "--model", model, "--weights", "raw", "--data", "fashion-mnist", "--n", "8", "--features", feature_net(),
+                "--threads", "1", "--no-memorisation")
+        self.assertEqual(json.loads(p.stdout.strip().splitlines()[-1])["weights"], "raw")
+
+    def test_sample_init_keywords(self):
+        # sample --init uniform|gaussian are the z distributions (as --init-dist); data/persistent are training's.
+        a, b = wk("init_kw.npy"), wk("init_dist.npy")
+        run("sample", "--init", "gaussian", "--n", "4", "--steps", "2", "--out", "", "--npy", a, "--threads", "1")
+        run("sample", "--init-dist", "gaussian", "--n", "4", "--steps", "2", "--out", "", "--npy", b, "--threads", "1")
+        self.assertTrue(np.array_equal(np.load(a), np.load(b)))
+        run("sample", "--init", "uniform", "--n", "4", "--steps", "2", "--out", "", "--npy", b, "--threads", "1")
+        self.assertFalse(np.array_equal(np.load(a), np.load(b)))
+        for kw in ["data", "persistent"]:
+            self.assert_one_line_error(["sample", "--init", kw, "--n", "2", "--out", ""], "--init", "training start", expect=2)
+
+    def test_bad_chain_start_settings_and_buffer_files_fail_in_one_line(self):
+        # Bad flags: one line naming the flag, exit 1, no run directory.
+        for flag, value, frag in [("--reinit", "2", "0..1"), ("--buffer", "0", "at least 1"), ("--ema", "1.5", "(0, 1)"),
+                                  ("--buffer", "2", "--batch 4")]:
+            with self.subTest(flag=flag, value=value):
+                bad = fresh("bad_start")
+                self.assert_one_line_error(["train", *tiny(batch=4), "--out", bad, "--init", "persistent", flag, value],
+                                           flag, frag)
+                self.assertFalse(os.path.exists(bad))
+        self.assert_one_line_error(["train", *tiny(batch=4), "--out", fresh("bad_init"), "--init", "replay"], "--init", expect=2)
+        # Runs whose latest checkpoint is their only one.
+        args = [*tiny(batch=4), "--iters", "0", "--init", "persistent", "--reinit", "0.5"]
+        mine, other = fresh("buf_mine"), fresh("buf_other")
+        run("train", *args, "--buffer", "8", "--out", mine)
+        run("train", *args, "--buffer", "12", "--out", other)
+        ckpts = os.path.join(mine, "checkpoints")
+        self.assertEqual(sorted(os.listdir(ckpts)), ["latest.buffer.safetensors", "latest.safetensors"])
+        buf = os.path.join(ckpts, "latest.buffer.safetensors")
+
+        def snapshot():
+            out = {}
+            for root, _, files in os.walk(mine):
+                for f in files:
+                    if f == ".lock":  # the run lock names the last trainer's PID
+                        continue
+                    with open(os.path.join(root, f), "rb") as fh:
+                        out[os.path.relpath(os.path.join(root, f), mine)] = fh.read()
+            return out
+        # A buffer of another shape: refused, naming the file and the shape expected; nothing written.
+        shutil.copy(os.path.join(other, "checkpoints", "latest.buffer.safetensors"), buf)
+        before = snapshot()
+        self.assert_one_line_error(["train", "--resume", mine, "--iters", "2"], buf, "[12, 1, 32, 32]", "expects 8 chains of 1x32x32")
+        self.assertEqual(before, snapshot())
+        # A truncated buffer: refused, naming the file; nothing written.
+        with open(buf, "rb") as f:
+            blob = f.read()
+        with open(buf, "wb") as f:
+            f.write(blob[:len(blob) // 2])
+        before = snapshot()
+        self.assert_one_line_error(["train", "--resume", mine, "--iters", "2"], buf)
+        self.assertEqual(before, snapshot())
+        # A missing one too.
+        os.remove(buf)
+        self.assert_one_line_error(["train", "--resume", mine, "--iters", "2"], buf, "missing")
+
+    def test_a_truncated_buffer_falls_back_to_the_older_generation_and_loses_nothing(self):
+        # latest's buffer cut short: the run goes on from latest.1 (with a warning naming the file) and
+        # ends where the straight run ends, since every iteration replays exactly.
+        a, b = fresh("buf_straight"), fresh("buf_cut")
+        args = [*tiny(batch=4), "--init", "persistent", "--buffer", "8", "--ema", "0.8", "--log-every", "1",
+                "--checkpoint-every", "2", "--sample-every", "1000"]
+        run("train", *args, "--out", a, "--iters", "6")
+        run("train", *args, "--out", b, "--iters", "4")
+        buf = os.path.join(b, "checkpoints", "latest.buffer.safetensors")
+        with open(buf, "r+b") as f:
+            f.truncate(os.path.getsize(buf) - 100)
+        p = run("train", "--resume", b, "--iters", "6", "--threads", "1")
+        self.assertIn("latest.buffer.safetensors", p.stdout)
+        self.assertIn("continuing from", p.stdout)
+        for f in ["model.safetensors", "model.ema.safetensors", "checkpoints/latest.buffer.safetensors"]:
+            # assertTrue: assertEqual would diff megabytes of tensor bytes, for minutes, on failure
+            self.assertTrue(tensors(os.path.join(a, f)) == tensors(os.path.join(b, f)), f + " differs")
+
+    def test_a_rollback_restores_the_buffer_and_ema_with_the_weights(self):
+        # NaN energies injected at iteration 13 roll back to the checkpoint of 12: the buffer comes back
+        # with it, so the re-run iteration 12 draws and writes exactly what a run without the fault did
+        # (its buffer stats and energies are measured before the lower rate takes effect).
+        clean, faulty = fresh("p_clean"), fresh("p_faulty")
+        args = [*TINY, "--iters", "16", "--log-every", "1", "--checkpoint-every", "4", "--init", "persistent",
+                "--buffer", "12", "--reinit", "0.3", "--ema", "0.9"]
+        run("train", *args, "--out", clean)
+        env = dict(os.environ, SHORTRUN_TEST_NONFINITE_AT="13")
+        p = subprocess.run([SHORTRUN, "train", *args, "--out", faulty], capture_output=True, text=True, timeout=600, env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("rolled back to iteration 12", p.stdout)
+        a = {m["iteration"]: m for m in metrics(clean) if "event" not in m}
+        b = {m["iteration"]: m for m in metrics(faulty) if "event" not in m}
+        self.assertEqual(sorted(b), list(range(1, 17)))
+        for it in range(1, 14):
+            self.assertEqual(a[it]["buffer"], b[it]["buffer"], f"iteration {it}")
+            self.assertEqual(a[it]["f_samples"], b[it]["f_samples"], f"iteration {it}")
+        self.assertNotEqual(a[16]["f_samples"], b[16]["f_samples"])  # the lower rate afterwards
+        run("train", "--resume", faulty, "--iters", "18", "--threads", "1")  # its files still belong together
+
+    def test_sigkill_of_a_persistent_ema_run_then_resume_equals_the_straight_run(self):
+        a, b = fresh("p_straight"), fresh("p_killed")
+        args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1",
+                "--init", "persistent", "--buffer", "16", "--reinit", "0.2", "--ema", "0.9"]
+        run("train", *args, "--out", a)
+        proc = subprocess.Popen([SHORTRUN, "train", *args, "--out", b], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if os.path.exists(os.path.join(b, "metrics.jsonl")) and len(metrics(b)) >= 8:
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed_at = len(metrics(b))
+        run("train", "--resume", b, "--threads", "1")
+        self.assertLess(killed_at, 40, "the run finished before it could be killed")
+        for f in ["model.safetensors", "model.ema.safetensors", "checkpoints/latest.buffer.safetensors",
+                  "checkpoints/latest.ema.safetensors"]:
+            self.assertTrue(tensors(os.path.join(a, f)) == tensors(os.path.join(b, f)),
+                            f"{f} differs after SIGKILL at logged iteration {killed_at} + resume")
+        self.assertEqual(untimed(metrics(a)), untimed(metrics(b)), "metrics.jsonl differs after SIGKILL + resume")
+
     def test_sigkill_then_resume_reaches_the_same_weights(self):
         a, b = fresh("straight"), fresh("killed")
         args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1"]

@@ -128,6 +128,25 @@ def write_reconstruction_reference(out, sd, x0):
         np.save(os.path.join(out, f"recon_z_{act}.npy"), z.detach().numpy())
 
 
+def write_swish_reference(out, sd, batch):
+    """The swish (SiLU) net's energies, input gradient (the Langevin drift) and the energy-L2
+    learning loss's gradient for every weight: the ground truth for activation 'silu'."""
+    net = F()
+    net.f = nn.Sequential(*[nn.SiLU() if isinstance(m, nn.LeakyReLU) else m for m in net.f])
+    net.load_state_dict(sd)
+    x = batch.clone().requires_grad_(True)
+    f = net(x).reshape(-1)
+    np.save(os.path.join(out, "silu_energy_out.npy"), f.detach().numpy())
+    np.save(os.path.join(out, "silu_grad_x.npy"), torch.autograd.grad(f.sum(), [x])[0].numpy())
+    f = net(batch).reshape(-1)
+    alpha = 0.3
+    loss = f[3:].mean() - f[:3].mean() + alpha * (f[:3].pow(2).mean() + f[3:].pow(2).mean())
+    loss.backward()
+    np.save(os.path.join(out, "silu_l2_loss.npy"), loss.detach().reshape(1).numpy())
+    for i, p in enumerate(net.parameters()):
+        np.save(os.path.join(out, f"silu_l2_grad_{i}.npy"), p.grad.numpy())
+
+
 def write_data_fixtures(out, write_png_gray):
     """Small dataset files for the loaders: IDX (+gzip), CIFAR-10 batches, an image folder."""
     import gzip
@@ -220,6 +239,7 @@ def main(out):
     np.save(os.path.join(out, "langevin_out.npy"), xk.numpy())
     write_data_fixtures(out, write_png_gray)
     write_reconstruction_reference(out, sd, x0)
+    write_swish_reference(out, sd, batch)
     write_jpeg_fixtures(out)
     print(f"fixtures in {out}; |x_K - x_0| = {float((xk - x0).abs().max()):.4f}")
 

@@ -31,18 +31,23 @@ int64_t architecture_weight_count(const ArchSpec& spec) {
 
 const std::string kChecksumPrefix = "crc32/";
 
-// CRC-32 (zlib's) of a CPU contiguous tensor's bytes, as 8 lowercase hex digits.
-std::string crc32_hex(const torch::Tensor& tensor) {
+// zlib's CRC-32 of a tensor's bytes, continuing from `crc`.
+uLong crc32_of(uLong crc, const torch::Tensor& tensor) {
   const torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
   const auto* p = static_cast<const Bytef*>(t.data_ptr());
   size_t n = static_cast<size_t>(t.numel()) * t.element_size();
-  uLong crc = crc32(0L, Z_NULL, 0);
   while (n > 0) {
     const size_t chunk = std::min<size_t>(n, 1u << 30);
     crc = crc32(crc, p, static_cast<uInt>(chunk));
     p += chunk;
     n -= chunk;
   }
+  return crc;
+}
+
+// CRC-32 (zlib's) of a CPU contiguous tensor's bytes, as 8 lowercase hex digits.
+std::string crc32_hex(const torch::Tensor& tensor) {
+  const uLong crc = crc32_of(crc32(0L, Z_NULL, 0), tensor);
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08lx", static_cast<unsigned long>(crc & 0xffffffffUL));
   return buf;
@@ -121,6 +126,12 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) 
   model_card = card;
   out.model->to(device);
   return out;
+}
+
+int64_t tensors_crc32(const NamedTensors& tensors) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const auto& [name, t] : tensors) crc = crc32_of(crc, t);
+  return static_cast<int64_t>(crc & 0xffffffffUL);
 }
 
 }  // namespace shortrun

@@ -1,12 +1,15 @@
 // The paper's maximum-likelihood loop, with run-directory bookkeeping and exact resume
-// (all randomness is counter-based: batch indices, data noise, z and u_k derive from
-// (seed, iteration), so the state to resume is weights + Adam + iteration).
+// (all randomness is counter-based: batch indices, data noise, buffer draws, z and u_k derive
+// from (seed, iteration), so the state to resume is weights + Adam + iteration, plus the EMA
+// weights and the replay buffer, each in its own file beside the checkpoint).
 #include "shortrun/training/trainer.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "shortrun/base/build_info.h"
@@ -18,6 +21,7 @@
 #include "shortrun/io/portable_path.h"
 #include "shortrun/io/run_directory.h"
 #include "shortrun/model/checkpoint.h"
+#include "shortrun/model/weights_choice.h"
 #include "shortrun/sampling/langevin_sampler.h"
 #include "shortrun/sampling/noise.h"
 #include "shortrun/training/contrastive_loss.h"
@@ -44,6 +48,12 @@ std::vector<double> bin_means(const std::vector<double>& v, size_t bins) {
   }
   return out;
 }
+// 0.05, 2, 1.5: a setting as the user typed it (std::to_string writes 2.000000).
+std::string number_text(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
 }  // namespace
 
 void TrainerConfig::validate() const {
@@ -56,6 +66,20 @@ void TrainerConfig::validate() const {
   if (!(lr > 0) || !std::isfinite(lr)) throw Error("learning rate must be a positive number");
   if (!(data_noise >= 0)) throw Error("data noise must be >= 0");
   if (!(energy_l2 >= 0) || !(energy_l2 <= 100)) throw Error("energy L2 must be in 0..100");
+  if (init != "uniform" && init != "gaussian" && init != "data" && init != "persistent")
+    throw Error("--init must be uniform, gaussian, data or persistent, got '" + printable(init) + "'");
+  if (!(reinit >= 0 && reinit <= 1))
+    throw Error("--reinit must be in 0..1 (the fraction of drawn chains re-initialised per iteration), got " + number_text(reinit));
+  if (buffer < 1) throw Error("--buffer must be at least 1 chain (and at least --batch with --init persistent), got " + std::to_string(buffer));
+  if (init == "persistent" && buffer < batch)
+    throw Error("--buffer " + std::to_string(buffer) + " is smaller than --batch " + std::to_string(batch) +
+                ": each iteration draws --batch distinct chains from the buffer");
+  const double buffer_bytes = double(buffer) * double(arch.channels) * double(arch.image_size) * double(arch.image_size) * 4;
+  if (init == "persistent" && buffer_bytes > 4.0 * (1LL << 30))
+    throw Error("--buffer " + std::to_string(buffer) + " would take " + std::to_string(int64_t(buffer_bytes / (1 << 20))) +
+                " MiB; at most 4 GiB of chains are kept");
+  if (!(ema == 0 || (ema > 0 && ema < 1)))
+    throw Error("--ema must be a decay in (0, 1), e.g. 0.999 (0: no EMA weights), got " + number_text(ema));
   if (log_every < 1 || sample_every < 1 || checkpoint_every < 1) throw Error("log/sample/checkpoint intervals must be >= 1");
   if (eval_every < 0 || eval_n < 2) throw Error("eval_every must be >= 0 and eval_n >= 2");
   if (eval_every > 0 && eval_features.empty()) throw Error("evaluation during training needs a feature net (eval_features)");
@@ -70,7 +94,8 @@ void to_json(nlohmann::json& j, const TrainerConfig& c) {
        {"checkpoint_every", c.checkpoint_every}, {"eval_every", c.eval_every}, {"eval_n", c.eval_n},
        {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
        {"watch_patience", c.watch_patience}, {"rollback_lr_factor", c.rollback_lr_factor},
-       {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}, {"energy_l2", c.energy_l2}};
+       {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}, {"energy_l2", c.energy_l2},
+       {"init", c.init}, {"buffer", c.buffer}, {"reinit", c.reinit}, {"ema", c.ema}};
 }
 
 void from_json(const nlohmann::json& j, TrainerConfig& c) {
@@ -100,6 +125,11 @@ void from_json(const nlohmann::json& j, TrainerConfig& c) {
   c.max_rollbacks = json_get(j, "max_rollbacks", d.max_rollbacks);
   c.init_weights = json_get(j, "init_weights", d.init_weights);
   c.energy_l2 = json_get(j, "energy_l2", 0.0);  // runs from before the penalty trained without it
+  // Runs from before the chain starts and EMA started from the sampler's z and kept no EMA.
+  c.init = json_get(j, "init", c.sampler.init);
+  c.buffer = json_get(j, "buffer", d.buffer);
+  c.reinit = json_get(j, "reinit", d.reinit);
+  c.ema = json_get(j, "ema", 0.0);
   c.validate();
 }
 
@@ -109,6 +139,8 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
 Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh)
     : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
   config_.validate();
+  // uniform and gaussian are the sampler's own z; data and persistent re-initialise from uniform.
+  config_.sampler.init = config_.init == "gaussian" ? "gaussian" : "uniform";
   if (config_.lr_schedule.kind == "cosine" && config_.lr_schedule.horizon == 0)
     config_.lr_schedule.horizon = std::max<int64_t>(1, config_.iters);
   std::error_code ec;
@@ -129,6 +161,9 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   model_ = std::make_unique<NativeEnergyModel>(config_.arch);
   if (fresh && !config_.init_weights.empty()) warm_start(config_.init_weights);
   model_->to(device_);
+  if (config_.ema > 0) ema_ = std::make_unique<EmaWeights>(*model_, config_.ema, device_);
+  if (config_.init == "persistent")
+    buffer_ = std::make_unique<ReplayBuffer>(config_.buffer, model_->shape(), CounterNoise(config_.seed), device_);
   ModelCard& card = model_->card();
   card.sampler = config_.sampler;
   card.provenance = {{"trainer", stored_config()}, {"torch_version", torch_version()}, {"build", build_json()}};
@@ -209,6 +244,7 @@ void Trainer::restore(const std::string& ckpt) {
   Running acc;
   LrSchedule schedule = config_.lr_schedule;
   NamedTensors adam_state;
+  int64_t ema_digest = -1, buffer_digest = -1;  // of the companion files saved with this checkpoint
   for (const auto& [name, tensor] : loaded.train_state) {
     const bool scalar = tensor.numel() == 1;
     if (tensor.is_floating_point() && torch::isnan(tensor).any().item<bool>())
@@ -241,6 +277,8 @@ void Trainer::restore(const std::string& ckpt) {
     else if (name == "lr_schedule_every") schedule.every = int_of();
     else if (name == "lr_schedule_factor") schedule.factor = real_of();
     else if (name == "wall_s") continue;  // older checkpoints kept wall time; it now lives in metrics.jsonl
+    else if (name == "ema_digest") ema_digest = int_of();
+    else if (name == "buffer_digest") buffer_digest = int_of();
     else adam_state.emplace_back(name, tensor.to(device_));
   }
   if (iteration < 0) throw file_error(ckpt, "training state has no valid iteration (expected a count >= 0)");
@@ -252,8 +290,33 @@ void Trainer::restore(const std::string& ckpt) {
   } catch (const Error& e) {
     throw file_error(ckpt, e.what());
   }
+  // The companion files: present, intact, of this run's shape, and the very ones saved with ckpt.
+  NamedTensors ema_weights;
+  if (ema_) {
+    const std::string path = companion_path(ckpt, "ema");
+    if (!file_exists(path)) throw file_error(path, "missing: this run (--ema) keeps EMA weights beside every checkpoint");
+    ema_weights = ema_->read(path);
+    if (ema_digest < 0 || tensors_crc32(ema_weights) != ema_digest)
+      throw file_error(path, "is not the EMA file saved with " + ckpt + " (its digest differs from the one the checkpoint recorded)");
+  }
+  ReplayBuffer buffer;
+  if (buffer_) {
+    const std::string path = companion_path(ckpt, "buffer");
+    if (!file_exists(path)) throw file_error(path, "missing: this run (--init persistent) keeps its replay buffer beside every checkpoint");
+    bool other_run = false;
+    try {
+      buffer = ReplayBuffer::load(path, config_.buffer, model_->shape(), device_, &other_run);
+    } catch (const Error& e) {
+      if (other_run) throw NotThisRun(e.what());
+      throw;
+    }
+    if (buffer_digest < 0 || buffer.digest() != buffer_digest)
+      throw file_error(path, "is not the replay buffer saved with " + ckpt + " (its digest differs from the one the checkpoint recorded)");
+  }
   model_->load_named_parameters(loaded.model->named_parameters(), ckpt);
   adam_->load_state(adam_state, ckpt);
+  if (ema_) ema_->install(ema_weights, companion_path(ckpt, "ema"));
+  if (buffer_) *buffer_ = std::move(buffer);
   model_->card() = loaded.model->card();
   iteration_ = iteration;
   adam_->options().lr = lr;
@@ -358,12 +421,24 @@ void Trainer::save(const std::string& path, bool rotate) {
   state.emplace_back("lr_schedule_horizon", torch::tensor(ls.horizon, torch::kInt64));
   state.emplace_back("lr_schedule_every", torch::tensor(ls.every, torch::kInt64));
   state.emplace_back("lr_schedule_factor", torch::tensor(ls.factor, torch::kFloat64));
+  if (ema_) state.emplace_back("ema_digest", torch::tensor(ema_->digest(), torch::kInt64));
+  if (buffer_) state.emplace_back("buffer_digest", torch::tensor(buffer_->digest(), torch::kInt64));
   model_->card().provenance["iterations"] = iteration_;
   if (rotate && path == latest_checkpoint() && file_exists(path)) {
+    // A generation moves with its companions; the digests above tell a mismatched pair apart
+    // should a crash fall between these renames.
     std::error_code ec;
     for (int g = kGenerations - 1; g > 0; --g)
-      if (file_exists(generation(g - 1))) fs::rename(generation(g - 1), generation(g), ec);
+      if (file_exists(generation(g - 1))) {
+        fs::rename(generation(g - 1), generation(g), ec);
+        for (const char* what : {"ema", "buffer"})
+          if (file_exists(companion_path(generation(g - 1), what)))
+            fs::rename(companion_path(generation(g - 1), what), companion_path(generation(g), what), ec);
+      }
   }
+  // Companions first: a checkpoint on disk always finds its own.
+  if (ema_) ema_->save(companion_path(path, "ema"), model_->card(), iteration_);
+  if (buffer_) buffer_->save(companion_path(path, "buffer"));
   save_checkpoint(path, *model_, state);
 }
 
@@ -513,7 +588,15 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
         if (s.step == K) grad_at[2] = g;
         if (s.delta.defined()) step_norms.push_back(s.delta.flatten(1).norm(2, 1).mean().item<double>());
       };
-    const SampleResult samples = sampler.run(chains, std::nullopt, observer);
+    // The chains' starts (--init): the sampler's own z, the data batch, or the replay buffer.
+    std::optional<torch::Tensor> x0;
+    std::optional<BufferDraw> draw;
+    if (config_.init == "data") x0 = x_data;
+    if (buffer_) {
+      draw = buffer_->draw(it, it * config_.batch, config_.batch, config_.reinit, noise);
+      x0 = buffer_->start(*draw, sampler.initial_state(chains));
+    }
+    const SampleResult samples = sampler.run(chains, x0, observer);
 
     torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
     if (inject_nonfinite_at_ == it) {  // test hook: a divergence that does not depend on rounding
@@ -565,6 +648,10 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     adam_->step();
     adam_->options().lr = base_lr;  // the checkpoint keeps the base rate (the watchdog scales it)
     iteration_ = it + 1;
+    if (ema_) ema_->update(*model_);
+    if (chain_observer_)
+      chain_observer_(it, x0 ? *x0 : sampler.initial_state(chains), samples.x, draw ? &*draw : nullptr);
+    if (buffer_) buffer_->write_back(*draw, samples.x);
 
     acc_.f_data += fd_value;
     acc_.f_samples += fs_value;
@@ -597,6 +684,12 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       m["step_norm_profile"] = nlohmann::json::array();
       for (double v : p.step_norm_profile) m["step_norm_profile"].push_back(finite_or_null(v));
       m["saturated"] = finite_or_null(p.saturated);
+      if (buffer_) {
+        p.buffer_mean_age = buffer_->mean_age();
+        p.buffer_reinit = draw->reinit.sum().item<int64_t>();
+        m["buffer"] = {{"mean_age", p.buffer_mean_age}, {"max_age", buffer_->max_age()}, {"reinit", p.buffer_reinit},
+                       {"reinit_total", buffer_->reinit_total()}};
+      }
       if (partial) m["partial"] = true;
       log_event(m);
       if (on_log) on_log(p);
@@ -636,6 +729,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   }
   wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();
   if (iteration_ != saved_at || !file_exists(latest_checkpoint())) save(latest_checkpoint(), true);
+  if (ema_) ema_->save(companion_path(out_dir_ + "/model.safetensors", "ema"), model_->card(), iteration_);
   save_checkpoint(out_dir_ + "/model.safetensors", *model_);
   return iteration_;
 }

@@ -21,4 +21,8 @@ void save_checkpoint(const std::string& path, const NativeEnergyModel& model, co
 // Validates the metadata, the architecture and every tensor's name, shape and dtype.
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device);
 
+// zlib's CRC-32 over the tensors' bytes in order: the digest by which a checkpoint knows the
+// companion files saved with it (its EMA weights, its replay buffer).
+int64_t tensors_crc32(const NamedTensors& tensors);
+
 }  // namespace shortrun

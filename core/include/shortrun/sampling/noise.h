@@ -17,6 +17,8 @@ enum class NoiseStream : int64_t {
   kBatch = 7,        // trainer: minibatch indices
   kMisc = 9,
   kAccept = 11,      // MALA: accept/reject uniforms
+  kBufferInit = 13,  // trainer: the replay buffer's initial states (chain = buffer slot)
+  kReplay = 15,      // trainer: which buffer slots an iteration draws, and which it re-initialises
 };
 
 class CounterNoise {

@@ -1,6 +1,7 @@
 // Maximum-likelihood learning with short-run MCMC (the paper's loop): per iteration a noisy
-// data batch and fresh K-step samples from uniform noise; loss = mean f(samples) − mean f(data);
-// Adam. Writes a run directory: config.json, metrics.jsonl, samples/, checkpoints/.
+// data batch and K-step samples (from uniform noise by default; --init chooses); loss =
+// mean f(samples) − mean f(data); Adam. Writes a run directory: config.json, metrics.jsonl,
+// samples/, checkpoints/ (with EMA weights and the replay buffer beside each checkpoint).
 #pragma once
 #include <atomic>
 #include <cmath>
@@ -16,7 +17,9 @@
 #include "shortrun/model/energy_model.h"
 #include "shortrun/model/sampler_config.h"
 #include "shortrun/training/adam.h"
+#include "shortrun/training/ema.h"
 #include "shortrun/training/lr_schedule.h"
+#include "shortrun/training/replay_buffer.h"
 
 namespace shortrun {
 
@@ -35,6 +38,15 @@ struct TrainerConfig {
   LrSchedule lr_schedule;
   double data_noise = 0.03;  // σ of the Gaussian added to data
   double energy_l2 = 0.0;    // α of the energy magnitude penalty (contrastive_loss.h); 0: the paper's loss
+  // Where each iteration's chains start: "uniform" U(-1,1) (the paper's), "gaussian" N(0,1),
+  // "data" (the iteration's noisy data batch, as in contrastive divergence) or "persistent" (a
+  // replay buffer of `buffer` chains; each iteration draws `batch` distinct ones, re-initialises
+  // each with probability `reinit` from U(-1,1), runs K steps and writes them back).
+  std::string init = "uniform";
+  int64_t buffer = 10000;
+  double reinit = 0.05;
+  // Decay of the EMA weights kept beside every checkpoint (X.ema.safetensors); 0: none.
+  double ema = 0.0;
   uint64_t seed = 1;
   int64_t log_every = 10, sample_every = 100, checkpoint_every = 100;
   // Evaluation: every eval_every iterations (0: never) the FD of eval_n samples against the test
@@ -70,6 +82,10 @@ struct TrainProgress {
   // |x| >= 0.99. The gap f_data − f_samples is the energy difference of the same paper.
   double grad_norm_start = NAN, grad_norm_mid = NAN, grad_norm_end = NAN, saturated = NAN;
   std::vector<double> step_norm_profile;
+  // Persistent runs: the buffer's mean age (K-step runs since re-initialisation) and the chains
+  // re-initialised in the logged iteration (NaN / -1 otherwise).
+  double buffer_mean_age = NAN;
+  int64_t buffer_reinit = -1;
 };
 
 class Trainer {
@@ -85,6 +101,10 @@ class Trainer {
               const std::function<void(const TrainProgress&)>& on_log);
 
   NativeEnergyModel& model() { return *model_; }
+  // The EMA weights (nullptr unless config().ema > 0) and the replay buffer (nullptr unless
+  // config().init is "persistent").
+  EmaWeights* ema() { return ema_.get(); }
+  const ReplayBuffer* buffer() const { return buffer_.get(); }
   const TrainerConfig& config() const { return config_; }
   int64_t iteration() const { return iteration_; }
   std::string latest_checkpoint() const;
@@ -97,6 +117,11 @@ class Trainer {
   // Test hook: the energies of that iteration become NaN, once (a divergence that does not
   // depend on floating-point rounding). The CLI sets it from SHORTRUN_TEST_NONFINITE_AT.
   void inject_nonfinite_at(int64_t iteration) { inject_nonfinite_at_ = iteration; }
+  // Test hook: called once per trained iteration with its chains' starts x_0, ends x_K and (for
+  // --init persistent) the buffer draw they came from.
+  using ChainObserver = std::function<void(int64_t iteration, const torch::Tensor& x0, const torch::Tensor& x_end,
+                                           const BufferDraw* draw)>;
+  void observe_chains(ChainObserver f) { chain_observer_ = std::move(f); }
 
  private:
   // Checkpoint generations: latest.safetensors, then latest.1 and latest.2 (older), so one bad
@@ -129,11 +154,14 @@ class Trainer {
   torch::Device device_;
   std::unique_ptr<NativeEnergyModel> model_;
   std::unique_ptr<Adam> adam_;
+  std::unique_ptr<EmaWeights> ema_;
+  std::unique_ptr<ReplayBuffer> buffer_;
   int64_t iteration_ = 0;
   double wall_before_ = 0;  // seconds trained before this process (resumed runs)
   double best_fd_ = INFINITY;
   int64_t rollbacks_ = 0;
   int64_t inject_nonfinite_at_ = -1;
+  ChainObserver chain_observer_;
   // Running sums between log lines and the watchdog's strike count: saved with the weights so
   // a resumed run logs exactly what the uninterrupted one would.
   struct Running {
