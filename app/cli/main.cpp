@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   shortrun::cli::add_compare_command(app);
   shortrun::cli::add_score_command(app);
   shortrun::cli::add_generate_command(app);
+  shortrun::cli::add_compare_models_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
