@@ -89,6 +89,24 @@ class Baselines(unittest.TestCase):
         self.assertIn("rollback: non-finite loss at iteration 3: rolled back to iteration 2", p.stdout)
         self.assertEqual([m["event"] for m in metrics(d) if m.get("event") == "rollback"], ["rollback"])
 
+    def test_watchdog_watches_discriminator_collapse_and_gives_up(self):
+        # A threshold every window is below: each logged window is a collapse, rolled back, until
+        # the trainer gives up with one line naming the last good checkpoint.
+        d = fresh("gan_collapse")
+        p = run("train", "--model", "gan", "--out", d, "--iters", "6", "--watch-d-loss", "100", "--watch-patience", "1",
+                *TINY, expect=1)
+        self.assertEqual(p.stdout.count("discriminator loss"), 5, p.stdout)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertIn("after 5 rollbacks", lines[0])
+        self.assertIn(os.path.join(d, "checkpoints/latest.safetensors"), lines[0])
+
+    def test_bad_data_leaves_no_run_directory(self):
+        d = fresh("vae_bad_data")
+        cliutil.assert_one_line_error(self, run, ["train", "--model", "vae", "--out", d, "--data", "idx:" + os.path.join(WORK, "nope.gz")],
+                                      "nope.gz")
+        self.assertFalse(os.path.exists(d))
+
     def test_each_kind_where_the_other_is_needed_is_one_line(self):
         vae = fresh("vae_kind")
         run("train", "--model", "vae", "--out", vae, "--iters", "2", *TINY)
