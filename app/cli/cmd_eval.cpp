@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "model_comparison.h"
+#include "shortrun/baselines/baseline_checkpoint.h"
 #include "shortrun/base/error.h"
 #include "shortrun/base/printable.h"
 #include "shortrun/io/datasets.h"
@@ -92,6 +94,16 @@ void add_eval_command(CLI::App& app) {
   add_model_options(*cmd, o->mo);
   cmd->callback([o] {
     check_outputs({{"--json", o->json_out}}, {model_input("--model", o->model), {"--features", o->features}, data_input(o->data)});
+    if (const std::string path = resolve_model_path(o->model); is_baseline_file(path)) {
+      // A VAE or GAN (issue 26): its row under compare-models' protocol (FD of --n samples, reconstruction MSE).
+      ComparisonOptions c;
+      c.n_fd = o->eval.n;
+      c.n_recon = std::min<int64_t>(c.n_recon, o->eval.n);
+      const nlohmann::json j = evaluate_under_protocol(path, o->data, o->features, c, apply_runtime(o->rt));
+      std::cout << json_text(j) << std::endl;
+      if (!o->json_out.empty()) write_file_atomic(o->json_out, [&](std::ostream& out) { out << json_text(j, 2) << "\n"; });
+      return;
+    }
     SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler, o->weights);
     report_weights(setup, "eval");
     const std::string feat_path = o->features.empty() ? default_features() : o->features;

@@ -16,6 +16,7 @@
 #include "shortrun/io/run_directory.h"
 #include "shortrun/model/weights_choice.h"
 #include "shortrun/training/trainer.h"
+#include "cmd_train_baseline.h"
 #include "cmd_train_toy.h"
 
 namespace shortrun::cli {
@@ -88,6 +89,8 @@ void add_train_command(CLI::App& app) {
     std::string out, resume, lr_schedule;
     int64_t limit = 0, eval_every = -1;
     RuntimeOptions rt;
+    std::string model = "ebm";        // ebm | vae | gan (cmd_train_baseline.cpp)
+    BaselineTrainOptions baseline;
   };
   auto o = std::make_shared<Options>();
   TrainerConfig& c = o->cfg;
@@ -167,6 +170,9 @@ void add_train_command(CLI::App& app) {
   toy->watch_patience = cmd->get_option("--watch-patience");
   toy->rollback_lr_factor = cmd->get_option("--rollback-lr-factor");
   add_runtime_options(*cmd, o->rt);
+  cmd->add_option("--model", o->model, "ebm (the paper's energy model) | vae | gan (DCGAN): the baselines of its Table 1")
+      ->capture_default_str()->check(CLI::IsMember({"ebm", "vae", "gan"}));
+  add_baseline_train_options(*cmd, o->baseline);
   // The settings that shape a run: fixed when it starts (config.json), so --resume refuses them
   // rather than ignore them. (--limit may be given again if it equals the stored one.)
   std::vector<CLI::Option*> shaping;
@@ -176,7 +182,8 @@ void add_train_command(CLI::App& app) {
                            "--energy-l2", "--init", "--buffer", "--reinit", "--ema"})
     shaping.push_back(cmd->get_option(name));
   CLI::Option* limit_opt = cmd->get_option("--limit");
-  cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt] {
+  cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt, cmd] {
+    if (run_baseline_training_if_asked(*cmd, o->model, o->out, o->resume, o->baseline, o->rt)) return;
     if (o->out.empty() == o->resume.empty()) throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
     std::optional<int64_t> stored_limit;  // a resumed run's --limit, if its config.json records one
     if (!o->resume.empty()) {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "cmd_generate.h"
 #include "shortrun/base/build_info.h"
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   shortrun::cli::add_sweep_command(app);
   shortrun::cli::add_compare_command(app);
   shortrun::cli::add_score_command(app);
+  shortrun::cli::add_generate_command(app);
+  shortrun::cli::add_compare_models_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -14,6 +14,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jpeg_fixtures import write_jpeg_fixtures  # noqa: E402
+from baseline_fixtures import write_baseline_fixtures  # noqa: E402
 
 NF = 8        # small net: fast, still the paper's topology
 STEPS = 20
@@ -241,6 +242,7 @@ def main(out):
     write_reconstruction_reference(out, sd, x0)
     write_swish_reference(out, sd, batch)
     write_jpeg_fixtures(out)
+    write_baseline_fixtures(out)
     print(f"fixtures in {out}; |x_K - x_0| = {float((xk - x0).abs().max()):.4f}")
 
 

@@ -86,6 +86,14 @@ void save_checkpoint(const std::string& path, const NativeEnergyModel& model, co
 
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) {
   SafetensorsFile file = read_safetensors(path);
+  // A VAE or GAN of `shortrun train --model vae|gan` (baselines/baseline_checkpoint.h) has no f(x).
+  if (const auto b = file.metadata.find("shortrun_baseline"); b != file.metadata.end()) {
+    const nlohmann::json card = nlohmann::json::parse(b->second, nullptr, false);
+    const std::string kind = card.is_object() && card.contains("kind") && card["kind"].is_string() ? card["kind"].get<std::string>() : "";
+    throw file_error(path, "holds a " + std::string(kind == "gan" ? "GAN" : kind == "vae" ? "VAE" : "VAE/GAN") +
+                               " baseline (a generator of `shortrun train --model " + (kind.empty() ? "vae|gan" : kind) +
+                               "`), not an energy model; this command needs an EBM checkpoint");
+  }
   auto it = file.metadata.find("shortrun");
   if (it == file.metadata.end())
     throw file_error(path, "safetensors file has no 'shortrun' metadata; expected a checkpoint written by shortrun "

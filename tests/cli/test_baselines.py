@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The VAE and GAN baselines through the CLI (issue 26): `train --model vae|gan` writes a run
+directory and resumes it exactly, the watchdog rolls a divergence back, a baseline given where an
+energy model is needed (and the reverse) fails in one line naming the file and what it holds,
+and `compare-models` / `eval` score all three kinds by one protocol.
+
+usage: test_baselines.py SHORTRUN FIXTURE_DIR WORK_DIR
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil  # noqa: E402
+
+SHORTRUN, FIX, WORK = (os.path.abspath(p) for p in sys.argv[1:4])
+del sys.argv[1:4]
+os.makedirs(WORK, exist_ok=True)
+DATA = "idx:" + os.path.join(FIX, "tiny-images-idx3-ubyte.gz")
+TINY = ["--data", DATA, "--nf", "4", "--latent", "8", "--batch", "4", "--threads", "1", "--log-every", "2",
+        "--checkpoint-every", "2", "--sample-every", "3"]
+run = cliutil.runner(SHORTRUN, timeout=600)
+
+
+def fresh(name):
+    d = os.path.join(WORK, name)
+    shutil.rmtree(d, ignore_errors=True)
+    return d
+
+
+def tensors(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    data = blob[8 + n:]
+    return {k: data[v["data_offsets"][0]:v["data_offsets"][1]] for k, v in header.items() if k != "__metadata__"}
+
+
+def metrics(run_dir):
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Baselines(unittest.TestCase):
+    def test_train_writes_a_run_directory_and_resumes_exactly(self):
+        for kind, keys in (("vae", {"loss", "recon", "kl", "mse"}), ("gan", {"d_loss", "g_loss", "d_real", "d_fake"})):
+            straight, split = fresh(kind + "_straight"), fresh(kind + "_split")
+            run("train", "--model", kind, "--out", straight, "--iters", "6", *TINY)
+            with open(os.path.join(straight, "config.json")) as f:
+                cfg = json.load(f)
+            self.assertEqual(cfg["model"], kind)
+            self.assertEqual(cfg["baseline"]["latent"], 8)
+            logs = [m for m in metrics(straight) if "event" not in m]
+            self.assertEqual([m["iteration"] for m in logs], [2, 4, 6])
+            self.assertTrue(keys <= set(logs[0]), logs[0])
+            for f in ("model.safetensors", "checkpoints/latest.safetensors", "samples/iter_000006.png"):
+                self.assertTrue(os.path.exists(os.path.join(straight, f)), f)
+            run("train", "--model", kind, "--out", split, "--iters", "3", *TINY)
+            p = run("train", "--resume", split, "--iters", "6", "--threads", "1")
+            self.assertIn("resuming at iteration 3", p.stdout)
+            a = tensors(os.path.join(straight, "checkpoints/latest.safetensors"))
+            b = tensors(os.path.join(split, "checkpoints/latest.safetensors"))
+            self.assertEqual(sorted(a), sorted(b))
+            for k in a:
+                self.assertEqual(a[k], b[k], f"{kind}: {k} differs after resume")
+            # A second run into the same directory, or a resume as another kind, is refused.
+            cliutil.assert_one_line_error(self, run, ["train", "--model", kind, "--out", straight, *TINY], "already holds a run")
+            other = "gan" if kind == "vae" else "vae"
+            cliutil.assert_one_line_error(self, run, ["train", "--resume", straight, "--model", other], "--model",
+                                          expect=2)
+
+    def test_ebm_only_flags_are_refused(self):
+        cliutil.assert_one_line_error(self, run, ["train", "--model", "gan", "--out", fresh("flags"), "--steps", "5", *TINY],
+                                      "--steps", "--model ebm", expect=2)
+        cliutil.assert_one_line_error(self, run, ["train", "--out", fresh("flags2"), "--latent", "5", "--data", DATA],
+                                      "--latent", "--model vae|gan", expect=2)
+
+    def test_watchdog_rolls_back_a_non_finite_loss(self):
+        d = fresh("gan_watchdog")
+        env = dict(os.environ, SHORTRUN_TEST_NONFINITE_AT="3")
+        p = subprocess.run([SHORTRUN, "train", "--model", "gan", "--out", d, "--iters", "6", *TINY], env=env,
+                           capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("rollback: non-finite loss at iteration 3: rolled back to iteration 2", p.stdout)
+        self.assertEqual([m["event"] for m in metrics(d) if m.get("event") == "rollback"], ["rollback"])
+
+    def test_watchdog_watches_discriminator_collapse_and_gives_up(self):
+        # A threshold every window is below: each logged window is a collapse, rolled back, until
+        # the trainer gives up with one line naming the last good checkpoint.
+        d = fresh("gan_collapse")
+        p = run("train", "--model", "gan", "--out", d, "--iters", "6", "--watch-d-loss", "100", "--watch-patience", "1",
+                *TINY, expect=1)
+        self.assertEqual(p.stdout.count("discriminator loss"), 5, p.stdout)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertIn("after 5 rollbacks", lines[0])
+        self.assertIn(os.path.join(d, "checkpoints/latest.safetensors"), lines[0])
+
+    def test_bad_data_leaves_no_run_directory(self):
+        d = fresh("vae_bad_data")
+        cliutil.assert_one_line_error(self, run, ["train", "--model", "vae", "--out", d, "--data", "idx:" + os.path.join(WORK, "nope.gz")],
+                                      "nope.gz")
+        self.assertFalse(os.path.exists(d))
+
+    def test_each_kind_where_the_other_is_needed_is_one_line(self):
+        vae = fresh("vae_kind")
+        run("train", "--model", "vae", "--out", vae, "--iters", "2", *TINY)
+        model = os.path.join(vae, "model.safetensors")
+        for cmd in (["sample", "--model", vae, "--out", os.path.join(WORK, "s.png")],
+                    ["interpolate", "--model", model, "--seeds", "1,2", "--out", os.path.join(WORK, "i.png")]):
+            cliutil.assert_one_line_error(self, run, cmd, model, "holds a VAE baseline", "not an energy model")
+        ebm = fresh("ebm_kind")
+        run("train", "--out", ebm, "--data", DATA, "--nf", "4", "--steps", "2", "--batch", "4", "--iters", "2",
+            "--threads", "1", "--eval-every", "0")
+        cliutil.assert_one_line_error(self, run, ["generate", "--model", ebm, "--out", os.path.join(WORK, "g.png")],
+                                      os.path.join(ebm, "model.safetensors"), "holds an energy model", "not a VAE or GAN")
+        out = os.path.join(WORK, "gen.png")
+        p = run("generate", "--model", vae, "--n", "8", "--out", out)
+        self.assertTrue(os.path.getsize(out) > 0)
+        self.assertIn("ms per image", p.stderr)
+
+    def test_compare_models_and_eval_score_all_kinds_by_one_protocol(self):
+        runs = {}
+        for kind in ("vae", "gan"):
+            runs[kind] = fresh("cmp_" + kind)
+            run("train", "--model", kind, "--out", runs[kind], "--iters", "4", *TINY)
+        runs["ebm"] = fresh("cmp_ebm")
+        run("train", "--out", runs["ebm"], "--data", DATA, "--nf", "4", "--steps", "2", "--batch", "4", "--iters", "2",
+            "--threads", "1", "--eval-every", "0")
+        js = os.path.join(WORK, "table.json")
+        p = run("compare-models", runs["ebm"], runs["vae"], runs["gan"], "--data", DATA, "--n", "8", "--recon-n", "3",
+                "--recon-iters", "3", "--threads", "1", "--json", js)
+        lines = p.stdout.strip().splitlines()
+        self.assertIn("FD", lines[0])
+        self.assertEqual(len(lines), 5, p.stdout)  # header, three rows, the protocol line
+        with open(js) as f:
+            rows = json.load(f)["rows"]
+        self.assertEqual([r["kind"] for r in rows], ["ebm", "vae", "gan"])
+        for r in rows:
+            for k in ("fd", "recon_mse", "masked_recon_mse", "seconds_per_sample", "seconds_per_reconstruction"):
+                self.assertTrue(r[k] >= 0, (r["kind"], k, r[k]))
+        p = run("eval", "--model", runs["gan"], "--data", DATA, "--n", "8", "--threads", "1")
+        row = json.loads(p.stdout)
+        self.assertEqual(row["kind"], "gan")
+        self.assertEqual(row["n_fd"], 8)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
