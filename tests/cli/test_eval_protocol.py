@@ -142,6 +142,26 @@ class EvalProtocol(unittest.TestCase):
         missing_data = self.variant("missing_data.json", lambda j: j["protocol"].update(data="idx:" + wk("gone.gz")))
         self.assert_one_line_error(["eval", "--check", missing_data], "data", wk("gone.gz"), "is missing")
 
+    def test_ema_evaluation_checks_out_from_another_directory(self):
+        # EMA weights: the protocol names the run's model and the EMA file loaded; --check, run
+        # from elsewhere (absolute paths), takes the same weights and reproduces exactly.
+        d = wk("ema_run")
+        run("train", "--data", "idx:" + os.path.join(FIX, "tiny-images-idx3-ubyte.gz"), "--nf", "4", "--steps", "3",
+            "--batch", "4", "--threads", "1", "--eval-every", "0", "--iters", "3", "--ema", "0.9", "--out", d)
+        rec = wk("ema_eval.json")
+        run("eval", "--model", d, "--data", "fashion-mnist", "--n", "8", "--features", self.features, "--threads", "1",
+            "--no-memorisation", "--json", rec)
+        p = load(rec)["protocol"]
+        self.assertEqual(p["weights"], "ema")
+        self.assertEqual(p["model"]["file"], os.path.join(d, "model.ema.safetensors"))
+        self.assertEqual(p["model"]["sha256"], sha256(os.path.join(d, "model.ema.safetensors")))
+        other = wk("elsewhere")
+        os.makedirs(other, exist_ok=True)
+        c = subprocess.run([SHORTRUN, "eval", "--check", rec], capture_output=True, text=True, timeout=900, cwd=other)
+        self.assertEqual(c.returncode, 0, c.stdout + c.stderr)
+        self.assertIn("reproduces (9 of 9 metrics, exact)", c.stdout)
+        self.assertIn("EMA weights", c.stderr)
+
     def test_bad_json_is_one_line(self):
         with open(self.record) as f:
             text = f.read()
