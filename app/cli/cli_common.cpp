@@ -141,7 +141,7 @@ void SamplerOverrides::add(CLI::App& cmd, const std::string& suffix, bool with_s
 }
 
 SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
-  const auto given = [this](size_t i) { return given_[i] && given_[i]->count() > 0; };
+  const auto given = [this](size_t i) { return i < given_.size() && given_[i] && given_[i]->count() > 0; };  // none before add()
   if (given(0)) c.steps = values_.steps;
   if (given(1)) c.step_size = values_.step_size;
   if (given(2)) c.noise_std = values_.noise_std;
@@ -151,7 +151,7 @@ SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
   if (given(6)) c.precision = values_.precision;
   c.cuda_graph = values_.cuda_graph;
   if (mala_) c.mala = true;
-  if (temperature_->count()) c.temperature = values_.temperature;
+  if (temperature_ && temperature_->count()) c.temperature = values_.temperature;
   if (clamp_) c.clamp = true;
   if (no_clamp_) c.clamp = false;
   c.validate();

@@ -67,6 +67,12 @@ std::unique_ptr<EnergyModel> open_model(const std::string& given, torch::Device 
 // The bundled evaluation feature net (assets/fmnist_features.safetensors); throws if missing.
 std::string default_features();
 
+// Thrown by a command whose outcome is an exit status other than 0 and 1 (eval --check: 1 does
+// not reproduce, 2 bad input) after it printed what it has to say; main returns `code`.
+struct ExitStatus {
+  int code;
+};
+
 // Subcommand registration (one file each).
 void add_info_command(CLI::App& app);
 void add_sample_command(CLI::App& app);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "eval_run.h"
 #include "model_comparison.h"
 #include "shortrun/baselines/baseline_checkpoint.h"
 #include "shortrun/base/error.h"
@@ -73,14 +74,15 @@ void add_train_features_command(CLI::App& app) {
 
 void add_eval_command(CLI::App& app) {
   struct Options {
-    std::string model, data = "fashion-mnist", features, json_out, weights;
+    std::string model, data = "fashion-mnist", features, json_out, weights, check;
     EvalOptions eval;
     SamplerOverrides sampler;
     RuntimeOptions rt;
     ModelOptions mo;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("eval", "FD of N short-run samples vs the test split in a learned feature space (one JSON object)");
+  CLI::App* cmd = app.add_subcommand("eval", "FD of N short-run samples vs the test split in a learned feature space (one JSON object "
+                                             "with its protocol); --check re-runs a recorded one");
   cmd->add_option("--model,-m", o->model, "model file or run dir (default: the bundled model)");
   cmd->add_option("--data", o->data, "fashion-mnist | idx:PATH | cifar10:DIR (train and test splits)")->capture_default_str();
   cmd->add_option("--n", o->eval.n, "samples, test images and training images compared")->capture_default_str()->check(CLI::Range(2, 100000));
@@ -88,11 +90,27 @@ void add_eval_command(CLI::App& app) {
                                               "(default: the bundled assets/fmnist_features.safetensors)");
   cmd->add_option("--json", o->json_out, "also write the JSON object to this file");
   cmd->add_flag("!--no-memorisation", o->eval.memorisation, "skip the nearest-training-image distances");
+  cmd->add_option("--check", o->check, "re-run the evaluation recorded in this JSON file with its protocol and report per metric "
+                                        "whether it reproduces (exit 0 yes, 1 no, 2 bad input); takes only --threads, --device, "
+                                        "--trust-code (default: the recorded threads and device)");
   o->sampler.add(*cmd);
   add_weights_option(*cmd, o->weights);
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
+    if (!o->check.empty()) {
+      for (const CLI::Option* opt : cmd->get_options())
+        if (opt->count() > 0 && opt->get_name() != "--check" && opt->get_name() != "--threads" && opt->get_name() != "--device" &&
+            opt->get_name() != "--trust-code" && opt->get_name() != "--help")
+          throw CLI::ValidationError("--check", "re-runs the recorded protocol as it is; " + opt->get_name() + " cannot change it");
+      std::optional<int> threads;
+      std::optional<std::string> device;
+      if (cmd->count("--threads")) threads = o->rt.threads;
+      if (cmd->count("--device")) device = o->rt.device;
+      const int rc = check_evaluation(o->check, threads, device, o->mo);
+      if (rc != 0) throw ExitStatus{rc};
+      return;
+    }
     check_outputs({{"--json", o->json_out}}, {model_input("--model", o->model), {"--features", o->features}, data_input(o->data)});
     if (const std::string path = resolve_model_path(o->model); is_baseline_file(path)) {
       // A VAE or GAN (issue 26): its row under compare-models' protocol (FD of --n samples, reconstruction MSE).
@@ -104,30 +122,17 @@ void add_eval_command(CLI::App& app) {
       if (!o->json_out.empty()) write_file_atomic(o->json_out, [&](std::ostream& out) { out << json_text(j, 2) << "\n"; });
       return;
     }
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler, o->weights);
-    report_weights(setup, "eval");
-    const std::string feat_path = o->features.empty() ? default_features() : o->features;
-    std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, setup.device, o->mo.trust_code);
-    DataOptions d;
-    d.image_size = setup.model->shape().height;
-    d.split = "train";
-    EvalData data;
-    data.train = load_dataset(o->data, d).images;
-    d.split = "test";
-    d.limit = o->eval.n;
-    data.test = load_dataset(o->data, d).images;
-    data.description = o->data;
-    const bool tty = isatty(STDERR_FILENO);
-    const auto t0 = std::chrono::steady_clock::now();
-    nlohmann::json j = evaluate_model(*setup.model, setup.sampler, *features, data, o->eval, [&](int64_t done, int64_t n) {
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::fprintf(stderr, tty ? "\reval: sampled %lld/%lld chains (%.0f s)   " : "eval: sampled %lld/%lld chains (%.0f s)\n",
-                   static_cast<long long>(done), static_cast<long long>(n), s);
-    });
-    if (tty) std::fprintf(stderr, "\n");
-    j["model"] = setup.model_path;
-    j["weights"] = setup.ema ? "ema" : "raw";
-    if (tty) print_table(j);
+    EvalRequest r;
+    r.model = o->model;
+    r.weights = o->weights;
+    r.data = o->data;
+    r.features = o->features;
+    r.eval = o->eval;
+    r.overrides = &o->sampler;
+    r.rt = o->rt;
+    r.mo = o->mo;
+    const nlohmann::json j = run_evaluation(r);
+    if (isatty(STDERR_FILENO)) print_table(j);
     std::cout << json_text(j) << std::endl;
     if (!o->json_out.empty())
       write_file_atomic(o->json_out, [&](std::ostream& out) { out << json_text(j, 2) << "\n"; });

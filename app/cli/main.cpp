@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const shortrun::cli::ExitStatus& e) {
+    return e.code;
   } catch (const CLI::ParseError& e) {
     std::cerr << "usage error: " << shortrun::printable(e.what()) << " (see shortrun --help)\n";
     return 2;
