@@ -3,10 +3,39 @@
 
 #include "cli_common.h"
 #include "shortrun/base/printable.h"
+#include "shortrun/baselines/baseline_checkpoint.h"
 #include "shortrun/model/model_loader.h"
 #include "toy_model.h"
 
 namespace shortrun::cli {
+
+namespace {
+
+// A VAE or GAN of `shortrun train --model vae|gan`: its card, never the energy model's refusal.
+void describe_baseline(const std::string& path, bool as_json) {
+  LoadedBaseline loaded = load_baseline_checkpoint(path, torch::kCPU);
+  BaselineModel& m = *loaded.model;
+  nlohmann::json j = m.card();
+  j["file"] = path;
+  j["parameters"] = m.parameter_count();
+  if (as_json) {
+    std::cout << json_text(j) << "\n";
+    return;
+  }
+  const BaselineSpec& s = m.spec();
+  std::cout << "file:         " << path << "\n"
+            << "source:       " << m.kind_name() << " baseline (shortrun train --model " << s.kind << ")\n"
+            << "architecture: " << s.summary() << (m.is_vae() ? " (encoder + DCGAN decoder)" : " (DCGAN generator + discriminator)")
+            << "\n"
+            << "parameters:   " << m.parameter_count() << " (both nets)\n"
+            << "data:         " << s.channels << "x" << s.image_size << "x" << s.image_size << " (CxHxW), values in [-1, 1]\n"
+            << "latent:       z ~ N(0, I), " << s.latent << " dimensions\n"
+            << "use it:       shortrun generate --model " << path << " --out samples.png; shortrun compare-models EBM "
+            << path << "\n"
+            << "provenance:   " << json_text(m.provenance(), 2) << "\n";
+}
+
+}  // namespace
 
 void add_info_command(CLI::App& app) {
   struct Options {
@@ -42,6 +71,10 @@ void add_info_command(CLI::App& app) {
                 << "sampler:      K=" << f.settings.steps << " step_size=" << f.settings.step_size
                 << " noise_std=" << f.settings.noise_std << "\n"
                 << "sample it:    shortrun sample --model " << path << " --out points.png (writes points.npy too)\n";
+      return;
+    }
+    if (is_baseline_file(path)) {
+      describe_baseline(path, opt->json);
       return;
     }
     auto model = load_energy_model(path, torch::kCPU, load);

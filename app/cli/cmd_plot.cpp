@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "cli_common.h"
 #include "raster.h"
@@ -23,17 +24,18 @@ struct Series {
   std::string name;
 };
 
+// Numbers per key, for the progress lines (no "event") and for the long-run events.
+using Curves = std::map<std::string, Series>;
+
 struct Metrics {
-  Series f_data{{}, {}, {40, 110, 200}, "f(data)"}, f_samples{{}, {}, {230, 120, 30}, "f(samples)"};
-  Series gap{{}, {}, {40, 150, 70}, "f(data) - f(samples)"}, grad{{}, {}, {130, 70, 180}, "mean |grad f| along the chain"};
+  Curves logged, long_run;
   Series fd{{}, {}, {200, 40, 60}, "FD (eval)"};
   // Anatomy diagnostics (runs trained before they existed leave these empty).
-  Series grad_k0{{}, {}, {60, 160, 200}, "k = 0"}, grad_kmid{{}, {}, {210, 140, 40}, "k = K/2"},
-      grad_kend{{}, {}, {200, 50, 120}, "k = K"};
-  Series saturated{{}, {}, {110, 110, 40}, "saturated pixels |x| >= 0.99"}, lr{{}, {}, {70, 70, 70}, "learning rate"};
+  Series grad_k[3] = {{{}, {}, {60, 160, 200}, "k = 0"}, {{}, {}, {210, 140, 40}, "k = K/2"}, {{}, {}, {200, 50, 120}, "k = K"}};
   std::vector<std::pair<double, std::vector<double>>> profiles;  // (iteration, mean |x_{k+1} - x_k| per bin)
   std::vector<double> rollbacks;
   double max_iter = 0;
+  size_t progress_lines = 0;
 };
 
 // x range and vertical markers of a panel.
@@ -62,18 +64,24 @@ Metrics read_metrics(const std::string& path) {
     const double it = std::isfinite(num("iteration")) ? num("iteration") : 0.0;
     m.max_iter = std::max(m.max_iter, it);
     const std::string event = j.contains("event") && j["event"].is_string() ? j["event"].get<std::string>() : "";
+    const auto keep_numbers = [&](Curves& into) {
+      for (const auto& [k, v] : j.items()) {
+        if (k == "iteration" || !(v.is_number() || v.is_null())) continue;
+        Series& s = into[k];
+        s.x.push_back(it);
+        s.y.push_back(v.is_number() ? v.get<double>() : NAN);
+      }
+    };
     if (event == "eval") {
       m.fd.x.push_back(it);
       m.fd.y.push_back(num("fd"));
     } else if (event == "rollback") {
       m.rollbacks.push_back(it);
+    } else if (event == "long_run") {
+      keep_numbers(m.long_run);
     } else if (event.empty()) {
-      for (auto [s, k] : {std::pair{&m.f_data, "f_data"}, {&m.f_samples, "f_samples"}, {&m.gap, "gap"}, {&m.grad, "grad_norm"},
-                          {&m.saturated, "saturated"}, {&m.lr, "lr"}}) {
-        if (!j.contains(k)) continue;
-        s->x.push_back(it);
-        s->y.push_back(num(k));
-      }
+      keep_numbers(m.logged);
+      ++m.progress_lines;
       const auto numbers = [&](const char* k) {
         std::vector<double> v;
         if (j.contains(k) && j[k].is_array())
@@ -81,13 +89,11 @@ Metrics read_metrics(const std::string& path) {
         return v;
       };
       const std::vector<double> gk = numbers("grad_norm_k");
-      if (gk.size() == 3) {
-        Series* at[3] = {&m.grad_k0, &m.grad_kmid, &m.grad_kend};
+      if (gk.size() == 3)
         for (int i = 0; i < 3; ++i) {
-          at[i]->x.push_back(it);
-          at[i]->y.push_back(gk[size_t(i)]);
+          m.grad_k[i].x.push_back(it);
+          m.grad_k[i].y.push_back(gk[size_t(i)]);
         }
-      }
       std::vector<double> prof = numbers("step_norm_profile");
       if (!prof.empty()) m.profiles.emplace_back(it, std::move(prof));
     }
@@ -95,6 +101,40 @@ Metrics read_metrics(const std::string& path) {
   }
   if (good == 0) throw file_error(path, "has no logged iterations yet");
   return m;
+}
+
+// One panel of the figure: a title, the keys it draws (with their legend names), a log axis.
+struct PanelSpec {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> keys;  // (metrics key, legend name)
+  bool log_y = false;
+};
+
+// What each kind of run logs (README "Training" and "Baselines"): the EBM's energies and chain
+// diagnostics, the VAE's ELBO terms, the GAN's two losses and the discriminator's outputs.
+std::vector<PanelSpec> panels_for(const std::string& kind) {
+  if (kind == "vae")
+    return {{"-ELBO (nats per image)", {{"loss", "-ELBO"}, {"recon", "reconstruction"}, {"kl", "KL(q(z|x) || p(z))"}}, true},
+            {"pixel MSE of reconstructions", {{"mse", "MSE"}}, true},
+            {"lr", {{"lr", "learning rate"}}, true}};
+  if (kind == "gan")
+    return {{"losses", {{"d_loss", "discriminator"}, {"g_loss", "generator (non-saturating)"}}, true},
+            {"discriminator outputs", {{"d_real", "mean D(x)"}, {"d_fake", "mean D(G(z))"}}, false},
+            {"lr", {{"lr", "learning rate"}}, true}};
+  return {{"energy", {{"f_data", "f(data)"}, {"f_samples", "f(samples)"}}, false},
+          {"gap", {{"gap", "f(data) - f(samples)"}}, false},
+          {"gradient", {{"grad_norm", "mean |grad f| along the chain"}}, true},
+          {"|x_k+1 - x_k| over k/K", {}, true},
+          {"saturation", {{"saturated", "saturated pixels |x| >= 0.99"}}, false},
+          {"lr", {{"lr", "learning rate"}}, true}};
+}
+
+// The run's kind from its config.json ("model": "vae" | "gan"; an EBM run has none).
+std::string run_kind(const std::string& run) {
+  std::ifstream in(run + "/config.json");
+  nlohmann::json c = nlohmann::json::parse(in, nullptr, false);
+  if (c.is_object() && c.contains("model") && c["model"].is_string()) return c["model"].get<std::string>();
+  return "ebm";
 }
 
 // Round tick spacing (1, 2 or 5 × 10^k) giving about `count` ticks over [lo, hi].
@@ -110,6 +150,13 @@ std::string fmt(double v) {
   if (std::fabs(v) < 1e-12) v = 0;  // no "-0" tick labels
   char b[32];
   std::snprintf(b, sizeof b, (std::fabs(v) >= 1e5 || (std::fabs(v) < 1e-2 && v != 0)) ? "%.2g" : "%.6g", v);
+  return b;
+}
+
+// Three significant digits, for the half-decade ticks of a log axis (3.16, not 3.16228).
+std::string fmt3(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
   return b;
 }
 
@@ -148,7 +195,7 @@ void panel(Raster& r, int top, int height, const std::string& title, const std::
   for (double t = std::ceil(lo / ys) * ys; t <= hi; t += ys) {
     const float y = float(bottom - (bottom - ptop) * (t - lo) / (hi - lo));
     r.line(left, y, right, y, grid, 1.0f);
-    r.text(left - 8, y - 8, fmt(log_y ? std::pow(10.0, t) : t), 13, axis, true);
+    r.text(left - 8, y - 8, log_y ? fmt3(std::pow(10.0, t)) : fmt(t), 13, axis, true);
   }
   const double xs = tick_step(0, xmax, 8);
   if (!(xs > 0)) return;
@@ -187,26 +234,36 @@ void panel(Raster& r, int top, int height, const std::string& title, const std::
 void add_plot_command(CLI::App& app) {
   struct Options {
     std::string run, out = "curves.png";
-    int width = 1200, height = 1750;
+    int width = 1200, height = 0;  // 0: 250 pixels per panel
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("plot", "Draw a run's energy curves and evaluation FD into a PNG");
   cmd->add_option("run", o->run, "run directory (made by shortrun train)")->required();
   cmd->add_option("--out", o->out, "output PNG")->capture_default_str();
   cmd->add_option("--width", o->width, "image width")->capture_default_str()->check(CLI::Range(400, 8000));
-  cmd->add_option("--height", o->height, "image height")->capture_default_str()->check(CLI::Range(400, 8000));
+  cmd->add_option("--height", o->height, "image height (default: 250 per panel)")->check(CLI::Range(400, 8000));
   cmd->callback([o] {
     check_outputs({{"--out", o->out}}, {{"the run's metrics", o->run + "/metrics.jsonl"}, {"the run's config", o->run + "/config.json"}});
-    const Metrics m = read_metrics(o->run + "/metrics.jsonl");
-    Raster r(o->width, o->height, {255, 255, 255});
-    const int h = (o->height - 50) / 7;
+    Metrics m = read_metrics(o->run + "/metrics.jsonl");
+    const std::string kind = run_kind(o->run);
+    const bool ebm = kind != "vae" && kind != "gan";
+    const Rgb palette[] = {{40, 110, 200}, {230, 120, 30}, {40, 150, 70}, {130, 70, 180}, {200, 40, 60}};
+    std::vector<PanelSpec> specs = panels_for(kind);
+    const bool long_run = ebm && !m.long_run.empty();
+    if (ebm) specs.push_back({"evaluation", {}, false});
+    if (long_run) {
+      specs.push_back({"long run: FD at K and K2", {{"fd_short", "FD at K"}, {"fd_long", "FD at K2"}}, false});
+      specs.push_back({"long run: energy drift f(x_K2) - f(x_K)",
+                       {{"drift", "mean drift"}, {"drift_p10", "10th percentile"}, {"drift_p90", "90th percentile"}}, false});
+    }
+    const int height = o->height > 0 ? o->height : 50 + 250 * int(specs.size());
+    Raster r(o->width, height, {255, 255, 255});
+    const int h = (height - 50) / int(specs.size());
     std::string title = o->run + ": " + std::to_string(int64_t(m.max_iter)) + " iterations";
+    if (!ebm) title += " (" + std::string(kind == "vae" ? "VAE" : "GAN") + ")";
     if (!m.rollbacks.empty()) title += ", " + std::to_string(m.rollbacks.size()) + " watchdog rollback(s) (red lines)";
     r.text(20, 12, title, 20, {0, 0, 0});
     const XAxis iters{std::max(1.0, m.max_iter), &m.rollbacks};
-    panel(r, 45, h, "energy", {&m.f_data, &m.f_samples}, iters, false, false);
-    panel(r, 45 + h, h, "gap", {&m.gap}, iters, false, false);
-    panel(r, 45 + 2 * h, h, "gradient", {&m.grad, &m.grad_k0, &m.grad_kmid, &m.grad_kend}, iters, true, false);
     // Step lengths along the chain for up to five logged iterations, light (early) to dark (late).
     std::vector<Series> prof;
     const size_t np = std::min<size_t>(5, m.profiles.size());
@@ -220,15 +277,33 @@ void add_plot_command(CLI::App& app) {
       }
       prof.push_back(std::move(s));
     }
-    std::vector<const Series*> prof_ptrs;
-    for (const Series& s : prof) prof_ptrs.push_back(&s);
-    panel(r, 45 + 3 * h, h, "|x_k+1 - x_k| over k/K", prof_ptrs, XAxis{1.0, nullptr}, true, false);
-    panel(r, 45 + 4 * h, h, "saturation", {&m.saturated}, iters, false, false);
-    panel(r, 45 + 5 * h, h, "lr", {&m.lr}, iters, true, false);
-    panel(r, 45 + 6 * h, h, "evaluation", {&m.fd}, iters, false, !m.fd.y.empty());
+    for (size_t p = 0; p < specs.size(); ++p) {
+      const PanelSpec& spec = specs[p];
+      const int top = 45 + int(p) * h;
+      std::vector<const Series*> series;
+      if (spec.title == "evaluation") {
+        panel(r, top, h, spec.title, {&m.fd}, iters, false, !m.fd.y.empty());
+        continue;
+      }
+      if (spec.title.rfind("|x_k+1", 0) == 0) {
+        for (const Series& s : prof) series.push_back(&s);
+        panel(r, top, h, spec.title, series, XAxis{1.0, nullptr}, true, false);
+        continue;
+      }
+      Curves& from = spec.title.rfind("long run", 0) == 0 ? m.long_run : m.logged;
+      for (size_t k = 0; k < spec.keys.size(); ++k) {
+        Series& s = from[spec.keys[k].first];
+        s.name = spec.keys[k].second;
+        s.color = palette[k % 5];
+        series.push_back(&s);
+      }
+      if (spec.title == "gradient")
+        for (const Series& s : m.grad_k) series.push_back(&s);
+      panel(r, top, h, spec.title, series, iters, spec.log_y, false);
+    }
     r.write_png(o->out);
-    std::printf("%s: %zu logged iterations, %zu evaluations, %zu rollbacks%s\n", o->out.c_str(), m.f_data.x.size(),
-                m.fd.x.size(), m.rollbacks.size(), r.has_font() ? "" : " (no DejaVu font: apt-get install fonts-dejavu-core for labels)");
+    std::printf("%s: %zu logged iterations, %zu evaluations, %zu rollbacks%s\n", o->out.c_str(), m.progress_lines, m.fd.x.size(),
+                m.rollbacks.size(), r.has_font() ? "" : " (no DejaVu font: apt-get install fonts-dejavu-core for labels)");
   });
 }
 

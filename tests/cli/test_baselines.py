@@ -150,5 +150,23 @@ class Baselines(unittest.TestCase):
         self.assertEqual(row["n_fd"], 8)
 
 
+    def test_plot_and_info_describe_a_baseline_run(self):
+        for kind, name, metric in (("vae", "VAE", "-ELBO"), ("gan", "GAN", "discriminator")):
+            d = fresh("report_" + kind)
+            run("train", "--model", kind, "--out", d, "--iters", "4", *TINY)
+            png = os.path.join(WORK, kind + "_curves.png")
+            out = run("plot", d, "--out", png).stdout
+            self.assertIn("2 logged iterations", out)  # iterations 2 and 4, --log-every 2
+            with open(png, "rb") as f:
+                head = f.read(24)
+            self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+            self.assertEqual(struct.unpack(">II", head[16:24]), (1200, 50 + 250 * 3))  # three panels for a baseline
+            info = run("info", "--model", d).stdout
+            self.assertIn(name + " baseline", info)
+            self.assertIn("latent:       z ~ N(0, I), 8 dimensions", info)
+            card = json.loads(run("info", "--model", d, "--json").stdout)
+            self.assertEqual((card["kind"], card["arch"]["latent"]), (kind, 8))
+            self.assertGreater(card["parameters"], 0)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
