@@ -164,6 +164,9 @@ class Baselines(unittest.TestCase):
             info = run("info", "--model", d).stdout
             self.assertIn(name + " baseline", info)
             self.assertIn("latent:       z ~ N(0, I), 8 dimensions", info)
+            # An energy-model run asked into this directory is told it holds a run, not that it is foreign.
+            cliutil.assert_one_line_error(self, run, ["train", "--out", d, "--data", DATA, "--iters", "1"], d,
+                                          "already holds a run", "--resume")
             card = json.loads(run("info", "--model", d, "--json").stdout)
             self.assertEqual((card["kind"], card["arch"]["latent"]), (kind, 8))
             self.assertGreater(card["parameters"], 0)

@@ -24,9 +24,12 @@ nlohmann::json small_json_object(const std::string& path) {
   return j.is_object() ? j : nlohmann::json();
 }
 
+// An energy model's run (its net and sampler) or a VAE/GAN baseline's (its kind and nets).
 bool is_image_run(const std::string& dir) {
   const nlohmann::json j = small_json_object(dir + "/config.json");
-  return j.is_object() && j.contains("arch") && j.contains("sampler");
+  if (!j.is_object()) return false;
+  if (j.contains("arch") && j.contains("sampler")) return true;
+  return j.contains("baseline") && j.contains("model") && j["model"].is_string();
 }
 
 bool is_toy_run(const std::string& dir) { return small_json_object(dir + "/settings.json").is_object(); }
