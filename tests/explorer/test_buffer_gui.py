@@ -114,6 +114,20 @@ class BufferGui(unittest.TestCase):
         self.assertNotIn("size", bb)
         self.assertTrue(any("replay buffer" in e and self.cut in e for e in bad["errors"]), bad["errors"])
 
+    def test_sections_fit_800x500(self):
+        # The sections' controls at the smallest supported window: none past its window's edge.
+        r = ExplorerRun("small", [
+            wait("model"), setc("tab", "training"), setc("training_dir", self.run_dir), press("attach"), wait_view(),
+            setc("training_section", "buffer"), wait_view(), wait("frames", frames=4), dump("buffer.json"), *shot("buffer.png"),
+            setc("training_section", "health"), wait_view(), wait("frames", frames=4), dump("health.json"), *shot("health.png"),
+        ], extra=["--size", "800x500"])
+        for name in ("buffer.json", "health.json"):
+            s = r.state(name)
+            self.assertEqual(s["window"], [800, 500])
+            items = [it for it in s["layout"] if "training_" in it["window"]]
+            self.assertGreater(len(items), 20)
+            base.assert_controls_reachable(self, items, name, viewport=(800, 500))
+
     def test_ema_weights_choice_and_chain_start(self):
         model = os.path.join(self.run_dir, "model.safetensors")
         r = ExplorerRun("weights", [

@@ -166,7 +166,7 @@ void BufferPanel::draw(ViewContext& ctx, const RunSnapshot& run, const HealthPlo
   // Line 2: what was read, or why not (one line: the whole error in its tooltip and the status
   // bar); line 3: the scoring.
   {
-    ReservedLines room(2);
+    ReservedLines room(3);  // a narrow window wraps the counts onto a second line
     if (!error_.empty()) {
       ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", error_.c_str());
       if (ImGui::IsItemHovered()) {
@@ -180,8 +180,8 @@ void BufferPanel::draw(ViewContext& ctx, const RunSnapshot& run, const HealthPlo
       double mean = 0;
       for (int64_t a : contents_->ages) mean += double(a);
       mean /= double(std::max<size_t>(1, contents_->ages.size()));
-      ImGui::Text("%lld chains, %dx%dx%d; mean age %.3g; %lld re-initialised in all", static_cast<long long>(contents_->size),
-                  contents_->shape.c, contents_->shape.h, contents_->shape.w, mean, static_cast<long long>(contents_->reinit_total));
+      ImGui::TextWrapped("%lld chains, %dx%dx%d; mean age %.3g; %lld re-initialised in all", static_cast<long long>(contents_->size),
+                         contents_->shape.c, contents_->shape.h, contents_->shape.w, mean, static_cast<long long>(contents_->reinit_total));
     } else if (requested_) {
       ImGui::TextDisabled("reading...");
     }
@@ -191,8 +191,10 @@ void BufferPanel::draw(ViewContext& ctx, const RunSnapshot& run, const HealthPlo
         ImGui::TextDisabled("f under %s: %lld of %lld chains...", fs::path(contents_->weights).filename().c_str(),
                             static_cast<long long>(done), static_cast<long long>(contents_->size));
       else if (energies_)
-        ImGui::TextDisabled("f under %s (the weights saved with this buffer)%s", fs::path(energies_->weights).filename().c_str(),
+        ImGui::TextDisabled("f under %s%s", fs::path(energies_->weights).filename().c_str(),
                             energies_->stopped ? (": stopped after " + std::to_string(energies_->done) + " chains").c_str() : "");
+      tip("f of every chain under the weights saved with this buffer (the checkpoint of the same generation, whose "
+          "weights ran these chains)");
     }
   }
 

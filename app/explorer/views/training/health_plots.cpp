@@ -20,6 +20,11 @@ IterationPoints points(const std::vector<T>& items, Field field) {
 }  // namespace
 
 const char* health_caption() {
+  return "Convergent: long-run FD near the short-run FD, small drift. Non-convergent: the drift grows and the long-run FD "
+         "rises above the short one (hover for more).";
+}
+
+const char* health_explanation() {
   return "Convergent: chains continued from K to K2 steps stay realistic, so the long-run FD stays near the short-run FD "
          "and the drift f(x_K2) - f(x_K) stays small. Non-convergent (the paper's short-run models): only the K-step "
          "chain is a good generator; continued, the chains keep climbing f, the drift grows, pixels saturate and the "

@@ -25,7 +25,9 @@ struct HealthPlots {
 
 HealthPlots make_health_plots(const RunSnapshot& run, const IterationGrid& grid);
 
-// What convergent and non-convergent look like on these plots (the tab's caption).
+// What convergent and non-convergent look like on these plots: a short caption and its longer
+// explanation (the caption's tooltip).
 const char* health_caption();
+const char* health_explanation();
 
 }  // namespace shortrun::explorer

@@ -367,17 +367,22 @@ void TrainingView::draw_run(ViewContext& ctx) {
               static_cast<long long>(r.records), checkpoints_.size(),
               r.rollback_count == 0 ? "" : ("; " + std::to_string(r.rollback_count) + " rollback(s) (red lines)").c_str());
   if (r.missing) ImGui::TextColored(red, "%s", r.messages.empty() ? "metrics.jsonl is not there" : r.messages.back().c_str());
-  // What the area below shows: one line of choices, always in the same place.
+  // What the area below shows: a row of choices with fixed labels, so where they sit depends only on
+  // the width (a narrow window puts the last ones on a second line).
+  bool first = true;
   const auto choice = [&](const char* label, const char* id, const char* help) {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float w = ImGui::GetFrameHeight() + st.ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+    if (!first) {
+      ImGui::SameLine();
+      if (ImGui::GetContentRegionAvail().x < w) ImGui::NewLine();
+    }
+    first = false;
     if (ImGui::RadioButton(label, section_ == id)) section_ = id;
     tip(help);
   };
   choice("curves", "curves", "the training curves (as `shortrun plot` draws them), the newest sample grid");
-  ImGui::SameLine();
-  char health_label[64];
-  std::snprintf(health_label, sizeof health_label, "long-run health (%d)###health", health_.checks);
-  choice(health_label, "health", "chains continued from K to K2 steps every --long-run-every iterations: drift, short vs long FD and f");
-  ImGui::SameLine();
+  choice("long-run health", "health", "chains continued from K to K2 steps every --long-run-every iterations: drift, short vs long FD and f");
   choice("replay buffer", "buffer", "a persistent run's replay buffer: its chains, their f and ages, re-initialisations over iterations");
   if (section_ == "health") return draw_health(ctx);
   if (section_ == "buffer") {
@@ -403,6 +408,7 @@ void TrainingView::draw_health(ViewContext& ctx) {
   const float line = ImGui::GetTextLineHeightWithSpacing();
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("%s", health_caption());
+  tip(health_explanation());
   if (health_.checks == 0)
     ImGui::TextDisabled("No long-run checks in this run (yet): `shortrun train --long-run-every N` logs them to metrics.jsonl.");
   else
