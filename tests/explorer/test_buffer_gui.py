@@ -160,6 +160,13 @@ class BufferGui(unittest.TestCase):
         self.assertIn(" --init gaussian", cli)
         self.assertIn(" --weights raw", cli)
         self.assertIn("--steps 7", cli)
+        # ... and running it draws the same picture (the raw weights, Gaussian starts).
+        again = os.path.join(r.dir, "again.png")
+        line = cli.replace("shortrun sample", "").replace("--out grid.png", "")
+        subprocess.run(f"{SHORTRUN} sample {line} --out {again} --threads 1", shell=True, check=True, capture_output=True)
+        import numpy as np
+        from PIL import Image
+        self.assertTrue(np.array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(exports[0][:-len(".json")]))))
         base.ExplorerGui.assert_not_blank(self, r.image("sidebar.png"), "sidebar screenshot")
 
     def test_bad_weights_and_init_values_are_refused(self):
