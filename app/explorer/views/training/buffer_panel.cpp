@@ -168,7 +168,10 @@ void BufferPanel::draw(ViewContext& ctx, const RunSnapshot& run, const HealthPlo
   {
     ReservedLines room(3);  // a narrow window wraps the counts onto a second line
     if (!error_.empty()) {
-      ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", error_.c_str());
+      // The file by its name here (the reason then fits), with its whole path in the tooltip.
+      std::string shown = error_;
+      if (file && shown.rfind(file->path, 0) == 0) shown = file->name + shown.substr(file->path.size());
+      ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", shown.c_str());
       if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36.0f);
