@@ -131,7 +131,8 @@ class BufferGui(unittest.TestCase):
     def test_ema_weights_choice_and_chain_start(self):
         model = os.path.join(self.run_dir, "model.safetensors")
         r = ExplorerRun("weights", [
-            wait("model"), setc("model_path", model), press("load_model"), wait("model"), wait("idle"), dump("ema.json"),
+            # The run directory itself, as a user drops it: its model.safetensors, with the EMA weights beside it.
+            wait("model"), setc("model_path", self.run_dir), press("load_model"), wait("model"), wait("idle"), dump("ema.json"),
             setc("steps", 7), setc("init", "gaussian"), wait("idle"),
             setc("weights", "raw"), wait("model"), wait("idle"), dump("raw.json"), *shot("sidebar.png"),
             press("export_grid"), wait("idle"), wait("frames", frames=3),
@@ -141,6 +142,7 @@ class BufferGui(unittest.TestCase):
         self.assertEqual(ema["model"]["weights"], "ema")
         self.assertEqual(ema["model"]["path"], os.path.join(self.run_dir, "model.ema.safetensors"))
         self.assertEqual(ema["model"]["weights_raw"], model)
+        self.assertEqual(ema["model"]["weights_ema"], os.path.join(self.run_dir, "model.ema.safetensors"))
         raw = r.state("raw.json")
         self.assertEqual(raw["model"]["weights"], "raw")
         self.assertEqual(raw["model"]["path"], model)
