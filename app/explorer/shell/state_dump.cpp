@@ -47,6 +47,9 @@ nlohmann::json explorer_state(const Explorer& ex) {
                   {"threads", m.threads},
                   {"precisions", m.precisions},
                   {"defaults", settings_json(m.defaults)},
+                  {"weights", m.weights.which()},  // raw | ema (Model panel's choice; EMA by default when present)
+                  {"weights_raw", m.weights.raw},
+                  {"weights_ema", m.weights.ema},
                   {"band", m.band.valid ? nlohmann::json{{"mean", m.band.mean}, {"std", m.band.std}, {"count", m.band.count},
                                                          {"source", m.band.source}}
                                         : nlohmann::json{{"note", m.band.note}}}};

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "display/texture_upload.h"
+#include "shortrun/base/error.h"
 #include "sidebar/sidebar_panels.h"
 #include "views/file_kinds.h"
 #include "views/user_config.h"
@@ -20,12 +21,49 @@ namespace shortrun::explorer {
 void ModelPanel::model_loaded(const ModelInfo& m) {
   error.clear();
   threads_ = m.threads;
-  std::snprintf(path_field_, sizeof(path_field_), "%s", m.path.c_str());
+  // The checkpoint itself (loading it takes its EMA weights again when present: the default).
+  std::snprintf(path_field_, sizeof(path_field_), "%s", (m.weights.raw.empty() ? m.path : m.weights.raw).c_str());
 }
 
 void ModelPanel::set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) {
   if (name == "model_path") std::snprintf(path_field_, sizeof(path_field_), "%s", v.get<std::string>().c_str());
   else if (name == "threads") threads_ = std::clamp(v.get<int>(), 1, 256), ctx.session.worker->set_threads(threads_);
+  else if (name == "weights") choose_weights(ctx, v.get<std::string>());
+}
+
+void ModelPanel::choose_weights(ViewContext& ctx, const std::string& which) {
+  if (which != "raw" && which != "ema") throw Error("weights must be raw or ema, got '" + which + "'");
+  const ModelInfo* m = ctx.session.pub.model.get();
+  if (!m) throw Error("no model loaded: weights chooses between a loaded checkpoint's raw and EMA weights");
+  const WeightsPick& w = m->weights;
+  if (which == "ema" && w.ema.empty())
+    throw Error(m->path + " has no EMA weights beside it (X.ema.safetensors, written by train --ema)");
+  if (which == "raw" && w.raw.empty()) throw Error(m->path + " holds EMA weights and no raw checkpoint is beside it");
+  if (which == w.which()) return;
+  ctx.status(std::string("loading the ") + (which == "ema" ? "EMA weights " + w.ema : "raw weights " + w.raw));
+  ctx.session.worker->load_model(w.raw.empty() ? w.ema : w.raw, which);
+}
+
+void ModelPanel::draw_weights(ViewContext& ctx, const ModelInfo& m) {
+  // One line, there for every model (disabled without a choice), so nothing below moves.
+  const WeightsPick& w = m.weights;
+  const bool loading = ctx.session.pub.activity.rfind("loading", 0) == 0;
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextDisabled("weights");
+  ImGui::SameLine();
+  {
+    DisabledWhy off(!w.has_choice() || loading,
+                    loading ? "a model is loading" : w.ema.empty() ? "no EMA weights beside this checkpoint (train --ema writes X.ema.safetensors)"
+                                                                   : "no raw checkpoint beside these EMA weights");
+    if (ImGui::RadioButton("raw", !w.uses_ema)) choose_weights(ctx, "raw");
+    tip("the checkpoint's own weights (X.safetensors)");
+    ImGui::SameLine();
+    if (ImGui::RadioButton("EMA", w.uses_ema)) choose_weights(ctx, "ema");
+    tip("the exponential moving average of the weights saved beside it (X.ema.safetensors, train --ema); taken by "
+        "default when present, as `shortrun sample` and `eval` do");
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s", loading ? "(loading)" : w.uses_ema ? "(EMA in use)" : w.ema.empty() ? "(no EMA)" : "(raw in use)");
 }
 
 void ModelPanel::press(ViewContext& ctx, const std::string& button) {
@@ -81,6 +119,7 @@ void ModelPanel::draw(ViewContext& ctx) {
       row("upload", ctx.uploader.name(), "how images reach GL textures: host upload, or CUDA-GL interop in CUDA builds");
       ImGui::EndTable();
     }
+    draw_weights(ctx, *m);
     if (ImGui::TreeNode("provenance (JSON)")) {
       ImGui::TextWrapped("%s", prov.dump(1).c_str());
       ImGui::TreePop();

@@ -81,7 +81,8 @@ void SamplerPanel::draw(ViewContext& ctx) {
   s.chains = std::clamp(s.chains, 1, 256);
   int init = s.init == "gaussian" ? 1 : 0;
   if (ImGui::Combo("init", &init, "uniform U(-1,1)\0gaussian N(0,1)\0")) s.init = init ? "gaussian" : "uniform";
-  tip("distribution of the starting noise z");
+  tip("where each chain starts: z ~ U(-1,1) (the paper's) or N(0,1); `shortrun sample --init uniform|gaussian` (an "
+      "export's command names it when it is not the model's own)");
   {
     DisabledWhy off(s.mala, "MALA runs unclamped: a clamped proposal has no density to correct with (unticking MALA puts "
                             "the clamp back as it was)");

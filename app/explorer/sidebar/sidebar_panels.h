@@ -16,7 +16,7 @@ class ModelPanel : public ScriptTarget {
   void draw(ViewContext& ctx);
   // A new model (ModelInfo id): the path field and thread count show it, the last error goes.
   void model_loaded(const ModelInfo& m);
-  std::vector<std::string> controls() const override { return {"model_path", "threads"}; }
+  std::vector<std::string> controls() const override { return {"model_path", "threads", "weights"}; }
   std::vector<std::string> buttons() const override { return {"load_model", "reset_defaults"}; }
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& value) override;
   void press(ViewContext& ctx, const std::string& button) override;
@@ -25,6 +25,9 @@ class ModelPanel : public ScriptTarget {
 
  private:
   void load_field(ViewContext& ctx);  // Load / Enter: an image there is an error for this field
+  // raw | ema: the loaded checkpoint's own or EMA weights (loaded by the worker; the sampler stays).
+  void choose_weights(ViewContext& ctx, const std::string& which);
+  void draw_weights(ViewContext& ctx, const ModelInfo& m);
   char path_field_[1024] = "";
   int threads_ = 1;
 };

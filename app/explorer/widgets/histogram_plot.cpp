@@ -52,14 +52,18 @@ int histogram_plot(const char* id, ImVec2 size, const std::vector<HistSeries>& s
     }
   }
   dl->AddLine(ImVec2(a.x, b.y), ImVec2(b.x, b.y), IM_COL32(140, 140, 140, 255));
-  // Ticks: the ends and three between.
+  // Ticks: the ends and three between; a label that would run into the previous one is left out.
+  float label_end = -INFINITY;
   for (int t = 0; t <= 4; ++t) {
     const float v = lo + (hi - lo) * float(t) / 4.0f, x = to_x(v);
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.3g", v);
     const float w = ImGui::CalcTextSize(buf).x;
     dl->AddLine(ImVec2(x, b.y), ImVec2(x, b.y + 3), IM_COL32(140, 140, 140, 255));
-    dl->AddText(ImVec2(std::clamp(x - w / 2, a.x, b.x - w), b.y + 3), IM_COL32(170, 170, 170, 255), buf);
+    const float lx = std::clamp(x - w / 2, a.x, b.x - w);
+    if (lx < label_end + 6) continue;
+    dl->AddText(ImVec2(lx, b.y + 3), IM_COL32(170, 170, 170, 255), buf);
+    label_end = lx + w;
   }
   // Legend, top left, on a dark box so bars under it stay readable around it.
   float legend_w = ImGui::CalcTextSize(x_label).x;

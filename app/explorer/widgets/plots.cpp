@@ -60,11 +60,12 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
   // y range over all finite values (and the band).
   float lo = INFINITY, hi = -INFINITY;
   for (const PlotSeries& s : series)
-    for (float v : s.y)
-      if (std::isfinite(v)) {
-        lo = std::min(lo, transform(v, spec.log_y));
-        hi = std::max(hi, transform(v, spec.log_y));
-      }
+    for (const std::vector<float>* values : {&s.y, &s.band_lo, &s.band_hi})
+      for (float v : *values)
+        if (std::isfinite(v)) {
+          lo = std::min(lo, transform(v, spec.log_y));
+          hi = std::max(hi, transform(v, spec.log_y));
+        }
   if (spec.band.show) {
     lo = std::min(lo, transform(spec.band.lo, spec.log_y));
     hi = std::max(hi, transform(spec.band.hi, spec.log_y));
@@ -117,6 +118,21 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
       dl->AddRectFilled(ImVec2(a.x, Y(spec.band.hi)), ImVec2(b.x, Y(spec.band.lo)), spec.band.color);
       dl->AddLine(ImVec2(a.x, Y(spec.band.mid)), ImVec2(b.x, Y(spec.band.mid)), (spec.band.color | IM_COL32_A_MASK) & 0x80FFFFFF, 1.0f);
     }
+    // Per-x ranges first, under every line: one faint quad between neighbouring x with both ends known.
+    for (const PlotSeries& s : series) {
+      const size_t m = std::min(s.band_lo.size(), s.band_hi.size());
+      const ImU32 fill = (s.color & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 55);
+      for (size_t i = 0; i + 1 < m; ++i) {
+        const float l0 = s.band_lo[i], h0 = s.band_hi[i], l1 = s.band_lo[i + 1], h1 = s.band_hi[i + 1];
+        if (!std::isfinite(l0) || !std::isfinite(h0) || !std::isfinite(l1) || !std::isfinite(h1)) continue;
+        dl->AddQuadFilled(ImVec2(X(float(i)), Y(h0)), ImVec2(X(float(i + 1)), Y(h1)), ImVec2(X(float(i + 1)), Y(l1)),
+                          ImVec2(X(float(i)), Y(l0)), fill);
+      }
+      for (size_t i = 0; i < m; ++i)  // a lone range (one long-run check so far) is a short bar
+        if (std::isfinite(s.band_lo[i]) && std::isfinite(s.band_hi[i]) && (i == 0 || !std::isfinite(s.band_lo[i - 1])) &&
+            (i + 1 == m || !std::isfinite(s.band_lo[i + 1])))
+          dl->AddLine(ImVec2(X(float(i)), Y(s.band_lo[i])), ImVec2(X(float(i)), Y(s.band_hi[i])), fill | IM_COL32_A_MASK, 3.0f);
+    }
     for (const PlotSeries& s : series) {
       std::vector<ImVec2> pts;
       for (size_t i = 0; i <= s.y.size(); ++i) {
@@ -150,7 +166,13 @@ int plot_lines(const char* id, const PlotSpec& spec, const std::vector<PlotSerie
         ImGui::BeginTooltip();
         ImGui::Text("%s %d", spec.x_label.empty() ? "x =" : spec.x_label.c_str(), i * scale);
         for (const PlotSeries& s : series)
-          if (!s.name.empty() && i < int(s.y.size())) ImGui::Text("%s: %s", s.name.c_str(), format_value(s.y[i]).c_str());
+          if (!s.name.empty() && i < int(s.y.size())) {
+            if (i < int(std::min(s.band_lo.size(), s.band_hi.size())) && std::isfinite(s.band_lo[i]))
+              ImGui::Text("%s: %s (%s .. %s)", s.name.c_str(), format_value(s.y[i]).c_str(), format_value(s.band_lo[i]).c_str(),
+                          format_value(s.band_hi[i]).c_str());
+            else
+              ImGui::Text("%s: %s", s.name.c_str(), format_value(s.y[i]).c_str());
+          }
         if (spec.band.show && !spec.band.name.empty())
           ImGui::Text("%s: %s .. %s", spec.band.name.c_str(), format_value(spec.band.lo).c_str(), format_value(spec.band.hi).c_str());
         ImGui::EndTooltip();

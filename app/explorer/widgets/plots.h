@@ -15,6 +15,9 @@ struct PlotSeries {
   float thickness = 1.0f;
   std::string name;      // shown in the hover read-out (empty: not listed)
   bool crisp = false;    // no anti-aliasing: a third of the triangles, for many faint lines
+  // Optional: a shaded range at each x (e.g. the 10th..90th percentile around a mean), in the
+  // series' colour, faint; empty or NaN where there is none.
+  std::vector<float> band_lo{}, band_hi{};  // ({}: brace-initialised series need not name them)
 };
 
 struct PlotBand {

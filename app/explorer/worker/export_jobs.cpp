@@ -71,7 +71,10 @@ nlohmann::json export_settings(const ExportRequest& r) {
   std::ostringstream cmd;
   cmd << "shortrun sample --model " << shell_quote(r.model_path) << " --n " << s.chains << " --steps " << s.steps
       << " --step-size " << s.step_size << " --noise " << s.noise_std << " --seed " << s.seed
-      << " --init-dist " << s.init << (s.clamp ? " --clamp" : " --no-clamp") << " --precision " << s.precision;
+      << (s.clamp ? " --clamp" : " --no-clamp") << " --precision " << s.precision;
+  // The chain start only when it is not what sample takes by itself (uniform, or the model's own).
+  if (s.init != "uniform" || s.init != r.default_init) cmd << " --init " << s.init;
+  cmd << r.weights_flag;
   if (s.mala) cmd << " --mala --temperature " << s.temperature;
   cmd << " --out grid.png";
   j["cli"] = cmd.str();

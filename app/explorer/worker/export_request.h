@@ -17,6 +17,8 @@ struct ExportRequest {
   std::string video;       // chain_frames: "" | gif | mp4
   int upscale = 1;         // nearest-neighbour magnification of the PNGs
   std::string model_path;
+  std::string default_init = "uniform";  // the model's own z distribution (what sample takes without --init)
+  std::string weights_flag;              // " --weights raw" when needed (weights_pick.h)
 };
 
 }  // namespace shortrun::explorer

@@ -50,6 +50,13 @@ bool Session::request_run_if_changed(bool typing) {
 }
 
 std::string Session::adopt_model(const ModelInfo& m) {
+  const bool weights_switch = !m.weights.raw.empty() && m.weights.raw == adopted_raw_ && m.weights.which() != adopted_which_;
+  adopted_raw_ = m.weights.raw;
+  adopted_which_ = m.weights.which();
+  if (weights_switch) {
+    sample_requested = false;  // the same chains under the other weights
+    return "";
+  }
   const int n = sampler.chains;
   sampler = m.defaults;
   sampler.chains = n;

@@ -31,7 +31,8 @@ class Session {
   // Sample the current settings again on the next frame.
   void rerun() { sample_requested = false; }
   // A newly loaded model: its sampler defaults (the chain count kept), its precision if it runs
-  // on the model's device. Returns a note when the precision had to fall back ("" if not).
+  // on the model's device. Returns a note when the precision had to fall back ("" if not). The
+  // same checkpoint's other weights (raw <-> EMA) keep the sampler as it is.
   std::string adopt_model(const ModelInfo& model);
   // The device changed (a new ModelInfo device): a precision it cannot run falls back to exact.
   // Returns the line saying so, "" when nothing changed.
@@ -99,6 +100,7 @@ class Session {
   SamplerSettings confirmed_;  // the costly settings the user said yes to
   bool has_confirmed_ = false;
   uint64_t measured_run_ = 0;
+  std::string adopted_raw_, adopted_which_;  // the last adopted model's checkpoint and weights (raw | ema)
   std::string seen_device_;  // the device whose precision modes were checked last  // a chains run of an earlier model or device: not this one's rate
   std::vector<Worker*> abandoned_;
 };

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "worker/weights_pick.h"
+
 namespace shortrun::explorer {
 
 // Sampler settings as the UI edits them (mirrors shortrun::SamplerConfig plus the chain count).
@@ -103,6 +105,7 @@ struct ModelInfo {
   std::vector<std::string> precisions;  // the precision modes this device can run (exact always)
   int threads = 1;
   DataBand band;
+  WeightsPick weights;  // raw or EMA: which file `path` is, and the other one when there is a choice
 };
 
 // Generated images along an interpolation path (the live ρ image is a strip of one).

@@ -24,6 +24,7 @@
 #include "worker/jobs_text.h"
 #include "worker/run_cost.h"
 #include "worker/sampler_settings.h"
+#include "worker/weights_pick.h"
 
 namespace shortrun::explorer {
 
@@ -351,8 +352,10 @@ void Worker::set_device(const std::string& device) {
   });
 }
 
-void Worker::load_model(const std::string& path) {
-  post(Kind::kLoad, "loading " + path, [this, path](const std::atomic<bool>&) {
+void Worker::load_model(const std::string& given, const std::string& weights) {
+  post(Kind::kLoad, "loading " + given, [this, given, weights](const std::atomic<bool>&) {
+    const WeightsPick pick = pick_weights(given, weights);  // X.ema.safetensors beside X: EMA unless told raw
+    const std::string& path = pick.load;
     std::unique_ptr<EnergyModel> model = load_energy_model(path, torch_->device);
     model->set_weights_trainable(false);
     model->train(false);
@@ -381,6 +384,7 @@ void Worker::load_model(const std::string& path) {
     info->precisions = supported_precisions(torch_->device);
     info->cuda_available = torch::cuda::is_available();
     info->threads = torch::get_num_threads();
+    info->weights = pick;
     torch_->model = std::move(model);
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -66,7 +66,8 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  void load_model(const std::string& path);
+  // weights: "auto" (EMA weights beside the checkpoint when present), "raw" or "ema" (weights_pick.h).
+  void load_model(const std::string& path, const std::string& weights = "auto");
   // Cancels a running sample (within one step) and starts this one.
   void sample(const SamplerSettings& settings);
   // One chain started from z (H·W·C) with chain `chain`'s noise under settings.seed.

@@ -425,6 +425,8 @@ class ChainsView : public View {
     r.run = pub.chains;
     r.step = c_.step;
     r.model_path = pub.model->path;
+    r.default_init = pub.model->defaults.init;
+    r.weights_flag = weights_flag(pub.model->weights);
     r.upscale = ctx.exports.upscale;
     return r;
   }

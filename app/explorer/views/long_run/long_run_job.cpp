@@ -125,7 +125,7 @@ std::string long_run_command(const LongRunData& d, const LongRunExport& e) {
   c.cols = grid_cols(d, e);
   c.out = e.png;
   c.json = e.png + ".json";
-  c.runtime = runtime_flags(d.device, d.threads);
+  c.runtime = runtime_flags(d.device, d.threads) + d.request.weights_flag;
   return sample_command(c);
 }
 

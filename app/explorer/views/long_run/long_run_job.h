@@ -23,6 +23,7 @@ class ViewJobs;
 
 struct LongRunRequest {
   std::string model;         // the model file
+  std::string weights_flag;  // " --weights raw" for a checkpoint's raw weights with EMA beside it (weights_pick.h)
   SamplerSettings sampler;   // steps = K; chains
   int multiple = 10;         // M = multiple × K, unless continue_to is set
   int continue_to = 0;       // M itself (0: multiple × K)

@@ -166,6 +166,7 @@ class LongRunView : public View {
     }
     LongRunRequest r;
     r.model = s.pub.model->path;
+    r.weights_flag = weights_flag(s.pub.model->weights);
     r.sampler = s.sampler;
     r.multiple = multiple_;
     r.continue_to = continue_to_;

@@ -27,6 +27,7 @@ std::string checkpoint_note(const std::string& name) {
   if (name == "latest.2.safetensors") return "backup: older";
   if (name == "best.safetensors") return "lowest FD";
   if (name == "model.safetensors") return "weights only";
+  if (name.size() > 16 && name.compare(name.size() - 16, 16, ".ema.safetensors") == 0) return "EMA weights";
   return "";
 }
 
@@ -39,6 +40,9 @@ std::string checkpoint_explanation(const std::string& name) {
            "diverges again before its next checkpoint";
   if (name == "best.safetensors") return "the weights of the lowest evaluation FD so far (--eval-every)";
   if (name == "model.safetensors") return "the weights alone (no optimizer state), written when training ends or stops";
+  if (name.size() > 16 && name.compare(name.size() - 16, 16, ".ema.safetensors") == 0)
+    return "the exponential moving average of the weights (train --ema), saved beside the checkpoint of the same name; "
+           "loading that checkpoint takes these by default (the Model panel's weights: raw | EMA)";
   return "a checkpoint file the trainer does not write itself";
 }
 

@@ -123,6 +123,8 @@ bool RunWatch::poll_once(RunFollower& follower) {
       work_.fd.clear();
       work_.rollbacks.clear();
       work_.rollback_count = 0;
+      work_.long_run.clear();
+      work_.buffer.clear();
       work_.last_iteration = 0;
       last_regular_ = 0;
       ++work_.restarts;
@@ -155,8 +157,11 @@ bool RunWatch::poll_once(RunFollower& follower) {
         note("trainer warning: " + text_field(j, "message"));
       } else if (event == "eval") {
         work_.fd.push({it, number_field(j, "fd")});
+      } else if (const auto lr = parse_long_run(j)) {
+        work_.long_run.push(*lr);
       }
       if (is_event) continue;
+      if (const auto b = parse_buffer_stats(j)) work_.buffer.push(*b);
       if (std::isfinite(it) && it > last_regular_) log_interval_ = int64_t(std::min(it - last_regular_, 1e9)), last_regular_ = it;
       const auto gk = j.find("grad_norm_k");
       if (gk != j.end() && gk->is_array() && gk->size() == 3)

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "shortrun/io/run_follower.h"
+#include "views/run_data/run_health.h"
 #include "views/run_data/run_settings.h"
 
 namespace shortrun::explorer {
@@ -42,6 +43,8 @@ struct RunSnapshot {
   Decimated<std::pair<double, double>> fd{kMaxPoints};  // evaluation events: (iteration, FD)
   Decimated<double> rollbacks{kMaxMarkers};             // iterations the watchdog rolled back to
   int64_t rollback_count = 0;                           // all rollback lines (rollbacks keeps a thinned few)
+  Decimated<LongRunPoint> long_run{kMaxPoints};         // long_run events (--long-run-every)
+  Decimated<BufferStats> buffer{kMaxPoints};            // a persistent run's "buffer" statistics per logged line
   std::vector<CheckpointInfo> checkpoints;     // newest first
   std::shared_ptr<const SampleGrid> grid;      // the newest readable sample grid (null: none yet)
   std::shared_ptr<const RunSettings> settings;  // config.json / settings.json / card (null: not looked yet)

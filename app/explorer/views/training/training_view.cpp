@@ -17,6 +17,8 @@
 #include "shortrun/base/error.h"
 #include "views/run_data/run_paths.h"
 #include "views/run_data/run_watch.h"
+#include "views/training/buffer_panel.h"
+#include "views/training/health_plots.h"
 #include "views/training/training_launcher.h"
 #include "views/training/training_plots.h"
 #include "views/user_config.h"
@@ -49,12 +51,12 @@ class TrainingView : public View {
   const char* id() const override { return "training"; }
 
   std::vector<std::string> controls() const override {
-    std::vector<std::string> c = {"training_dir", "checkpoint", "training_wait_iteration"};
+    std::vector<std::string> c = {"training_dir", "checkpoint", "training_wait_iteration", "training_section", "buffer_order"};
     for (std::string& n : TrainingLauncher::controls()) c.push_back(std::move(n));
     return c;
   }
   std::vector<std::string> buttons() const override {
-    std::vector<std::string> b = {"attach", "detach", "training_refresh", "load_checkpoint", "train_start"};
+    std::vector<std::string> b = {"attach", "detach", "training_refresh", "load_checkpoint", "train_start", "buffer_read"};
     for (std::string& n : TrainingLauncher::buttons()) b.push_back(std::move(n));
     return b;
   }
@@ -70,6 +72,7 @@ class TrainingView : public View {
   void release_gl() override {
     grid_image_ = std::make_unique<DisplayImage>();
     shown_grid_.reset();
+    buffer_.release_gl();
   }
 
  private:
@@ -80,6 +83,9 @@ class TrainingView : public View {
   void draw_attach(ViewContext& ctx);
   void draw_checkpoints(ViewContext& ctx);
   void draw_run(ViewContext& ctx);
+  void draw_curves(ViewContext& ctx);
+  void draw_health(ViewContext& ctx);
+  PlotSpec iteration_spec(float height, bool log_y) const;
   void say(const std::string& line) { action_message_ = line; }
 
   // Following.
@@ -89,6 +95,10 @@ class TrainingView : public View {
   std::shared_ptr<const RunSnapshot> run_;
   uint64_t run_version_ = ~0ull;
   TrainingPlots plots_;
+  HealthPlots health_;
+  std::string section_ = "curves";  // curves | health | buffer: what the run area shows
+  BufferPanel buffer_;
+  std::vector<CheckpointInfo> checkpoints_;  // the run's loadable files (its buffer files left out)
   std::unique_ptr<DisplayImage> grid_image_ = std::make_unique<DisplayImage>();
   std::shared_ptr<const SampleGrid> shown_grid_;
   std::string checkpoint_;  // the picked checkpoint's file name
@@ -115,6 +125,9 @@ void TrainingView::attach(ViewContext& ctx, const std::string& path) {
   run_version_ = ~0ull;
   shown_grid_.reset();
   checkpoint_.clear();
+  buffer_.reset();
+  health_ = HealthPlots{};
+  checkpoints_.clear();
   ctx.config.add_recent_run(dir);  // kept between sessions
   recent_ = ctx.config.recent_runs();
   say("attached to " + dir + " (read-only)");
@@ -125,6 +138,9 @@ void TrainingView::detach() {
   watch_.reset();
   run_.reset();
   plots_ = TrainingPlots{};
+  health_ = HealthPlots{};
+  buffer_.reset();
+  checkpoints_.clear();
   shown_grid_.reset();
   checkpoint_.clear();
   say("detached");
@@ -132,7 +148,7 @@ void TrainingView::detach() {
 
 void TrainingView::load_checkpoint(ViewContext& ctx) {
   if (!run_) return say("attach to a run first");
-  const auto& cps = run_->checkpoints;
+  const auto& cps = checkpoints_;
   const auto it = std::find_if(cps.begin(), cps.end(), [&](const CheckpointInfo& c) { return c.name == checkpoint_; });
   if (it == cps.end() && !checkpoint_.empty())
     return say(checkpoint_ + " is no longer in " + run_->dir + " (renamed or removed); pick another");
@@ -157,6 +173,11 @@ void TrainingView::set_control(ViewContext& ctx, const std::string& name, const 
   if (launcher_.set_control(name, v)) return;
   if (name == "training_dir") std::snprintf(path_, sizeof path_, "%s", v.get<std::string>().c_str());
   else if (name == "checkpoint") checkpoint_ = v.get<std::string>();
+  else if (name == "training_section") {
+    const std::string v2 = v.get<std::string>();
+    if (v2 != "curves" && v2 != "health" && v2 != "buffer") throw Error("training_section must be curves, health or buffer");
+    section_ = v2;
+  } else if (name == "buffer_order") buffer_.set_order(v.get<std::string>());
   else if (name == "training_wait_iteration") {
     const int64_t n = v.get<int64_t>();
     if (n < 0) throw Error(name + " must be at least 0");
@@ -170,12 +191,14 @@ void TrainingView::press(ViewContext& ctx, const std::string& button) {
   else if (button == "training_refresh" && watch_) refresh_after_ = watch_->polls() + 1;
   else if (button == "load_checkpoint") load_checkpoint(ctx);
   else if (button == "train_start") start_training(ctx);
+  else if (button == "buffer_read") buffer_.read(ctx, run_.get());
   else launcher_.press(button);
 }
 
 bool TrainingView::busy() const {
   if (launcher_.settling()) return true;
   if (attach_when_started_) return true;
+  if (section_ == "buffer" && (buffer_.busy() || buffer_.due(run_.get()))) return true;
   if (!watch_) return false;
   if (watch_->polls() == 0 || watch_->polls() <= refresh_after_) return true;  // a look at the directory is due
   const auto run = watch_->snapshot();
@@ -200,12 +223,20 @@ void TrainingView::update(ViewContext& ctx) {
       if (train.state == TrainingState::kFailed) say(train.message);
     }
   }
+  buffer_.update(ctx, run_.get(), section_ == "buffer");
   if (!watch_) return;
   std::shared_ptr<const RunSnapshot> run = watch_->snapshot();
   if (run->version == run_version_) return;
   run_ = run;
   run_version_ = run->version;
   plots_ = make_training_plots(*run_);
+  IterationGrid grid;
+  grid.scale = plots_.x_scale;
+  grid.count = plots_.x_count;
+  health_ = make_health_plots(*run_, grid);
+  checkpoints_.clear();
+  for (const CheckpointInfo& c : run_->checkpoints)
+    if (c.name.find(".buffer.") == std::string::npos) checkpoints_.push_back(c);
   if (!run_->grid) shown_grid_.reset();
   if (run_->grid && run_->grid != shown_grid_) {
     const SampleGrid& g = *run_->grid;
@@ -252,10 +283,14 @@ nlohmann::json TrainingView::state() const {
   j["plot"] = {{"x_count", plots_.x_count}, {"x_scale", plots_.x_scale}, {"profiles", plots_.profiles.size()}};
   j["checkpoints"] = nlohmann::json::array();
   j["checkpoint_notes"] = nlohmann::json::object();
-  for (const CheckpointInfo& c : r.checkpoints) {
+  for (const CheckpointInfo& c : checkpoints_) {
     j["checkpoints"].push_back(c.name);
     if (const std::string note = checkpoint_note(c.name); !note.empty()) j["checkpoint_notes"][c.name] = note;
   }
+  j["section"] = section_;
+  j["health"] = {{"checks", health_.checks}, {"fd_checks", health_.fd_checks}, {"last", health_.last},
+                 {"buffer_points", health_.buffer_points}, {"x_count", health_.drift.empty() ? 0 : health_.drift.back().y.size()}};
+  j["buffer"] = buffer_.state();
   if (r.grid) j["grid"] = {{"path", r.grid->path}, {"width", r.grid->width}, {"height", r.grid->height}, {"shown", shown_grid_ == r.grid}};
   return j;
 }
@@ -294,18 +329,18 @@ void TrainingView::draw_attach(ViewContext& ctx) {
 
 void TrainingView::draw_checkpoints(ViewContext& ctx) {
   if (!ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) return;
-  const bool any = run_ && !run_->checkpoints.empty();
+  const bool any = run_ && !checkpoints_.empty();
   // A fixed height (it scrolls): new checkpoints never push the controls below.
   if (ImGui::BeginListBox("##checkpoints", ImVec2(-1, 4 * ImGui::GetTextLineHeightWithSpacing() + 6))) {
-    if (!run_ || run_->checkpoints.empty())
+    if (!run_ || checkpoints_.empty())
       ImGui::TextDisabled("%s", !run_ ? "attach to a run" : run_->missing ? "none (the run is not there now)" : "none yet");
-    for (const CheckpointInfo& c : run_ ? run_->checkpoints : std::vector<CheckpointInfo>{}) {
+    for (const CheckpointInfo& c : checkpoints_) {
       char label[200];
       // What each file is, in the list itself (latest.1 / latest.2 are the rotation's backups).
       const std::string note = checkpoint_note(c.name);
       std::snprintf(label, sizeof label, "%s  (%.1f MB)%s%s", c.name.c_str(), double(c.bytes) / 1e6, note.empty() ? "" : "  ",
                     note.c_str());
-      const bool picked = c.name == checkpoint_ || (checkpoint_.empty() && &c == &run_->checkpoints.front());
+      const bool picked = c.name == checkpoint_ || (checkpoint_.empty() && &c == &checkpoints_.front());
       if (ImGui::Selectable(label, picked)) checkpoint_ = c.name;
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", c.name.c_str(), checkpoint_explanation(c.name).c_str());
       if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) load_checkpoint(ctx);
@@ -328,11 +363,78 @@ void TrainingView::draw_run(ViewContext& ctx) {
   }
   const RunSnapshot& r = *run_;
   const ImVec4 red(1.0f, 0.45f, 0.4f, 1.0f);
-  ImGui::Text("%s: iteration %lld, %lld lines read, %zu checkpoint(s)%s", r.dir.c_str(), static_cast<long long>(r.last_iteration),
-              static_cast<long long>(r.records), r.checkpoints.size(),
+  ImGui::TextWrapped("%s: iteration %lld, %lld lines read, %zu checkpoint(s)%s", r.dir.c_str(), static_cast<long long>(r.last_iteration),
+              static_cast<long long>(r.records), checkpoints_.size(),
               r.rollback_count == 0 ? "" : ("; " + std::to_string(r.rollback_count) + " rollback(s) (red lines)").c_str());
   if (r.missing) ImGui::TextColored(red, "%s", r.messages.empty() ? "metrics.jsonl is not there" : r.messages.back().c_str());
+  // What the area below shows: a row of choices with fixed labels, so where they sit depends only on
+  // the width (a narrow window puts the last ones on a second line).
+  bool first = true;
+  const auto choice = [&](const char* label, const char* id, const char* help) {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float w = ImGui::GetFrameHeight() + st.ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+    if (!first) {
+      ImGui::SameLine();
+      if (ImGui::GetContentRegionAvail().x < w) ImGui::NewLine();
+    }
+    first = false;
+    if (ImGui::RadioButton(label, section_ == id)) section_ = id;
+    tip(help);
+  };
+  choice("curves", "curves", "the training curves (as `shortrun plot` draws them), the newest sample grid");
+  choice("long-run health", "health", "chains continued from K to K2 steps every --long-run-every iterations: drift, short vs long FD and f");
+  choice("replay buffer", "buffer", "a persistent run's replay buffer: its chains, their f and ages, re-initialisations over iterations");
+  if (section_ == "health") return draw_health(ctx);
+  if (section_ == "buffer") {
+    PlotSpec axis = iteration_spec(0, false);
+    return buffer_.draw(ctx, r, health_, axis);
+  }
+  draw_curves(ctx);
+}
 
+PlotSpec TrainingView::iteration_spec(float height, bool log_y) const {
+  PlotSpec s;
+  s.size = ImVec2(0, height);
+  s.x_count = plots_.x_count;
+  s.x_scale = plots_.x_scale;
+  s.x_label = "iteration";
+  s.alerts = plots_.rollbacks;
+  s.log_y = log_y;
+  return s;
+}
+
+void TrainingView::draw_health(ViewContext& ctx) {
+  const float avail_w = ImGui::GetContentRegionAvail().x, spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("%s", health_caption());
+  tip(health_explanation());
+  if (health_.checks == 0)
+    ImGui::TextDisabled("No long-run checks in this run (yet): `shortrun train --long-run-every N` logs them to metrics.jsonl.");
+  else
+    ImGui::TextUnformatted(health_.last.c_str());
+  ImGui::PopTextWrapPos();
+  const float avail_h = ImGui::GetContentRegionAvail().y;
+  const float plot_h = std::max(60.0f, (avail_h - 2 * (line + ImGui::GetStyle().ItemSpacing.y) - 8) / 2.0f);
+  const float half = (avail_w - spacing) / 2;
+  const auto column = [&](const char* id, const char* title, const PlotSpec& s, const std::vector<PlotSeries>& series) {
+    ImGui::BeginChild(id, ImVec2(half, s.size.y + line + 2), false, ImGuiWindowFlags_NoScrollbar);
+    if (series.size() == 2 && series[0].name.empty()) ImGui::TextUnformatted(title);  // the drift: its zero line and one series
+    else legend_title(title, series);
+    plot_lines(id, s, series);
+    ImGui::EndChild();
+  };
+  column("drift", "drift f(x_K2) - f(x_K), 10..90% shaded", iteration_spec(plot_h, false), health_.drift);
+  ImGui::SameLine();
+  PlotSpec fd = iteration_spec(plot_h, false);
+  if (health_.checks > 0 && health_.fd_checks == 0) fd.note = "no FD in these checks (null: no feature net)";
+  column("health_fd", "FD:", fd, health_.fd);
+  column("health_energy", "mean f:", iteration_spec(plot_h, false), health_.energy);
+  ImGui::SameLine();
+  column("health_saturation", "saturated, |x| >= 0.99:", iteration_spec(plot_h, false), health_.saturation);
+}
+
+void TrainingView::draw_curves(ViewContext& ctx) {
   const float avail_w = ImGui::GetContentRegionAvail().x, spacing = ImGui::GetStyle().ItemSpacing.x;
   const float avail_h = ImGui::GetContentRegionAvail().y;
   const float line = ImGui::GetTextLineHeightWithSpacing();
