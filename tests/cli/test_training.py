@@ -95,7 +95,7 @@ def patch_tensor(path, name, fn, keep_checksum=True):
         f.write(blob)
 
 
-TIMING = ("wall_s", "its_per_s")
+TIMING = ("wall_s", "its_per_s", "seconds")
 
 
 def untimed(lines):
@@ -338,8 +338,10 @@ class Training(unittest.TestCase):
     def test_sigkill_of_a_persistent_ema_run_then_resume_equals_the_straight_run(self):
         a, b = fresh("p_straight"), fresh("p_killed")
         args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1",
-                "--init", "persistent", "--buffer", "16", "--reinit", "0.2", "--ema", "0.9"]
+                "--init", "persistent", "--buffer", "16", "--reinit", "0.2", "--ema", "0.9",
+                "--long-run-every", "5", "--long-run-steps", "20", "--long-run-chains", "4"]
         run("train", *args, "--out", a)
+        self.assertEqual([m["iteration"] for m in metrics(a) if m.get("event") == "long_run"], list(range(5, 41, 5)))
         proc = subprocess.Popen([SHORTRUN, "train", *args, "--out", b], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline:
