@@ -594,6 +594,18 @@ class Training(unittest.TestCase):
         evals = [m for m in metrics(d) if m.get("event") == "eval"]
         self.assertEqual([e["iteration"] for e in evals], [3, 6])
         self.assertTrue(all(np.isfinite(e["fd"]) and e["fd"] >= 0 for e in evals))
+        # Each eval line carries its protocol (issue 25, part 5): the reference images (the loader's
+        # test split of the idx: file), the feature net by its SHA-256, raw weights, the eval chains.
+        import hashlib
+        with open(feat, "rb") as f:
+            feat_sha = hashlib.sha256(f.read()).hexdigest()
+        for e in evals:
+            pr = e["protocol"]
+            self.assertEqual((pr["n"], pr["reference"]["split"], pr["reference"]["count"]), (8, "test", 8))
+            self.assertEqual((pr["features"]["sha256"], pr["weights"], pr["threads"]), (feat_sha, "raw", 1))
+            self.assertEqual((pr["sampler"]["steps"], pr["seed"], pr["sampler"]["seed"]), (3, 1 + 7919, 1 + 7919))
+            for k in ("version", "device", "cpu_isa_limit", "build"):
+                self.assertIn(k, pr)
         self.assertTrue(os.path.exists(os.path.join(d, "checkpoints", "best.safetensors")))
         self.assertIn("eval at iteration 3", p.stdout)
         out = wk("curves.png")
