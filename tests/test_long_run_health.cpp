@@ -38,12 +38,12 @@ std::vector<nlohmann::json> metric_lines(const std::string& dir, const std::stri
 }
 
 TEST(LongRunHealth, QuantileInterpolatesLikeNumPy) {
-  const torch::Tensor v = torch::tensor({4.0, 1.0, 3.0, 2.0, NAN});
+  const torch::Tensor v = torch::tensor({4.0, 1.0, 3.0, 2.0, double(NAN)});
   EXPECT_DOUBLE_EQ(quantile_of(v, 0.0), 1.0);
   EXPECT_DOUBLE_EQ(quantile_of(v, 1.0), 4.0);
   EXPECT_DOUBLE_EQ(quantile_of(v, 0.5), 2.5);
   EXPECT_NEAR(quantile_of(v, 0.1), 1.3, 1e-12);  // numpy.quantile([1,2,3,4], 0.1) = 1.3
-  EXPECT_TRUE(std::isnan(quantile_of(torch::tensor({NAN}), 0.5)));
+  EXPECT_TRUE(std::isnan(quantile_of(torch::tensor({double(NAN)}), 0.5)));
 }
 
 TEST(LongRunHealth, ContinuesTheShortRunChainsAndMeasuresThem) {
