@@ -9,6 +9,7 @@
 #include "shortrun/io/run_lock.h"
 #include "shortrun/model/checkpoint.h"
 #include "shortrun/model/model_loader.h"
+#include "shortrun/training/presets.h"
 #include "shortrun/training/trainer.h"
 #include "test_util.h"
 
@@ -198,6 +199,44 @@ TEST(AdamState, MalformedNamesAndCountsAreClearErrors) {
   test::expect_error([&] { adam.load_state({{"adam/step", torch::tensor({1, 2})}, {"adam/m/0", m}, {"adam/v/0", m}}, "ck.safetensors"); },
                      {"ck.safetensors", "adam/step"});
   EXPECT_NO_THROW(adam.load_state({{"adam/step", step}, {"adam/m/0", m}, {"adam/v/0", m}}, "ck.safetensors"));
+}
+
+// Presets (issue 25, part 6): every preset of the table resolves to a valid configuration with its
+// values, names a source for each, and a switch given explicitly keeps its value.
+TEST(TrainingPresets, EachResolvesAndAnExplicitFlagWins) {
+  ASSERT_EQ(training_presets().size(), 4u);
+  for (const TrainingPreset& p : training_presets()) {
+    TrainerConfig c;
+    apply_training_preset(p, c);
+    EXPECT_NO_THROW(c.validate()) << p.name;
+    EXPECT_EQ(c.preset, p.name);
+    for (const PresetSetting& s : p.settings) EXPECT_FALSE(s.source.empty()) << p.name << " " << s.flag;
+  }
+  TrainerConfig c;
+  apply_training_preset(find_training_preset("anatomy-convergent"), c);
+  EXPECT_EQ(c.sampler.steps, 500);
+  EXPECT_DOUBLE_EQ(c.sampler.noise_std, 0.0075);
+  EXPECT_EQ(c.init, "persistent");
+  EXPECT_EQ(c.buffer, 60000);
+  EXPECT_DOUBLE_EQ(c.reinit, 0.0);
+  EXPECT_EQ(c.batch, 100);
+  EXPECT_DOUBLE_EQ(c.data_noise, 0.015);
+  EXPECT_EQ(c.arch.nf, 32);
+  EXPECT_DOUBLE_EQ(c.arch.leak, 0.05);
+  TrainerConfig j;
+  j.sampler.steps = 7;
+  j.buffer = 300;
+  apply_training_preset(find_training_preset("jem-like"), j,
+                        [](const std::string& flag) { return flag == "--steps" || flag == "--buffer"; });
+  EXPECT_EQ(j.sampler.steps, 7);   // given: kept
+  EXPECT_EQ(j.buffer, 300);
+  EXPECT_DOUBLE_EQ(j.reinit, 0.05);  // the preset's
+  EXPECT_EQ(j.arch.kind, "resnet");
+  test::expect_error([] { find_training_preset("igebm"); }, {"igebm", "paper | anatomy-convergent | anatomy-nonconvergent | jem-like"});
+  // config.json keeps the preset's name.
+  const nlohmann::json cfg = j;
+  EXPECT_EQ(cfg["preset"], "jem-like");
+  EXPECT_EQ(cfg.get<TrainerConfig>().preset, "jem-like");
 }
 
 }  // namespace

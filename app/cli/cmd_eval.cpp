@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli_common.h"
 #include "eval_run.h"
@@ -16,6 +17,8 @@
 #include "shortrun/io/file_util.h"
 #include "shortrun/training/evaluation.h"
 #include "shortrun/training/features.h"
+#include "shortrun/training/long_run_health.h"
+#include "view_support.h"
 
 namespace shortrun::cli {
 
@@ -32,6 +35,17 @@ void print_table(const nlohmann::json& j) {
   if (j.contains("nearest_train_l2"))
     std::fprintf(stderr, "  %-34s %10.3f (test images %.3f)\n", "nearest training image, L2",
                  j["nearest_train_l2"]["samples_mean"].get<double>(), j["nearest_train_l2"]["test_mean"].get<double>());
+  if (j.contains("long_run")) {
+    const nlohmann::json& l = j["long_run"];
+    const auto v = [&](const char* k) { return l[k].is_number() ? l[k].get<double>() : NAN; };
+    std::fprintf(stderr, "  long run: K=%lld -> K2=%lld, %lld chains (%.1f s)\n", static_cast<long long>(l["k"].get<int64_t>()),
+                 static_cast<long long>(l["k2"].get<int64_t>()), static_cast<long long>(l["chains"].get<int64_t>()), v("seconds"));
+    std::fprintf(stderr, "  %-34s %10.3f -> %.3f\n", "FD samples vs test at K -> K2", v("fd_short"), v("fd_long"));
+    std::fprintf(stderr, "  %-34s %10.3f -> %.3f\n", "mean f at K -> K2", v("energy_short"), v("energy_long"));
+    std::fprintf(stderr, "  %-34s %10.3f (p10 %.3f, p90 %.3f)\n", "energy drift f(x_K2) - f(x_K)", v("drift"), v("drift_p10"),
+                 v("drift_p90"));
+    std::fprintf(stderr, "  %-34s %10.4f -> %.4f\n", "saturated pixels at K -> K2", v("saturated_short"), v("saturated_long"));
+  }
   std::fprintf(stderr, "  %-34s %10.1f s\n\n", "time", num("seconds"));
 }
 }  // namespace
@@ -76,6 +90,7 @@ void add_eval_command(CLI::App& app) {
   struct Options {
     std::string model, data = "fashion-mnist", features, json_out, weights, check;
     EvalOptions eval;
+    int64_t long_run = 0;
     SamplerOverrides sampler;
     RuntimeOptions rt;
     ModelOptions mo;
@@ -93,6 +108,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--check", o->check, "re-run the evaluation recorded in this JSON file with its protocol and report per metric "
                                         "whether it reproduces (exit 0 yes, 1 no, 2 bad input); takes only --threads, --device, "
                                         "--trust-code (default: the recorded threads and device)");
+  cmd->add_option("--long-run", o->long_run, "also continue the N chains from x_K to K2 steps (same sampler and noise) and report "
+                                             "FD at K2, energy drift f(x_K2) - f(x_K) and saturation at K and K2 (recorded in the "
+                                             "protocol)")
+      ->check(CLI::Range(int64_t(1), kMaxLongRunSteps));
   o->sampler.add(*cmd);
   add_weights_option(*cmd, o->weights);
   add_runtime_options(*cmd, o->rt);
@@ -131,7 +150,23 @@ void add_eval_command(CLI::App& app) {
     r.overrides = &o->sampler;
     r.rt = o->rt;
     r.mo = o->mo;
-    const nlohmann::json j = run_evaluation(r);
+    r.long_run = o->long_run;
+    nlohmann::json j;
+    {
+      // --long-run: Ctrl+C stops the long run between two steps and nothing is written (a plain
+      // evaluation keeps the default: Ctrl+C ends it at once).
+      std::optional<Interrupt> interrupt;
+      if (r.long_run > 0) {
+        interrupt.emplace();
+        r.cancel = interrupt->flag();
+      }
+      try {
+        j = run_evaluation(r);
+      } catch (const EvalInterrupted& e) {
+        exit_interrupted("eval --long-run " + std::to_string(e.k2));
+      }
+      if (interrupt && interrupt->raised()) exit_interrupted("eval --long-run " + std::to_string(r.long_run));
+    }
     if (isatty(STDERR_FILENO)) print_table(j);
     std::cout << json_text(j) << std::endl;
     if (!o->json_out.empty())

@@ -15,6 +15,7 @@
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/run_directory.h"
 #include "shortrun/model/weights_choice.h"
+#include "shortrun/training/presets.h"
 #include "shortrun/training/trainer.h"
 #include "cmd_train_baseline.h"
 #include "cmd_train_toy.h"
@@ -86,7 +87,8 @@ CLI::Option* cmd_option(const std::vector<CLI::Option*>& options, const std::str
 void add_train_command(CLI::App& app) {
   struct Options {
     TrainerConfig cfg;
-    std::string out, resume, lr_schedule;
+    std::string out, resume, lr_schedule, preset;
+    bool print_config = false;
     int64_t limit = 0, eval_every = -1;
     RuntimeOptions rt;
     std::string model = "ebm";        // ebm | vae | gan (cmd_train_baseline.cpp)
@@ -149,6 +151,16 @@ void add_train_command(CLI::App& app) {
   toy->activation = cmd->add_option("--activation", c.arch.activation, "lrelu | silu | softplus | elu (toy: silu | softplus, default silu)")
       ->capture_default_str()->check(CLI::IsMember({"lrelu", "silu", "softplus", "elu"}));
   cmd->add_option("--image-size", c.arch.image_size, "32 or 64")->capture_default_str();
+  cmd->add_option("--leak", c.arch.leak, "LeakyReLU negative slope (--activation lrelu)")->capture_default_str();
+  cmd->add_option("--preset", o->preset, "fill the recipe's switches from a published configuration: " + training_preset_names() +
+                                             " (flags given explicitly win; sources in the README; config.json records it)")
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> names;
+        for (const TrainingPreset& p : training_presets()) names.push_back(p.name);
+        return names;
+      }()));
+  cmd->add_flag("--print-config", o->print_config, "print the configuration the switches (and --preset) resolve to, as config.json "
+                                                   "would record it, and exit without training");
   cmd->add_option("--seed", c.seed, "seed for weights, batches and all noise")->capture_default_str()->check(seed_check());
   toy->log_every = cmd->add_option("--log-every", c.log_every, "iterations between progress lines")->capture_default_str();
   cmd->add_option("--sample-every", c.sample_every, "iterations between sample grids")->capture_default_str();
@@ -158,6 +170,12 @@ void add_train_command(CLI::App& app) {
                                                  "(default: 250 when the bundled Fashion-MNIST feature net applies, else 0)");
   cmd->add_option("--eval-n", c.eval_n, "samples per evaluation")->capture_default_str();
   cmd->add_option("--eval-features", c.eval_features, "feature net for the evaluation (default: the bundled one)");
+  cmd->add_option("--long-run-every", c.long_run_every,
+                  "every N iterations continue --long-run-chains chains of their own noise stream to --long-run-steps "
+                  "and log energy drift, saturation and FD at K and K2 to metrics.jsonl (event long_run; 0: never)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--long-run-steps", c.long_run_steps, "K2 of the --long-run-every runs (> --steps)")->capture_default_str();
+  cmd->add_option("--long-run-chains", c.long_run_chains, "chains of the --long-run-every runs")->capture_default_str();
   cmd->add_option("--init-weights", c.init_weights,
                   "start from the weights of this native checkpoint (same architecture; fresh optimiser state)")
       ->check(CLI::ExistingFile);
@@ -179,12 +197,14 @@ void add_train_command(CLI::App& app) {
   for (const char* name : {"--data", "--steps", "--step-size", "--noise", "--clamp", "--batch", "--lr", "--data-noise", "--nf",
                            "--arch", "--activation", "--image-size", "--seed", "--log-every", "--sample-every",
                            "--checkpoint-every", "--no-watchdog", "--watch-gap", "--watch-patience", "--rollback-lr-factor",
-                           "--energy-l2", "--init", "--buffer", "--reinit", "--ema"})
+                           "--energy-l2", "--init", "--buffer", "--reinit", "--ema", "--long-run-every", "--long-run-steps",
+                           "--long-run-chains", "--leak", "--preset"})
     shaping.push_back(cmd->get_option(name));
   CLI::Option* limit_opt = cmd->get_option("--limit");
   cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt, cmd] {
     if (run_baseline_training_if_asked(*cmd, o->model, o->out, o->resume, o->baseline, o->rt)) return;
-    if (o->out.empty() == o->resume.empty()) throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
+    if (o->out.empty() == o->resume.empty() && !(o->print_config && o->resume.empty()))
+      throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
     std::optional<int64_t> stored_limit;  // a resumed run's --limit, if its config.json records one
     if (!o->resume.empty()) {
       for (CLI::Option* opt : shaping)
@@ -212,9 +232,12 @@ void add_train_command(CLI::App& app) {
       throw CLI::ValidationError("--init-weights", "starts a new run; a resumed run continues from its own checkpoint");
     if (o->resume.empty() && o->cfg.data.rfind("toy:", 0) == 0) {
       // The 2-D playground: its own trainer and run directory (no resume).
-      for (const char* name : {"--init", "--buffer", "--reinit", "--ema"})
+      for (const char* name : {"--init", "--buffer", "--reinit", "--ema", "--long-run-every", "--long-run-steps", "--long-run-chains",
+                               "--leak", "--preset"})
         if (cmd_option(shaping, name)->count())
-          throw CLI::ValidationError(name, "is for image training; the 2-D playground starts its chains from uniform noise and keeps no EMA");
+          throw CLI::ValidationError(name, "is for image training; the 2-D playground has its own recipe (chains from uniform noise, "
+                                           "no EMA, no long-run checks, smooth activations)");
+      if (o->print_config) throw CLI::ValidationError("--print-config", "is for image training; the 2-D playground's settings are printed when it starts");
       const TrainerConfig& c = o->cfg;
       ToyTrainRequest q;
       q.config.target = c.data.substr(4);
@@ -254,16 +277,25 @@ void add_train_command(CLI::App& app) {
       if (stopped) std::exit(130);
       return;
     }
-    if (o->resume.empty()) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
+    if (o->print_config && !o->resume.empty())
+      throw CLI::ValidationError("--print-config", "shows a new run's settings; a run's own are in " + o->resume + "/config.json");
+    if (!o->print_config) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
     const torch::Device device = apply_runtime(o->rt);
     if (o->resume.empty()) {
       TrainerConfig& c = o->cfg;
       c.limit = o->limit;
       c.energy_l2 = toy->energy_l2_value;
+      if (!o->preset.empty())  // the preset's values, except for the switches typed on the command line
+        apply_training_preset(find_training_preset(o->preset), c, [&](const std::string& flag) { return cmd->count(flag) > 0; });
       if (c.eval_features.empty() && c.data == "fashion-mnist" && c.arch.channels == 1 && c.arch.image_size == 32)
         c.eval_features = find_asset("fmnist_features.safetensors");
       c.eval_every = o->eval_every >= 0 ? o->eval_every : (c.eval_features.empty() ? 0 : 250);
       c.validate();  // bad settings (--reinit 2, --buffer 0, --ema 1.5) before any data is read
+      if (o->print_config) {
+        nlohmann::json j = c;
+        std::cout << j.dump(2) << std::endl;
+        return;
+      }
     }
     // A new run reads its data before it creates anything: bad data leaves no run directory.
     Dataset fresh_data;
@@ -313,7 +345,11 @@ void add_train_command(CLI::App& app) {
               << " lr=" << cfg.lr << (cfg.lr_schedule.kind == "constant" ? "" : " (" + cfg.lr_schedule.spec() + ")")
               << (cfg.init == "uniform" ? "" : " init=" + cfg.init)
               << (cfg.init == "persistent" ? " (buffer " + std::to_string(cfg.buffer) + ", reinit " + short_number(cfg.reinit) + ")" : "")
-              << (cfg.ema > 0 ? " ema=" + short_number(cfg.ema) : "") << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
+              << (cfg.ema > 0 ? " ema=" + short_number(cfg.ema) : "")
+              << (cfg.long_run_every > 0 ? " long-run every " + std::to_string(cfg.long_run_every) + " to K2=" +
+                                               std::to_string(cfg.long_run_steps) + " (" + std::to_string(cfg.long_run_chains) + " chains)"
+                                         : "")
+              << " -> " << dir << " (" << device << ", " << torch::get_num_threads() << " threads)"
               << std::endl;
 
     const bool tty = isatty(STDOUT_FILENO);

@@ -12,6 +12,7 @@
 #include "shortrun/base/printable.h"
 #include "shortrun/base/sha256.h"
 #include "shortrun/training/eval_protocol.h"
+#include "shortrun/training/long_run_health.h"
 
 namespace shortrun::cli {
 
@@ -78,6 +79,7 @@ EvalRequest request_from(const nlohmann::json& p, const nlohmann::json& recorded
   if (!p.contains("n")) throw Error("protocol: 'n' is missing");
   r.eval.memorisation = json_bool(p, "memorisation", true);
   r.eval.noise_seed = json_uint(p, "ceiling_noise_seed", r.eval.noise_seed);
+  if (p.contains("long_run")) r.long_run = json_int(object_field(p, "long_run"), "k2", 0, 1, kMaxLongRunSteps);
   SamplerConfig s;
   from_json(object_field(p, "sampler"), s);
   r.sampler = s;

@@ -15,6 +15,9 @@
 #include "shortrun/io/model_paths.h"
 #include "shortrun/model/weights_choice.h"
 #include "shortrun/training/features.h"
+#include "shortrun/training/frechet.h"
+#include "shortrun/training/long_run_health.h"
+#include "view_support.h"
 
 namespace shortrun::cli {
 
@@ -30,10 +33,6 @@ std::string absolute_data_spec(const std::string& spec) {
   return spec.substr(0, colon + 1) + absolute(spec.substr(colon + 1));
 }
 
-std::string tensor_sha256(const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kCPU).to(torch::kFloat32).contiguous();
-  return sha256_hex(c.data_ptr(), static_cast<size_t>(c.numel()) * sizeof(float));
-}
 
 }  // namespace
 
@@ -44,6 +43,9 @@ nlohmann::json run_evaluation(const EvalRequest& r) {
     r.sampler->validate();
     setup.sampler = *r.sampler;
   }
+  if (r.long_run > 0 && r.long_run <= setup.sampler.steps)
+    throw Error("--long-run " + std::to_string(r.long_run) + " must exceed the short run's K = --steps " +
+                std::to_string(setup.sampler.steps) + " (the chains continue from x_K)");
   report_weights(setup, "eval");
   const std::string feat_path = r.features.empty() ? default_features() : r.features;
   const std::string feat_sha = sha256_file(feat_path);  // before loading: the file that was read
@@ -66,30 +68,47 @@ nlohmann::json run_evaluation(const EvalRequest& r) {
                  static_cast<long long>(done), static_cast<long long>(n), s);
   });
   if (tty) std::fprintf(stderr, "\n");
+  if (r.long_run > 0) {
+    // The same chains (0..n-1, same pieces) continued from x_K to K2: x_K is the samples above.
+    StderrProgress progress("eval: long run to K2=" + std::to_string(r.long_run) + " (chain-steps)");
+    const LongRunHealth h = long_run_health(*setup.model, setup.sampler, 0, r.eval.n, r.long_run,
+                                            [&](int64_t done, int64_t total) { progress(done, total); }, r.cancel);
+    progress.finish();
+    if (h.cancelled) throw EvalInterrupted{h.steps_done, r.long_run};
+    const GaussianStats test_stats = gaussian_stats(features->features(data.test.narrow(0, 0, r.eval.n)));
+    const auto fd_of = [&](const torch::Tensor& x) {
+      const double fd = frechet_distance(gaussian_stats(features->features(x)), test_stats);
+      return std::isfinite(fd) ? nlohmann::json(fd) : nlohmann::json();
+    };
+    nlohmann::json lr = to_json(h);
+    lr["fd_short"] = fd_of(h.x_short);
+    lr["fd_long"] = fd_of(h.x_long);
+    j["long_run"] = lr;
+  }
   j["model"] = setup.model_path;
   j["weights"] = setup.ema ? "ema" : "raw";
 
   const int64_t n = r.eval.n;
   const int64_t train_used = r.eval.memorisation ? data.train.size(0) : n;
-  const char* isa = std::getenv("DNNL_MAX_CPU_ISA");
-  j["protocol"] = {
-      {"version", kEvalProtocolVersion},
-      {"model", {{"given", absolute(resolve_model_path(r.model))}, {"file", absolute(setup.model_path)}, {"sha256", model_sha}}},
-      {"weights", setup.ema ? "ema" : "raw"},
-      {"n", n},
-      {"data", absolute_data_spec(r.data)},
-      {"reference", {{"split", "test"}, {"count", n}, {"sha256", tensor_sha256(data.test.narrow(0, 0, n))}}},
-      {"train", {{"split", "train"}, {"floor_count", n}, {"memorisation_count", r.eval.memorisation ? data.train.size(0) : 0},
-                 {"sha256", tensor_sha256(data.train.narrow(0, 0, train_used))}}},
-      {"memorisation", r.eval.memorisation},
-      {"ceiling_noise_seed", r.eval.noise_seed},
-      {"features", {{"name", features->description()}, {"path", absolute(feat_path)}, {"sha256", feat_sha}}},
-      {"sampler", setup.sampler},
-      {"seed", setup.sampler.seed},
-      {"threads", torch::get_num_threads()},
-      {"device", setup.device.str()},
-      {"cpu_isa_limit", isa ? isa : ""},
-      {"build", build_json()}};
+  EvalProtocolCore core;
+  core.n = n;
+  core.reference_split = "test";
+  core.reference_count = n;
+  core.reference_sha256 = tensor_sha256(data.test.narrow(0, 0, n));
+  core.features_name = features->description();
+  core.features_path = absolute(feat_path);
+  core.features_sha256 = feat_sha;
+  core.sampler = setup.sampler;
+  core.weights = setup.ema ? "ema" : "raw";
+  core.device = setup.device.str();
+  nlohmann::json& p = j["protocol"] = eval_protocol_json(core);
+  p["model"] = {{"given", absolute(resolve_model_path(r.model))}, {"file", absolute(setup.model_path)}, {"sha256", model_sha}};
+  p["data"] = absolute_data_spec(r.data);
+  p["train"] = {{"split", "train"}, {"floor_count", n}, {"memorisation_count", r.eval.memorisation ? data.train.size(0) : 0},
+                {"sha256", tensor_sha256(data.train.narrow(0, 0, train_used))}};
+  p["memorisation"] = r.eval.memorisation;
+  p["ceiling_noise_seed"] = r.eval.noise_seed;
+  if (r.long_run > 0) p["long_run"] = {{"k2", r.long_run}, {"chains", n}, {"from", "x_K of the evaluation's chains"}};
   return j;
 }
 

@@ -2,12 +2,14 @@
 // model, feature net and data, evaluates, and returns the result with its `protocol` object
 // (everything needed to run it again and to tell whether the re-run may differ).
 #pragma once
+#include <atomic>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
+#include "shortrun/training/eval_protocol.h"
 #include "shortrun/training/evaluation.h"
 
 namespace shortrun::cli {
@@ -22,10 +24,17 @@ struct EvalRequest {
   std::optional<SamplerConfig> sampler;         // a re-run: the recorded settings, used as they are
   RuntimeOptions rt;
   ModelOptions mo;
+  // --long-run K2 (0: none): the evaluation's chains continued from x_K to K2 steps, reported as
+  // "long_run" (FD, energy drift, saturation) and recorded in the protocol. cancel: Ctrl+C.
+  int64_t long_run = 0;
+  const std::atomic<bool>* cancel = nullptr;
 };
 
-// The protocol's format version (its "version" field).
-constexpr int kEvalProtocolVersion = 1;
+// Thrown by run_evaluation when `cancel` stopped the long run.
+struct EvalInterrupted {
+  int64_t step = 0, k2 = 0;
+};
+
 
 // Runs the evaluation (progress on stderr) and returns evaluate_model's JSON plus "model",
 // "weights" and "protocol". Throws shortrun::Error on bad input.

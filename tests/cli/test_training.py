@@ -95,7 +95,7 @@ def patch_tensor(path, name, fn, keep_checksum=True):
         f.write(blob)
 
 
-TIMING = ("wall_s", "its_per_s")
+TIMING = ("wall_s", "its_per_s", "seconds")
 
 
 def untimed(lines):
@@ -338,8 +338,10 @@ class Training(unittest.TestCase):
     def test_sigkill_of_a_persistent_ema_run_then_resume_equals_the_straight_run(self):
         a, b = fresh("p_straight"), fresh("p_killed")
         args = [*tiny(nf=8, steps=12), "--iters", "40", "--checkpoint-every", "3", "--log-every", "1",
-                "--init", "persistent", "--buffer", "16", "--reinit", "0.2", "--ema", "0.9"]
+                "--init", "persistent", "--buffer", "16", "--reinit", "0.2", "--ema", "0.9",
+                "--long-run-every", "5", "--long-run-steps", "20", "--long-run-chains", "4"]
         run("train", *args, "--out", a)
+        self.assertEqual([m["iteration"] for m in metrics(a) if m.get("event") == "long_run"], list(range(5, 41, 5)))
         proc = subprocess.Popen([SHORTRUN, "train", *args, "--out", b], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -592,6 +594,18 @@ class Training(unittest.TestCase):
         evals = [m for m in metrics(d) if m.get("event") == "eval"]
         self.assertEqual([e["iteration"] for e in evals], [3, 6])
         self.assertTrue(all(np.isfinite(e["fd"]) and e["fd"] >= 0 for e in evals))
+        # Each eval line carries its protocol (issue 25, part 5): the reference images (the loader's
+        # test split of the idx: file), the feature net by its SHA-256, raw weights, the eval chains.
+        import hashlib
+        with open(feat, "rb") as f:
+            feat_sha = hashlib.sha256(f.read()).hexdigest()
+        for e in evals:
+            pr = e["protocol"]
+            self.assertEqual((pr["n"], pr["reference"]["split"], pr["reference"]["count"]), (8, "test", 8))
+            self.assertEqual((pr["features"]["sha256"], pr["weights"], pr["threads"]), (feat_sha, "raw", 1))
+            self.assertEqual((pr["sampler"]["steps"], pr["seed"], pr["sampler"]["seed"]), (3, 1 + 7919, 1 + 7919))
+            for k in ("version", "device", "cpu_isa_limit", "build"):
+                self.assertIn(k, pr)
         self.assertTrue(os.path.exists(os.path.join(d, "checkpoints", "best.safetensors")))
         self.assertIn("eval at iteration 3", p.stdout)
         out = wk("curves.png")

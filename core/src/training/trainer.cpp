@@ -25,8 +25,12 @@
 #include "shortrun/sampling/langevin_sampler.h"
 #include "shortrun/sampling/noise.h"
 #include "shortrun/training/contrastive_loss.h"
+#include "shortrun/training/eval_protocol.h"
 #include "shortrun/training/evaluation.h"
+#include "shortrun/base/sha256.h"
 #include "shortrun/training/features.h"
+#include "shortrun/training/frechet.h"
+#include "shortrun/training/long_run_health.h"
 
 namespace shortrun {
 namespace fs = std::filesystem;
@@ -83,6 +87,12 @@ void TrainerConfig::validate() const {
   if (log_every < 1 || sample_every < 1 || checkpoint_every < 1) throw Error("log/sample/checkpoint intervals must be >= 1");
   if (eval_every < 0 || eval_n < 2) throw Error("eval_every must be >= 0 and eval_n >= 2");
   if (eval_every > 0 && eval_features.empty()) throw Error("evaluation during training needs a feature net (eval_features)");
+  if (long_run_every < 0) throw Error("--long-run-every must be >= 0 (0: no long runs), got " + std::to_string(long_run_every));
+  if (long_run_every > 0 && (long_run_chains < 2 || long_run_chains > 4096))
+    throw Error("--long-run-chains must be in 2..4096, got " + std::to_string(long_run_chains));
+  if (long_run_every > 0 && (long_run_steps <= sampler.steps || long_run_steps > kMaxLongRunSteps))
+    throw Error("--long-run-steps must exceed the short run's K = " + std::to_string(sampler.steps) + " and be at most " +
+                std::to_string(kMaxLongRunSteps) + ", got " + std::to_string(long_run_steps));
   if (!(watch_gap > 0) || watch_patience < 1 || !(rollback_lr_factor > 0 && rollback_lr_factor < 1) || max_rollbacks < 0)
     throw Error("watchdog settings: watch_gap > 0, watch_patience >= 1, 0 < rollback_lr_factor < 1, max_rollbacks >= 0");
 }
@@ -95,7 +105,8 @@ void to_json(nlohmann::json& j, const TrainerConfig& c) {
        {"eval_features", c.eval_features}, {"watchdog", c.watchdog}, {"watch_gap", c.watch_gap},
        {"watch_patience", c.watch_patience}, {"rollback_lr_factor", c.rollback_lr_factor},
        {"max_rollbacks", c.max_rollbacks}, {"init_weights", c.init_weights}, {"energy_l2", c.energy_l2},
-       {"init", c.init}, {"buffer", c.buffer}, {"reinit", c.reinit}, {"ema", c.ema}};
+       {"init", c.init}, {"buffer", c.buffer}, {"reinit", c.reinit}, {"ema", c.ema},
+       {"long_run_every", c.long_run_every}, {"long_run_steps", c.long_run_steps}, {"long_run_chains", c.long_run_chains}, {"preset", c.preset}};
 }
 
 void from_json(const nlohmann::json& j, TrainerConfig& c) {
@@ -130,6 +141,10 @@ void from_json(const nlohmann::json& j, TrainerConfig& c) {
   c.buffer = json_get(j, "buffer", d.buffer);
   c.reinit = json_get(j, "reinit", d.reinit);
   c.ema = json_get(j, "ema", 0.0);
+  c.long_run_every = json_get(j, "long_run_every", d.long_run_every);
+  c.long_run_steps = json_get(j, "long_run_steps", d.long_run_steps);
+  c.long_run_chains = json_get(j, "long_run_chains", d.long_run_chains);
+  c.preset = json_get(j, "preset", d.preset);
   c.validate();
 }
 
@@ -442,6 +457,45 @@ void Trainer::save(const std::string& path, bool rotate) {
   save_checkpoint(path, *model_, state);
 }
 
+void Trainer::log_long_run(FeatureExtractor* features, const GaussianStats& test_stats,
+                           const std::function<void(const TrainProgress&)>& on_log) {
+  // Its own chains and noise (seed + kLongRunSeedOffset): the training chains, batches and
+  // weights never see it, so a run with long runs trains exactly as one without.
+  SamplerConfig s = config_.sampler;
+  s.seed = config_.seed + kLongRunSeedOffset;
+  const LongRunHealth h = long_run_health(*model_, s, 0, config_.long_run_chains, config_.long_run_steps);
+  nlohmann::json line = {{"event", "long_run"}, {"iteration", iteration_}};
+  line.update(to_json(h));
+  const auto fd_of = [&](const torch::Tensor& x) -> nlohmann::json {
+    if (!features) return nullptr;
+    const double fd = frechet_distance(gaussian_stats(features->features(x.to(device_))), test_stats);
+    return std::isfinite(fd) ? nlohmann::json(fd) : nlohmann::json();
+  };
+  line["fd_short"] = fd_of(h.x_short);
+  line["fd_long"] = fd_of(h.x_long);
+  const double seconds = h.seconds;
+  line.erase("seconds");
+  line["seconds"] = seconds;  // last, with the FDs' time left out: the long run's own cost
+  log_event(line);
+  if (on_log) {
+    TrainProgress p;
+    p.iteration = iteration_;
+    p.iters = config_.iters;
+    p.event = "long_run";
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "K=%lld -> K2=%lld, %lld chains: mean f %.4g -> %.4g (drift %.4g, p10 %.4g, p90 %.4g), "
+                  "saturated %.4f -> %.4f%s (%.1f s)",
+                  static_cast<long long>(h.k), static_cast<long long>(h.k2), static_cast<long long>(h.chains), h.energy_short_mean,
+                  h.energy_long_mean, h.drift, h.drift_p10, h.drift_p90, h.saturated_short, h.saturated_long,
+                  line["fd_short"].is_number() ? (", FD " + std::to_string(line["fd_short"].get<double>()) + " -> " +
+                                                  (line["fd_long"].is_number() ? std::to_string(line["fd_long"].get<double>()) : "n/a")).c_str()
+                                               : "",
+                  h.seconds);
+    p.message = msg;
+    on_log(p);
+  }
+}
+
 void Trainer::write_sample_grid(const torch::Tensor& samples) {
   char name[64];
   std::snprintf(name, sizeof name, "/samples/iter_%06lld.png", static_cast<long long>(iteration_));
@@ -470,9 +524,12 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   // Evaluation: the test split's feature statistics are computed once.
   std::unique_ptr<FeatureExtractor> features;
   GaussianStats test_stats;
+  nlohmann::json eval_protocol;
   SamplerConfig eval_sampler = config_.sampler;
   eval_sampler.seed = config_.seed + 7919;  // fixed chains, apart from the training chains' noise
-  if (config_.eval_every > 0) {
+  // Long runs measure FD too when the run has a feature net (as --eval-every does).
+  const bool long_run_fd = config_.long_run_every > 0 && !config_.eval_features.empty();
+  if (config_.eval_every > 0 || long_run_fd) {
     features = load_feature_extractor(config_.eval_features, device_);
     torch::Tensor test;
     try {
@@ -484,8 +541,25 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     } catch (const Error&) {
     }
     // Sources without a test split are evaluated against their first training images.
-    if (!test.defined() || test.size(0) < config_.eval_n) test = data.images.narrow(0, 0, std::min(config_.eval_n, n_data));
+    std::string split = "test";
+    if (!test.defined() || test.size(0) < config_.eval_n) {
+      test = data.images.narrow(0, 0, std::min(config_.eval_n, n_data));
+      split = "train";
+    }
     test_stats = gaussian_stats(features->features(test));
+    // The protocol every eval line carries (the same fields as `shortrun eval`'s, training/eval_protocol.h).
+    EvalProtocolCore p;
+    p.n = config_.eval_n;
+    p.reference_split = split;
+    p.reference_count = test.size(0);
+    p.reference_sha256 = tensor_sha256(test);
+    p.features_name = features->description();
+    p.features_path = portable_path(config_.eval_features, out_dir_);
+    p.features_sha256 = sha256_file(config_.eval_features);
+    p.sampler = eval_sampler;
+    p.weights = "raw";
+    p.device = device_.str();
+    eval_protocol = eval_protocol_json(p);
   }
   // The watchdog rolls back to latest.safetensors: there is always one, and it is only written
   // while the run is healthy.
@@ -712,7 +786,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       }
     }
     if (iteration_ % config_.sample_every == 0 || iteration_ == config_.iters) write_sample_grid(samples.x);
-    if (features && strikes == 0 && (iteration_ % config_.eval_every == 0 || iteration_ == config_.iters)) {
+    if (config_.eval_every > 0 && features && strikes == 0 && (iteration_ % config_.eval_every == 0 || iteration_ == config_.iters)) {
       const double fd = sample_fd(*model_, eval_sampler, *features, &test_stats, torch::Tensor(), config_.eval_n);
       const bool best = fd < best_fd_;
       if (best) {
@@ -723,9 +797,10 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
         save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
       }
       log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
-                 {"wall_s", wall_before_ + wall_now}});
+                 {"wall_s", wall_before_ + wall_now}, {"protocol", eval_protocol}});
       report_event("eval", best ? "new best -> checkpoints/best.safetensors" : "", fd, adam_->options().lr);
     }
+    if (config_.long_run_every > 0 && iteration_ % config_.long_run_every == 0) log_long_run(features.get(), test_stats, on_log);
   }
   wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();
   if (iteration_ != saved_at || !file_exists(latest_checkpoint())) save(latest_checkpoint(), true);

@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
 #include "display/image_export.h"
 #include "shortrun/base/error.h"
+#include "shortrun/training/presets.h"
 #include "views/view.h"
 #include "widgets/disabled_why.h"
 #include "widgets/view_widgets.h"
@@ -33,7 +35,8 @@ TrainingLauncher::TrainingLauncher() { sync_fields_from_request(); }
 std::vector<std::string> TrainingLauncher::controls() {
   return {"train_data", "train_limit", "train_out", "train_iters", "train_steps", "train_step_size", "train_nf",
           "train_lr", "train_lr_schedule", "train_log_every", "train_sample_every", "train_checkpoint_every",
-          "train_eval_every"};
+          "train_eval_every", "train_preset", "train_init", "train_buffer", "train_reinit", "train_ema",
+          "train_long_run_every"};
 }
 
 std::vector<std::string> TrainingLauncher::buttons() { return {"train_pause", "train_resume", "train_stop"}; }
@@ -75,9 +78,48 @@ bool TrainingLauncher::set_control(const std::string& name, const nlohmann::json
   else if (name == "train_sample_every") request_.sample_every = count(1);
   else if (name == "train_checkpoint_every") request_.checkpoint_every = count(1);
   else if (name == "train_eval_every") request_.eval_every = count(0);
+  else if (name == "train_preset") choose_preset(v.get<std::string>());
+  else if (name == "train_init") {
+    const std::string init = v.get<std::string>();
+    if (init != "uniform" && init != "gaussian" && init != "data" && init != "persistent")
+      throw Error("train_init must be uniform, gaussian, data or persistent, got '" + init + "'");
+    request_.init = init;
+  } else if (name == "train_buffer") request_.buffer = count(1);
+  else if (name == "train_reinit") {
+    const double p = v.get<double>();
+    if (!(p >= 0 && p <= 1)) throw Error("train_reinit must be in 0..1");
+    request_.reinit = p;
+  } else if (name == "train_ema") {
+    const double d = v.get<double>();
+    if (!(d == 0 || (d > 0 && d < 1))) throw Error("train_ema must be 0 (none) or a decay in (0, 1)");
+    request_.ema = d;
+  } else if (name == "train_long_run_every") request_.long_run_every = count(0);
   else return false;
   sync_request_from_fields();
   return true;
+}
+
+void TrainingLauncher::choose_preset(const std::string& name) {
+  if (name.empty()) {
+    request_.preset.clear();
+    return;
+  }
+  const TrainingPreset& p = find_training_preset(name);  // throws for an unknown name
+  request_.preset = p.name;
+  for (const PresetSetting& s : p.settings) {
+    const double v = std::atof(s.value.c_str());
+    if (s.flag == "--steps") request_.steps = int64_t(v);
+    else if (s.flag == "--step-size") request_.step_size = v;
+    else if (s.flag == "--noise") request_.noise = v;
+    else if (s.flag == "--nf") request_.nf = int64_t(v);
+    else if (s.flag == "--lr") request_.lr = v;
+    else if (s.flag == "--batch") request_.batch = int64_t(v);
+    else if (s.flag == "--init") request_.init = s.value;
+    else if (s.flag == "--buffer") request_.buffer = int64_t(v);
+    else if (s.flag == "--reinit") request_.reinit = v;
+    else if (s.flag == "--ema") request_.ema = v;
+    // The others (--arch, --leak, --activation, --data-noise, --energy-l2) have no field: the preset sets them.
+  }
 }
 
 bool TrainingLauncher::press(const std::string& button) {
@@ -143,6 +185,15 @@ bool TrainingLauncher::draw() {
   settings_off.emplace(!editable, "a run is going: its settings are fixed (stop it to start another)");
   const float w = std::max(60.0f, ImGui::GetContentRegionAvail().x * 0.5f - 4);
   ImGui::PushItemWidth(w);
+  if (ImGui::BeginCombo("preset##train", request_.preset.empty() ? "(none)" : request_.preset.c_str())) {
+    if (ImGui::Selectable("(none)", request_.preset.empty())) choose_preset("");
+    for (const TrainingPreset& p : training_presets()) {
+      if (ImGui::Selectable(p.name.c_str(), request_.preset == p.name)) choose_preset(p.name);
+      tip(p.summary.c_str());
+    }
+    ImGui::EndCombo();
+  }
+  tip("fill the fields from a published configuration (--preset; sources in the README); a field changed afterwards wins");
   ImGui::InputText("data##train", data_, sizeof data_);
   tip("fashion-mnist | idx:PATH | cifar10:DIR | folder:DIR (shortrun train --data)");
   const auto int_field = [](const char* label, int64_t& v, int64_t lo, const char* help) {
@@ -169,6 +220,27 @@ bool TrainingLauncher::draw() {
   int_field("sample every##train", request_.sample_every, 1, "iterations between sample grids (--sample-every)");
   int_field("ckpt every##train", request_.checkpoint_every, 1, "iterations between checkpoints (--checkpoint-every)");
   int_field("eval every##train", request_.eval_every, 0, "iterations between FD evaluations, 0: none (--eval-every; Fashion-MNIST only)");
+  // Chain starts, EMA and long-run checks (issue 25).
+  static const char* const kInits[] = {"uniform", "gaussian", "data", "persistent"};
+  if (ImGui::BeginCombo("init##train", request_.init.c_str())) {
+    for (const char* name : kInits)
+      if (ImGui::Selectable(name, request_.init == name)) request_.init = name;
+    ImGui::EndCombo();
+  }
+  tip("where each iteration's chains start (--init): uniform U(-1,1) (the paper's), gaussian, data (noisy data batch, as "
+      "in contrastive divergence) or persistent (a replay buffer)");
+  {
+    DisabledWhy off(editable && request_.init != "persistent", "only --init persistent keeps a replay buffer");
+    int_field("buffer##train", request_.buffer, 1, "chains in the replay buffer (--buffer; --init persistent)");
+    double p = request_.reinit;
+    if (ImGui::InputDouble("reinit##train", &p, 0, 0, "%.3g") && p >= 0 && p <= 1) request_.reinit = p;
+    tip("fraction of drawn buffer chains re-initialised from U(-1,1) each iteration (--reinit, 0..1)");
+  }
+  double ema = request_.ema;
+  if (ImGui::InputDouble("ema##train", &ema, 0, 0, "%.4g") && (ema == 0 || (ema > 0 && ema < 1))) request_.ema = ema;
+  tip("decay of the EMA weights kept beside every checkpoint, e.g. 0.999 (--ema; 0: none)");
+  int_field("long run every##train", request_.long_run_every, 0,
+            "every N iterations continue a few chains to K2 steps and log energy drift and saturation (--long-run-every; 0: never)");
   ImGui::PopItemWidth();
   settings_off.reset();
 

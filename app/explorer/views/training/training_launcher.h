@@ -1,6 +1,7 @@
 // The Training tab's "Start a run" section: the `shortrun train` settings as fields (each named
 // after its flag, and the command line they make), and the TrainingRunner that trains with them
-// on its own thread, with pause, resume and stop. The tab (panel_training.cpp) follows the run
+// on its own thread, with pause, resume and stop. A preset (core's training/presets.h) fills the
+// fields; what is then typed into a field wins, as an explicit flag does on the command line. The tab (panel_training.cpp) follows the run
 // it starts like any other.
 #pragma once
 #include <string>
@@ -50,6 +51,8 @@ class TrainingLauncher {
  private:
   void sync_fields_from_request();
   void sync_request_from_fields();
+  // Selects a preset ("" : none) and copies its values into the fields that have one.
+  void choose_preset(const std::string& name);
 
   TrainingRequest request_;
   char data_[256] = "", out_[512] = "", schedule_[64] = "";

@@ -12,6 +12,7 @@
 #include "shortrun/io/datasets.h"
 #include "shortrun/io/model_paths.h"
 #include "shortrun/training/lr_schedule.h"
+#include "shortrun/training/presets.h"
 #include "shortrun/training/trainer.h"
 
 namespace shortrun::explorer {
@@ -39,6 +40,15 @@ std::string shell_word(const std::string& s) {
 
 TrainerConfig config_of(const TrainingRequest& r) {
   TrainerConfig c;
+  // The preset first; every field below is an explicit flag and wins, as on the command line.
+  if (!r.preset.empty()) apply_training_preset(find_training_preset(r.preset), c);
+  c.init = r.init;
+  c.buffer = r.buffer;
+  c.reinit = r.reinit;
+  c.ema = r.ema;
+  c.long_run_every = r.long_run_every;
+  c.long_run_steps = r.long_run_steps;
+  c.long_run_chains = r.long_run_chains;
   c.data = r.data;
   c.limit = r.limit;
   c.arch.nf = r.nf;
@@ -69,7 +79,7 @@ TrainerConfig config_of(const TrainingRequest& r) {
 }  // namespace
 
 std::string TrainingRequest::cli_command() const {
-  std::string s = "shortrun train --data " + shell_word(data);
+  std::string s = "shortrun train" + (preset.empty() ? std::string() : " --preset " + shell_word(preset)) + " --data " + shell_word(data);
   if (limit > 0) s += " --limit " + std::to_string(limit);
   s += " --out " + shell_word(out) + " --iters " + std::to_string(iters) + " --steps " + std::to_string(steps) +
        " --step-size " + number(step_size) + " --noise " + number(noise) + " --nf " + std::to_string(nf) + " --lr " + number(lr);
@@ -78,6 +88,12 @@ std::string TrainingRequest::cli_command() const {
        std::to_string(sample_every) + " --checkpoint-every " + std::to_string(checkpoint_every) + " --eval-every " +
        std::to_string(eval_every);
   if (eval_every > 0) s += " --eval-n " + std::to_string(eval_n);
+  s += " --init " + init;
+  if (init == "persistent") s += " --buffer " + std::to_string(buffer) + " --reinit " + number(reinit);
+  s += " --ema " + number(ema);
+  if (long_run_every > 0)
+    s += " --long-run-every " + std::to_string(long_run_every) + " --long-run-steps " + std::to_string(long_run_steps) +
+         " --long-run-chains " + std::to_string(long_run_chains);
   s += " --seed " + std::to_string(seed);
   return s;
 }

@@ -29,6 +29,14 @@ struct TrainingRequest {
   int64_t batch = 64;
   int64_t log_every = 2, sample_every = 10, checkpoint_every = 20, eval_every = 0, eval_n = 200;
   uint64_t seed = 1;
+  // --preset ("" : none): its switches without a field here (architecture, leak, data noise,
+  // energy penalty) come from the preset; the fields above and below are the explicit flags.
+  std::string preset;
+  std::string init = "uniform";  // --init uniform | gaussian | data | persistent
+  int64_t buffer = 10000;        // --buffer (persistent)
+  double reinit = 0.05;          // --reinit (persistent)
+  double ema = 0;                // --ema (0: none)
+  int64_t long_run_every = 0, long_run_steps = 2000, long_run_chains = 64;  // --long-run-*
 
   // The equivalent command line (and the resume one).
   std::string cli_command() const;

@@ -7,15 +7,40 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "shortrun/model/sampler_config.h"
 
 namespace shortrun {
+
+// The protocol's format version (its "version" field).
+constexpr int kEvalProtocolVersion = 1;
+
+// What every recorded evaluation says about itself, whoever ran it (`shortrun eval` adds the model,
+// data, training images and ceiling; the trainer's periodic eval lines carry just this).
+struct EvalProtocolCore {
+  int64_t n = 0;                       // samples compared
+  std::string reference_split;         // "test" (or "train" where the source has no test split)
+  int64_t reference_count = 0;
+  std::string reference_sha256;        // of the reference images as float32 (tensor_sha256)
+  std::string features_name, features_path, features_sha256;
+  SamplerConfig sampler;               // its seed is the protocol's seed
+  std::string weights = "raw";         // raw | ema
+  std::string device = "cpu";
+};
+// {"version","n","reference":{split,count,sha256},"features":{name,path,sha256},"sampler","seed",
+//  "weights","threads","device","cpu_isa_limit","build"} (threads: torch's now; cpu_isa_limit:
+// $DNNL_MAX_CPU_ISA; build: build_json()).
+nlohmann::json eval_protocol_json(const EvalProtocolCore& p);
+// SHA-256 of a tensor's values as contiguous float32 on the CPU.
+std::string tensor_sha256(const torch::Tensor& t);
 
 // Relative tolerance for a re-run in another environment (threads, device, build or
 // DNNL_MAX_CPU_ISA differ): |rerun - recorded| <= kEvalCheckRelTol * max(1, |recorded|).
 constexpr double kEvalCheckRelTol = 1e-3;
 
 // The metrics of an `eval` result by name (fd, fd_floor_train, ..., nearest_train_l2.samples_mean
-// ...), in report order. Throws shortrun::Error naming a metric that is missing or not a finite
+// ..., long_run.fd_long ... with --long-run), in report order. Throws shortrun::Error naming a metric that is missing or not a finite
 // number (nearest_train_l2 is optional: absent with --no-memorisation).
 std::vector<std::pair<std::string, double>> eval_metrics(const nlohmann::json& result);
 

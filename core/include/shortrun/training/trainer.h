@@ -18,10 +18,16 @@
 #include "shortrun/model/sampler_config.h"
 #include "shortrun/training/adam.h"
 #include "shortrun/training/ema.h"
+#include "shortrun/training/features.h"
+#include "shortrun/training/frechet.h"
+#include "shortrun/training/long_run_health.h"
 #include "shortrun/training/lr_schedule.h"
 #include "shortrun/training/replay_buffer.h"
 
 namespace shortrun {
+
+// The long-run chains' seed is the run's seed plus this (the evaluation's chains use + 7919).
+constexpr uint64_t kLongRunSeedOffset = 104729;
 
 struct TrainerConfig {
   std::string data = "fashion-mnist";
@@ -53,6 +59,11 @@ struct TrainerConfig {
   // split in the feature space of eval_features; the best checkpoint is kept as best.safetensors.
   int64_t eval_every = 0, eval_n = 500;
   std::string eval_features;
+  // Long-run health (issue 25, part 4): every long_run_every iterations (0: never) chains
+  // 0..long_run_chains-1 of their own noise stream (seed + kLongRunSeedOffset, apart from the
+  // training and evaluation chains) run to long_run_steps = K2 steps; metrics.jsonl gets one
+  // "long_run" line (energy drift f(x_K2) - f(x_K), saturation, FD at K and K2 with a feature net).
+  int64_t long_run_every = 0, long_run_steps = 2000, long_run_chains = 64;
   // Divergence watchdog: a non-finite loss, or |f(data) − f(samples)| above watch_gap for
   // watch_patience logged iterations in a row, rolls back to the last good checkpoint and
   // multiplies the learning rate by rollback_lr_factor (at most max_rollbacks times).
@@ -64,6 +75,8 @@ struct TrainerConfig {
   // A native checkpoint of the same architecture whose weights the run starts from (a warm start:
   // the optimiser state starts fresh); "" = random initial weights.
   std::string init_weights;
+  // The --preset the run started from ("" : none); the resolved values are the fields above.
+  std::string preset;
 
   void validate() const;
 };
@@ -73,7 +86,7 @@ void from_json(const nlohmann::json& j, TrainerConfig& c);
 struct TrainProgress {
   int64_t iteration = 0, iters = 0;
   double f_data = 0, f_samples = 0, grad_norm = 0, its_per_s = 0, eta_s = 0, wall_s = 0, lr = 0;
-  std::string event;  // "" for a regular log line; "eval", "rollback", "warning" otherwise
+  std::string event;  // "" for a regular log line; "eval", "long_run", "rollback", "warning" otherwise
   std::string message;
   double fd = NAN;    // set with event "eval"
   // Anatomy diagnostics (Nijkamp et al. 2020) of the logged iteration's own chain: ‖∇f(x_k)‖
@@ -148,6 +161,10 @@ class Trainer {
   nlohmann::json stored_config() const;
   void write_config() const;
   void write_sample_grid(const torch::Tensor& samples);
+  // --long-run-every: continues the long-run chains to K2 and logs one "long_run" line (FDs when
+  // `features` is given).
+  void log_long_run(FeatureExtractor* features, const GaussianStats& test_stats,
+                    const std::function<void(const TrainProgress&)>& on_log);
 
   TrainerConfig config_;
   std::string out_dir_;
