@@ -1,15 +1,17 @@
 // `shortrun compare-models A B C`: the paper's Table 1 shape for any mix of EBMs, VAEs and GANs,
 // all scored by one protocol (model_comparison.h): rows are models; columns FD, reconstruction
 // MSE, masked-reconstruction MSE and seconds per sample / per reconstruction. Text on stdout,
-// JSON with --json.
+// JSON with --json, a figure with --png.
 #include <cstdio>
 #include <iostream>
 
 #include "cli_common.h"
 #include "cmd_generate.h"
+#include "comparison_figure.h"
 #include "model_comparison.h"
 #include "shortrun/base/printable.h"
-#include "shortrun/baselines/baseline_checkpoint.h"
+#include "shortrun/analysis/reconstruction.h"
+#include "shortrun/generators/generator_file.h"
 
 namespace shortrun::cli {
 
@@ -24,7 +26,7 @@ void add_comparison_options(CLI::App& cmd, ComparisonOptions& o) {
 void add_compare_models_command(CLI::App& app) {
   struct Options {
     std::vector<std::string> models;
-    std::string data = "fashion-mnist", features, json_out;
+    std::string data = "fashion-mnist", features, json_out, png_out;
     ComparisonOptions cmp;
     RuntimeOptions rt;
   };
@@ -37,28 +39,25 @@ void add_compare_models_command(CLI::App& app) {
   cmd->add_option("--features", o->features, "feature net (default: the bundled assets/fmnist_features.safetensors)");
   cmd->add_option("--seed", o->cmp.seed, "seed of the samples and of a random mask")->capture_default_str()->check(seed_check());
   cmd->add_option("--json", o->json_out, "also write the table as JSON to this file");
+  cmd->add_option("--png", o->png_out, "also draw the table as a figure: per model a few samples, the reconstruction and the "
+                                       "masked reconstruction of test image 0, and its numbers");
   add_comparison_options(*cmd, o->cmp);
   add_runtime_options(*cmd, o->rt);
   cmd->callback([o] {
     std::vector<NamedPath> inputs = {{"--features", o->features}, data_input(o->data)};
     for (const std::string& m : o->models) inputs.push_back(model_input("model", m));
-    check_outputs({{"--json", o->json_out}}, inputs);
+    check_outputs({{"--json", o->json_out}, {"--png", o->png_out}}, inputs);
     const torch::Device device = apply_runtime(o->rt);
     std::vector<std::string> paths;
-    int64_t size = 0;
-    for (const std::string& m : o->models) {
-      paths.push_back(resolve_model_path(m));
-      if (is_baseline_file(paths.back())) {
-        if (size == 0) size = load_baseline_checkpoint(paths.back(), torch::kCPU).model->spec().image_size;
-      } else if (size == 0) {
-        size = open_model(paths.back(), torch::kCPU, ModelLoadOptions{})->shape().height;
-      }
-    }
+    for (const std::string& m : o->models) paths.push_back(resolve_model_path(m));
+    const int64_t size = open_generator(paths.front(), torch::kCPU)->shape().height;
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
     std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, device);
     const ComparisonData data = load_comparison_data(o->data, size, *features, o->cmp);
     nlohmann::json rows = nlohmann::json::array();
-    for (const std::string& p : paths) rows.push_back(compare_one_model(p, device, *features, data, o->cmp));
+    std::vector<ComparisonImages> images(paths.size());
+    for (size_t i = 0; i < paths.size(); ++i)
+      rows.push_back(compare_one_model(paths[i], device, *features, data, o->cmp, o->png_out.empty() ? nullptr : &images[i]));
     std::printf("%-44s %-4s %9s %10s %11s %11s %11s\n", "model", "kind", "FD", "recon MSE", "masked MSE", "s/sample", "s/recon");
     for (const auto& r : rows)
       std::printf("%-44s %-4s %9.2f %10.4f %11.4f %11.5f %11.4f\n", clip(r["model"].get<std::string>(), 44).c_str(),
@@ -74,6 +73,9 @@ void add_compare_models_command(CLI::App& app) {
       const nlohmann::json j = {{"rows", rows}, {"data", o->data}, {"features", feat_path}};
       write_file_atomic(o->json_out, [&](std::ostream& out) { out << json_text(j, 2) << "\n"; });
     }
+    if (!o->png_out.empty())
+      write_comparison_figure(o->png_out, rows, images, data.test[0],
+                              make_mask(o->cmp.mask, data.test.size(2), data.test.size(3), o->cmp.seed));
   });
 }
 

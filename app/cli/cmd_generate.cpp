@@ -1,5 +1,6 @@
 // `shortrun generate`: images from a VAE's decoder or a GAN's generator (`train --model vae|gan`),
-// z_i ~ N(0, I) a pure function of (seed, i), so image i is the same whatever --n is.
+// z_i ~ N(0, I) a pure function of (seed, i), so image i is the same whatever --n is; synthesis
+// through the Generator interface (generators/generator.h), as compare-models samples.
 #include <chrono>
 #include <iostream>
 
@@ -8,8 +9,7 @@
 #include "shortrun/baselines/baseline_checkpoint.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/io/npy.h"
-#include "shortrun/sampling/langevin_sampler.h"
-#include "shortrun/sampling/noise.h"
+#include "shortrun/generators/baseline_generator.h"
 
 namespace shortrun::cli {
 
@@ -35,23 +35,14 @@ void add_generate_command(CLI::App& app) {
     check_outputs({{"--out", o->out}, {"--npy", o->npy}}, {model_input("--model", o->model)});
     const torch::Device device = apply_runtime(o->rt);
     const std::string path = resolve_model_path(o->model);
-    LoadedBaseline loaded = load_baseline_checkpoint(path, device);
-    BaselineModel& model = *loaded.model;
-    model.train(false);
-    torch::NoGradGuard no_grad;
-    const CounterNoise noise(o->seed);
-    std::vector<torch::Tensor> parts;
+    // An energy model is refused here in one line (load_baseline_checkpoint); `sample` draws its chains.
+    BaselineGenerator generator(load_baseline_checkpoint(path, device).model);
     const auto t0 = std::chrono::steady_clock::now();
-    for (int64_t first = 0; first < o->n; first += 256) {
-      const int64_t count = std::min<int64_t>(256, o->n - first);
-      const torch::Tensor z = noise.normal(chain_range(first, count, device), 0, NoiseStream::kMisc, {model.spec().latent});
-      parts.push_back(model.decode(z).to(torch::kCPU));
-    }
+    const torch::Tensor x = synthesize_range(generator, o->seed, 0, o->n);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const torch::Tensor x = torch::cat(parts);
     if (!o->npy.empty()) write_npy(o->npy, x);
     if (!o->out.empty()) write_png(o->out, make_grid(x.narrow(0, 0, std::min<int64_t>(4096, x.size(0))), o->cols));
-    std::cerr << "generated " << o->n << " images with the " << model.kind_name() << " " << path << " in " << seconds << " s ("
+    std::cerr << "generated " << o->n << " images with the " << generator.model().kind_name() << " " << path << " in " << seconds << " s ("
               << 1e3 * seconds / double(o->n) << " ms per image)\n";
   });
 }

@@ -1,4 +1,6 @@
-// The shared evaluation protocol of eval (baselines) and compare-models (see model_comparison.h).
+// The shared evaluation protocol of eval (baselines) and compare-models (see model_comparison.h):
+// every kind goes through one Generator (generators/generator.h), so sampling and reconstruction
+// have one code path whatever the model is.
 #include "model_comparison.h"
 
 #include <chrono>
@@ -7,10 +9,10 @@
 #include "cli_common.h"
 #include "shortrun/analysis/reconstruction.h"
 #include "shortrun/base/error.h"
-#include "shortrun/baselines/baseline_checkpoint.h"
-#include "shortrun/baselines/latent_fit.h"
+#include "shortrun/generators/baseline_generator.h"
+#include "shortrun/generators/ebm_generator.h"
+#include "shortrun/generators/generator_file.h"
 #include "shortrun/io/datasets.h"
-#include "shortrun/sampling/noise.h"
 #include "shortrun/training/evaluation.h"
 
 namespace shortrun::cli {
@@ -18,10 +20,12 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
 
-// MSE per image over all pixels against the original.
+// MSE over all pixels against the original.
 double full_mse(const torch::Tensor& x, const torch::Tensor& original) {
   return (x.to(torch::kCPU) - original.to(torch::kCPU)).pow(2).mean().item<double>();
 }
+
+constexpr int64_t kFigureSamples = 6;
 }  // namespace
 
 ComparisonData load_comparison_data(const std::string& spec, int64_t image_size, FeatureExtractor& features,
@@ -39,73 +43,43 @@ ComparisonData load_comparison_data(const std::string& spec, int64_t image_size,
   return data;
 }
 
-std::string model_kind(const std::string& path) {
-  if (!is_baseline_file(path)) return "ebm";
-  return load_baseline_checkpoint(path, torch::kCPU).model->spec().kind;
-}
-
 nlohmann::json compare_one_model(const std::string& path, torch::Device device, FeatureExtractor& features,
-                                 const ComparisonData& data, const ComparisonOptions& o) {
-  const std::string kind = model_kind(path);
+                                 const ComparisonData& data, const ComparisonOptions& o, ComparisonImages* images) {
+  std::unique_ptr<Generator> gen = open_generator(path, device);
+  const std::string kind = gen->kind();
+  const DataShape shape = gen->shape();
+  const int64_t h = data.test.size(2), w = data.test.size(3);
+  if (shape.height != h || shape.channels != data.test.size(1))
+    throw file_error(path, "is a " + gen->summary() + "; the test images are " + std::to_string(data.test.size(1)) + "x" +
+                               std::to_string(h) + "x" + std::to_string(w));
   const torch::Tensor recon_set = data.test.narrow(0, 0, o.n_recon).to(device);
-  int64_t h = data.test.size(2), w = data.test.size(3);
   const torch::Tensor mask = make_mask(o.mask, h, w, o.seed).to(device);
-  torch::Tensor samples;
-  double t_sample = 0, t_recon = 0, mse = 0, masked = 0;
-  nlohmann::json extra = nlohmann::json::object();
-  if (kind == "ebm") {
-    std::unique_ptr<EnergyModel> model = open_model(path, device, ModelLoadOptions{});
-    model->set_weights_trainable(false);
-    model->train(false);
-    SamplerConfig sampler = model->card().sampler;
-    sampler.seed = o.seed;
-    if (model->shape().height != h || model->shape().channels != data.test.size(1))
-      throw file_error(path, "is a " + model->shape().str() + " model; the test images are " + std::to_string(data.test.size(1)) + "x" +
-                                 std::to_string(h) + "x" + std::to_string(w));
-    auto t0 = clock_type::now();
-    samples = draw_samples(*model, sampler, o.n_fd);
-    t_sample = since(t0) / double(o.n_fd);
-    const LangevinSampler chain(*model, sampler);
-    ReconstructConfig rc;
-    rc.iters = o.recon_iters;
-    rc.lr = o.recon_lr;
-    const Reconstructor rec(chain, rc);
-    const torch::Tensor chains = chain_range(0, o.n_recon, device);
-    t0 = clock_type::now();
-    mse = full_mse(rec.run(recon_set, torch::Tensor(), chains).x, recon_set);
-    t_recon = since(t0) / double(o.n_recon);
-    masked = full_mse(rec.run(recon_set, mask, chains).x, recon_set);
-    extra = {{"steps", sampler.steps}, {"step_size", sampler.step_size}, {"noise", sampler.noise_std}};
-  } else {
-    LoadedBaseline loaded = load_baseline_checkpoint(path, device);
-    BaselineModel& model = *loaded.model;
-    if (model.spec().image_size != h || model.spec().channels != data.test.size(1))
-      throw file_error(path, "is a " + model.spec().summary() + "; the test images are " + std::to_string(data.test.size(1)) + "x" +
-                                 std::to_string(h) + "x" + std::to_string(w));
-    model.train(false);
-    auto t0 = clock_type::now();
-    {
-      torch::NoGradGuard no_grad;
-      const torch::Tensor z = CounterNoise(o.seed).normal(chain_range(0, o.n_fd, device), 0, NoiseStream::kMisc, {model.spec().latent});
-      samples = model.decode(z).to(torch::kCPU);
-    }
-    t_sample = since(t0) / double(o.n_fd);
-    LatentFitOptions lf;
-    lf.lr = o.recon_lr;
-    // The VAE reconstructs through its encoder (the paper's VAE row); the GAN by inversion.
-    lf.iters = kind == "vae" ? 0 : o.recon_iters;
-    t0 = clock_type::now();
-    mse = full_mse(fit_latent(model, recon_set, torch::Tensor(), torch::Tensor(), lf).x, recon_set);
-    t_recon = since(t0) / double(o.n_recon);
-    // Masked: every kind fits z to the observed pixels (the VAE from its encoder's guess).
-    lf.iters = o.recon_iters;
-    masked = full_mse(fit_latent(model, recon_set, mask, torch::Tensor(), lf).x, recon_set);
-    extra = {{"latent", model.spec().latent}};
-    if (kind == "vae") extra["recon_by"] = "encoder mean (masked: gradient steps on z from it)";
-  }
+  auto t0 = clock_type::now();
+  const torch::Tensor samples = synthesize_range(*gen, o.seed, 0, o.n_fd);
+  const double t_sample = since(t0) / double(o.n_fd);
+  // Short-run image n starts from chain n's z_0 and keeps its u_k; the VAE reconstructs through
+  // its encoder (the paper's VAE row); the GAN by inversion.
+  GeneratorReconOptions ro;
+  ro.lr = o.recon_lr;
+  ro.seed = o.seed;
+  ro.iters = gen->has_encoder() ? 0 : o.recon_iters;
+  t0 = clock_type::now();
+  const torch::Tensor recon = gen->reconstruct(recon_set, torch::Tensor(), ro).x;
+  const double t_recon = since(t0) / double(o.n_recon);
+  const double mse = full_mse(recon, recon_set);
+  // Masked: every kind fits z to the observed pixels (the VAE from its encoder's guess).
+  ro.iters = o.recon_iters;
+  const torch::Tensor masked_x = gen->reconstruct(recon_set, mask, ro).x;
+  const double masked = full_mse(masked_x, recon_set);
   const double fd = frechet_distance(gaussian_stats(features.features(samples)), data.test_stats);
+  if (images) {
+    images->samples = samples.narrow(0, 0, std::min<int64_t>(kFigureSamples, samples.size(0)));
+    images->recon = recon[0].to(torch::kCPU);
+    images->masked = masked_x[0].to(torch::kCPU);
+  }
   nlohmann::json row = {{"model", path},
                         {"kind", kind},
+                        {"generator", gen->summary()},
                         {"fd", fd},
                         {"recon_mse", mse},
                         {"masked_recon_mse", masked},
@@ -114,8 +88,14 @@ nlohmann::json compare_one_model(const std::string& path, torch::Device device, 
                         {"seconds_per_reconstruction", t_recon},
                         {"n_fd", o.n_fd},
                         {"n_recon", o.n_recon},
-                        {"recon_iters", kind == "vae" ? 0 : o.recon_iters}};
-  row.update(extra);
+                        {"recon_iters", gen->has_encoder() ? 0 : o.recon_iters}};
+  if (const auto* ebm = dynamic_cast<const EbmGenerator*>(gen.get())) {
+    const SamplerConfig& sc = ebm->sampler();
+    row.update({{"steps", sc.steps}, {"step_size", sc.step_size}, {"noise", sc.noise_std}});
+  } else if (auto* b = dynamic_cast<BaselineGenerator*>(gen.get())) {
+    row["latent"] = b->model().spec().latent;
+  }
+  if (kind == "vae") row["recon_by"] = "encoder mean (masked: gradient steps on z from it)";
   std::fprintf(stderr, "%s (%s): FD %.2f, recon MSE %.4f, masked %.4f\n", path.c_str(), kind.c_str(), fd, mse, masked);
   return row;
 }
@@ -124,8 +104,7 @@ nlohmann::json evaluate_under_protocol(const std::string& path, const std::strin
                                        const ComparisonOptions& options, torch::Device device) {
   const std::string feat_path = features.empty() ? default_features() : features;
   std::unique_ptr<FeatureExtractor> net = load_feature_extractor(feat_path, device);
-  const int64_t size = model_kind(path) == "ebm" ? open_model(path, torch::kCPU, ModelLoadOptions{})->shape().height
-                                                 : load_baseline_checkpoint(path, torch::kCPU).model->spec().image_size;
+  const int64_t size = open_generator(path, torch::kCPU)->shape().height;
   nlohmann::json row = compare_one_model(path, device, *net, load_comparison_data(data, size, *net, options), options);
   row["data"] = data;
   row["features"] = feat_path;

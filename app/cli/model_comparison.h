@@ -33,13 +33,20 @@ struct ComparisonData {
 ComparisonData load_comparison_data(const std::string& spec, int64_t image_size, FeatureExtractor& features,
                                     const ComparisonOptions& options);
 
-// "ebm", "vae" or "gan": what the model file holds (baseline metadata, else an energy model).
-std::string model_kind(const std::string& path);
+// What the Table 1 figure shows of one model (CPU tensors in [-1,1]).
+struct ComparisonImages {
+  torch::Tensor samples;  // the first few samples [S,C,H,W]
+  torch::Tensor recon;    // reconstruction of test image 0 [C,H,W]
+  torch::Tensor masked;   // its masked reconstruction [C,H,W]
+};
 
 // One model's row: {"model", "kind", "fd", "recon_mse", "masked_recon_mse", "seconds_per_sample",
-// "seconds_per_reconstruction", ...}. progress lines go to stderr.
+// "seconds_per_reconstruction", ...}, every operation through the model's Generator
+// (generators/generator.h). progress lines go to stderr. `images`, when given, receives what the
+// figure shows.
 nlohmann::json compare_one_model(const std::string& path, torch::Device device, FeatureExtractor& features,
-                                 const ComparisonData& data, const ComparisonOptions& options);
+                                 const ComparisonData& data, const ComparisonOptions& options,
+                                 ComparisonImages* images = nullptr);
 
 // `shortrun eval` of a baseline: its row under the protocol, with the data and feature net given
 // ("" features: the bundled one).

@@ -2,7 +2,7 @@
 """The VAE and GAN baselines through the CLI (issue 26): `train --model vae|gan` writes a run
 directory and resumes it exactly, the watchdog rolls a divergence back, a baseline given where an
 energy model is needed (and the reverse) fails in one line naming the file and what it holds,
-and `compare-models` / `eval` score all three kinds by one protocol.
+and `compare-models` / `eval` score all three kinds by one protocol (text, JSON and the --png figure).
 
 usage: test_baselines.py SHORTRUN FIXTURE_DIR WORK_DIR
 """
@@ -132,9 +132,9 @@ class Baselines(unittest.TestCase):
         runs["ebm"] = fresh("cmp_ebm")
         run("train", "--out", runs["ebm"], "--data", DATA, "--nf", "4", "--steps", "2", "--batch", "4", "--iters", "2",
             "--threads", "1", "--eval-every", "0")
-        js = os.path.join(WORK, "table.json")
+        js, png = os.path.join(WORK, "table.json"), os.path.join(WORK, "table.png")
         p = run("compare-models", runs["ebm"], runs["vae"], runs["gan"], "--data", DATA, "--n", "8", "--recon-n", "3",
-                "--recon-iters", "3", "--threads", "1", "--json", js)
+                "--recon-iters", "3", "--threads", "1", "--json", js, "--png", png)
         lines = p.stdout.strip().splitlines()
         self.assertIn("FD", lines[0])
         self.assertEqual(len(lines), 5, p.stdout)  # header, three rows, the protocol line
@@ -144,6 +144,14 @@ class Baselines(unittest.TestCase):
         for r in rows:
             for k in ("fd", "recon_mse", "masked_recon_mse", "seconds_per_sample", "seconds_per_reconstruction"):
                 self.assertTrue(r[k] >= 0, (r["kind"], k, r[k]))
+        # The figure: a header row (the test image, observed and masked) and one row per model, each
+        # with 6 samples, a reconstruction and a masked reconstruction, 64 px each (32 px x 2).
+        from PIL import Image
+        import numpy as np
+        fig = np.asarray(Image.open(png).convert("RGB")).astype(np.float32)
+        self.assertGreater(fig.shape[1], 8 * 64)
+        self.assertGreater(fig.shape[0], 4 * 64)
+        self.assertGreater(fig.std(), 10.0, "the figure looks blank")
         p = run("eval", "--model", runs["gan"], "--data", DATA, "--n", "8", "--threads", "1")
         row = json.loads(p.stdout)
         self.assertEqual(row["kind"], "gan")

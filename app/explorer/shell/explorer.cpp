@@ -222,7 +222,14 @@ void Explorer::draw_sidebar(ViewContext& ctx, float width, float height) {
   ImGui::BeginChild("controls", ImVec2(0, -JobsPanel::height()), false);
   ImGui::PushTextWrapPos(0.0f);  // text wraps at the sidebar's edge rather than run under it
   model_panel.draw(ctx);
-  sampler_panel.draw(ctx);
+  if (const ModelInfo* m = session.pub.model.get(); m && !m->is_ebm()) {
+    // The sampler's K, step size and noise are a Langevin chain's: a VAE or GAN has none.
+    if (ImGui::CollapsingHeader("Sampler", ImGuiTreeNodeFlags_DefaultOpen))
+      ImGui::TextDisabled("needs an energy model: the loaded %s draws z ~ N(0, I) through its %s", m->kind_name.c_str(),
+                          m->kind == "vae" ? "decoder" : "generator");
+  } else {
+    sampler_panel.draw(ctx);
+  }
   export_panel.draw(ctx);
   ImGui::PopTextWrapPos();
   ImGui::EndChild();

@@ -25,6 +25,11 @@ nlohmann::json explorer_state(const Explorer& ex) {
     if (v->state_at_top()) j.update(v->state());
     else j["views"][v->id()] = v->state();
   }
+  // Tabs that show "needs an energy model" instead of their content (a VAE or GAN loaded).
+  j["needs_energy_model"] = nlohmann::json::array();
+  if (pub.model && !pub.model->is_ebm())
+    for (const auto& v : ex.views.views())
+      if (v->needs_energy_model()) j["needs_energy_model"].push_back(v->id());
   j["sampler"] = settings_json(session.sampler);
   j["errors"] = ex.log.errors;
   j["model_error"] = ex.model_panel.error;
@@ -39,6 +44,7 @@ nlohmann::json explorer_state(const Explorer& ex) {
     const ModelInfo& m = *pub.model;
     j["model"] = {{"id", m.id},
                   {"path", m.path},
+                  {"kind", m.kind},
                   {"source", m.source},
                   {"architecture", m.architecture},
                   {"parameters", m.parameters},

@@ -76,7 +76,14 @@ void ViewHost::draw_tabs(ViewContext& ctx) {
     const ImGuiTabItemFlags flags = (from_code && shown_ == int(i)) ? ImGuiTabItemFlags_SetSelected : 0;
     if (ImGui::BeginTabItem(views_[i]->title(), nullptr, flags)) {
       if (!from_code && !from_code_) shown_ = int(i);
-      views_[i]->draw(ctx);
+      const ModelInfo* m = ctx.session.pub.model.get();
+      if (views_[i]->needs_energy_model() && m && !m->is_ebm()) {
+        ImGui::TextWrapped("%s needs an energy model: the loaded %s (%s) is a generator with no energy f(x) and no "
+                           "Langevin chain. With it, use Interpolation, Reconstruct and Compare (or load an EBM).",
+                           views_[i]->title(), m->kind_name.c_str(), m->path.c_str());
+      } else {
+        views_[i]->draw(ctx);
+      }
       ImGui::EndTabItem();
     }
   }

@@ -100,6 +100,9 @@ void ModelPanel::draw(ViewContext& ctx) {
         ImGui::TextWrapped("%s", v.c_str());
         tip(help);
       };
+      row("kind", m->is_ebm() ? "energy model (short-run EBM)" : m->kind_name + " (generator baseline, no energy)",
+          "energy model: Langevin chains in every tab; VAE or GAN (shortrun train --model vae|gan): Interpolation, "
+          "Reconstruct and Compare only");
       row("source", m->source, "how the file was read: native .safetensors, TorchScript, or an imported PyTorch state_dict");
       row("network", m->architecture, "architecture recorded in (or inferred from) the checkpoint");
       row("parameters", std::to_string(m->parameters), "number of weights");
@@ -109,7 +112,7 @@ void ModelPanel::draw(ViewContext& ctx) {
       char buf[160];
       std::snprintf(buf, sizeof(buf), "K=%d step %.3g noise %.3g %s%s", d.steps, d.step_size, d.noise_std, d.init.c_str(),
                     d.clamp ? " clamp" : "");
-      row("sampler", buf, "the sampler settings the model was trained with (its defaults)");
+      if (m->is_ebm()) row("sampler", buf, "the sampler settings the model was trained with (its defaults)");
       if (prov.contains("iterations")) row("trained", std::to_string(prov["iterations"].get<int64_t>()) + " iterations",
                                            "training iterations recorded in the checkpoint's provenance");
       if (prov.contains("trainer") && prov["trainer"].contains("data"))

@@ -118,6 +118,9 @@ class View : public ScriptTarget {
   // stop_own_job with that id ("stop all" stops them too).
   virtual std::vector<JobStatus> own_jobs() const { return {}; }
   virtual void stop_own_job(uint64_t id) {}
+  // The tab works only with an energy model loaded (Langevin chains, f(x)): with a VAE or GAN the
+  // tab host draws a line saying so instead of the tab.
+  virtual bool needs_energy_model() const { return false; }
   // The model changed (a new ModelInfo id): results of the old one are stale.
   virtual void model_changed(ViewContext& ctx) {}
   // GL objects go before the context does.

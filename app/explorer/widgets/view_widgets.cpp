@@ -85,4 +85,10 @@ void set_field(char* buffer, size_t size, const std::string& text) {
   buffer[size - 1] = '\0';
 }
 
+void progress_line(const char* doing, long long done, long long total, const char* unit) {
+  char buf[128];
+  std::snprintf(buf, sizeof(buf), "%s... %lld / %lld %s", doing, done, total, unit);
+  ImGui::ProgressBar(total > 0 ? float(double(done) / double(total)) : 0.0f, ImVec2(-1, 0), buf);
+}
+
 }  // namespace shortrun::explorer

@@ -24,6 +24,9 @@ void export_outcome(const std::string& error, const std::string& line, const std
 // A job's end under its controls: its error in red, or "stopped" (with the previous result shown).
 void job_outcome(const std::string& error, bool showing_previous);
 
+// A running job's bar under its controls: "<doing>... done / total <unit>", full width.
+void progress_line(const char* doing, long long done, long long total, const char* unit);
+
 // `text` into a fixed-size text field's buffer, cut to fit.
 void set_field(char* buffer, size_t size, const std::string& text);
 

@@ -37,6 +37,12 @@ bool Session::request_run_if_changed(bool typing) {
   // settings no longer asked for, so it closes and the new ones are priced afresh.
   if (cost_prompt.open && !typing && !(sampler == cost_prompt.settings)) cost_prompt.open = false;
   if (!pub.model || typing || cost_prompt.open || (sample_requested && sampler == requested_sampler)) return false;
+  if (!pub.model->is_ebm()) {
+    // A VAE or GAN has no Langevin chains to run: the settings count as served (a script's idle wait).
+    requested_sampler = sampler;
+    sample_requested = true;
+    return false;
+  }
   const RunCost cost = estimate_run_cost(sampler, pub.model->shape, chain_rate, kTrajectoryBudgetBytes);
   if (needs_confirmation(cost) && !(has_confirmed_ && confirmed_ == sampler)) {
     cost_prompt = CostPrompt{true, sampler, cost};

@@ -94,6 +94,12 @@ struct DataBand {
 struct ModelInfo {
   uint64_t id = 0;
   std::string path;
+  // ebm (an energy model: Langevin chains) | vae | gan (a generator baseline of `shortrun train
+  // --model vae|gan`: synthesis, interpolation and reconstruction through generators/generator.h,
+  // no energy, no chains).
+  std::string kind = "ebm";
+  std::string kind_name = "energy model";  // how the UI names the kind: energy model | VAE | GAN
+  bool is_ebm() const { return kind == "ebm"; }
   std::string source;        // native | torchscript | state_dict:<layout>
   std::string architecture;  // one line
   int64_t parameters = 0;
@@ -114,8 +120,10 @@ struct InterpResult {
   ImageShape shape;             // n = number of ρ values
   std::vector<float> rho;       // [n]
   std::vector<float> images;    // n images, NHWC
-  std::vector<float> energy;    // [n] f(M(z_ρ))
+  std::vector<float> energy;    // [n] f(M(z_ρ)); NaN for a VAE or GAN (no energy)
   std::string path, noise;
+  std::string kind = "ebm";     // the generator that made it (ModelInfo::kind)
+  std::string method;           // what the path moved through, one line (Generator::interpolation_method)
   double seconds = 0;
 };
 
@@ -132,8 +140,9 @@ struct ReconRun {
   std::vector<float> mask;      // H·W (1 = observed)
   // The latest reconstruction (copied under the worker's publish lock).
   std::shared_ptr<const std::vector<float>> latest;
-  std::vector<float> z;         // final z (H·W·C) once finished, for "show its chain"
-  int chain = 0;                // the chain whose u_k the reconstruction used
+  std::vector<float> z;         // final z (H·W·C) once finished, for "show its chain" (EBM only)
+  std::string kind = "ebm";     // the generator that reconstructed (ModelInfo::kind)
+  int chain = 0;                // the chain whose u_k the reconstruction used (EBM)
   uint64_t seed = 1;
   std::string error;
 };

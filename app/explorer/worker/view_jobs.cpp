@@ -11,6 +11,7 @@
 #include "shortrun/base/error.h"
 #include "shortrun/base/runtime.h"
 #include "shortrun/model/energy_model.h"
+#include "shortrun/generators/generator_file.h"
 #include "shortrun/model/model_loader.h"
 #include "worker/job_loop.h"
 
@@ -45,6 +46,17 @@ EnergyModel& ViewJob::model(const std::string& path) {
   EnergyModel& ref = *model;
   cache[key] = std::move(model);
   return ref;
+}
+
+std::shared_ptr<Generator> ViewJob::generator(const std::string& path) {
+  const std::string key = model_key(path);
+  auto& cache = owner_.generators_;
+  const auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= 4) cache.clear();  // a job holds its own shared copies: memory stays bounded
+  std::shared_ptr<Generator> g = open_generator(path, parse_device(owner_.device_));
+  cache[key] = g;
+  return g;
 }
 
 const std::string& ViewJob::device() const { return owner_.device_; }
@@ -102,7 +114,10 @@ void ViewJobs::cancel_all() {
 }
 
 void ViewJobs::forget_models() {
-  post("models", "forgetting cached models", "", [this](ViewJob&) { models_.clear(); }, false);
+  post("models", "forgetting cached models", "", [this](ViewJob&) {
+    models_.clear();
+    generators_.clear();
+  }, false);
 }
 
 std::vector<JobStatus> ViewJobs::jobs() const {

@@ -21,6 +21,7 @@
 
 namespace shortrun {
 class EnergyModel;
+class Generator;
 }
 
 namespace shortrun::explorer {
@@ -40,6 +41,9 @@ class ViewJob {
   // The model at `path` on the session's device, loaded once and kept for later jobs (a view
   // comparing two models keeps both). Throws shortrun::Error naming the file.
   EnergyModel& model(const std::string& path);
+  // The file at `path` as a Generator of any kind (an EBM with its card's sampler, a VAE, a GAN;
+  // generators/generator.h), loaded once and kept; shared, so a job holds it while the cache moves on.
+  std::shared_ptr<Generator> generator(const std::string& path);
   const std::string& device() const;
 
  private:
@@ -98,6 +102,7 @@ class ViewJobs {
   uint64_t error_version_ = 0;
   uint64_t next_id_ = kViewJobIdBase;
   std::map<std::string, std::unique_ptr<EnergyModel>> models_;  // view thread only
+  std::map<std::string, std::shared_ptr<Generator>> generators_;  // view thread only
   std::thread thread_;
 };
 

@@ -12,6 +12,9 @@
 #include "shortrun/analysis/reconstruction.h"
 #include "shortrun/base/error.h"
 #include "shortrun/base/runtime.h"
+#include "shortrun/baselines/baseline_checkpoint.h"
+#include "shortrun/generators/baseline_generator.h"
+#include "shortrun/generators/ebm_generator.h"
 #include "shortrun/io/datasets.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/model/energy_model.h"
@@ -36,8 +39,27 @@ nlohmann::json settings_json(const SamplerSettings& s) {
 
 struct Worker::Torch {
   std::unique_ptr<EnergyModel> model;
+  std::unique_ptr<BaselineModel> baseline;  // a VAE or GAN loaded instead of an energy model
   std::shared_ptr<const ModelInfo> info;
   torch::Device device = torch::kCPU;
+  // The loaded model as a Generator (generators/generator.h): interpolation and reconstruction
+  // have one code path for the three kinds. An EBM's chain runs under `settings` (one chain per
+  // evaluation when `one_chain`: the live image of a drag).
+  std::unique_ptr<Generator> generator(const SamplerSettings& settings, bool one_chain = false) {
+    if (baseline) return std::make_unique<BaselineGenerator>(*baseline);
+    if (!model) throw Error("no model loaded");
+    SamplerConfig cfg = sampler_config(*model, settings);
+    if (one_chain) cfg.chunk = 1;
+    return std::make_unique<EbmGenerator>(*model, cfg);
+  }
+  // The energy model, for what only an EBM has (Langevin chains, f(x)).
+  EnergyModel& energy_model(const std::string& what) {
+    if (model) return *model;
+    if (baseline)
+      throw Error(what + " needs an energy model; the loaded " + baseline->kind_name() + " (" + info->path +
+                  ") is a generator with no energy");
+    throw Error("no model loaded");
+  }
 };
 
 namespace {
@@ -341,8 +363,9 @@ void Worker::set_device(const std::string& device) {
   post(Kind::kDevice, "moving the model to " + device, [this, device](const std::atomic<bool>&) {
     const torch::Device d = parse_device(device);
     torch_->device = d;
-    if (!torch_->model) return;
-    torch_->model->to(d);
+    if (torch_->baseline) torch_->baseline->to(d);
+    else if (torch_->model) torch_->model->to(d);
+    else return;
     auto info = std::make_shared<ModelInfo>(*torch_->info);
     info->device = d.str();
     info->precisions = supported_precisions(d);
@@ -354,6 +377,7 @@ void Worker::set_device(const std::string& device) {
 
 void Worker::load_model(const std::string& given, const std::string& weights) {
   post(Kind::kLoad, "loading " + given, [this, given, weights](const std::atomic<bool>&) {
+    if (is_baseline_file(given)) return load_baseline(given);
     const WeightsPick pick = pick_weights(given, weights);  // X.ema.safetensors beside X: EMA unless told raw
     const std::string& path = pick.load;
     std::unique_ptr<EnergyModel> model = load_energy_model(path, torch_->device);
@@ -386,20 +410,8 @@ void Worker::load_model(const std::string& given, const std::string& weights) {
     info->threads = torch::get_num_threads();
     info->weights = pick;
     torch_->model = std::move(model);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      info->id = next_id_++;
-      pub_.model = info;
-      pub_.chains.reset();
-      pub_.interp_live.reset();
-      pub_.interp_strip.reset();
-      pub_.recon.reset();
-      pub_.error.clear();
-      ++pub_.error_version;
-      // Rates measured on the previous model say nothing about this one.
-      std::fill(std::begin(seconds_per_unit_), std::end(seconds_per_unit_), 0.0);
-    }
-    torch_->info = info;
+    torch_->baseline.reset();
+    publish_model(info);
     // The data band is slow-ish (reads the data set): its own job, so sampling starts first.
     post(Kind::kBand, "energy of a data batch", [this, id = info->id](const std::atomic<bool>&) {
       if (!torch_->model || !torch_->info || torch_->info->id != id) return;
@@ -416,11 +428,52 @@ void Worker::sample(const SamplerSettings& settings) {
   sample_from_z(settings, {}, 0);
 }
 
+void Worker::publish_model(std::shared_ptr<ModelInfo> info) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    info->id = next_id_++;
+    pub_.model = info;
+    pub_.chains.reset();
+    pub_.interp_live.reset();
+    pub_.interp_strip.reset();
+    pub_.recon.reset();
+    pub_.error.clear();
+    ++pub_.error_version;
+    // Rates measured on the previous model say nothing about this one.
+    std::fill(std::begin(seconds_per_unit_), std::end(seconds_per_unit_), 0.0);
+  }
+  torch_->info = info;
+}
+
+void Worker::load_baseline(const std::string& path) {
+  LoadedBaseline loaded = load_baseline_checkpoint(path, torch_->device);
+  BaselineModel& b = *loaded.model;
+  b.train(false);
+  for (torch::Tensor& w : b.parameters()) w.requires_grad_(false);
+  auto info = std::make_shared<ModelInfo>();
+  const BaselineSpec& spec = b.spec();
+  info->path = path;
+  info->kind = spec.kind;
+  info->kind_name = b.kind_name();
+  info->source = spec.kind + " baseline";
+  info->architecture = BaselineGenerator(b).summary();
+  info->parameters = b.parameter_count();
+  info->shape = ImageShape{0, int(spec.channels), int(spec.image_size), int(spec.image_size)};
+  info->card = b.card();
+  info->device = torch_->device.str();
+  info->precisions = {"exact"};
+  info->cuda_available = torch::cuda::is_available();
+  info->threads = torch::get_num_threads();
+  info->band.note = "no data band: a " + b.kind_name() + " has no energy f(x)";
+  torch_->baseline = std::move(loaded.model);
+  torch_->model.reset();
+  publish_model(info);
+}
+
 void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z, int chain) {
   const std::string label = "sampling " + count_of(settings.chains, "chain");
   post(Kind::kSample, label, [this, settings, z = std::move(z), chain](const std::atomic<bool>& cancel) {
-    if (!torch_->model) throw Error("no model loaded");
-    EnergyModel& model = *torch_->model;
+    EnergyModel& model = torch_->energy_model("sampling Langevin chains");
     const LangevinSampler sampler(model, sampler_config(model, settings));
     auto run = std::make_shared<ChainRun>();
     run->settings = settings;
@@ -510,13 +563,9 @@ void Worker::sample_from_z(const SamplerSettings& settings, std::vector<float> z
 void Worker::interpolate(const InterpRequest& request, bool live) {
   post(live ? Kind::kInterpLive : Kind::kInterpStrip, live ? "interpolating (live ρ)" : "interpolating (strip)",
        [this, request, live](const std::atomic<bool>& cancel) {
-         if (!torch_->model) throw Error("no model loaded");
-         EnergyModel& model = *torch_->model;
-         SamplerConfig cfg = sampler_config(model, request.sampler);
-         // The live image is one chain: evaluated alone rather than padded to a chunk of 16, so
-         // dragging ρ stays interactive. It then matches the strip's image to float rounding.
-         if (live) cfg.chunk = 1;
-         const LangevinSampler sampler(model, cfg);
+         // The live image of an EBM is one chain: evaluated alone rather than padded to a chunk
+         // of 16, so dragging ρ stays interactive. It then matches the strip's image to float rounding.
+         const std::unique_ptr<Generator> gen = torch_->generator(request.sampler, live);
          InterpolationSpec spec;
          spec.path = request.path;
          spec.noise = request.noise;
@@ -524,21 +573,23 @@ void Worker::interpolate(const InterpRequest& request, bool live) {
          const auto t0 = Clock::now();
          InterpolationResult r;
          try {
-           r = shortrun::interpolate(sampler, {Endpoint{uint64_t(request.seed_a), request.chain_a}},
-                                     {Endpoint{uint64_t(request.seed_b), request.chain_b}}, spec, &cancel,
-                                     [this](int64_t k, int64_t K) { progress(k, K); });
+           r = gen->interpolate({Endpoint{uint64_t(request.seed_a), request.chain_a}},
+                                {Endpoint{uint64_t(request.seed_b), request.chain_b}}, spec, &cancel,
+                                [this](int64_t k, int64_t K) { progress(k, K); });
          } catch (const Error&) {
            if (cancel.load()) return;  // superseded by a newer request
            throw;
          }
          auto out = std::make_shared<InterpResult>();
-         const DataShape& ds = model.shape();
+         const DataShape ds = gen->shape();
          out->shape = ImageShape{int(request.rho.size()), int(ds.channels), int(ds.height), int(ds.width)};
          out->rho = request.rho;
          out->images = host_nhwc(r.x[0]);
-         out->energy = host_floats(r.energy[0]);
+         out->energy = r.energy.defined() ? host_floats(r.energy[0]) : std::vector<float>(request.rho.size(), std::nanf(""));
          out->path = request.path;
-         out->noise = request.noise;
+         out->noise = gen->kind() == "ebm" ? request.noise : "none";
+         out->kind = gen->kind();
+         out->method = gen->interpolation_method(spec);
          out->seconds = seconds_since(t0);
          std::lock_guard<std::mutex> lock(mutex_);
          out->id = next_id_++;
@@ -555,17 +606,16 @@ void Worker::cancel_reconstruction() {
 
 void Worker::reconstruct(const ReconRequest& request) {
   post(Kind::kRecon, "reconstructing", [this, request](const std::atomic<bool>& cancel) {
-    if (!torch_->model) throw Error("no model loaded");
-    EnergyModel& model = *torch_->model;
-    const DataShape& ds = model.shape();
+    const std::unique_ptr<Generator> gen = torch_->generator(request.sampler);
+    const DataShape ds = gen->shape();
     const ImageShape shape{1, int(ds.channels), int(ds.height), int(ds.width)};
     if (request.observed.size() != shape.floats() || request.mask.size() != size_t(shape.h) * shape.w)
       throw Error("reconstruction input does not match the model's " + ds.str() + " images");
-    const LangevinSampler sampler(model, sampler_config(model, request.sampler));
-    ReconstructConfig cfg;
-    cfg.iters = request.iters;
-    cfg.lr = request.lr;
-    const Reconstructor recon(sampler, cfg);
+    GeneratorReconOptions options;
+    options.iters = request.iters;
+    options.lr = request.lr;
+    options.seed = uint64_t(request.sampler.seed);
+    options.first_chain = request.chain;
     auto run = std::make_shared<ReconRun>();
     run->shape = shape;
     run->iters = request.iters;
@@ -574,6 +624,7 @@ void Worker::reconstruct(const ReconRequest& request) {
     run->mask = request.mask;
     run->chain = request.chain;
     run->seed = uint64_t(request.sampler.seed);
+    run->kind = gen->kind();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       run->id = next_id_++;
@@ -582,9 +633,8 @@ void Worker::reconstruct(const ReconRequest& request) {
     const torch::Tensor observed = from_nhwc(request.observed, shape, torch_->device);
     const torch::Tensor mask = torch::from_blob(const_cast<float*>(request.mask.data()), {1, 1, shape.h, shape.w},
                                                 torch::kFloat32).clone().to(torch_->device);
-    const torch::Tensor chains = chain_range(request.chain, 1, torch_->device);
     progress(0, request.iters);  // the length is known before the first iteration ends
-    const ReconstructResult result = recon.run(observed, mask, chains, [&](const ReconstructIteration& it) {
+    const GeneratorRecon result = gen->reconstruct(observed, mask, options, [&](const ReconstructIteration& it) {
       run->curve[it.iteration] = it.mse[0].item<float>();
       std::atomic_store(&run->latest, std::shared_ptr<const std::vector<float>>(
                                           std::make_shared<std::vector<float>>(host_nhwc(it.x))));
@@ -592,7 +642,8 @@ void Worker::reconstruct(const ReconRequest& request) {
       progress(it.iteration, request.iters);
     }, &cancel);
     run->cancelled.store(result.cancelled);
-    if (!result.cancelled) run->z = host_nhwc(result.z);
+    // An EBM's z is an image-shaped start of its chain ("show its chain"); a VAE's or GAN's is a vector.
+    if (!result.cancelled && gen->kind() == "ebm") run->z = host_nhwc(result.z);
     run->finished.store(true);
   });
 }

@@ -1,4 +1,5 @@
-// The explorer's torch worker: one thread that owns the model and runs every torch job
+// The explorer's torch worker: one thread that owns the model (an energy model, or a VAE or GAN
+// baseline: interpolation and reconstruction go through generators/generator.h) and runs every torch job
 // (sampling, interpolation, reconstruction, exports) from a command queue. The UI thread only
 // posts requests and reads published snapshots; it never waits on torch work.
 #pragma once
@@ -30,7 +31,7 @@ struct InterpRequest {
 struct ReconRequest {
   std::vector<float> observed;  // H·W·C in [-1,1]
   std::vector<float> mask;      // H·W, 1 = observed
-  int iters = 100;
+  int iters = 100;              // a VAE: 0 = its encoder's mean alone
   float lr = 0.05f;
   int chain = 0;                // whose z0 and u_k to use (under sampler.seed)
   SamplerSettings sampler;
@@ -115,6 +116,10 @@ class Worker {
   void io_loop();
   void stop_threads();  // stop both threads' loops and the running job (the destructor, abandon())
   void fail(const std::string& what, const std::string& job = "");
+  // (worker thread) A VAE or GAN checkpoint: the loaded model becomes that generator.
+  void load_baseline(const std::string& path);
+  // (worker thread) Publishes a newly loaded model; every result of the previous one goes.
+  void publish_model(std::shared_ptr<ModelInfo> info);
   void notify(const std::string& what);
 
   // Worker-thread-only state (torch types hidden in the .cpp).

@@ -15,7 +15,7 @@ torch::Tensor masked_mse(const torch::Tensor& x, const torch::Tensor& obs, const
 }  // namespace
 
 LatentFit fit_latent(BaselineModel& model, const torch::Tensor& x_obs, const torch::Tensor& mask, const torch::Tensor& z0,
-                     const LatentFitOptions& options, const std::function<bool(int64_t, double)>& progress) {
+                     const LatentFitOptions& options, const LatentFitProgress& progress) {
   if (options.iters < 0) throw Error("reconstruction iterations must be >= 0");
   if (!(options.lr > 0)) throw Error("reconstruction learning rate must be > 0");
   const BaselineSpec& spec = model.spec();
@@ -48,7 +48,8 @@ LatentFit fit_latent(BaselineModel& model, const torch::Tensor& x_obs, const tor
     out.curve.push_back(out.mse.mean().item<double>());
   };
   measure();
-  if (options.iters > 0) {
+  if (progress && !progress(0, out)) out.stopped = true;
+  if (options.iters > 0 && !out.stopped) {
     z.requires_grad_(true);
     Adam adam({z}, AdamOptions{options.lr, 0.9, 0.999, 1e-8});
     for (int64_t k = 0; k < options.iters; ++k) {
@@ -58,7 +59,10 @@ LatentFit fit_latent(BaselineModel& model, const torch::Tensor& x_obs, const tor
       loss.backward();
       adam.step();
       measure();
-      if (progress && !progress(k + 1, out.curve.back())) break;
+      if (progress && !progress(k + 1, out)) {
+        out.stopped = k + 1 < options.iters;
+        break;
+      }
     }
     z = z.detach();
   }

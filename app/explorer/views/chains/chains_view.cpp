@@ -301,6 +301,7 @@ class ChainsView : public View {
  public:
   const char* title() const override { return "Chains"; }
   const char* id() const override { return "chains"; }
+  bool needs_energy_model() const override { return true; }
   bool state_at_top() const override { return true; }
   bool animating() const override { return c_.playing; }
 

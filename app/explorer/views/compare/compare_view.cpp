@@ -2,7 +2,9 @@
 // sampler settings (B's K, step size, noise), run from the same z and u_k. Grids side by side,
 // their per-pixel difference through the diverging colormap, f and ‖∇f‖ of both overlaid, and
 // one timeline that scrubs both. The work runs as a view job (compare_job.h); exports write the
-// PNG `shortrun compare` writes.
+// PNG `shortrun compare` writes. Two more modes take models of any kind (energy model, VAE, GAN):
+// the same test image reconstructed by each, and the same latents interpolated by each
+// (generator_compare_ui.h).
 #include <imgui.h>
 
 #include <algorithm>
@@ -14,7 +16,9 @@
 #include "display/display_image.h"
 #include "display/grid_layout.h"
 #include "display/image_export.h"
+#include "shortrun/base/error.h"
 #include "views/compare/compare_job.h"
+#include "views/compare/generator_compare_ui.h"
 #include "views/export_report.h"
 #include "views/view.h"
 #include "widgets/disabled_why.h"
@@ -37,15 +41,25 @@ class CompareView : public View {
   const char* id() const override { return "compare"; }
 
   std::vector<std::string> controls() const override {
-    return {"ab_model_b", "ab_steps_b", "ab_step_size_b", "ab_noise_b", "ab_chains", "ab_diff_range", "ab_step", "ab_folder"};
+    std::vector<std::string> c = {"ab_mode", "ab_model_b", "ab_steps_b", "ab_step_size_b", "ab_noise_b", "ab_chains", "ab_diff_range", "ab_step", "ab_folder"};
+    for (const std::string& g : GeneratorComparePanel::controls()) c.push_back(g);
+    return c;
   }
   std::vector<std::string> buttons() const override {
-    return {"ab_run", "ab_stop", "ab_export", "ab_b_from_a", "ab_reset_a", "ab_reset_b", "ab_browse_b"};
+    std::vector<std::string> b = {"ab_run", "ab_stop", "ab_export", "ab_b_from_a", "ab_reset_a", "ab_reset_b", "ab_browse_b"};
+    for (const std::string& g : GeneratorComparePanel::buttons()) b.push_back(g);
+    return b;
   }
 
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& v) override {
     init_b(ctx);
-    if (name == "ab_model_b") set_field(model_b_, sizeof(model_b_), v.get<std::string>()), b_own_ = model_b_[0] != 0;
+    if (name.rfind("gc_", 0) == 0) return generators_.set_control(ctx, name, v);
+    if (name == "ab_mode") {
+      const std::string m = v.get<std::string>();
+      const auto it = std::find(std::begin(kModes), std::end(kModes), m);
+      if (it == std::end(kModes)) throw Error("ab_mode must be chains, reconstruct or interpolate");
+      mode_ = int(it - std::begin(kModes));
+    } else if (name == "ab_model_b") set_field(model_b_, sizeof(model_b_), v.get<std::string>()), b_own_ = model_b_[0] != 0;
     else if (name == "ab_steps_b") steps_b_ = std::clamp(v.get<int>(), 1, 100000), b_own_ = false;
     else if (name == "ab_step_size_b") step_size_b_ = v.get<float>(), b_own_ = false;
     else if (name == "ab_noise_b") noise_b_ = v.get<float>(), b_own_ = false;
@@ -57,6 +71,7 @@ class CompareView : public View {
 
   void press(ViewContext& ctx, const std::string& button) override {
     init_b(ctx);
+    if (button.rfind("gc_", 0) == 0) return generators_.press(ctx, button, kModes[mode_ == 0 ? 1 : mode_]);
     if (button == "ab_run") run(ctx);
     else if (button == "ab_stop") stop(ctx);
     else if (button == "ab_export") export_png(ctx);
@@ -66,9 +81,12 @@ class CompareView : public View {
     else if (button == "ab_browse_b") browse_b(ctx);
   }
 
-  bool busy() const override { return probe_.slot->running.load() || export_.running(); }
+  bool busy() const override { return probe_.slot->running.load() || export_.running() || generators_.busy(); }
 
   void model_changed(ViewContext& ctx) override {
+    generators_.model_changed(ctx);
+    // Chains need an energy model: with a VAE or GAN loaded the tab opens on reconstructions.
+    if (ctx.session.pub.model && !ctx.session.pub.model->is_ebm() && mode_ == 0) mode_ = 1;
     stop(ctx);  // a probe of the old model must not publish over the new one (the slot drops it)
     probe_.clear(shown_);
     b_initialized_ = false;
@@ -76,6 +94,7 @@ class CompareView : public View {
   }
 
   void release_gl() override {
+    generators_.release_gl();
     grid_a_ = std::make_unique<DisplayImage>();
     grid_b_ = std::make_unique<DisplayImage>();
     grid_diff_ = std::make_unique<DisplayImage>();
@@ -93,10 +112,29 @@ class CompareView : public View {
     }
     export_.update(ctx);
     if (dirty_ && shown_) upload(ctx);
+    generators_.update(ctx);
   }
 
   void draw(ViewContext& ctx) override {
     init_b(ctx);
+    const ModelInfo* m = ctx.session.pub.model.get();
+    ImGui::SetNextItemWidth(260);
+    ImGui::Combo("compare", &mode_, "chains (two energy models)\0reconstruction (any kind)\0interpolation (any kind)\0");
+    tip("chains: two EBMs or two sampler settings from the same z and u_k; reconstruction / interpolation: the loaded "
+        "model, B and C of any kind (energy model, VAE, GAN) on the same test image / the same latents");
+    if (mode_ != 0) {
+      draw_model_b(ctx);
+      generators_.draw(ctx, kModes[mode_]);
+      return;
+    }
+    if (m && !m->is_ebm()) {
+      ImGui::PushTextWrapPos(0.0f);
+      ImGui::TextUnformatted(("Chains needs an energy model: the loaded " + m->kind_name +
+                              " has no Langevin chain. Choose reconstruction or interpolation above to compare it.")
+                                 .c_str());
+      ImGui::PopTextWrapPos();
+      return;
+    }
     draw_settings(ctx);
     ImGui::Separator();
     if (!shown_) {
@@ -110,7 +148,9 @@ class CompareView : public View {
   }
 
   nlohmann::json state() const override {
-    nlohmann::json j = {{"running", probe_.slot->running.load()},
+    nlohmann::json j = {{"mode", kModes[mode_]},
+                        {"generators", generators_.state()},
+                        {"running", probe_.slot->running.load()},
                         {"progress", {probe_.slot->done.load(), probe_.slot->total.load()}},
                         {"error", error_},
                         {"model_b", model_b_},
@@ -142,6 +182,19 @@ class CompareView : public View {
   }
 
  private:
+  static constexpr const char* kModes[] = {"chains", "reconstruct", "interpolate"};
+
+  // Model B alone (the generator modes: its sampler is its own).
+  void draw_model_b(ViewContext& ctx) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColorB), "B");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x * 0.45f));
+    ImGui::InputTextWithHint("##ab_model_b_gen", "model B: a path (optional; EBM, VAE or GAN)", model_b_, sizeof(model_b_));
+    tip("model B (.safetensors or a run directory), any kind; an EBM samples with its own stored sampler");
+    ImGui::SameLine();
+    if (ImGui::Button("Browse...##bgen")) browse_b(ctx);
+    tip("choose model B in the file chooser");
+  }
 
   int last_step() const {
     return shown_ ? int(std::max(shown_->a.sampler.steps, shown_->b.sampler.steps)) : 0;
@@ -197,6 +250,12 @@ class CompareView : public View {
   void run(ViewContext& ctx) {
     if (!ctx.session.pub.model) {
       error_ = "A/B compare: load a model first";
+      ctx.error(error_);
+      return;
+    }
+    if (!ctx.session.pub.model->is_ebm()) {
+      error_ = "A/B compare of chains needs an energy model: the loaded " + ctx.session.pub.model->kind_name +
+               " has no Langevin chain (compare reconstructions or interpolations instead)";
       ctx.error(error_);
       return;
     }
@@ -347,12 +406,7 @@ class CompareView : public View {
       if (ImGui::Button("Stop")) stop(ctx);
       tip("stop the comparison (between two Langevin steps)");
     }
-    if (running) {
-      const int64_t done = probe_.slot->done.load(), total = probe_.slot->total.load();
-      char buf[96];
-      std::snprintf(buf, sizeof(buf), "comparing... %lld / %lld chain-steps", static_cast<long long>(done), static_cast<long long>(total));
-      ImGui::ProgressBar(total > 0 ? float(double(done) / double(total)) : 0.0f, ImVec2(-1, 0), buf);
-    }
+    if (running) progress_line("comparing", probe_.slot->done.load(), probe_.slot->total.load(), "chain-steps");
     job_outcome(error_, shown_ != nullptr);
   }
 
@@ -432,6 +486,8 @@ class CompareView : public View {
   }
 
   char model_b_[1024] = "";
+  int mode_ = 0;  // kModes
+  GeneratorComparePanel generators_{model_b_};
   bool b_own_ = false;  // B runs model B's stored sampler (set by a new model B or its reset)
   char folder_[512] = "";  // empty: the sidebar's export folder
   int steps_b_ = 50, chains_ = 16;

@@ -1,6 +1,7 @@
 // The Interpolation tab: two endpoints (chains or seeds), a ρ slider whose drag regenerates the
 // image live, a strip of images across ρ, the energy f(M(z_ρ)) along the path, and the strip's
-// PNG export.
+// PNG export. With a VAE or GAN loaded the same tab moves z ~ N(0, I) of latents (seed, index)
+// through its decoder/generator (generators/generator.h); there is no chain noise and no energy.
 #include <imgui.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
 #include "views/view.h"
+#include "widgets/disabled_why.h"
 #include "widgets/layout_util.h"
 #include "widgets/pixel_readout.h"
 #include "widgets/plots.h"
@@ -95,16 +97,19 @@ void draw_interpolation(ViewContext& ctx, InterpUi& in) {
   ImGui::SameLine();
   changed |= ImGui::InputInt("seed##a", &in.seed_a);
   tip("endpoint A's seed");
+  // An EBM's endpoint is a chain (z and u_k); a VAE's or GAN's is latent index i (z_i ~ N(0, I)).
+  const bool ebm = pub.model->is_ebm();
   same_line_if_fits(labelled_width("chain##a", 90));
-  changed |= ImGui::InputInt("chain##a", &in.chain_a);
-  tip("endpoint A's chain index: its z and u_k are those of chain i under the seed");
+  changed |= ImGui::InputInt(ebm ? "chain##a" : "index##a", &in.chain_a);
+  tip(ebm ? "endpoint A's chain index: its z and u_k are those of chain i under the seed"
+          : "endpoint A's latent index: z_i ~ N(0, I) under the seed, as shortrun generate draws image i");
   same_line_if_fits(labelled_width("B: seed##b", 90), 30);
   ImGui::TextUnformatted("B:");
   ImGui::SameLine();
   changed |= ImGui::InputInt("seed##b", &in.seed_b);
   tip("endpoint B's seed");
   same_line_if_fits(labelled_width("chain##b", 90));
-  changed |= ImGui::InputInt("chain##b", &in.chain_b);
+  changed |= ImGui::InputInt(ebm ? "chain##b" : "index##b", &in.chain_b);
   tip("endpoint B's chain index");
   ImGui::PopItemWidth();
   in.chain_a = std::max(0, in.chain_a);
@@ -112,17 +117,22 @@ void draw_interpolation(ViewContext& ctx, InterpUi& in) {
   same_line_if_fits(ImGui::CalcTextSize("Random endpoints").x + 2 * ImGui::GetStyle().FramePadding.x, 30);
   if (ImGui::Button("Random endpoints")) random_endpoints(in);
   tip("two fresh seeds (chain 0 of each)");
-  same_line_if_fits(ImGui::CalcTextSize("(or select a chain in Chains: 'Use as endpoint A/B')").x);
-  ImGui::TextDisabled("(or select a chain in Chains: 'Use as endpoint A/B')");
+  if (ebm) {
+    same_line_if_fits(ImGui::CalcTextSize("(or select a chain in Chains: 'Use as endpoint A/B')").x);
+    ImGui::TextDisabled("(or select a chain in Chains: 'Use as endpoint A/B')");
+  }
 
   ImGui::SetNextItemWidth(150);
   changed |= ImGui::Combo("path", &in.path, "linear\0spherical\0");
   tip("linear: z = (1-rho) z1 + rho z2 (mid-path noise has lower variance); spherical: sqrt(1-rho^2) z1 + rho z2 "
       "(keeps the variance)");
   same_line_if_fits(labelled_width("noise", 150));
-  ImGui::SetNextItemWidth(150);
-  changed |= ImGui::Combo("noise", &in.noise, "fixed (A's u_k)\0mixed\0off\0");
-  tip("Langevin noise along the path: A's u_k everywhere, mixed like z (both ends exact), or none");
+  {
+    DisabledWhy off(!pub.model->is_ebm(), "a " + pub.model->kind_name + " has no Langevin noise: its image is a function of z alone");
+    ImGui::SetNextItemWidth(150);
+    changed |= ImGui::Combo("noise", &in.noise, "fixed (A's u_k)\0mixed\0off\0");
+    tip("Langevin noise along the path: A's u_k everywhere, mixed like z (both ends exact), or none");
+  }
   same_line_if_fits(labelled_width("strip points", 120));
   ImGui::SetNextItemWidth(120);
   if (ImGui::SliderInt("strip points", &in.points, 2, 16)) in.dirty_strip = true;
@@ -146,7 +156,8 @@ void draw_interpolation(ViewContext& ctx, InterpUi& in) {
     ImGui::Image(in.tex->live.id(), ImVec2(big, big));
     tip("M(z_rho, u): the chain started at the interpolated noise");
     pixel_readout(live->images.data(), live->shape.w, live->shape.h, live->shape.c);
-    ImGui::Text("rho %.3f   f = %.5g   (%.0f ms)", live->rho[0], live->energy[0], live->seconds * 1000);
+    if (live->kind == "ebm") ImGui::Text("rho %.3f   f = %.5g   (%.0f ms)", live->rho[0], live->energy[0], live->seconds * 1000);
+    else ImGui::Text("rho %.3f   (%.0f ms)", live->rho[0], live->seconds * 1000);
   } else {
     ImGui::Dummy(ImVec2(big, big));
   }
@@ -155,7 +166,17 @@ void draw_interpolation(ViewContext& ctx, InterpUi& in) {
   // Energy along the path: the strip's points, with the live ρ marked.
   ImGui::BeginGroup();
   const InterpResult* strip = pub.interp_strip.get();
-  if (strip) {
+  if (strip && strip->kind != "ebm") {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(("the " + pub.model->kind_name + " interpolates " + strip->method).c_str());
+    ImGui::TextDisabled("endpoint A: z of latent %d under seed %d; B: latent %d under seed %d (z ~ N(0, I) from Philox, "
+                        "as shortrun generate draws image i). No energy: a %s has no f(x).",
+                        in.chain_a, in.seed_a, in.chain_b, in.seed_b, pub.model->kind_name.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::TextDisabled("%s path, %d points in %.2f s", strip->path.c_str(), strip->shape.n, strip->seconds);
+    if (ImGui::Button("Export strip PNG")) ctx.press("export_strip");
+    tip("the strip as one PNG (magnified by the Export panel's factor), with a .json of the endpoints and settings");
+  } else if (strip) {
     PlotSpec spec;
     spec.title = "f(M(z_rho)) along the path (x: strip index; yellow: live rho)";
     spec.x_count = strip->shape.n;
@@ -192,7 +213,10 @@ void draw_interpolation(ViewContext& ctx, InterpUi& in) {
         in.rho = strip->rho[i];
         in.dirty_live = true;
       }
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("rho %.3f  f = %.5g", strip->rho[i], strip->energy[i]);
+      if (ImGui::IsItemHovered()) {
+        if (strip->kind == "ebm") ImGui::SetTooltip("rho %.3f  f = %.5g", strip->rho[i], strip->energy[i]);
+        else ImGui::SetTooltip("rho %.3f", strip->rho[i]);
+      }
       ImGui::PopID();
     }
   }
@@ -258,8 +282,8 @@ class InterpolationView : public View {
     nlohmann::json in = {{"seed_a", in_.seed_a}, {"chain_a", in_.chain_a}, {"seed_b", in_.seed_b},
                          {"chain_b", in_.chain_b}, {"rho", in_.rho}, {"path", in_.path == 0 ? "linear" : "spherical"},
                          {"noise", in_.noise == 0 ? "fixed" : in_.noise == 1 ? "mixed" : "off"}, {"points", in_.points}};
-    if (live_) in["live"] = {{"rho", live_->rho}, {"energy", live_->energy}, {"seconds", live_->seconds}};
-    if (strip_) in["strip"] = {{"rho", strip_->rho}, {"energy", strip_->energy}};
+    if (live_) in["live"] = {{"rho", live_->rho}, {"energy", live_->energy}, {"seconds", live_->seconds}, {"kind", live_->kind}};
+    if (strip_) in["strip"] = {{"rho", strip_->rho}, {"energy", strip_->energy}, {"kind", strip_->kind}, {"method", strip_->method}};
     return {{"interpolation", in}};
   }
 
@@ -280,6 +304,7 @@ class InterpolationView : public View {
       write_json(path + ".json", {{"model", pub.model ? pub.model->path : ""},
                                   {"endpoint_a", {{"seed", in_.seed_a}, {"chain", in_.chain_a}}},
                                   {"endpoint_b", {{"seed", in_.seed_b}, {"chain", in_.chain_b}}},
+                                  {"kind", strip->kind}, {"method", strip->method},
                                   {"path", strip->path}, {"noise", strip->noise}, {"rho", strip->rho},
                                   {"energy", strip->energy}, {"sampler", settings_json(ctx.session.sampler)},
                                   {"upscale", upscale}});

@@ -52,6 +52,7 @@ class LongRunView : public View {
  public:
   const char* title() const override { return "Long run"; }
   const char* id() const override { return "long_run"; }
+  bool needs_energy_model() const override { return true; }
 
   std::vector<std::string> controls() const override {
     return {"long_run_multiple", "long_run_continue_to", "long_run_shown_step", "long_run_export_folder"};

@@ -43,6 +43,7 @@ class OodView : public View {
  public:
   const char* title() const override { return "OOD probe"; }
   const char* id() const override { return "ood"; }
+  bool needs_energy_model() const override { return true; }
 
   std::vector<std::string> controls() const override {
     return {"ood_images", "ood_data", "ood_n", "ood_step", "ood_selected", "ood_folder"};

@@ -1,6 +1,8 @@
 // The Reconstruct tab: a canvas at the model's resolution (brush, eraser, mask painting, undo,
 // load by path or drag-and-drop), the live reconstruction with its MSE curve, observed |
 // reconstruction | error side by side, and "show its chain" to watch the inferred z sampled.
+// Any generator reconstructs (generators/generator.h): an EBM through its chain, a VAE by its
+// encoder then gradient steps on z, a GAN by inversion.
 #include <imgui.h>
 
 #include <algorithm>
@@ -171,25 +173,40 @@ void draw_reconstruct(ViewContext& ctx, ReconTab& t) {
   same_line_if_fits(320.0f, 16);  // a narrow window stacks the result under the canvas
 
   ImGui::BeginGroup();
+  const ModelInfo& model = *pub.model;
   ImGui::PushItemWidth(120);
-  ImGui::SliderInt("iterations", &r.iters, 1, 1000, "%d", ImGuiSliderFlags_Logarithmic);
-  tip("Adam iterations on z, each back-propagating through all K steps");
+  const bool encoder = model.kind == "vae";  // iterations 0: the encoder's guess alone
+  ImGui::SliderInt("iterations", &r.iters, encoder ? 0 : 1, 1000, "%d", encoder ? 0 : ImGuiSliderFlags_Logarithmic);
+  if (!encoder) r.iters = std::max(1, r.iters);
+  tip(model.is_ebm() ? "Adam iterations on z, each back-propagating through all K steps"
+      : encoder      ? "Adam iterations on z after the encoder's guess (0: the encoder's mean alone)"
+                     : "Adam iterations on z (GAN inversion from z = 0)");
   same_line_if_fits(labelled_width("lr", 120));
   ImGui::SliderFloat("lr", &r.lr, 0.001f, 0.5f, "%.3f", ImGuiSliderFlags_Logarithmic);
   tip("Adam learning rate on z");
-  same_line_if_fits(labelled_width("chain", 120));
-  ImGui::InputInt("chain", &r.chain);
-  r.chain = std::max(0, r.chain);
-  tip("whose z0 and noise u_k (under the sampler's seed) the reconstruction starts from and keeps");
+  if (model.is_ebm()) {
+    same_line_if_fits(labelled_width("chain", 120));
+    ImGui::InputInt("chain", &r.chain);
+    r.chain = std::max(0, r.chain);
+    tip("whose z0 and noise u_k (under the sampler's seed) the reconstruction starts from and keeps");
+  }
   ImGui::PopItemWidth();
   const SamplerSettings& sm = ctx.session.sampler;
   {
     ReservedLines room(2);  // its length varies with the numbers: the buttons below stay put
     ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextDisabled("through the sampler's chain: K=%d, step size %.3g, noise %.3g, seed %d (sidebar)", sm.steps,
-                        sm.step_size, sm.noise_std, sm.seed);
-    ImGui::PopTextWrapPos();
-    tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
+    if (model.is_ebm()) {
+      ImGui::TextDisabled("through the sampler's chain: K=%d, step size %.3g, noise %.3g, seed %d (sidebar)", sm.steps,
+                          sm.step_size, sm.noise_std, sm.seed);
+      ImGui::PopTextWrapPos();
+      tip("M(z, u) is the K-step chain with the sidebar's sampler settings; change them there");
+    } else {
+      ImGui::TextDisabled(encoder ? "through the VAE: z from its encoder's mean (on the masked image, hidden pixels -1), then "
+                                    "Adam on z so that decoder(z) fits the observed pixels"
+                                  : "through the GAN: inversion, Adam on z from z = 0 so that generator(z) fits the "
+                                    "observed pixels");
+      ImGui::PopTextWrapPos();
+    }
   }
   const ReconRun* run = shown_reconstruction(pub.recon.get(), r);
   const bool running = run && !run->finished.load();
@@ -203,8 +220,9 @@ void draw_reconstruct(ViewContext& ctx, ReconTab& t) {
   }
   same_line_if_fits(button_width("Show its chain"));
   {
-    DisabledWhy off(!run || !run->finished.load() || run->z.empty(),
-                    !run ? "no reconstruction yet: press Reconstruct first"
+    DisabledWhy off(!model.is_ebm() || !run || !run->finished.load() || run->z.empty(),
+                    !model.is_ebm() ? "needs an energy model: a " + model.kind_name + " has no chain to show"
+                    : !run ? "no reconstruction yet: press Reconstruct first"
                     : !run->finished.load() ? "the reconstruction is still running: its z is final when it ends"
                     : "this reconstruction was stopped before it finished, so it has no final z: run it to the end");
     if (ImGui::Button("Show its chain")) ctx.press("show_chain");
@@ -328,7 +346,8 @@ class ReconstructView : public View {
     if (pub.recon && pub.recon->finished.load() && pub.recon->id != t_.measured && t_.ui.requested) {
       t_.measured = pub.recon->id;
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_.started).count();
-      ctx.session.costs.record(WorkKind::kReconStep, double(pub.recon->done.load()) * std::max(1, t_.ui.sampler_used.steps), secs);
+      const int per_iteration = pub.recon->kind == "ebm" ? std::max(1, t_.ui.sampler_used.steps) : 1;
+      ctx.session.costs.record(WorkKind::kReconStep, double(pub.recon->done.load()) * per_iteration, secs);
     }
     if (pub.image && pub.image->id != t_.applied_image) {
       t_.applied_image = pub.image->id;
@@ -366,7 +385,10 @@ class ReconstructView : public View {
     else if (name == "brush_value") r.brush.value = clamped(v, -1.0f, 1.0f);
     else if (name == "erase") r.brush.erase = v.get<bool>();
     else if (name == "paint_mask") r.brush.mask = v.get<bool>();
-    else if (name == "recon_iters") r.iters = clamped(v, 1, 5000);
+    else if (name == "recon_iters") {
+      const ModelInfo* m = ctx.session.pub.model.get();
+      r.iters = clamped(v, m && m->kind == "vae" ? 0 : 1, 5000);  // 0: the VAE's encoder alone
+    }
     else if (name == "recon_lr") r.lr = clamped(v, 1e-5f, 1.0f);
     else if (name == "recon_chain") r.chain = clamped(v, 0, 1 << 20);
     else if (name == "mask_p") r.mask_p = clamped(v, 0.0f, 0.95f);
@@ -417,7 +439,7 @@ class ReconstructView : public View {
     if (const ReconRun* shown = shown_reconstruction(recon_.get(), t_.ui)) {
       const ReconRun& r = *shown;
       const int done = r.done.load();
-      rc["run"] = {{"done", done}, {"finished", r.finished.load()}, {"cancelled", r.cancelled.load()},
+      rc["run"] = {{"done", done}, {"finished", r.finished.load()}, {"cancelled", r.cancelled.load()}, {"kind", r.kind},
                    {"mse_first", r.curve[0]}, {"mse_last", r.curve[std::min<size_t>(done, r.curve.size() - 1)]}};
     }
     return {{"reconstruct", rc}};
@@ -437,9 +459,10 @@ class ReconstructView : public View {
     r.sampler = ctx.session.sampler;
     // Priced first: each iteration runs the K-step chain forward and back (about 3 chain-steps a step).
     Session& session = ctx.session;
-    const double secs = session.costs.seconds(WorkKind::kReconStep, double(r.iters) * std::max(1, r.sampler.steps));
-    const std::string what = "Reconstruct: " + count_of(r.iters, "iteration") + " through K = " +
-                             std::to_string(r.sampler.steps) + " steps";
+    const bool ebm = session.pub.model->is_ebm();  // a VAE's or GAN's step is one decoder pass, priced as one chain-step
+    const double secs = session.costs.seconds(WorkKind::kReconStep, double(std::max(1, r.iters)) * (ebm ? std::max(1, r.sampler.steps) : 1));
+    const std::string what = "Reconstruct: " + count_of(r.iters, "iteration") +
+                             (ebm ? " through K = " + std::to_string(r.sampler.steps) + " steps" : " through the " + session.pub.model->kind_name);
     session.run_or_ask(what, secs, [this, &session, r] {
       t_.ui.requested = true;
       t_.ui.sampler_used = r.sampler;

@@ -60,6 +60,7 @@ class SweepView : public View {
  public:
   const char* title() const override { return "K \xC3\x97 step"; }  // "K × step"
   const char* id() const override { return "sweep"; }
+  bool needs_energy_model() const override { return true; }
 
   std::vector<std::string> controls() const override {
     return {"sweep_steps", "sweep_step_sizes", "sweep_chain", "sweep_fd", "sweep_cell", "sweep_export_folder"};

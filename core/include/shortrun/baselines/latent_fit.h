@@ -23,11 +23,14 @@ struct LatentFit {
   torch::Tensor x;          // decoder(z) [N,C,H,W]
   torch::Tensor mse;        // per image, on the observed pixels [N]
   std::vector<double> curve;  // mean observed-pixel MSE per step (index 0: the start)
+  bool stopped = false;       // progress returned false before the last step
 };
 
 // x_obs [N,C,H,W]; mask [N or 1,1 or C,H,W] of 0/1, or undefined for all pixels; z0 [N,latent] or
-// undefined (VAE: the encoder's mean; GAN: zeros). progress(step, mse) after every step.
+// undefined (VAE: the encoder's mean; GAN: zeros). progress(step, fit so far) at the start (step
+// 0) and after every step, with x and mse of the current z; returning false stops the fit there.
+using LatentFitProgress = std::function<bool(int64_t step, const LatentFit& now)>;
 LatentFit fit_latent(BaselineModel& model, const torch::Tensor& x_obs, const torch::Tensor& mask, const torch::Tensor& z0,
-                     const LatentFitOptions& options, const std::function<bool(int64_t, double)>& progress = nullptr);
+                     const LatentFitOptions& options, const LatentFitProgress& progress = nullptr);
 
 }  // namespace shortrun
