@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev librandom123-dev zlib1g-dev
   libjpeg62-turbo-dev                  # JPEG decoding (optional at build time: without it, PNG only)
+  libgloo-dev                          # c10d's Gloo headers: data-parallel training (optional at build time)
   python3-torch python3-numpy          # the independent reference the tests compare against
   python3-pil                          # JPEG fixtures and PIL's decode as their reference
   dataset-fashion-mnist                # training data for `shortrun train --data fashion-mnist`

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "shortrun/training/trainer.h"
 #include "cmd_train_baseline.h"
 #include "cmd_train_toy.h"
+#include "data_parallel_launch.h"
 
 namespace shortrun::cli {
 namespace {
@@ -93,6 +95,7 @@ void add_train_command(CLI::App& app) {
     RuntimeOptions rt;
     std::string model = "ebm";        // ebm | vae | gan (cmd_train_baseline.cpp)
     BaselineTrainOptions baseline;
+    DataParallelOptions dp;         // --nproc, --backend, --dist-timeout (issue 27)
   };
   auto o = std::make_shared<Options>();
   TrainerConfig& c = o->cfg;
@@ -188,6 +191,7 @@ void add_train_command(CLI::App& app) {
   toy->watch_patience = cmd->get_option("--watch-patience");
   toy->rollback_lr_factor = cmd->get_option("--rollback-lr-factor");
   add_runtime_options(*cmd, o->rt);
+  add_data_parallel_options(*cmd, o->dp);
   cmd->add_option("--model", o->model, "ebm (the paper's energy model) | vae | gan (DCGAN): the baselines of its Table 1")
       ->capture_default_str()->check(CLI::IsMember({"ebm", "vae", "gan"}));
   add_baseline_train_options(*cmd, o->baseline);
@@ -202,6 +206,8 @@ void add_train_command(CLI::App& app) {
     shaping.push_back(cmd->get_option(name));
   CLI::Option* limit_opt = cmd->get_option("--limit");
   cmd->callback([o, iters_opt, schedule_opt, toy, shaping, limit_opt, cmd] {
+    if ((o->dp.nproc > 1 || cmd->get_option("--backend")->count()) && (o->model != "ebm" || o->cfg.data.rfind("toy:", 0) == 0))
+      throw CLI::ValidationError("--nproc", "data-parallel training is for the energy model on images (not --model vae/gan or toy: data)");
     if (run_baseline_training_if_asked(*cmd, o->model, o->out, o->resume, o->baseline, o->rt)) return;
     if (o->out.empty() == o->resume.empty() && !(o->print_config && o->resume.empty()))
       throw CLI::ValidationError("train", "give exactly one of --out RUN_DIR or --resume RUN_DIR");
@@ -279,7 +285,17 @@ void add_train_command(CLI::App& app) {
     }
     if (o->print_config && !o->resume.empty())
       throw CLI::ValidationError("--print-config", "shows a new run's settings; a run's own are in " + o->resume + "/config.json");
-    if (!o->print_config) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
+    // --nproc N: this process only starts the N ranks and waits for them.
+    if (!o->print_config)
+      if (const int status = launch_local_workers(o->dp, o->rt.threads); status >= 0) {
+        if (status != 0) throw ExitStatus{status};
+        return;
+      }
+    // Under torchrun/srun (or as one of --nproc's ranks): join the group; rank 0 writes the run.
+    const std::unique_ptr<DistGroup> group = o->print_config ? nullptr : join_data_parallel(o->dp, o->rt.device == "cuda");
+    const ActiveGroupScope active(group.get());
+    const bool writer = !group || group->rank() == 0;
+    if (!o->print_config && o->resume.empty() && writer) check_new_run_directory(o->out, RunKind::kImage);  // before the data is read
     const torch::Device device = apply_runtime(o->rt);
     if (o->resume.empty()) {
       TrainerConfig& c = o->cfg;
@@ -339,7 +355,8 @@ void add_train_command(CLI::App& app) {
       d.limit = cfg.limit;  // the run's own (config.json), not all images
       return load_dataset(cfg.data, d);
     }();
-    std::cout << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")
+    if (writer) std::cout << (group ? "rank 0 of " + std::to_string(group->world()) + ": " : std::string())
+              << (o->resume.empty() ? "training " : "resuming at iteration " + std::to_string(trainer.iteration()) + ": ")
               << cfg.arch.summary() << " on " << data.description << "; K=" << cfg.sampler.steps
               << " step=" << cfg.sampler.step_size << " noise=" << cfg.sampler.noise_std << " batch=" << cfg.batch
               << " lr=" << cfg.lr << (cfg.lr_schedule.kind == "constant" ? "" : " (" + cfg.lr_schedule.spec() + ")")
@@ -355,13 +372,22 @@ void add_train_command(CLI::App& app) {
     const bool tty = isatty(STDOUT_FILENO);
     int64_t done = 0;
     bool stopped = false;
+    const auto t_run = std::chrono::steady_clock::now();
     {
       const Interrupt interrupt;  // Ctrl+C: a checkpoint of the last finished iteration, resumable
-      done = trainer.run(data, interrupt.flag(), [tty](const TrainProgress& p) { report(p, tty); });
+      done = trainer.run(data, interrupt.flag(), [tty, writer](const TrainProgress& p) {
+        if (writer) report(p, tty);
+      });
       stopped = interrupt.raised();
     }
-    if (tty) std::printf("\n");
-    std::cout << (stopped ? "interrupted; saved" : "done;") << " iteration " << done << " -> "
+    if (tty && writer) std::printf("\n");
+    if (group && writer) {
+      // The communication share (waiting for the slowest rank included): BENCHMARKS.md's figure.
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run).count();
+      std::printf("data-parallel: %d ranks; rank 0 spent %.2f s of %.2f s in collectives (%.1f%%)\n", group->world(),
+                  group->comm_seconds(), wall, wall > 0 ? 100.0 * group->comm_seconds() / wall : 0.0);
+    }
+    if (writer) std::cout << (stopped ? "interrupted; saved" : "done;") << " iteration " << done << " -> "
               << trainer.latest_checkpoint() << " and " << dir << "/model.safetensors" << std::endl;
     if (stopped) std::exit(130);
   });

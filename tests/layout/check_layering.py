@@ -16,10 +16,11 @@ import os
 import re
 import sys
 
-# Bottom to top. toy2d, analysis and baselines (the VAE and GAN of issue 26) sit side by side:
-# none may include another. generators (one interface for the EBM's chain, the VAE and the GAN)
-# sits above analysis and baselines, adapting both.
-CORE_WINGS = ["base", "io", "model", "sampling", "training", ("analysis", "toy2d", "baselines"), "generators"]
+# Bottom to top. distributed (issue 27's c10d process group) sits under training, which calls it.
+# toy2d, analysis and baselines (the VAE and GAN of issue 26) sit side by side: none may include
+# another. generators (one interface for the EBM's chain, the VAE and the GAN) sits above
+# analysis and baselines, adapting both.
+CORE_WINGS = ["base", "io", "model", "sampling", "distributed", "training", ("analysis", "toy2d", "baselines"), "generators"]
 # Bottom to top. display and widgets are side by side: neither includes the other.
 EXPLORER_ROOMS = ["worker", ("display", "widgets"), "views", "sidebar", "shell"]
 # Folders under views/ that several views share (what a run directory holds, read for the

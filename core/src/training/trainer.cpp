@@ -158,9 +158,10 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   config_.sampler.init = config_.init == "gaussian" ? "gaussian" : "uniform";
   if (config_.lr_schedule.kind == "cosine" && config_.lr_schedule.horizon == 0)
     config_.lr_schedule.horizon = std::max<int64_t>(1, config_.iters);
+  dp_ = DataParallel::join(config_.batch, config_.init, stored_config().dump());  // every rank, before any file
   std::error_code ec;
-  if (!fresh) lock_ = RunLock(out_dir_);
-  if (fresh) {
+  if (!fresh && dp_.writer()) lock_ = RunLock(out_dir_);
+  if (fresh && dp_.writer()) {
     check_new_run_directory(out_dir_, RunKind::kImage);  // never into a folder of the user's
     fs::create_directories(out_dir_ + "/samples", ec);
     fs::create_directories(out_dir_ + "/checkpoints", ec);
@@ -210,6 +211,12 @@ Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
     throw file_error(cfg_path, "is not a valid run configuration (JSON expected)");
   }
   Trainer t(config, out_dir, device, false);
+  {  // A data-parallel run resumed with another number of ranks: config.json says so.
+    std::ifstream in(cfg_path);
+    const nlohmann::json stored = nlohmann::json::parse(in, nullptr, false);
+    const int64_t world = t.dp_.group ? t.dp_.group->world() : 1;
+    if (stored.is_object() && json_get(stored, "world_size", int64_t(1)) != world) t.write_config();
+  }
   t.restore_generation(0);
   t.wall_before_ = t.trim_metrics();
   if (t.trained_threads_ > 0 && t.trained_threads_ != torch::get_num_threads())
@@ -361,11 +368,12 @@ double Trainer::trim_metrics() {
     }
   }
   in.close();
-  write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
+  if (dp_.writer()) write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
   return wall;
 }
 
 void Trainer::log_event(const nlohmann::json& event) const {
+  if (!dp_.writer()) return;
   std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << event.dump() << "\n";
 }
 
@@ -404,8 +412,10 @@ nlohmann::json Trainer::stored_config() const {
 }
 
 void Trainer::write_config() const {
+  if (!dp_.writer()) return;
   nlohmann::json cfg = stored_config();
   cfg["torch_version"] = torch_version();
+  cfg["world_size"] = dp_.group ? dp_.group->world() : 1;  // data-parallel ranks (issue 27), for the explorer
   write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
 }
 
@@ -439,6 +449,7 @@ void Trainer::save(const std::string& path, bool rotate) {
   if (ema_) state.emplace_back("ema_digest", torch::tensor(ema_->digest(), torch::kInt64));
   if (buffer_) state.emplace_back("buffer_digest", torch::tensor(buffer_->digest(), torch::kInt64));
   model_->card().provenance["iterations"] = iteration_;
+  if (!dp_.writer()) return;  // the other ranks hold the same state; rank 0 writes it
   if (rotate && path == latest_checkpoint() && file_exists(path)) {
     // A generation moves with its companions; the digests above tell a mismatched pair apart
     // should a crash fall between these renames.
@@ -497,6 +508,7 @@ void Trainer::log_long_run(FeatureExtractor* features, const GaussianStats& test
 }
 
 void Trainer::write_sample_grid(const torch::Tensor& samples) {
+  if (!dp_.writer()) return;
   char name[64];
   std::snprintf(name, sizeof name, "/samples/iter_%06lld.png", static_cast<long long>(iteration_));
   write_png(out_dir_ + name, make_grid(samples.narrow(0, 0, std::min<int64_t>(64, samples.size(0))), 8));
@@ -520,6 +532,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     return s;
   }());
   model_->train(true);
+  dp_.broadcast_from_writer(model_->parameters());  // identical start on every rank (a no-op alone)
 
   // Evaluation: the test split's feature statistics are computed once.
   std::unique_ptr<FeatureExtractor> features;
@@ -628,15 +641,17 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   // by one more sampling pass, so even the final checkpoint is a measured one.
   int64_t saved_at = iteration_;
   while (true) {
-    const bool stopping = stop && stop->load();
+    const bool stopping = dp_.any(stop && stop->load());  // every rank stops at the same iteration
     const int64_t it = iteration_;
     const bool finishing = it >= config_.iters;
     if (stopping && !finishing) break;  // stop: keep the last checkpoint cadence, save below
-    const torch::Tensor chains = chain_range(it * config_.batch, config_.batch, device_);
+    // This rank's slice of the batch (all of it in one process), with global chain indices.
+    const int64_t nb = dp_.slice.size;
+    const torch::Tensor chains = chain_range(it * config_.batch + dp_.slice.begin, nb, device_);
     // Data batch: indices and noise are functions of (seed, iteration).
     const torch::Tensor idx =
         noise.bits(torch::full({1}, it, torch::kInt64), 0, static_cast<int64_t>(NoiseStream::kBatch), config_.batch)
-            .remainder(n_data).reshape({-1}).to(device_);
+            .remainder(n_data).reshape({-1}).narrow(0, dp_.slice.begin, nb).to(device_);
     torch::Tensor x_data = images.index_select(0, idx);
     if (config_.data_noise > 0) x_data = x_data + config_.data_noise * noise.normal(chains, 0, NoiseStream::kData, shape.chw());
 
@@ -652,14 +667,12 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     const int64_t K = config_.sampler.steps;
     double grad_at[3] = {NAN, NAN, NAN};
     std::vector<double> step_norms;
+    std::vector<double> step_grads;  // this rank's mean ‖∇f(x_k)‖ per observed step, reduced below
+    std::vector<int64_t> step_ids;
     if (log_now)
       observer = [&](const StepInfo& s) {
-        const double g = s.grad_norm.mean().item<double>();
-        grad_sum += g;
-        ++grad_n;
-        if (s.step == 0) grad_at[0] = g;
-        if (s.step == K / 2) grad_at[1] = g;
-        if (s.step == K) grad_at[2] = g;
+        step_grads.push_back(s.grad_norm.mean().item<double>());
+        step_ids.push_back(s.step);
         if (s.delta.defined()) step_norms.push_back(s.delta.flatten(1).norm(2, 1).mean().item<double>());
       };
     // The chains' starts (--init): the sampler's own z, the data batch, or the replay buffer.
@@ -671,15 +684,28 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       x0 = buffer_->start(*draw, sampler.initial_state(chains));
     }
     const SampleResult samples = sampler.run(chains, x0, observer);
+    if (log_now) {
+      step_grads = dp_.means(step_grads, "diagnostics reduction");
+      step_norms = dp_.means(step_norms, "diagnostics reduction");
+      for (size_t i = 0; i < step_grads.size(); ++i) {
+        const double g = step_grads[i];
+        grad_sum += g;
+        ++grad_n;
+        if (step_ids[i] == 0) grad_at[0] = g;
+        if (step_ids[i] == K / 2) grad_at[1] = g;
+        if (step_ids[i] == K) grad_at[2] = g;
+      }
+    }
 
     torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
     if (inject_nonfinite_at_ == it) {  // test hook: a divergence that does not depend on rounding
       inject_nonfinite_at_ = -1;
-      f = torch::cat({f.narrow(0, 0, config_.batch), f.narrow(0, config_.batch, config_.batch) + std::numeric_limits<double>::quiet_NaN()});
+      f = torch::cat({f.narrow(0, 0, nb), f.narrow(0, nb, nb) + std::numeric_limits<double>::quiet_NaN()});
     }
-    const torch::Tensor f_data = f.narrow(0, 0, config_.batch).mean(), f_samp = f.narrow(0, config_.batch, config_.batch).mean();
-    const torch::Tensor loss = contrastive_loss(f, config_.batch, config_.energy_l2);
-    const double fd_value = f_data.item<double>(), fs_value = f_samp.item<double>();
+    const torch::Tensor f_data = f.narrow(0, 0, nb).mean(), f_samp = f.narrow(0, nb, nb).mean();
+    const torch::Tensor loss = contrastive_loss(f, nb, config_.energy_l2);
+    const std::vector<double> f_means = dp_.means({f_data.item<double>(), f_samp.item<double>()}, "energy reduction");
+    const double fd_value = f_means[0], fs_value = f_means[1];
     const bool finite = std::isfinite(fd_value) && std::isfinite(fs_value);
     if (config_.watchdog && !finite) {
       roll_back("non-finite energy");
@@ -717,6 +743,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     }
     adam_->zero_grad();
     loss.backward();
+    dp_.reduce_gradients(model_->parameters());  // the global batch's gradient on every rank
     const double base_lr = adam_->options().lr, lr_now = base_lr * config_.lr_schedule.multiplier(it);
     adam_->options().lr = lr_now;
     adam_->step();
@@ -747,7 +774,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       p.grad_norm_start = grad_at[0];
       p.grad_norm_mid = grad_at[1];
       p.grad_norm_end = grad_at[2];
-      p.saturated = (samples.x.abs() >= 0.99).to(torch::kFloat64).mean().item<double>();
+      p.saturated = dp_.means({(samples.x.abs() >= 0.99).to(torch::kFloat64).mean().item<double>()}, "diagnostics reduction")[0];
       p.step_norm_profile = bin_means(step_norms, 16);
       const double gap = p.f_data - p.f_samples;
       nlohmann::json m = {{"iteration", p.iteration}, {"wall_s", p.wall_s},       {"f_data", p.f_data},
@@ -794,7 +821,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
         model_->card().provenance["iterations"] = iteration_;
         model_->card().provenance["eval"] = {{"fd", fd}, {"n", config_.eval_n}, {"iteration", iteration_},
                                              {"features", portable_path(config_.eval_features, out_dir_)}};
-        save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
+        if (dp_.writer()) save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
       }
       log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
                  {"wall_s", wall_before_ + wall_now}, {"protocol", eval_protocol}});
@@ -804,8 +831,8 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   }
   wall_before_ += std::chrono::duration<double>(clock::now() - t0).count();
   if (iteration_ != saved_at || !file_exists(latest_checkpoint())) save(latest_checkpoint(), true);
-  if (ema_) ema_->save(companion_path(out_dir_ + "/model.safetensors", "ema"), model_->card(), iteration_);
-  save_checkpoint(out_dir_ + "/model.safetensors", *model_);
+  if (dp_.writer() && ema_) ema_->save(companion_path(out_dir_ + "/model.safetensors", "ema"), model_->card(), iteration_);
+  if (dp_.writer()) save_checkpoint(out_dir_ + "/model.safetensors", *model_);
   return iteration_;
 }
 

@@ -17,6 +17,7 @@
 #include "shortrun/model/energy_model.h"
 #include "shortrun/model/sampler_config.h"
 #include "shortrun/training/adam.h"
+#include "shortrun/training/data_parallel.h"
 #include "shortrun/training/ema.h"
 #include "shortrun/training/features.h"
 #include "shortrun/training/frechet.h"
@@ -193,6 +194,9 @@ class Trainer {
   int64_t checkpoint_logged_at_ = -1;
   std::vector<std::string> warnings_;
   RunLock lock_;
+  // Data-parallel training (issue 27): this rank's batch slice and the group; rank 0 alone writes
+  // the run directory and holds its lock. A single process: the whole batch, writer.
+  DataParallel dp_;
 };
 
 }  // namespace shortrun

@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Data-parallel training over c10d Gloo on 127.0.0.1 (issue 27), through the CLI: 2 ranks x 32
+chains equal 1 process x 64 (weights and Adam state to 1e-5 relative, metrics.jsonl apart from
+timing); an uneven batch (63 over 3 ranks) is handled and equals one process; 2 ranks resumed
+with 1 continue as the uninterrupted 2-rank run; a SIGKILLed rank makes the other exit non-zero
+with one line within --dist-timeout, and the run resumes; bad launch variables, a port in use,
+an unreachable rank 0 and mismatched settings are one line each. Skipped (exit 0, a line
+saying so) where the build has no c10d Gloo.
+
+usage: test_data_parallel.py SHORTRUN FIXTURE_DIR WORK_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import unittest
+
+import numpy as np
+
+SHORTRUN, FIX, WORK = (os.path.abspath(p) for p in sys.argv[1:4])
+del sys.argv[1:4]
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+DATA = "idx:" + os.path.join(FIX, "tiny-images-idx3-ubyte.gz")
+# A tiny net and chain; 10 iterations; every setting that shapes the run is fixed here.
+TINY = ["--data", DATA, "--nf", "4", "--steps", "3", "--eval-every", "0", "--log-every", "2",
+        "--checkpoint-every", "5", "--sample-every", "100", "--seed", "3"]
+LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "SLURM_PROCID", "SLURM_NTASKS")
+
+
+def wk(name):
+    return os.path.join(WORK, name)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run(*args, expect=0, env=None, timeout=120):
+    p = subprocess.run([SHORTRUN, *args], capture_output=True, text=True, timeout=timeout, env=env or clean_env())
+    if p.returncode != expect:
+        raise AssertionError(f"shortrun {' '.join(args)} exited {p.returncode}, expected {expect}\n"
+                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rank_env(rank, world, port, addr="127.0.0.1"):
+    return clean_env(RANK=rank, WORLD_SIZE=world, LOCAL_RANK=rank, MASTER_ADDR=addr, MASTER_PORT=port)
+
+
+def read_safetensors(path):
+    """name -> float64/int64 array (our own reader: the reference torch predates safetensors)."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        blob = f.read()
+    kinds = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8, "BF16": None}
+    out = {}
+    for name, h in header.items():
+        if name == "__metadata__" or kinds.get(h["dtype"]) is None:
+            continue
+        a, b = h["data_offsets"]
+        out[name] = np.frombuffer(blob[a:b], dtype=kinds[h["dtype"]]).reshape(h["shape"])
+    return out
+
+
+def relative_errors(a_path, b_path, lr=1e-4, iters=10):
+    """Largest ‖a − b‖ / ‖b‖ over the weights and the Adam state (b: the single-process run); Adam's
+    v, a mean of squared gradients, counts half (its relative error is twice the gradient's).
+
+    A weight whose gradient is zero in exact arithmetic (a bias that shifts f(data) and f(samples)
+    alike) gets a gradient of pure rounding noise, which Adam divides by its own size: such an
+    element moves by up to lr per step in a direction rounding picks (in one process too, with
+    another summation order). Those elements (√v, Adam's gradient scale, below 1e-4 of the net's
+    largest) are left out of the relative errors of the weights and of m and v, but they must be
+    at most 1% of all weights, and each must stay within lr·iters of the reference."""
+    a, b = read_safetensors(a_path), read_safetensors(b_path)
+    assert set(a) == set(b), (sorted(set(a) ^ set(b)))
+    # Adam's index i is the net's i-th parameter: f.<layer>.weight, then its bias.
+    params = sorted((k for k in b if not k.startswith("train/")),
+                    key=lambda k: (int(k.split(".")[1]), 0 if k.endswith("weight") else 1))
+    masks = {}
+    if "train/adam/v/0" in b:
+        scale = max(np.sqrt(b["train/adam/v/%d" % i].astype(np.float64)).max() for i in range(len(params)))
+        for i, name in enumerate(params):
+            v = b["train/adam/v/%d" % i]
+            assert v.shape == b[name].shape, f"{name}: Adam state of shape {v.shape}"
+            noise = (np.sqrt(v.astype(np.float64)) < 1e-4 * scale).ravel()
+            for key in (name, "train/adam/m/%d" % i, "train/adam/v/%d" % i):
+                masks[key] = noise
+            moved = np.abs(a[name].astype(np.float64) - b[name].astype(np.float64)).ravel()[noise]
+            assert np.all(moved <= lr * iters), f"{name}: a gradient-free element moved more than lr per step"
+        total = sum(b[n].size for n in params)
+        assert sum(masks[n].sum() for n in params) <= 0.01 * total, "more than 1% of the weights have no gradient"
+    worst, worst_name = 0.0, ""
+    for name in a:
+        if name.endswith("threads") or name.endswith("best_fd"):
+            continue
+        x, y = a[name].astype(np.float64).ravel(), b[name].astype(np.float64).ravel()
+        if name in masks:
+            x, y = x[~masks[name]], y[~masks[name]]
+        den = np.linalg.norm(y)
+        e = float(np.linalg.norm(x - y) / den) if den > 0 else float(np.linalg.norm(x - y))
+        if name.startswith("train/adam/v/"):
+            e /= 2
+        if e > worst:
+            worst, worst_name = e, name
+    return worst, worst_name, a
+
+
+def metrics(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def assert_metrics_close(test, a_path, b_path, tol=1e-5, lr=1e-4, iters=10):
+    """Equal apart from timing: every figure within tol (relative, absolute below 1), but f_data and
+    f_samples within 2·lr·iters: the gradient-free biases (relative_errors; the last layer's adds
+    to f directly) shift both by the same constant, which the gap (checked at tol) cancels."""
+    a, b = metrics(a_path), metrics(b_path)
+    test.assertEqual(len(a), len(b), f"{a_path} vs {b_path}")
+    for la, lb in zip(a, b):
+        test.assertEqual(set(la) - {"wall_s", "its_per_s"}, set(lb) - {"wall_s", "its_per_s"})
+        for k in la:
+            if k in ("wall_s", "its_per_s"):
+                continue
+            va, vb = np.array(la[k], dtype=object), np.array(lb[k], dtype=object)
+            if isinstance(la[k], (int, float)) and not isinstance(la[k], bool):
+                t = 2 * lr * iters if k in ("f_data", "f_samples") else tol
+                test.assertLessEqual(abs(la[k] - lb[k]), t * max(1.0, abs(lb[k])), f"{k} at {la.get('iteration')}")
+            elif isinstance(la[k], list):
+                test.assertEqual(len(la[k]), len(lb[k]), k)
+                for x, y in zip(la[k], lb[k]):
+                    if x is None or y is None:
+                        test.assertEqual(x, y, k)
+                    else:
+                        test.assertLessEqual(abs(x - y), tol * max(1.0, abs(y)), f"{k} at {la.get('iteration')}")
+            else:
+                test.assertEqual(va.tolist(), vb.tolist(), k)
+
+
+def one_line(test, stderr, *fragments):
+    lines = stderr.strip().splitlines()
+    test.assertEqual(len(lines), 1, stderr)
+    for f in fragments:
+        test.assertIn(f, lines[0])
+
+
+class DataParallel(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # The references: one process with the whole batch of 64, 10 iterations, one thread.
+        run("train", *TINY, "--batch", "64", "--iters", "10", "--threads", "1", "--out", wk("one"))
+        cls.two = wk("two")
+        run("train", *TINY, "--batch", "64", "--iters", "10", "--nproc", "2", "--threads", "2", "--out", cls.two)
+
+    def test_two_ranks_equal_one_process(self):
+        err, name, state = relative_errors(wk("two/checkpoints/latest.safetensors"), wk("one/checkpoints/latest.safetensors"))
+        self.assertLessEqual(err, 1e-5, f"{name} differs by {err:.3g} relative")
+        self.assertTrue(any("adam" in k for k in state), sorted(state))  # the Adam state was compared too
+        assert_metrics_close(self, wk("two/metrics.jsonl"), wk("one/metrics.jsonl"))
+        # Rank 0 alone wrote the run: the same files as the single process, no lock left behind.
+        self.assertEqual(sorted(os.listdir(wk("two"))), sorted(os.listdir(wk("one"))))
+        self.assertEqual(sorted(os.listdir(wk("two/checkpoints"))), sorted(os.listdir(wk("one/checkpoints"))))
+
+    def test_uneven_batch_is_handled(self):
+        # 63 chains over 3 ranks (21 each) and over 2 ranks (31 + 32): both equal one process.
+        run("train", *TINY, "--batch", "63", "--iters", "4", "--threads", "1", "--out", wk("one63"))
+        for n in (3, 2):
+            out = wk(f"uneven{n}")
+            run("train", *TINY, "--batch", "63", "--iters", "4", "--nproc", str(n), "--threads", str(n), "--out", out)
+            err, name, _ = relative_errors(out + "/checkpoints/latest.safetensors", wk("one63/checkpoints/latest.safetensors"), iters=4)
+            self.assertLessEqual(err, 1e-5, f"{n} ranks: {name} differs by {err:.3g}")
+            assert_metrics_close(self, out + "/metrics.jsonl", wk("one63/metrics.jsonl"), iters=4)
+        # Fewer chains than ranks: one line, no run directory.
+        p = run("train", *TINY, "--batch", "2", "--iters", "2", "--nproc", "3", "--threads", "3", "--out", wk("tiny_batch"), expect=1)
+        self.assertIn("--batch 2 is smaller than the 3 ranks", p.stderr)
+        self.assertFalse(os.path.exists(wk("tiny_batch/checkpoints/latest.safetensors")))
+
+    def test_resume_with_another_world_size(self):
+        out = wk("two_then_one")
+        run("train", *TINY, "--batch", "64", "--iters", "5", "--nproc", "2", "--threads", "2", "--out", out)
+        run("train", "--resume", out, "--iters", "10", "--threads", "1")
+        err, name, _ = relative_errors(out + "/checkpoints/latest.safetensors", self.two + "/checkpoints/latest.safetensors")
+        self.assertLessEqual(err, 1e-5, f"{name} differs by {err:.3g}")
+        assert_metrics_close(self, out + "/metrics.jsonl", self.two + "/metrics.jsonl")
+
+    def test_killed_rank_ends_the_other_and_resumes(self):
+        out, port = wk("killed"), free_port()
+        args = ["train", *TINY, "--batch", "64", "--iters", "100000", "--threads", "1", "--dist-timeout", "20", "--out", out]
+        ranks = [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for r in range(2)]
+        try:
+            # Past the checkpoint of iteration 5 (metrics.jsonl says so), kill rank 1.
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 60:
+                if os.path.exists(out + "/metrics.jsonl") and any(m.get("event") == "checkpoint" for m in metrics(out + "/metrics.jsonl")):
+                    break
+                self.assertIsNone(ranks[0].poll(), ranks[0].stderr.read() if ranks[0].poll() is not None else "")
+                time.sleep(0.1)
+            else:
+                self.fail("no checkpoint within 60 s")
+            os.kill(ranks[1].pid, signal.SIGKILL)
+            t_kill = time.monotonic()
+            _, err = ranks[0].communicate(timeout=60)
+            waited = time.monotonic() - t_kill
+        finally:
+            for p in ranks:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        self.assertNotEqual(ranks[0].returncode, 0)
+        self.assertLess(waited, 20 + 10, "rank 0 outlived --dist-timeout")
+        one_line(self, err, "rank 0 of 2")
+        # The run continues from its last checkpoint in one process.
+        run("train", "--resume", out, "--iters", "12", "--threads", "1")
+        self.assertEqual(metrics(out + "/metrics.jsonl")[-1]["iteration"], 12)
+
+    def test_bad_launch_environments_are_one_line(self):
+        base = ["train", *TINY, "--batch", "8", "--iters", "2", "--threads", "1", "--dist-timeout", "3"]
+        p = run(*base, "--out", wk("bad_rank"), env=clean_env(RANK="x", WORLD_SIZE=2, MASTER_ADDR="127.0.0.1"), expect=1)
+        one_line(self, p.stderr, "RANK='x'")
+        p = run(*base, "--out", wk("bad_rank2"), env=clean_env(RANK=2, WORLD_SIZE=2, MASTER_ADDR="127.0.0.1"), expect=1)
+        one_line(self, p.stderr, "RANK='2'", "0..1")
+        p = run(*base, "--out", wk("no_world"), env=clean_env(RANK=0), expect=1)
+        one_line(self, p.stderr, "WORLD_SIZE is not set")
+        # Rank 1 with no rank 0 listening: gives up within the timeout.
+        t0 = time.monotonic()
+        p = run(*base, "--out", wk("nobody"), env=rank_env(1, 2, free_port()), expect=1)
+        self.assertLess(time.monotonic() - t0, 30)
+        one_line(self, p.stderr, "rank 1 of 2", "could not reach rank 0")
+        # Rank 0 on a port that is taken.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            p = run(*base, "--out", wk("port_taken"), env=rank_env(0, 2, s.getsockname()[1]), expect=1)
+        one_line(self, p.stderr, "rank 0 of 2", "could not open the rendezvous")
+        self.assertFalse(os.path.exists(wk("port_taken/config.json")))
+
+    def test_mismatched_settings_stop_every_rank(self):
+        port = free_port()
+        base = ["train", *TINY, "--batch", "8", "--iters", "2", "--threads", "1", "--dist-timeout", "20", "--out", wk("mismatch")]
+        ranks = [subprocess.Popen([SHORTRUN, *base, "--lr", lr], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for r, lr in ((0, "0.0001"), (1, "0.0002"))]
+        errs = [p.communicate(timeout=60)[1] for p in ranks]
+        for p, err in zip(ranks, errs):
+            self.assertNotEqual(p.returncode, 0, err)
+        one_line(self, errs[1], "rank 1 of 2", "'lr'")
+        one_line(self, errs[0], "rank 0 of 2", "rank 1 was started with other settings")
+        self.assertFalse(os.path.exists(wk("mismatch/config.json")))
+
+
+if __name__ == "__main__":
+    probe = subprocess.run([SHORTRUN, "train", *TINY, "--batch", "8", "--nproc", "2", "--iters", "0", "--out", wk("probe")],
+                           capture_output=True, text=True, env=clean_env(), timeout=120)
+    if "built without data-parallel support" in probe.stderr:
+        print("test_data_parallel: skipped: " + probe.stderr.strip())
+        sys.exit(0)
+    unittest.main(verbosity=2)
