@@ -1,17 +1,14 @@
 # Build provenance for `shortrun --version` and model cards: project version, git commit (if
 # this is a git checkout), the LibTorch version built against, and whether CUDA kernels are in.
+# The commit is written at configure time and again on every build (cmake/write_build_info.cmake).
 find_package(Git QUIET)
-set(SHORTRUN_GIT_COMMIT "unknown")
-if(GIT_FOUND AND EXISTS "${PROJECT_SOURCE_DIR}/.git")
-  execute_process(COMMAND ${GIT_EXECUTABLE} -C ${PROJECT_SOURCE_DIR} rev-parse --short=12 HEAD
-                  OUTPUT_VARIABLE SHORTRUN_GIT_COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  execute_process(COMMAND ${GIT_EXECUTABLE} -C ${PROJECT_SOURCE_DIR} status --porcelain --untracked-files=no
-                  OUTPUT_VARIABLE shortrun_dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  if(shortrun_dirty)
-    set(SHORTRUN_GIT_COMMIT "${SHORTRUN_GIT_COMMIT}-dirty")
-  endif()
-  if(NOT SHORTRUN_GIT_COMMIT)
-    set(SHORTRUN_GIT_COMMIT "unknown")
-  endif()
-endif()
-configure_file(${PROJECT_SOURCE_DIR}/core/src/base/build_info.cpp.in ${PROJECT_BINARY_DIR}/generated/build_info.cpp @ONLY)
+set(SHORTRUN_SOURCE_DIR ${PROJECT_SOURCE_DIR})
+set(SHORTRUN_BINARY_DIR ${PROJECT_BINARY_DIR})
+include(${CMAKE_CURRENT_LIST_DIR}/write_build_info.cmake)
+add_custom_target(shortrun_build_info
+                  COMMAND ${CMAKE_COMMAND} -DSHORTRUN_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DSHORTRUN_BINARY_DIR=${PROJECT_BINARY_DIR}
+                          -DPROJECT_VERSION=${PROJECT_VERSION} -DGIT_EXECUTABLE=${GIT_EXECUTABLE}
+                          -P ${CMAKE_CURRENT_LIST_DIR}/write_build_info.cmake
+                  BYPRODUCTS ${PROJECT_BINARY_DIR}/generated/build_info.cpp
+                  COMMENT "build_info.cpp: the commit being built"
+                  VERBATIM)
