@@ -2,6 +2,7 @@
 # models, feature net and shaders under share/shortrun (the programs look there, relative to
 # their own location); desktop entry, icons and the .safetensors MIME type for the explorer.
 install(FILES ${PROJECT_SOURCE_DIR}/assets/fmnist.safetensors ${PROJECT_SOURCE_DIR}/assets/fmnist_features.safetensors
+              ${PROJECT_SOURCE_DIR}/assets/fmnist_vae.safetensors ${PROJECT_SOURCE_DIR}/assets/fmnist_gan.safetensors
               ${PROJECT_SOURCE_DIR}/assets/README.md
         DESTINATION share/shortrun/assets)
 # Example inputs of `shortrun score` (the OOD probe), made by scripts/make_ood_assets.py.

@@ -33,7 +33,8 @@ void add_compare_models_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("compare-models", "Table 1 of the paper for EBMs, VAEs and GANs: FD, reconstruction MSE "
                                                        "(plain and masked) and time, by one protocol");
-  cmd->add_option("models", o->models, "model files or run directories (EBM, VAE or GAN)")->required();
+  cmd->add_option("models", o->models, "model files or run directories (EBM, VAE or GAN); none: the bundled EBM, VAE and GAN "
+                                      "(assets/fmnist.safetensors, fmnist_vae.safetensors, fmnist_gan.safetensors)");
   cmd->add_option("--data", o->data, "test images: fashion-mnist | idx:PATH | cifar10:DIR")->capture_default_str();
   cmd->add_option("--n", o->cmp.n_fd, "samples and test images for FD")->capture_default_str()->check(CLI::Range(2, 100000));
   cmd->add_option("--features", o->features, "feature net (default: the bundled assets/fmnist_features.safetensors)");
@@ -50,6 +51,10 @@ void add_compare_models_command(CLI::App& app) {
     const torch::Device device = apply_runtime(o->rt);
     std::vector<std::string> paths;
     for (const std::string& m : o->models) paths.push_back(resolve_model_path(m));
+    if (paths.empty()) {
+      paths = bundled_comparison_models();
+      std::printf("comparing the bundled models: %s, %s, %s\n", paths[0].c_str(), paths[1].c_str(), paths[2].c_str());
+    }
     const int64_t size = open_generator(paths.front(), torch::kCPU)->shape().height;
     const std::string feat_path = o->features.empty() ? default_features() : o->features;
     std::unique_ptr<FeatureExtractor> features = load_feature_extractor(feat_path, device);

@@ -157,6 +157,18 @@ class Baselines(unittest.TestCase):
         self.assertEqual(row["kind"], "gan")
         self.assertEqual(row["n_fd"], 8)
 
+    def test_compare_models_without_models_compares_the_bundled_three(self):
+        # Out of the box (issue 26 §5): the bundled EBM, VAE and GAN, in that order.
+        js = os.path.join(WORK, "bundled.json")
+        p = run("compare-models", "--data", DATA, "--n", "8", "--recon-n", "1", "--recon-iters", "2", "--threads", "1",
+                "--json", js)
+        self.assertIn("comparing the bundled models", p.stdout)
+        with open(js) as f:
+            rows = json.load(f)["rows"]
+        self.assertEqual([r["kind"] for r in rows], ["ebm", "vae", "gan"])
+        for r, name in zip(rows, ("fmnist.safetensors", "fmnist_vae.safetensors", "fmnist_gan.safetensors")):
+            self.assertTrue(r["model"].endswith(name), r["model"])
+            self.assertTrue(r["fd"] > 0 and r["recon_mse"] > 0, r)
 
     def test_plot_and_info_describe_a_baseline_run(self):
         for kind, name, metric in (("vae", "VAE", "-ELBO"), ("gan", "GAN", "discriminator")):

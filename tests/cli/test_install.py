@@ -41,7 +41,8 @@ class Install(unittest.TestCase):
 
     def test_layout(self):
         for rel in ["bin/shortrun", "share/shortrun/assets/fmnist.safetensors",
-                    "share/shortrun/assets/fmnist_features.safetensors"]:
+                    "share/shortrun/assets/fmnist_features.safetensors", "share/shortrun/assets/fmnist_vae.safetensors",
+                    "share/shortrun/assets/fmnist_gan.safetensors"]:
             self.assertTrue(os.path.exists(os.path.join(self.prefix, rel)), rel)
         if os.path.exists(os.path.join(BUILD, "shortrun-explorer")):
             for rel in ["bin/shortrun-explorer", "share/shortrun/shaders/colormap.frag",

@@ -96,6 +96,22 @@ class GeneratorsGui(unittest.TestCase):
             img = r.image(name)
             self.assertGreater(img.std(), 10.0, name + " looks blank")
 
+    def test_the_bundled_vae_and_gan_join_the_bundled_ebm(self):
+        # Out of the box (issue 26 §5): one button puts the bundled VAE and GAN beside the loaded EBM.
+        r = ExplorerRun("bundled", [
+            wait("model"), wait("idle"),
+            setc("tab", "compare"), setc("ab_mode", "interpolate"), press("gc_bundled"), setc("gc_points", 3),
+            press("gc_run"), wait_view("compare"), dump("bundled.json"),
+        ], model=BUNDLED, timeout=900)
+        c = r.state("bundled.json")["views"]["compare"]
+        g = c["generators"]
+        self.assertEqual(g["error"], "")
+        self.assertTrue(g["model_c"].endswith("fmnist_gan.safetensors"), g["model_c"])
+        rows = g["result"]["rows"]
+        self.assertEqual([row["kind"] for row in rows], ["ebm", "vae", "gan"])
+        self.assertTrue(rows[1]["path"].endswith("fmnist_vae.safetensors"), rows[1]["path"])
+        self.assertEqual([row["images"] for row in rows], [3, 3, 3])
+
     def test_a_gan_reconstructs_by_inversion_and_a_stop_lands(self):
         r = ExplorerRun("gan", [
             wait("model"), wait("idle"), dump("loaded.json"),

@@ -36,6 +36,17 @@ std::string default_model_path() {
   return path;
 }
 
+std::vector<std::string> bundled_comparison_models() {
+  std::vector<std::string> paths;
+  for (const char* name : {"fmnist.safetensors", "fmnist_vae.safetensors", "fmnist_gan.safetensors"}) {
+    paths.push_back(find_asset(name));
+    if (paths.back().empty())
+      throw Error(std::string("the bundled model assets/") + name +
+                  " was not found next to the executable, in the install prefix or in the source tree; name the models to compare");
+  }
+  return paths;
+}
+
 std::string resolve_model_path(const std::string& given) {
   if (given.empty()) return default_model_path();
   std::error_code ec;

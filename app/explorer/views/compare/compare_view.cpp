@@ -487,7 +487,7 @@ class CompareView : public View {
 
   char model_b_[1024] = "";
   int mode_ = 0;  // kModes
-  GeneratorComparePanel generators_{model_b_};
+  GeneratorComparePanel generators_{model_b_, sizeof(model_b_)};
   bool b_own_ = false;  // B runs model B's stored sampler (set by a new model B or its reset)
   char folder_[512] = "";  // empty: the sidebar's export folder
   int steps_b_ = 50, chains_ = 16;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "shortrun/base/error.h"
+#include "shortrun/io/model_paths.h"
 #include "widgets/disabled_why.h"
 #include "widgets/layout_record.h"
 #include "widgets/layout_util.h"
@@ -49,7 +50,7 @@ std::vector<std::string> GeneratorComparePanel::controls() {
           "gc_seed_b", "gc_index_b", "gc_path", "gc_points"};
 }
 
-std::vector<std::string> GeneratorComparePanel::buttons() { return {"gc_run", "gc_stop"}; }
+std::vector<std::string> GeneratorComparePanel::buttons() { return {"gc_run", "gc_stop", "gc_bundled"}; }
 
 void GeneratorComparePanel::set_control(ViewContext&, const std::string& name, const nlohmann::json& v) {
   if (name == "gc_model_c") set_field(model_c_, sizeof(model_c_), v.get<std::string>());
@@ -76,6 +77,19 @@ void GeneratorComparePanel::set_control(ViewContext&, const std::string& name, c
 void GeneratorComparePanel::press(ViewContext& ctx, const std::string& button, const std::string& mode) {
   if (button == "gc_run") run(ctx, mode);
   else if (button == "gc_stop") stop(ctx);
+  else if (button == "gc_bundled") use_bundled(ctx);
+}
+
+void GeneratorComparePanel::use_bundled(ViewContext& ctx) {
+  try {
+    const std::vector<std::string> paths = bundled_comparison_models();  // EBM, VAE, GAN
+    set_field(model_b_, model_b_cap_, paths[1]);
+    set_field(model_c_, sizeof(model_c_), paths[2]);
+    ctx.status("B: the bundled VAE, C: the bundled GAN (Fashion-MNIST, n_f = 16; assets/README.md says how they were made)");
+  } catch (const Error& e) {
+    error_ = e.what();
+    ctx.error(error_);
+  }
 }
 
 void GeneratorComparePanel::model_changed(ViewContext& ctx) {
@@ -120,7 +134,7 @@ void GeneratorComparePanel::run(ViewContext& ctx, const std::string& mode) {
   GenCompareRequest req;
   req.mode = mode;
   req.models.push_back(a->path);
-  for (const char* field : {model_b_, static_cast<const char*>(model_c_)}) {
+  for (const char* field : {static_cast<const char*>(model_b_), static_cast<const char*>(model_c_)}) {
     const std::string p = trimmed(field);
     if (p.empty()) continue;
     std::error_code ec;
@@ -177,6 +191,13 @@ void GeneratorComparePanel::draw_settings(ViewContext& ctx, const std::string& m
   ImGui::SetNextItemWidth(std::max(200.0f, ImGui::GetContentRegionAvail().x * 0.45f));
   ImGui::InputTextWithHint("##gc_model_c", "model C: a path (optional)", model_c_, sizeof(model_c_));
   tip("a third model (.safetensors or a run directory) of the same image shape, of any kind");
+  ImGui::SameLine();
+  {
+    static const bool have_bundled = !find_asset("fmnist_vae.safetensors").empty() && !find_asset("fmnist_gan.safetensors").empty();
+    DisabledWhy off(!have_bundled, "the bundled VAE and GAN (assets/fmnist_vae.safetensors, fmnist_gan.safetensors) were not found");
+    if (ImGui::Button("Bundled VAE + GAN##gc")) use_bundled(ctx);
+    tip("B := the bundled VAE, C := the bundled GAN (Fashion-MNIST): with the bundled EBM loaded as A, the paper's comparison");
+  }
   ImGui::PushItemWidth(110);
   if (mode == "reconstruct") {
     ImGui::SetNextItemWidth(200);

@@ -18,8 +18,8 @@ namespace shortrun::explorer {
 
 class GeneratorComparePanel {
  public:
-  // `model_b`: the tab's model B field (shared with the chains comparison).
-  explicit GeneratorComparePanel(const char* model_b) : model_b_(model_b) {}
+  // `model_b`: the tab's model B field (shared with the chains comparison), `cap` bytes.
+  GeneratorComparePanel(char* model_b, size_t cap) : model_b_(model_b), model_b_cap_(cap) {}
 
   void draw(ViewContext& ctx, const std::string& mode);  // mode: reconstruct | interpolate
   void update(ViewContext& ctx);
@@ -37,12 +37,15 @@ class GeneratorComparePanel {
  private:
   void run(ViewContext& ctx, const std::string& mode);
   void stop(ViewContext& ctx);
+  // B and C := the bundled VAE and GAN (assets/fmnist_vae.safetensors, fmnist_gan.safetensors).
+  void use_bundled(ViewContext& ctx);
   void upload(ViewContext& ctx);
   void draw_settings(ViewContext& ctx, const std::string& mode);
   void draw_reconstructions(ViewContext& ctx);
   void draw_strips(ViewContext& ctx);
 
-  const char* model_b_;
+  char* model_b_;
+  size_t model_b_cap_;
   char model_c_[1024] = "";
   char data_[512] = "fashion-mnist";
   int image_ = 0, iters_ = 100, points_ = 8;
