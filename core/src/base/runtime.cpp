@@ -56,11 +56,14 @@ void reexec_with_passive_omp_wait(int argc, char** argv, char** envp) {
   size_t n = 0;
   while (envp[n] != nullptr) ++n;
   static char passive[] = "OMP_WAIT_POLICY=PASSIVE";
-  char** env = static_cast<char**>(std::malloc((n + 2) * sizeof(char*)));
+  // The mark lets `shortrun bench` start PyTorch and its own copies without the policy set here.
+  static char mark[] = "SHORTRUN_SET_OMP_WAIT_POLICY=1";
+  char** env = static_cast<char**>(std::malloc((n + 3) * sizeof(char*)));
   if (env == nullptr) return;
   std::memcpy(env, envp, n * sizeof(char*));
   env[n] = passive;
-  env[n + 1] = nullptr;
+  env[n + 1] = mark;
+  env[n + 2] = nullptr;
   ::execve("/proc/self/exe", argv, env);  // setenv + execv from here would pass the old environ
   std::free(env);
 }
