@@ -2,9 +2,9 @@
 // chains and chunk size; gradients are right on the worker threads; the auto plan is deterministic.
 #include "shortrun/sampling/parallel_plan.h"
 
-#include <mutex>
-#include <set>
-#include <thread>
+#include <atomic>
+
+#include <ATen/Parallel.h>
 
 #include "shortrun/sampling/langevin_sampler.h"
 #include "test_util.h"
@@ -79,40 +79,41 @@ TEST_F(ParallelSampler, ChainIsBitIdenticalAcrossModesThreadsBatchesAndChunks) {
   }
 }
 
-// A quadratic energy that records which threads evaluate it.
-class ThreadRecordingEnergy : public QuadraticEnergy {
+// A quadratic energy that records whether it was evaluated inside a parallel region (chains
+// mode: one region per evaluation, every op inside single-threaded) and on which threads.
+class RegionRecordingEnergy : public QuadraticEnergy {
  public:
-  ThreadRecordingEnergy() : QuadraticEnergy({1, 4, 4}, 0.0, 1.0) {}
+  RegionRecordingEnergy() : QuadraticEnergy({1, 4, 4}, 0.0, 1.0) {}
   torch::Tensor energy(const torch::Tensor& x) override {
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      threads_.insert(std::this_thread::get_id());
-    }
+    ++calls_;
+    if (at::in_parallel_region()) ++in_region_;
     return QuadraticEnergy::energy(x);
   }
-  size_t threads_seen() const { return threads_.size(); }
+  int calls() const { return calls_.load(); }
+  int in_region() const { return in_region_.load(); }
 
  private:
-  std::mutex mutex_;
-  std::set<std::thread::id> threads_;
+  std::atomic<int> calls_{0}, in_region_{0};
 };
 
-TEST(ParallelPlanTest, ChainsModeHandsChunksToTheThreadsAndOpsModeDoesNot) {
+TEST(ParallelPlanTest, ChainsModeEvaluatesInsideOneRegionAndOpsModeOutside) {
   SamplerConfig cfg;
   cfg.chunk = 2;
   cfg.steps = 2;
   {
-    ThreadRecordingEnergy model;
+    RegionRecordingEnergy model;
     const ThreadsAndMode scope(2, ParallelMode::kChains);
     EXPECT_TRUE(plan_parallel(parallel_mode(), model_cost(model), 8, cfg.chunk, 2).chains);
     LangevinSampler(model, cfg).run(8);
-    EXPECT_EQ(model.threads_seen(), 2u);
+    EXPECT_EQ(model.calls(), 2 * 4);  // 2 steps x 4 chunks (f(x_K) is not needed without an observer)
+    EXPECT_EQ(model.in_region(), model.calls());
   }
   {
-    ThreadRecordingEnergy model;
+    RegionRecordingEnergy model;
     const ThreadsAndMode scope(2, ParallelMode::kOps);
     LangevinSampler(model, cfg).run(8);
-    EXPECT_EQ(model.threads_seen(), 1u);
+    EXPECT_EQ(model.calls(), 2 * 4);
+    EXPECT_EQ(model.in_region(), 0);
   }
 }
 

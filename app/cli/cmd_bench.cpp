@@ -222,7 +222,7 @@ void bench_cell(const BenchOptions& o, const Cell& cell, torch::Device device, c
                               : run_ours_sampling(cell.nf, steps, cell.n, iters, o.warmup, device, base));
   } else {
     // P copies of this binary, each a single-cell `bench --part ours` at this cell's settings.
-    const std::string cmd = "/proc/self/exe bench --part ours" + std::string(cell.train ? " --train" : "") +
+    const std::string cmd = "'" + fs::read_symlink("/proc/self/exe").string() + "' bench --part ours" + std::string(cell.train ? " --train" : "") +
                             " --nf " + std::to_string(cell.nf) + " --steps " + std::to_string(steps) + " --n " +
                             std::to_string(cell.n) + " --threads " + std::to_string(cell.threads) + " --iters " +
                             std::to_string(iters) + " --warmup " + std::to_string(o.warmup) + " --chunk " +

@@ -80,18 +80,13 @@ namespace {
 // calls; found with dlsym in the process's global scope it is the runtime LibTorch already uses,
 // so ops inside the region see omp_in_parallel() and run single-threaded, oneDNN's included.
 using GompParallelFn = void (*)(void (*)(void*), void*, unsigned, unsigned);
-using OmpIntFn = int (*)();
 struct OmpRuntime {
   GompParallelFn parallel = nullptr;
-  OmpIntFn thread_num = nullptr, num_threads = nullptr;
 };
 const OmpRuntime& omp_runtime() {
   static const OmpRuntime rt = [] {
     OmpRuntime r;
     r.parallel = reinterpret_cast<GompParallelFn>(dlsym(RTLD_DEFAULT, "GOMP_parallel"));
-    r.thread_num = reinterpret_cast<OmpIntFn>(dlsym(RTLD_DEFAULT, "omp_get_thread_num"));
-    r.num_threads = reinterpret_cast<OmpIntFn>(dlsym(RTLD_DEFAULT, "omp_get_num_threads"));
-    if (!r.parallel || !r.thread_num || !r.num_threads) r = OmpRuntime{};
     return r;
   }();
   return rt;
@@ -100,16 +95,17 @@ const OmpRuntime& omp_runtime() {
 struct ChunkRegion {
   const std::function<void(int64_t)>* body = nullptr;
   int64_t count = 0;
+  std::atomic<int64_t> next{0};
   std::mutex mutex;
   std::exception_ptr error;
 };
 
 void run_chunk_region(void* data) {
   auto* r = static_cast<ChunkRegion*>(data);
-  const OmpRuntime& rt = omp_runtime();
-  const int64_t t = rt.thread_num(), team = std::max(1, rt.num_threads());
-  // Thread t takes chunks t, t + team, ...: a fixed share, whatever the timing.
-  for (int64_t i = t; i < r->count; i += team) {
+  // Each thread takes the next chunk not yet taken: beside other busy processes a descheduled
+  // thread then holds up one chunk, not a fixed share of them. Which thread evaluates a chunk
+  // does not change its result.
+  for (int64_t i = r->next.fetch_add(1); i < r->count; i = r->next.fetch_add(1)) {
     try {
       (*r->body)(i);
     } catch (...) {
