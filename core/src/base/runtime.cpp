@@ -48,8 +48,17 @@ bool single_threaded(int argc, char** argv, char** envp) {
   return false;
 }
 
+}  // namespace
+
+// An executable may define this to say that the command it was started with runs no parallel
+// work (the CLI: --version, --help, info), and so needs no re-execution. Weak: elsewhere (the
+// explorer, the tests) it is null and the rule above applies.
+extern "C" __attribute__((weak)) int shortrun_command_is_light(int argc, char** argv);
+
+namespace {
 void reexec_with_passive_omp_wait(int argc, char** argv, char** envp) {
   if (argc < 1 || argv == nullptr || argv[0] == nullptr || envp == nullptr) return;
+  if (shortrun_command_is_light != nullptr && shortrun_command_is_light(argc, argv) != 0) return;
   for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME"})
     if (has_variable(envp, name)) return;
   if (single_threaded(argc, argv, envp)) return;
