@@ -32,6 +32,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The paper's minimal script, reduced to what is timed. argv: mode nf K batch threads iters warmup device
+// [barrier-dir copies]
 const char* kReference = R"py(
 import sys, time, torch, torch.nn as nn
 mode, nf, K, n, threads, iters, warmup = sys.argv[1], *map(int, sys.argv[2:8])
@@ -63,6 +64,12 @@ for p in ([] if mode == "train" else net.parameters()): p.requires_grad_(False)
 sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 for _ in range(warmup): step()
 sync()
+if len(sys.argv) > 10:  # --concurrent: start timing when every copy has warmed up
+    import os
+    open(os.path.join(sys.argv[9], "py.%d" % os.getpid()), "w").close()
+    deadline = time.time() + 600
+    while len([f for f in os.listdir(sys.argv[9]) if f.startswith("py.")]) < int(sys.argv[10]) and time.time() < deadline:
+        time.sleep(0.01)
 t0 = time.perf_counter()
 for _ in range(iters): step()
 sync()
@@ -125,13 +132,43 @@ std::vector<double> run_reference(const std::string& python, const std::string& 
   const std::string cmd = python + " " + script.string() + " " + mode + " " + std::to_string(nf) + " " + std::to_string(K) +
                           " " + std::to_string(n) + " " + std::to_string(threads) + " " + std::to_string(iters) + " " +
                           std::to_string(warmup) + " " + device;
+  std::string barrier;
+  if (copies > 1) {
+    std::string templ = (fs::temp_directory_path() / "shortrun_bench_barrier_XXXXXX").string();
+    if (!mkdtemp(templ.data())) throw Error("cannot create a temporary folder in " + fs::temp_directory_path().string());
+    barrier = templ;
+  }
+  const std::string full = barrier.empty() ? cmd : cmd + " " + barrier + " " + std::to_string(copies);
   try {
-    std::vector<double> rates = run_copies(cmd, copies, "the PyTorch reference (" + python + ")");
+    std::vector<double> rates = run_copies(full, copies, "the PyTorch reference (" + python + ")");
     fs::remove(script);
+    if (!barrier.empty()) fs::remove_all(barrier);
     return rates;
   } catch (const Error& e) {
     fs::remove(script);
+    if (!barrier.empty()) fs::remove_all(barrier);
     throw Error(std::string(e.what()) + " (apt-get install python3-torch, or pass --python)");
+  }
+}
+
+// --concurrent: every copy times the same stretch. A copy that has warmed up marks itself in a
+// shared folder and starts its clock once all `copies` marks are there (at most 10 minutes).
+struct Barrier {
+  std::string dir;
+  int copies = 0;
+} g_barrier;
+
+void wait_at_barrier() {
+  if (g_barrier.dir.empty() || g_barrier.copies <= 1) return;
+  std::ofstream(fs::path(g_barrier.dir) / ("ours." + std::to_string(getpid())));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  for (;;) {
+    int ready = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(g_barrier.dir, ec))
+      if (e.path().filename().string().rfind("ours.", 0) == 0) ++ready;
+    if (ready >= g_barrier.copies || std::chrono::steady_clock::now() > deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 
@@ -151,6 +188,7 @@ double run_ours_sampling(int nf, int K, int n, int iters, int warmup, torch::Dev
   // hand chunks to threads. Chain i's result is the same either way (for chunks of 2 or more).
   const LangevinSampler sampler(model, cfg);
   for (int i = 0; i < warmup; ++i) wait_for(sampler.run(n).x);
+  wait_at_barrier();
   const auto t0 = std::chrono::steady_clock::now();
   torch::Tensor last;
   for (int i = 0; i < iters; ++i) last = sampler.run(n).x;
@@ -180,6 +218,7 @@ double run_ours_training(int nf, int K, int n, int iters, int warmup, torch::Dev
     Trainer trainer(cfg, dir.string(), device);
     trainer.run(data, nullptr, nullptr);
     trainer.set_iters(warmup + iters);
+    wait_at_barrier();
     const auto t0 = std::chrono::steady_clock::now();
     trainer.run(data, nullptr, nullptr);  // ends with a checkpoint: a host read of every weight
     its = iters / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -228,7 +267,16 @@ void bench_cell(const BenchOptions& o, const Cell& cell, torch::Device device, c
                             std::to_string(iters) + " --warmup " + std::to_string(o.warmup) + " --chunk " +
                             std::to_string(o.chunk) + " --precision " + o.precision + " --parallel " +
                             parallel_mode_name(parallel_mode()) + " --device " + o.rt.device;
-    ours = run_copies(cmd, o.concurrent, "shortrun bench --part ours");
+    std::string barrier = (fs::temp_directory_path() / "shortrun_bench_barrier_XXXXXX").string();
+    if (!mkdtemp(barrier.data())) throw Error("cannot create a temporary folder in " + fs::temp_directory_path().string());
+    try {
+      ours = run_copies(cmd + " --barrier '" + barrier + "' --copies " + std::to_string(o.concurrent), o.concurrent,
+                        "shortrun bench --part ours");
+    } catch (...) {
+      fs::remove_all(barrier);
+      throw;
+    }
+    fs::remove_all(barrier);
   }
   const std::vector<double> ref =
       run_reference(python, mode, cell.nf, steps, cell.n, cell.threads, iters, o.warmup, dev_name, std::max(1, o.concurrent));
@@ -280,7 +328,10 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"cpu"}));
   cmd->add_option("--concurrent", o->concurrent, "start P copies of each side at once and report the mean rate per copy")
       ->capture_default_str()->check(CLI::Range(1, 64));
-  cmd->add_option("--part", o->part, "")->group("")->check(CLI::IsMember({"both", "ours"}));  // internal: --concurrent's copies
+  // Internal: what --concurrent passes its copies.
+  cmd->add_option("--part", o->part, "")->group("")->check(CLI::IsMember({"both", "ours"}));
+  cmd->add_option("--barrier", g_barrier.dir, "")->group("");
+  cmd->add_option("--copies", g_barrier.copies, "")->group("")->check(CLI::Range(1, 64));
   cmd->add_option("--python", o->python, "Python with PyTorch for the reference "
                                          "(default: /usr/bin/python3 on the CPU, python3 on the PATH for CUDA)");
   cmd->add_option("--precision", o->precision, "this implementation's precision mode: exact, tf32 or bf16")
