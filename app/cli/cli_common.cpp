@@ -13,6 +13,7 @@
 #include "shortrun/io/file_util.h"
 #include "shortrun/model/model_loader.h"
 #include "shortrun/model/weights_choice.h"
+#include "shortrun/sampling/parallel_plan.h"
 
 namespace shortrun::cli {
 namespace fs = std::filesystem;
@@ -84,6 +85,13 @@ void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
             return std::stoi(s) > cap ? want : "";
           },
           "N"));
+  // Process-wide like the thread count, so it is set as soon as it is parsed.
+  cmd.add_option_function<std::string>(
+         "--parallel", [](const std::string& s) { set_parallel_mode(parse_parallel_mode(s)); },
+         "how CPU threads share a step: chains (whole chunks of --chunk chains per thread, single-threaded ops), "
+         "ops (every op split across the threads) or auto (from the model's per-layer cost; the default). "
+         "Chain i's result is identical whichever")
+      ->check(CLI::IsMember({"auto", "chains", "ops"}));
 }
 
 torch::Device apply_runtime(const RuntimeOptions& o) {

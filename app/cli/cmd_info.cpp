@@ -4,7 +4,9 @@
 #include "cli_common.h"
 #include "shortrun/base/printable.h"
 #include "shortrun/baselines/baseline_checkpoint.h"
+#include "shortrun/base/runtime.h"
 #include "shortrun/model/model_loader.h"
+#include "shortrun/sampling/parallel_plan.h"
 #include "toy_model.h"
 
 namespace shortrun::cli {
@@ -41,6 +43,7 @@ void add_info_command(CLI::App& app) {
   struct Options {
     std::string model;
     bool json = false;
+    int threads = 0;
     ModelOptions mo;
   };
   auto opt = std::make_shared<Options>();
@@ -48,6 +51,12 @@ void add_info_command(CLI::App& app) {
   cmd->add_option("--model,-m", opt->model, "checkpoint (.safetensors), state_dict (.pth), run dir or TorchScript program (.pt, see --trust-code); default: bundled");
   cmd->add_flag("--json", opt->json, "print the model card as one JSON object");
   add_model_options(*cmd, opt->mo);
+  cmd->add_option("--threads", opt->threads, "CPU threads the `cpu threads:` line plans for (0: one per core)")
+      ->check(CLI::Range(0, max_threads()));
+  cmd->add_option_function<std::string>(
+         "--parallel", [](const std::string& s) { set_parallel_mode(parse_parallel_mode(s)); },
+         "the --parallel the `cpu threads:` line plans for: chains, ops or auto (default)")
+      ->check(CLI::IsMember({"auto", "chains", "ops"}));
   cmd->callback([opt] {
     ModelLoadOptions load = load_options(opt->mo);
     // Describing a file runs none of its code: a TorchScript module's input shape comes from its
@@ -93,8 +102,14 @@ void add_info_command(CLI::App& app) {
               << "data:         " << card.shape.str() << " (CxHxW), values in [" << card.value_min << ", " << card.value_max << "]\n"
               << "sampler:      K=" << card.sampler.steps << " step_size=" << card.sampler.step_size
               << " noise_std=" << card.sampler.noise_std << " init=" << card.sampler.init
-              << (card.sampler.clamp ? " clamp" : "") << "\n"
-              << "provenance:   " << json_text(card.provenance, 2) << "\n";
+              << (card.sampler.clamp ? " clamp" : "") << "\n";
+    // How `sample`/`eval`/`generate` (and the explorer) would use the CPU's threads for this model.
+    const int threads = set_threads(opt->threads);
+    const ModelCost cost = model_cost(*model);
+    for (const int64_t chains : {int64_t(64), int64_t(1024)})
+      std::cout << (chains == 64 ? "cpu threads:  " : "              ") << chains << " chains: "
+                << plan_parallel(parallel_mode(), cost, chains, card.sampler.chunk, threads).why << "\n";
+    std::cout << "provenance:   " << json_text(card.provenance, 2) << "\n";
   });
 }
 

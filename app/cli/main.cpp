@@ -10,6 +10,16 @@
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_util.h"
 
+// Called by core before any library starts (base/runtime.cpp): these commands run no parallel
+// work, so they need no OpenMP wait policy and skip the re-execution that sets it (about 0.15 s
+// of CPU; BENCHMARKS.md, "Chains in parallel").
+extern "C" int shortrun_command_is_light(int argc, char** argv) {
+  if (argc < 2) return 1;  // the usage line
+  const char* c = argv[1];
+  return std::strcmp(c, "--version") == 0 || std::strcmp(c, "--help") == 0 || std::strcmp(c, "-h") == 0 ||
+         std::strcmp(c, "info") == 0;
+}
+
 int main(int argc, char** argv) {
   // A reader that quits early (`shortrun sample --out - | head -c 10`) must not end the process
   // silently by SIGPIPE: the write then fails with EPIPE and the output's writer says so in one line.

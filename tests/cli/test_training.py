@@ -675,6 +675,19 @@ class Training(unittest.TestCase):
             self.assertAlmostEqual(j["ratio"], j["shortrun"] / j["pytorch"], places=6)
         self.assert_one_line_error(["bench", "--nf", "4", "--steps", "2", "--n", "2", "--python", wk("no-python")], "no-python")
 
+    def test_bench_concurrent_copies_and_the_parallel_plan(self):
+        # --concurrent 2: two copies of each side at once, their mean rate; the plan is reported.
+        p = run("bench", "--nf", "4", "--steps", "2", "--n", "32", "--iters", "1", "--warmup", "0", "--threads", "2",
+                "--concurrent", "2", "--parallel", "chains")
+        j = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(j["concurrent"], 2)
+        self.assertEqual(j["threads"], 2)
+        self.assertTrue(j["plan"].startswith("chains"), j["plan"])
+        self.assertGreater(j["shortrun"], 0)
+        self.assertGreater(j["pytorch"], 0)
+        self.assertAlmostEqual(j["ratio"], j["shortrun"] / j["pytorch"], places=6)
+        self.assert_one_line_error(["bench", "--suite", "gpu"], "--suite", expect=2)
+
     def test_bad_data_and_run_dirs_fail_in_one_line(self):
         folder = fresh("folder_mixed")
         shutil.copytree(os.path.join(FIX, "folder"), folder)

@@ -48,19 +48,31 @@ bool single_threaded(int argc, char** argv, char** envp) {
   return false;
 }
 
+}  // namespace
+
+// An executable may define this to say that the command it was started with runs no parallel
+// work (the CLI: --version, --help, info), and so needs no re-execution. Weak: elsewhere (the
+// explorer, the tests) it is null and the rule above applies.
+extern "C" __attribute__((weak)) int shortrun_command_is_light(int argc, char** argv);
+
+namespace {
 void reexec_with_passive_omp_wait(int argc, char** argv, char** envp) {
   if (argc < 1 || argv == nullptr || argv[0] == nullptr || envp == nullptr) return;
+  if (shortrun_command_is_light != nullptr && shortrun_command_is_light(argc, argv) != 0) return;
   for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME"})
     if (has_variable(envp, name)) return;
   if (single_threaded(argc, argv, envp)) return;
   size_t n = 0;
   while (envp[n] != nullptr) ++n;
   static char passive[] = "OMP_WAIT_POLICY=PASSIVE";
-  char** env = static_cast<char**>(std::malloc((n + 2) * sizeof(char*)));
+  // The mark lets `shortrun bench` start PyTorch and its own copies without the policy set here.
+  static char mark[] = "SHORTRUN_SET_OMP_WAIT_POLICY=1";
+  char** env = static_cast<char**>(std::malloc((n + 3) * sizeof(char*)));
   if (env == nullptr) return;
   std::memcpy(env, envp, n * sizeof(char*));
   env[n] = passive;
-  env[n + 1] = nullptr;
+  env[n + 1] = mark;
+  env[n + 2] = nullptr;
   ::execve("/proc/self/exe", argv, env);  // setenv + execv from here would pass the old environ
   std::free(env);
 }

@@ -2,14 +2,25 @@
 // with observers and cancellation between steps.
 #include "shortrun/sampling/langevin_sampler.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdio>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <tuple>
+
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 
 #include "cuda_graph_step.h"
 #include "shortrun/base/error.h"
 #include "shortrun/io/file_checks.h"
 #include "shortrun/sampling/langevin_update.h"
+#include "shortrun/sampling/parallel_plan.h"
 #include "shortrun/sampling/precision.h"
 
 namespace shortrun {
@@ -50,11 +61,149 @@ torch::Tensor LangevinSampler::langevin_noise(const torch::Tensor& chains, int64
   return noise_.normal(chains.to(model_.device()), step, NoiseStream::kLangevin, model_.shape().chw());
 }
 
+namespace {
+std::atomic<int> g_parallel_mode{static_cast<int>(ParallelMode::kAuto)};
+
+// plan_parallel's constants, from this project's 2-core CPU (BENCHMARKS.md, "Chains in parallel").
+constexpr double kFlopsPerThread = 40e9;    // one thread's conv rate (the explorer's cost_book uses it too)
+constexpr double kRegionSeconds = 50e-6;    // one op split across threads: fork/join, waking sleepers, imbalance
+constexpr double kRegionsPerLayer = 4;      // a layer's forward conv and activation, and their backward for ∇f
+constexpr double kCacheBytes = 32.0 * (1 << 20);  // parallel chunks' activations beyond this contend for memory
+constexpr double kContention = 1.25;        // ... and then run this much slower (a guess, see the docs)
+}  // namespace
+
+namespace {
+// One OpenMP parallel region of LibTorch's own OpenMP runtime. at::parallel_for cannot be used
+// here: it is a header template whose `#pragma omp parallel` is compiled into this file, and
+// shortrun is not built with -fopenmp (nor should it link a second OpenMP runtime next to the
+// one LibTorch brings: PyPI's wheels carry their own libgomp). GOMP_parallel is what that pragma
+// calls; found with dlsym in the process's global scope it is the runtime LibTorch already uses,
+// so ops inside the region see omp_in_parallel() and run single-threaded, oneDNN's included.
+using GompParallelFn = void (*)(void (*)(void*), void*, unsigned, unsigned);
+struct OmpRuntime {
+  GompParallelFn parallel = nullptr;
+};
+const OmpRuntime& omp_runtime() {
+  static const OmpRuntime rt = [] {
+    OmpRuntime r;
+    r.parallel = reinterpret_cast<GompParallelFn>(dlsym(RTLD_DEFAULT, "GOMP_parallel"));
+    return r;
+  }();
+  return rt;
+}
+
+struct ChunkRegion {
+  const std::function<void(int64_t)>* body = nullptr;
+  int64_t count = 0;
+  std::atomic<int64_t> next{0};
+  std::mutex mutex;
+  std::exception_ptr error;
+};
+
+void run_chunk_region(void* data) {
+  auto* r = static_cast<ChunkRegion*>(data);
+  // Each thread takes the next chunk not yet taken: beside other busy processes a descheduled
+  // thread then holds up one chunk, not a fixed share of them. Which thread evaluates a chunk
+  // does not change its result.
+  for (int64_t i = r->next.fetch_add(1); i < r->count; i = r->next.fetch_add(1)) {
+    try {
+      (*r->body)(i);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(r->mutex);
+      if (!r->error) r->error = std::current_exception();
+    }
+  }
+}
+
+// Runs body(0..count-1) on up to `threads` threads in one parallel region; false (nothing run)
+// where LibTorch's OpenMP runtime is not GNU's.
+bool run_in_one_region(int64_t count, int threads, const std::function<void(int64_t)>& body) {
+  const OmpRuntime& rt = omp_runtime();
+  if (!rt.parallel) return false;
+  ChunkRegion region;
+  region.body = &body;
+  region.count = count;
+  rt.parallel(&run_chunk_region, &region, static_cast<unsigned>(std::min<int64_t>(threads, count)), 0);
+  if (region.error) std::rethrow_exception(region.error);
+  return true;
+}
+}  // namespace
+
+ParallelMode parse_parallel_mode(const std::string& name) {
+  if (name == "auto") return ParallelMode::kAuto;
+  if (name == "ops") return ParallelMode::kOps;
+  if (name == "chains") return ParallelMode::kChains;
+  throw Error("parallel mode '" + name + "' is unknown; expected chains, ops or auto");
+}
+
+const char* parallel_mode_name(ParallelMode mode) {
+  return mode == ParallelMode::kOps ? "ops" : mode == ParallelMode::kChains ? "chains" : "auto";
+}
+
+void set_parallel_mode(ParallelMode mode) { g_parallel_mode.store(static_cast<int>(mode)); }
+ParallelMode parallel_mode() { return static_cast<ParallelMode>(g_parallel_mode.load()); }
+
+ModelCost model_cost(EnergyModel& model) {
+  ModelCost c;
+  int64_t params = 0, layers = 0;
+  for (const torch::Tensor& p : model.parameters()) {
+    params += p.numel();
+    if (p.dim() >= 2) ++layers;
+  }
+  const DataShape& s = model.shape();
+  // The reference nets do about 0.14 FLOP per parameter per input pixel for f and ∇f (DESIGN.md:
+  // 2.76 M parameters at 32×32 -> 0.4 GFLOP); other nets are estimated the same way.
+  c.flops_per_chain_step = std::max(1.0, 0.14 * double(std::max<int64_t>(1, params)) * double(s.height) * double(s.width));
+  c.layers = std::max<int64_t>(1, layers);
+  c.values_per_chain = s.numel();
+  return c;
+}
+
+ParallelPlan plan_parallel(ParallelMode requested, const ModelCost& cost, int64_t chains, int64_t chunk, int threads,
+                           bool on_cpu) {
+  ParallelPlan p;
+  const int64_t n = std::max<int64_t>(1, chains);
+  const int64_t per_eval = chunk > 0 ? std::min(chunk, n) : n;
+  p.chunks = chunk > 0 ? (n + chunk - 1) / chunk : 1;
+  const int64_t P = std::max(1, threads);
+  // One evaluation of all chunks, modelled: chains mode runs ceil(chunks/P) rounds of whole
+  // chunks at one thread's rate; ops mode runs every chunk at P threads' rate plus a fork/join
+  // per op.
+  const double work = cost.flops_per_chain_step * double(per_eval);
+  const double rounds = double((p.chunks + P - 1) / P);
+  const double working_set = double(std::min<int64_t>(P, p.chunks)) * double(per_eval) * double(cost.values_per_chain) * 64 * 4;
+  p.modelled_chains_s = rounds * work / kFlopsPerThread * (working_set > kCacheBytes ? kContention : 1.0) + kRegionSeconds;
+  p.modelled_ops_s = double(p.chunks) * (work / (double(P) * kFlopsPerThread) +
+                                        double(cost.layers) * kRegionsPerLayer * (P > 1 ? kRegionSeconds : 0.0));
+  const auto ops = [&p](const std::string& why) {
+    p.chains = false;
+    p.why = "ops: " + why;
+    return p;
+  };
+  if (!on_cpu) return ops("not on the CPU");
+  if (P < 2) return ops("1 thread, nothing to split");
+  if (p.chunks < 2) return ops(chunk > 0 ? "one chunk, nothing to hand out" : "--chunk 0 (one batch), nothing to hand out");
+  if (requested == ParallelMode::kOps) return ops("as asked (--parallel ops)");
+  char figures[160];
+  std::snprintf(figures, sizeof figures, "%lld chunks of %lld on %lld threads, modelled %.3g ms (chains) vs %.3g ms (ops)",
+                static_cast<long long>(p.chunks), static_cast<long long>(per_eval), static_cast<long long>(P),
+                p.modelled_chains_s * 1e3, p.modelled_ops_s * 1e3);
+  if (requested == ParallelMode::kChains) {
+    p.chains = true;
+    p.why = std::string("chains: as asked (--parallel chains); ") + figures;
+    return p;
+  }
+  p.chains = p.modelled_chains_s <= p.modelled_ops_s;
+  p.why = std::string(p.chains ? "chains" : "ops") + ": auto, " + figures;
+  return p;
+}
+
 std::pair<torch::Tensor, torch::Tensor> LangevinSampler::energy_and_grad(const torch::Tensor& x_in) const {
   // Gradient w.r.t. x only: autograd::grad never writes .grad of the weights.
   torch::AutoGradMode grad_on(true);
   const bool bf16 = config_.precision == "bf16";
   const auto one_batch = [this, bf16](const torch::Tensor& xb) {
+    torch::AutoGradMode chunk_grad_on(true);  // also on the threads of --parallel chains
     // bf16 runs under autocast (PrecisionScope); channels_last is the layout its kernels want.
     torch::Tensor x = (bf16 ? xb.detach().contiguous(at::MemoryFormat::ChannelsLast) : xb.detach()).requires_grad_(true);
     torch::Tensor f = model_.energy(x);
@@ -72,12 +221,24 @@ std::pair<torch::Tensor, torch::Tensor> LangevinSampler::energy_and_grad(const t
     pad_shape[0] = padded - n;
     x = torch::cat({x_in, torch::zeros(pad_shape, x_in.options())});
   }
-  std::vector<torch::Tensor> fs, gs;
-  for (int64_t i = 0; i < padded; i += chunk) {
-    auto [f, g] = one_batch(x.narrow(0, i, chunk));
-    fs.push_back(f);
-    gs.push_back(g);
+  const int64_t count = padded / chunk;
+  std::vector<torch::Tensor> fs(count), gs(count);
+  const auto eval = [&](int64_t i) { std::tie(fs[i], gs[i]) = one_batch(x.narrow(0, i * chunk, chunk)); };
+  const bool chains = model_.device().is_cpu() && at::get_num_threads() > 1 &&
+                      plan_parallel(parallel_mode(), model_cost(model_), n, chunk, at::get_num_threads()).chains;
+  bool done = false;
+  if (chains) {
+    // One parallel region: each thread evaluates whole chunks; inside it every op (and oneDNN)
+    // runs single-threaded. Grad mode and autocast are thread-local and the team's threads do
+    // not inherit them: hand this thread's state over.
+    const at::ThreadLocalState state;
+    done = run_in_one_region(count, at::get_num_threads(), [&](int64_t i) {
+      const at::ThreadLocalStateGuard guard(state);
+      eval(i);
+    });
   }
+  if (!done)
+    for (int64_t i = 0; i < count; ++i) eval(i);
   return {torch::cat(fs).narrow(0, 0, n), torch::cat(gs).narrow(0, 0, n)};
 }
 
