@@ -98,5 +98,30 @@ TEST(BatchSlice, SlicesCoverTheBatchInOrder) {
   EXPECT_THROW(batch_slice(2, 0, 3), Error);
 }
 
+TEST(ChainShare, WholeUnitsCoverTheChainsInOrder) {
+  for (int world : {1, 2, 3, 7}) {
+    for (int64_t unit : {int64_t(1), int64_t(16), int64_t(256)}) {
+      for (int64_t n : {int64_t(0), int64_t(1), int64_t(100), int64_t(4097)}) {
+        int64_t next = 0;
+        for (int r = 0; r < world; ++r) {
+          const ChainShare s = chain_share(n, unit, r, world);
+          EXPECT_EQ(s.begin, next);
+          EXPECT_GE(s.size(), 0);
+          // Every boundary but the last is a whole number of units: a chunk holds the same chains.
+          if (s.end < n) EXPECT_EQ(s.end % unit, 0);
+          next = s.end;
+        }
+        EXPECT_EQ(next, n);
+      }
+    }
+  }
+  // 100 chains in chunks of 16 (7 units, the last of 4) over 2 ranks: 3 + 4 units.
+  EXPECT_EQ(chain_share(100, 16, 0, 2).end, 48);
+  EXPECT_EQ(chain_share(100, 16, 1, 2).begin, 48);
+  EXPECT_EQ(chain_share(10, 16, 0, 2).size(), 0);  // one unit, two ranks: rank 0 none, rank 1 all
+  EXPECT_EQ(chain_share(10, 16, 1, 2).size(), 10);
+  EXPECT_THROW(chain_share(10, 0, 0, 2), Error);
+}
+
 }  // namespace
 }  // namespace shortrun

@@ -8,7 +8,9 @@
 #include <optional>
 
 #include "cli_common.h"
+#include "data_parallel_launch.h"
 #include "eval_run.h"
+#include "shortrun/distributed/launch_env.h"
 #include "model_comparison.h"
 #include "shortrun/baselines/baseline_checkpoint.h"
 #include "shortrun/base/error.h"
@@ -94,6 +96,7 @@ void add_eval_command(CLI::App& app) {
     SamplerOverrides sampler;
     RuntimeOptions rt;
     ModelOptions mo;
+    DataParallelOptions dp;  // --nproc, --backend, --dist-timeout (issue 27)
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("eval", "FD of N short-run samples vs the test split in a learned feature space (one JSON object "
@@ -116,8 +119,12 @@ void add_eval_command(CLI::App& app) {
   add_weights_option(*cmd, o->weights);
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
+  add_data_parallel_options(*cmd, o->dp);
   cmd->callback([o, cmd] {
     if (!o->check.empty()) {
+      if (launch_env_from_environment().world > 1)
+        throw Error("eval --check re-runs a recorded evaluation in one process; start it without a launcher (RANK/WORLD_SIZE "
+                    "or SLURM_PROCID are set)");
       for (const CLI::Option* opt : cmd->get_options())
         if (opt->count() > 0 && opt->get_name() != "--check" && opt->get_name() != "--threads" && opt->get_name() != "--device" &&
             opt->get_name() != "--trust-code" && opt->get_name() != "--help")
@@ -131,7 +138,20 @@ void add_eval_command(CLI::App& app) {
       return;
     }
     check_outputs({{"--json", o->json_out}}, {model_input("--model", o->model), {"--features", o->features}, data_input(o->data)});
-    if (const std::string path = resolve_model_path(o->model); is_baseline_file(path)) {
+    const std::string path = resolve_model_path(o->model);
+    const bool baseline = is_baseline_file(path);
+    if (o->dp.nproc > 1 && (baseline || o->long_run > 0))
+      throw CLI::ValidationError("--nproc", std::string(baseline ? "a VAE or GAN's evaluation" : "--long-run") +
+                                                " is not split over ranks; evaluate in one process");
+    // --nproc N: this process only starts the N ranks and waits for them (issue 27).
+    if (const int status = launch_local_workers(o->dp, o->rt.threads, &std::cerr); status >= 0) {  // stdout: the JSON
+      if (status != 0) throw ExitStatus{status};
+      return;
+    }
+    // Under torchrun/srun (or as one of --nproc's ranks): the chains are split over the ranks.
+    const std::unique_ptr<DistGroup> group = join_data_parallel(o->dp, o->rt.device == "cuda");
+    if (group && baseline) throw Error(group->who() + ": a VAE or GAN's evaluation is not split over ranks; evaluate in one process");
+    if (baseline) {
       // A VAE or GAN (issue 26): its row under compare-models' protocol (FD of --n samples, reconstruction MSE).
       ComparisonOptions c;
       c.n_fd = o->eval.n;
@@ -151,6 +171,7 @@ void add_eval_command(CLI::App& app) {
     r.rt = o->rt;
     r.mo = o->mo;
     r.long_run = o->long_run;
+    r.group = group.get();
     nlohmann::json j;
     {
       // --long-run: Ctrl+C stops the long run between two steps and nothing is written (a plain
@@ -167,6 +188,7 @@ void add_eval_command(CLI::App& app) {
       }
       if (interrupt && interrupt->raised()) exit_interrupted("eval --long-run " + std::to_string(r.long_run));
     }
+    if (j.is_null()) return;  // a rank other than 0: rank 0 reports
     if (isatty(STDERR_FILENO)) print_table(j);
     std::cout << json_text(j) << std::endl;
     if (!o->json_out.empty())

@@ -3,12 +3,16 @@
 // addressed by chain and evaluations come in fixed-size chunks), so memory does not grow with
 // --n: NPY outputs are assembled in a temporary file, the PNG is written last. --continue-to M
 // runs the same chains on past K (the short-run vs long-run view, long_run.h).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <iostream>
 
 #include "cli_common.h"
+#include "data_parallel_launch.h"
+#include "shortrun/base/sha256.h"
+#include "shortrun/distributed/row_gather.h"
 #include "shortrun/analysis/long_run.h"
 #include "shortrun/analysis/reproduce_command.h"
 #include "shortrun/analysis/view_common.h"
@@ -36,6 +40,7 @@ struct Options {
   SamplerOverrides sampler;
   RuntimeOptions rt;
   ModelOptions mo;
+  DataParallelOptions dp;  // --nproc, --backend, --dist-timeout (issue 27)
 };
 
 // The sample command line that reproduces this run's outputs (reproduce_command.h, shared with
@@ -209,6 +214,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
+  add_data_parallel_options(*cmd, o->dp);
   CLI::Option* init_dist_opt = cmd->get_option("--init-dist");
   cmd->callback([o, init_dist_opt] {
     // --init's keywords: the z distributions; the training starts need a dataset or a buffer.
@@ -226,20 +232,51 @@ void add_sample_command(CLI::App& app) {
     check_outputs({{"--out", o->out}, {"--npy", o->npy}, {"--trajectory", o->trajectory},
                    {"--json", o->json.empty() && o->continue_to > 0 ? json_next_to(o->out) : o->json}},
                   {model_input("--model", o->model), {"--init", o->init_file}});
+    const std::string model_file = resolve_model_path(o->model);
+    const bool toy = is_toy_model_file(model_file);
+    if (o->dp.nproc > 1 && (toy || o->continue_to > 0))
+      throw CLI::ValidationError("--nproc", std::string(toy ? "a 2-D playground model" : "--continue-to") +
+                                                " is not split over ranks; sample it in one process");
+    // --nproc N: this process only starts the N ranks and waits for them (issue 27).
+    const bool stdout_taken = o->out == "-" || o->npy == "-" || o->trajectory == "-" || o->json == "-";
+    if (const int status = launch_local_workers(o->dp, o->rt.threads, o->quiet || stdout_taken ? nullptr : &std::cout); status >= 0) {
+      if (status != 0) throw ExitStatus{status};
+      return;
+    }
+    // Under torchrun/srun (or as one of --nproc's ranks): each rank runs its share of the chains
+    // (global chain indices, whole --chunk units), rank 0 gathers them and writes every output.
+    const std::unique_ptr<DistGroup> group = join_data_parallel(o->dp, o->rt.device == "cuda");
+    if (group && (toy || o->continue_to > 0))
+      throw Error(group->who() + ": " + (toy ? "a 2-D playground model" : std::string("--continue-to")) +
+                  " is not split over ranks; sample it in one process");
+    if (toy) return sample_toy(*o, model_file);
     // Ctrl+C from the start: a long run stops between steps and writes nothing.
-    if (const std::string path = resolve_model_path(o->model); is_toy_model_file(path)) return sample_toy(*o, path);
     std::unique_ptr<Interrupt> interrupt = o->continue_to > 0 ? std::make_unique<Interrupt>() : nullptr;
-    SamplingSetup setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler, o->weights);
-    if (!o->init_dist.empty()) setup.sampler.init = o->init_dist;
-    if (!o->quiet) report_weights(setup, "sample");
+    SamplingSetup setup;
+    torch::Tensor init_images;  // cycled through to fill the chains, batch by batch
+    start_together(
+        group.get(),
+        [&] {
+          setup = open_for_sampling(o->model, o->rt, o->mo, o->sampler, o->weights);
+          if (!o->init_dist.empty()) setup.sampler.init = o->init_dist;
+          if (!o->init_file.empty() && o->continue_to == 0) init_images = read_init(o->init_file, setup.model->shape());
+        },
+        [&] {
+          const nlohmann::json j = {{"n", o->n}, {"batch_chains", o->batch}, {"sampler", setup.sampler},
+                                    {"model_sha256", sha256_file(setup.model_path)}, {"weights", setup.ema ? "ema" : "raw"},
+                                    {"init", o->init_file}, {"trajectory", !o->trajectory.empty()}, {"every", o->every},
+                                    {"json", !o->json.empty()}};
+          return j.dump();
+        });
+    const bool writer = !group || group->rank() == 0;
+    RankHeartbeat heartbeat(group.get());  // a rank that dies stops the others' chains (one line each)
+    if (!o->quiet && writer) report_weights(setup, "sample");
     if (o->continue_to > 0) return run_continued(*o, setup, *interrupt);
     const torch::Device device = setup.device;
     EnergyModel* model = setup.model.get();
     const SamplerConfig& cfg = setup.sampler;
     const DataShape shape = model->shape();
 
-    torch::Tensor init_images;  // cycled through to fill the chains, batch by batch
-    if (!o->init_file.empty()) init_images = read_init(o->init_file, shape);
     // Chunked evaluation makes chain i independent of its batch; --chunk 0 (one evaluation
     // for all chains) keeps all chains in one batch, as asked.
     const int64_t n = o->n;
@@ -258,48 +295,106 @@ void add_sample_command(CLI::App& app) {
     const double value_bytes = double(d) * 4;
     check_output("--npy", o->npy, double(n) * value_bytes);
     check_output("--trajectory", o->trajectory, double(frame_steps.size()) * double(n) * value_bytes);
+    const bool traj = !o->trajectory.empty();
     std::unique_ptr<SpillFile> x_spill, traj_spill;
-    if (!o->npy.empty()) x_spill = std::make_unique<SpillFile>("--npy " + o->npy);
-    if (!o->trajectory.empty()) traj_spill = std::make_unique<SpillFile>("--trajectory " + o->trajectory);
+    if (writer && !o->npy.empty()) x_spill = std::make_unique<SpillFile>("--npy " + o->npy);
+    if (writer && traj) traj_spill = std::make_unique<SpillFile>("--trajectory " + o->trajectory);
     const int64_t grid_max = 4096;  // a grid of more images is no picture anyone looks at
-    std::vector<torch::Tensor> grid_parts;
+    std::vector<std::pair<int64_t, torch::Tensor>> grid_parts;  // (first chain, rows), in any order
     LangevinSampler sampler(*model, cfg);
     int64_t dead = 0;
     double accept_sum = 0;
     // MALA: accepted proposals per step (summed over chains) and each chain's rate, for --json.
     const bool mala_stats = cfg.mala && !o->json.empty();
     std::vector<double> accepted_per_step(static_cast<size_t>(mala_stats ? cfg.steps : 0), 0.0);
-    std::vector<double> accept_per_chain;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int64_t first = 0; first < n; first += batch) {
-      const int64_t b = std::min(batch, n - first);
-      StepObserver observer = nullptr;
-      size_t frame = 0;
-      if (traj_spill || mala_stats)
-        observer = [&](const StepInfo& s) {
-          if (mala_stats && s.accepted.defined() && s.step < cfg.steps)
-            accepted_per_step[size_t(s.step)] += s.accepted.sum().item<double>();
-          if (!traj_spill || frame >= frame_steps.size() || s.step != frame_steps[frame]) return;
-          const uint64_t at = traj_pre.size() + (uint64_t(frame) * uint64_t(n) + uint64_t(first)) * uint64_t(d) * 4;
-          traj_spill->write_at(at, s.x);
-          ++frame;
-        };
-      std::optional<torch::Tensor> init_b;
-      if (init_images.defined())
-        init_b = init_images.index_select(0, torch::arange(first, first + b, torch::kInt64).remainder(init_images.size(0)));
-      const SampleResult r = sampler.run(chain_range(first, b, device), init_b, observer);
-      dead += b - r.alive.sum().item<int64_t>();
-      if (r.accept_rate.defined()) {
-        accept_sum += r.accept_rate.sum().item<double>();
-        if (mala_stats) {
-          const torch::Tensor a = r.accept_rate.to(torch::kCPU, torch::kFloat64).contiguous();
-          accept_per_chain.insert(accept_per_chain.end(), a.data_ptr<double>(), a.data_ptr<double>() + a.numel());
-        }
-      }
-      const torch::Tensor x = r.x.to(torch::kCPU);
-      if (x_spill) x_spill->write_at(x_pre.size() + uint64_t(first) * uint64_t(d) * 4, x);
-      if (first < grid_max) grid_parts.push_back(x.narrow(0, 0, std::min(b, grid_max - first)).clone());
+    std::vector<double> accept_per_chain(static_cast<size_t>(mala_stats && writer ? n : 0), 0.0);
+    // The chains of each rank: whole chunks, so every evaluation holds the chains it holds in one
+    // process (bit-equal results); in rounds of one batch per rank, gathered by rank 0.
+    const int world = group ? group->world() : 1, rank = group ? group->rank() : 0;
+    std::vector<ChainShare> shares;
+    int64_t rounds = 0;
+    for (int r = 0; r < world; ++r) {
+      shares.push_back(chain_share(n, cfg.chunk > 0 ? cfg.chunk : 1, r, world));
+      rounds = std::max(rounds, (shares.back().size() + batch - 1) / batch);
     }
+    std::vector<int64_t> sample_shape{0};
+    sample_shape.insert(sample_shape.end(), chw.begin(), chw.end());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t round = 0; round < rounds; ++round) {
+      std::vector<int64_t> firsts, rows;
+      for (const ChainShare& sh : shares) {
+        firsts.push_back(sh.begin + round * batch);
+        rows.push_back(std::clamp<int64_t>(sh.end - firsts.back(), 0, batch));
+      }
+      const int64_t first = firsts[size_t(rank)], b = rows[size_t(rank)];
+      // Every rank's rows of one table on rank 0 (this rank's alone without a group), then
+      // put(first chain, rows) for each rank's part there.
+      const auto gathered = [&](const torch::Tensor& mine, const char* what, const std::function<void(int64_t, const torch::Tensor&)>& put) {
+        const torch::Tensor all = group ? gather_rows(*group, mine, rows, what) : mine;
+        if (!writer) return;
+        int64_t at = 0;
+        for (size_t r = 0; r < rows.size(); ++r)
+          if (rows[r] > 0) {
+            put(firsts[r], all.narrow(0, at, rows[r]));
+            at += rows[r];
+          }
+      };
+      size_t frame = 0;
+      const auto frame_out = [&](const torch::Tensor& x) {
+        const uint64_t f = frame++;
+        gathered(x.to(torch::kCPU, torch::kFloat32).contiguous(), "trajectory gather", [&](int64_t at, const torch::Tensor& part) {
+          traj_spill->write_at(traj_pre.size() + (f * uint64_t(n) + uint64_t(at)) * uint64_t(d) * 4, part);
+        });
+      };
+      torch::Tensor x, accept;
+      if (b > 0) {
+        StepObserver observer = nullptr;
+        if (traj || mala_stats)
+          observer = [&](const StepInfo& s) {
+            if (mala_stats && s.accepted.defined() && s.step < cfg.steps)
+              accepted_per_step[size_t(s.step)] += s.accepted.sum().item<double>();
+            if (traj && frame < frame_steps.size() && s.step == frame_steps[frame]) frame_out(s.x);
+          };
+        std::optional<torch::Tensor> init_b;
+        if (init_images.defined())
+          init_b = init_images.index_select(0, torch::arange(first, first + b, torch::kInt64).remainder(init_images.size(0)));
+        const SampleResult r = sampler.run(chain_range(first, b, device), init_b, observer, heartbeat.cancel());
+        heartbeat.check();
+        dead += b - r.alive.sum().item<int64_t>();
+        if (r.accept_rate.defined()) accept_sum += r.accept_rate.sum().item<double>();
+        if (mala_stats) accept = r.accept_rate.to(torch::kCPU, torch::kFloat64).contiguous();
+        x = r.x.to(torch::kCPU);
+      } else {
+        x = torch::zeros(sample_shape, torch::kFloat32);
+        if (mala_stats) accept = torch::zeros({0}, torch::kFloat64);
+      }
+      // Frames a rank did not observe (none this round, or a run that stopped early): zeros, as
+      // the unwritten part of one process's file (and every rank takes part in every gather).
+      while (traj && frame < frame_steps.size()) {
+        std::vector<int64_t> zshape{b};
+        zshape.insert(zshape.end(), chw.begin(), chw.end());
+        frame_out(torch::zeros(zshape, torch::kFloat32));
+      }
+      gathered(x.to(torch::kFloat32).contiguous(), "sample gather", [&](int64_t at, const torch::Tensor& part) {
+        if (x_spill) x_spill->write_at(x_pre.size() + uint64_t(at) * uint64_t(d) * 4, part);
+        if (at < grid_max) grid_parts.emplace_back(at, part.narrow(0, 0, std::min(part.size(0), grid_max - at)).clone());
+      });
+      if (mala_stats)
+        gathered(accept, "MALA gather", [&](int64_t at, const torch::Tensor& part) {
+          std::copy(part.data_ptr<double>(), part.data_ptr<double>() + part.numel(), accept_per_chain.begin() + at);
+        });
+    }
+    if (group) {
+      std::vector<double> sums{double(dead), accept_sum};
+      sums.insert(sums.end(), accepted_per_step.begin(), accepted_per_step.end());
+      sums = all_reduce_values(group.get(), sums, ReduceOp::kSum, "sample statistics");
+      dead = int64_t(sums[0]);
+      accept_sum = sums[1];
+      std::copy(sums.begin() + 2, sums.end(), accepted_per_step.begin());
+    }
+    heartbeat.finish();
+    if (!writer) return;  // rank 0 writes and reports
+    std::sort(grid_parts.begin(), grid_parts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const uint64_t x_bytes = x_pre.size() + uint64_t(n) * uint64_t(d) * 4;
     const uint64_t traj_bytes = traj_pre.size() + uint64_t(frame_steps.size()) * uint64_t(n) * uint64_t(d) * 4;
@@ -311,7 +406,9 @@ void add_sample_command(CLI::App& app) {
       traj_spill->write_at(0, traj_pre.data(), traj_pre.size());
       traj_spill->copy_to(o->trajectory, traj_bytes);
     }
-    const torch::Tensor grid = torch::cat(grid_parts);
+    std::vector<torch::Tensor> grid_rows;
+    for (const auto& [at, part] : grid_parts) grid_rows.push_back(part);
+    const torch::Tensor grid = torch::cat(grid_rows);
     const int64_t shown = grid.size(0);
     const int64_t cols = o->cols > 0 ? o->cols : static_cast<int64_t>(std::ceil(std::sqrt(double(shown))));
     if (!o->json.empty()) {

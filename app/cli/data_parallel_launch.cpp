@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -18,6 +20,7 @@
 #include "shortrun/base/error.h"
 #include "shortrun/base/runtime.h"
 #include "shortrun/distributed/launch_env.h"
+#include "shortrun/distributed/settings_check.h"
 
 namespace shortrun::cli {
 namespace {
@@ -76,7 +79,7 @@ void add_data_parallel_options(CLI::App& cmd, DataParallelOptions& o) {
       ->capture_default_str()->check(CLI::Range(1, 86400));
 }
 
-int launch_local_workers(const DataParallelOptions& o, int threads) {
+int launch_local_workers(const DataParallelOptions& o, int threads, std::ostream* announce) {
   if (o.nproc <= 1) return -1;
   if (launch_env_from_environment().present)
     throw Error("--nproc " + std::to_string(o.nproc) + " given inside a launched job (RANK/WORLD_SIZE or SLURM_PROCID are set); "
@@ -89,7 +92,8 @@ int launch_local_workers(const DataParallelOptions& o, int threads) {
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::cout << "data-parallel: " << o.nproc << " ranks on 127.0.0.1:" << port << ", " << per_rank << " thread(s) each" << std::endl;
+  if (announce)
+    *announce << "data-parallel: " << o.nproc << " ranks on 127.0.0.1:" << port << ", " << per_rank << " thread(s) each" << std::endl;
   // Ctrl-C reaches the workers (same process group): they stop together and save; we wait.
   signal(SIGINT, SIG_IGN);
   std::vector<pid_t> pids;
@@ -161,6 +165,93 @@ std::unique_ptr<DistGroup> join_data_parallel(const DataParallelOptions& o, bool
   if (cuda && backend == "gloo")
     std::cerr << "shortrun: rank " << env.rank << ": gloo on a CUDA device copies every gradient through the CPU" << std::endl;
   return connect_group(env, backend, std::chrono::seconds(o.timeout_s));
+}
+
+void start_together(DistGroup* g, const std::function<void()>& prepare, const std::function<std::string()>& settings) {
+  if (!g) return prepare();
+  std::exception_ptr failed;
+  try {
+    prepare();
+  } catch (const Error& e) {
+    failed = std::make_exception_ptr(Error(g->who() + ": " + e.what()));
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (any_rank(g, failed != nullptr, "start")) {
+    if (failed) std::rethrow_exception(failed);
+    throw Error(g->who() + ": another rank could not start (see its message); stopping");
+  }
+  check_same_settings(*g, settings());
+}
+
+struct RankHeartbeat::State {
+  std::unique_ptr<DistGroup> side;
+  double period_s = 1;
+  std::atomic<bool> cancel{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool done = false, abandon = false;
+  std::string failure;  // under mutex
+};
+
+RankHeartbeat::RankHeartbeat(DistGroup* g, double period_s) {
+  if (!g) return;
+  state_ = std::make_shared<State>();
+  state_->side = g->side_group("heartbeat");
+  state_->period_s = period_s;
+  thread_ = std::thread([s = state_] {
+    for (;;) {
+      bool done = false;
+      {
+        std::unique_lock<std::mutex> lock(s->mutex);
+        s->wake.wait_for(lock, std::chrono::duration<double>(s->period_s), [&] { return s->done || s->abandon; });
+        if (s->abandon) return;
+        done = s->done;
+      }
+      // Every rank takes part in every round; the rounds end when all say they are done.
+      torch::Tensor t = torch::tensor({done ? 1.0 : 0.0}, torch::kFloat64);
+      try {
+        s->side->all_reduce(t, ReduceOp::kMin, "liveness check");
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(s->mutex);
+        s->failure = e.what();
+        s->cancel = true;
+        return;
+      }
+      if (t.item<double>() == 1.0) return;
+    }
+  });
+}
+
+RankHeartbeat::~RankHeartbeat() {
+  if (!thread_.joinable()) return;
+  // An error on the way out: no more rounds; the thread may be inside one, which ends when the
+  // other ranks notice this one is gone (it holds its own share of the state).
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->abandon = true;
+  }
+  state_->wake.notify_all();
+  thread_.detach();
+}
+
+const std::atomic<bool>* RankHeartbeat::cancel() const { return state_ ? &state_->cancel : nullptr; }
+
+void RankHeartbeat::check() const {
+  if (!state_ || !state_->cancel) return;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  throw Error(state_->failure);
+}
+
+void RankHeartbeat::finish() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->done = true;
+  }
+  state_->wake.notify_all();
+  thread_.join();
+  check();
 }
 
 }  // namespace shortrun::cli

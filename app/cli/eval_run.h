@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
+#include "shortrun/distributed/process_group.h"
 #include "shortrun/training/eval_protocol.h"
 #include "shortrun/training/evaluation.h"
 
@@ -28,6 +29,9 @@ struct EvalRequest {
   // "long_run" (FD, energy drift, saturation) and recorded in the protocol. cancel: Ctrl+C.
   int64_t long_run = 0;
   const std::atomic<bool>* cancel = nullptr;
+  // Data-parallel (issue 27): each rank draws its share of the N chains, rank 0 gathers them and
+  // evaluates; nullptr: one process.
+  DistGroup* group = nullptr;
 };
 
 // Thrown by run_evaluation when `cancel` stopped the long run.
@@ -37,7 +41,8 @@ struct EvalInterrupted {
 
 
 // Runs the evaluation (progress on stderr) and returns evaluate_model's JSON plus "model",
-// "weights" and "protocol". Throws shortrun::Error on bad input.
+// "weights" and "protocol" (with a group: on rank 0; the other ranks get null). Throws
+// shortrun::Error on bad input.
 nlohmann::json run_evaluation(const EvalRequest& request);
 
 // `eval --check FILE`: re-runs the evaluation FILE records and prints, per metric, the recorded

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Data-parallel training over c10d Gloo on 127.0.0.1 (issue 27), through the CLI: 2 ranks x 32
 chains equal 1 process x 64 (weights and Adam state to 1e-5 relative, metrics.jsonl apart from
-timing); an uneven batch (63 over 3 ranks) is handled and equals one process; 2 ranks resumed
+timing); `sample --n 100` and `eval` split over 2 and 3 ranks equal one process bit for bit; an uneven batch (63 over 3 ranks) is handled and equals one process; 2 ranks resumed
 with 1 continue as the uninterrupted 2-rank run; a SIGKILLed rank makes the other exit non-zero
 with one line within --dist-timeout, and the run resumes; bad launch variables, a port in use,
 an unreachable rank 0 and mismatched settings are one line each. Skipped (exit 0, a line
@@ -261,6 +261,131 @@ class DataParallel(unittest.TestCase):
         one_line(self, errs[1], "rank 1 of 2", "'lr'")
         one_line(self, errs[0], "rank 0 of 2", "rank 1 was started with other settings")
         self.assertFalse(os.path.exists(wk("mismatch/config.json")))
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class DataParallelSampling(unittest.TestCase):
+    """`sample` and `eval` split their chains over ranks (global chain indices, whole --chunk
+    units), rank 0 gathers and writes: the outputs equal one process's bit for bit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.model = wk("sample_model")
+        if not os.path.exists(cls.model + "/model.safetensors"):
+            run("train", *TINY, "--batch", "16", "--iters", "2", "--threads", "1", "--out", cls.model)
+
+    def sample(self, name, *extra, expect=0, env=None):
+        out = wk(name)
+        os.makedirs(out, exist_ok=True)
+        p = run("sample", "--model", self.model, "--n", "100", "--steps", "7", "--npy", out + "/x.npy",
+                "--trajectory", out + "/t.npy", "--every", "3", "--json", out + "/r.json", "--out", out + "/grid.png",
+                *extra, expect=expect, env=env)
+        return out, p
+
+    def assert_same_outputs(self, a, b, mala=False):
+        for f in ("x.npy", "t.npy", "grid.png"):
+            self.assertEqual(read_bytes(os.path.join(a, f)), read_bytes(os.path.join(b, f)), f"{a}/{f} vs {b}/{f}")
+        ja, jb = (json.loads(read_bytes(os.path.join(d, "r.json"))) for d in (a, b))
+        self.assertEqual(ja["frozen_chains"], jb["frozen_chains"])
+        if mala:
+            self.assertEqual(ja["mala"]["accept_rate_per_chain"], jb["mala"]["accept_rate_per_chain"])
+            self.assertEqual(ja["mala"]["accept_rate_per_step"], jb["mala"]["accept_rate_per_step"])
+            # The mean: float32 sums per batch, so its 7th digit may differ.
+            self.assertAlmostEqual(ja["mala"]["accept_rate_mean"], jb["mala"]["accept_rate_mean"], delta=1e-6)
+
+    def test_sample_split_over_ranks_equals_one_process(self):
+        one, _ = self.sample("sample_one", "--threads", "1")
+        x = np.load(one + "/x.npy")
+        self.assertEqual(x.shape[0], 100)
+        self.assertTrue(np.isfinite(x).all())
+        # 2 ranks (48 + 52 chains in chunks of 16); 3 ranks in several rounds of 32 chains each.
+        two, p = self.sample("sample_two", "--nproc", "2", "--threads", "2")
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(p.stdout.count("sampled 100 chains"), 1, p.stdout)  # rank 0 alone reports
+        self.assert_same_outputs(two, one)
+        three, _ = self.sample("sample_three", "--nproc", "3", "--threads", "3", "--batch-chains", "32")
+        self.assert_same_outputs(three, one)
+        # Under a launcher's environment (as torchrun sets it): the same, rank 0 writes.
+        port = free_port()
+        tr = wk("sample_env")
+        os.makedirs(tr, exist_ok=True)
+        args = ["sample", "--model", self.model, "--n", "100", "--steps", "7", "--npy", tr + "/x.npy", "--trajectory",
+                tr + "/t.npy", "--every", "3", "--json", tr + "/r.json", "--out", tr + "/grid.png", "--threads", "1"]
+        ranks = [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for r in range(2)]
+        outs = [p.communicate(timeout=120) for p in ranks]
+        self.assertEqual([p.returncode for p in ranks], [0, 0], outs)
+        self.assert_same_outputs(tr, one)
+        # MALA's per-chain and per-step acceptance are gathered too.
+        m1, _ = self.sample("mala_one", "--mala", "--threads", "1")
+        m2, _ = self.sample("mala_two", "--mala", "--nproc", "2", "--threads", "2")
+        self.assert_same_outputs(m2, m1, mala=True)
+
+    def test_eval_split_over_ranks_equals_one_process(self):
+        args = ["eval", "--model", self.model, "--data", "fashion-mnist", "--n", "200", "--no-memorisation", "--steps", "5"]
+        one = json.loads(run(*args, "--threads", "1").stdout.strip().splitlines()[-1])
+        p = run(*args, "--nproc", "2", "--threads", "2")
+        lines = [l for l in p.stdout.strip().splitlines() if l.startswith("{")]
+        self.assertEqual(len(lines), 1, p.stdout)  # rank 0 alone prints the result
+        two = json.loads(lines[0])
+        for key in ("fd", "fd_floor_train", "fd_ceiling_noise", "energy_samples", "saturated_fraction", "non_finite_samples"):
+            self.assertEqual(two[key], one[key], key)
+        self.assertEqual(two["protocol"], one["protocol"])
+
+    def test_sample_failures_are_one_line(self):
+        # A rank that dies: the other ends non-zero with one line within --dist-timeout.
+        port = free_port()
+        args = ["sample", "--model", self.model, "--n", "4000", "--steps", "100000", "--batch-chains", "4000", "--npy",
+                wk("killed_x.npy"), "--threads", "1", "--dist-timeout", "20", "--quiet"]
+        ranks = [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for r in range(2)]
+        try:
+            time.sleep(3)  # both in their chains (rendezvous and settings check are done by now)
+            self.assertIsNone(ranks[0].poll())
+            os.kill(ranks[1].pid, signal.SIGKILL)
+            t_kill = time.monotonic()
+            # Rank 0's liveness checks notice within a second or so and stop its chains.
+            _, err = ranks[0].communicate(timeout=60)
+            waited = time.monotonic() - t_kill
+        finally:
+            for p in ranks:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        self.assertNotEqual(ranks[0].returncode, 0)
+        self.assertLess(waited, 20 + 10, "rank 0 outlived --dist-timeout")
+        one_line(self, err, "rank 0 of 2", "failed")
+        self.assertFalse(os.path.exists(wk("killed_x.npy")))
+        # A rank that cannot open its model: both stop at once, one line each, nothing written.
+        port = free_port()
+        out = wk("bad_model_x.npy")
+        ranks = [subprocess.Popen([SHORTRUN, "sample", "--model", m, "--n", "8", "--npy", out, "--threads", "1",
+                                   "--dist-timeout", "60"], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+                 for r, m in ((0, self.model), (1, wk("no_such_model.safetensors")))]
+        t0 = time.monotonic()
+        errs = [p.communicate(timeout=120)[1] for p in ranks]
+        self.assertLess(time.monotonic() - t0, 30, "a rank waited for --dist-timeout")
+        self.assertEqual([p.returncode != 0 for p in ranks], [True, True], errs)
+        one_line(self, errs[1], "no_such_model")
+        one_line(self, errs[0], "rank 0 of 2", "another rank could not start")
+        self.assertFalse(os.path.exists(out))
+        # Other settings on one rank (--n): one line each.
+        port = free_port()
+        ranks = [subprocess.Popen([SHORTRUN, "sample", "--model", self.model, "--n", n, "--npy", out, "--threads", "1",
+                                   "--dist-timeout", "20"], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for r, n in ((0, "8"), (1, "9"))]
+        errs = [p.communicate(timeout=60)[1] for p in ranks]
+        one_line(self, errs[1], "rank 1 of 2", "'n'")
+        one_line(self, errs[0], "rank 0 of 2", "rank 1 was started with other settings")
+        self.assertFalse(os.path.exists(out))
+        # What is not split is refused in one line.
+        p = run("sample", "--model", self.model, "--n", "8", "--continue-to", "20", "--nproc", "2", "--out", "", expect=2)
+        self.assertIn("--continue-to", p.stderr)
 
 
 if __name__ == "__main__":

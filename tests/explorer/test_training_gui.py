@@ -70,6 +70,12 @@ class TrainingGui(unittest.TestCase):
             with open(os.path.join(run_dir, "metrics.jsonl"), "a") as f:
                 f.write('{"iteration": 31, "f_data": 0.5, "f_sam')
             os.rename(os.path.join(run_dir, "checkpoints", "latest.1.safetensors"), os.path.join(run_dir, "moved.bin"))
+            # The run as a data-parallel rank 0 records it after a resume on 4 ranks (issue 27).
+            with open(os.path.join(run_dir, "config.json")) as f:
+                config = json.load(f)
+            config["world_size"] = 4
+            with open(os.path.join(run_dir, "config.json"), "w") as f:
+                json.dump(config, f)
             open(os.path.join(session, "go_meddled"), "w").close()
             when("meddled.json")
             shutil.rmtree(run_dir)
@@ -120,6 +126,7 @@ class TrainingGui(unittest.TestCase):
         self.assertEqual(done["checkpoint_notes"]["latest.safetensors"], "newest")
         self.assertEqual(done["checkpoint_notes"]["latest.2.safetensors"], "backup: older")
         self.assertEqual(done["bad_lines"], 0)
+        self.assertEqual(done["world_size"], 1)  # one process: config.json's world_size 1
         base.ExplorerGui.assert_not_blank(self, r.image("follow.png"), "training tab screenshot")
 
         meddled = r.state("meddled.json")["views"]["training"]
@@ -128,6 +135,7 @@ class TrainingGui(unittest.TestCase):
         self.assertNotIn("latest.1.safetensors", meddled["checkpoints"])
         self.assertIn("latest.1.safetensors", meddled["message"])
         self.assertIn("renamed or removed", meddled["message"])
+        self.assertEqual(meddled["world_size"], 4, "the Training tab shows the ranks config.json records")
 
         gone = r.state("deleted.json")["views"]["training"]
         self.assertTrue(gone["missing"])

@@ -163,6 +163,31 @@ TEST(TrainingHealth, BufferFileIsReadAndBadOnesAreOneLine) {
   EXPECT_EQ(buffer_weights_path("/r/model.safetensors"), "");
 }
 
+// Issue 27: the Training tab shows a data-parallel run's world size, from its config.json.
+TEST(TrainingHealth, WorldSizeComesFromTheRunsConfig) {
+  const std::string dir = fresh_dir("world");
+  std::ofstream(dir + "/metrics.jsonl") << "{\"iteration\": 2, \"f_data\": 0.5}\n";
+  std::ofstream(dir + "/config.json") << R"({"data": "fashion-mnist", "batch": 64, "world_size": 2})";
+  {
+    RunWatch watch(dir, false);
+    const auto snap = read_all(watch, 1);
+    ASSERT_TRUE(snap->settings);
+    EXPECT_EQ(run_world_size(*snap->settings), 2);
+  }
+  const auto world_of = [&](const std::string& config) {
+    std::ofstream(dir + "/config.json") << config;
+    return run_world_size(read_run_settings(dir));
+  };
+  EXPECT_EQ(world_of(R"({"batch": 64})"), 1) << "a run from before world_size was recorded";
+  EXPECT_EQ(world_of(R"({"world_size": 8})"), 8);
+  EXPECT_EQ(world_of(R"({"world_size": "two"})"), 1);
+  EXPECT_EQ(world_of(R"({"world_size": 0})"), 1);
+  EXPECT_EQ(world_of(R"({"world_size": 1e300})"), 1);
+  fs::remove(dir + "/config.json");
+  std::ofstream(dir + "/settings.json") << R"({"world_size": 3})";  // a 2-D run's settings say nothing of ranks
+  EXPECT_EQ(run_world_size(read_run_settings(dir)), 1);
+}
+
 TEST(TrainingHealth, WeightsPickPrefersEmaUnlessToldRaw) {
   const std::string dir = fresh_dir("weights");
   const std::string raw = dir + "/model.safetensors", ema = dir + "/model.ema.safetensors";

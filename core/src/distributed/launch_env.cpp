@@ -1,6 +1,7 @@
 // Parsing of the launcher's environment (launch_env.h): every bad value is refused in one line.
 #include "shortrun/distributed/launch_env.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -65,6 +66,16 @@ BatchSlice batch_slice(int64_t batch, int rank, int world) {
   s.begin = int64_t(rank) * batch / world;
   s.size = int64_t(rank + 1) * batch / world - s.begin;
   s.weight = double(s.size) / double(batch);
+  return s;
+}
+
+ChainShare chain_share(int64_t n, int64_t unit, int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world) throw Error("chain_share: rank " + std::to_string(rank) + " outside a world of " + std::to_string(world));
+  if (n < 0 || unit < 1) throw Error("chain_share: " + std::to_string(n) + " chains in units of " + std::to_string(unit));
+  const int64_t units = (n + unit - 1) / unit;
+  ChainShare s;
+  s.begin = std::min(n, int64_t(rank) * units / world * unit);
+  s.end = std::min(n, int64_t(rank + 1) * units / world * unit);
   return s;
 }
 

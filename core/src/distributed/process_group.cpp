@@ -71,13 +71,51 @@ class GlooGroup : public DistGroup {
       throw Error(who() + ": could not connect to the other ranks through " + where + " within " +
                   std::to_string(timeout.count()) + " s: " + first_line(e));
     }
+    options_ = options;
+    where_ = where;
+  }
+
+  // A group of the same ranks over the same rendezvous under another prefix (side_group).
+  GlooGroup(GlooGroup& parent, const std::string& name) : DistGroup(parent.rank_, parent.world_, parent.timeout_s_) {
+    store_ = parent.store_;
+    options_ = parent.options_;
+    where_ = parent.where_;
+    try {
+      pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("shortrun/" + name, store_), rank_,
+                                                         world_, options_);
+    } catch (const std::exception& e) {
+      throw Error(who() + ": could not connect to the other ranks through " + where_ + " (" + name + ") within " +
+                  std::to_string(int64_t(timeout_s_)) + " s: " + first_line(e));
+    }
+  }
+
+  std::unique_ptr<DistGroup> side_group(const std::string& name) override { return std::make_unique<GlooGroup>(*this, name); }
+
+  ~GlooGroup() override {
+    // After a failure the group is abandoned, not drained: each collective still queued (the
+    // gradient buckets in flight) would wait out --dist-timeout in turn before the process could
+    // say what happened and exit. Its threads end with the process.
+    if (failed_) (void)pg_.release();
   }
 
   void all_reduce(torch::Tensor& t, ReduceOp op, const char* what) override {
     c10d::AllreduceOptions o;
-    o.reduceOp = op == ReduceOp::kSum ? c10d::ReduceOp::SUM : op == ReduceOp::kMax ? c10d::ReduceOp::MAX : c10d::ReduceOp::MIN;
+    o.reduceOp = reduce_op(op);
     std::vector<at::Tensor> ts{t};
     run(what, [&] { return pg_->allreduce(ts, o); });
+  }
+
+  std::unique_ptr<PendingCollective> all_reduce_async(torch::Tensor t, ReduceOp op, const char* what) override {
+    c10d::AllreduceOptions o;
+    o.reduceOp = reduce_op(op);
+    std::vector<at::Tensor> ts{t};
+    c10::intrusive_ptr<c10d::Work> work;
+    try {
+      work = pg_->allreduce(ts, o);
+    } catch (const std::exception& e) {
+      throw failure(what, e);
+    }
+    return std::make_unique<Pending>(*this, std::move(work), std::move(t), what);
   }
 
   void broadcast(torch::Tensor& t, int root, const char* what) override {
@@ -87,7 +125,54 @@ class GlooGroup : public DistGroup {
     run(what, [&] { return pg_->broadcast(ts, o); });
   }
 
+  std::vector<torch::Tensor> gather(const torch::Tensor& t, int root, const char* what) override {
+    c10d::GatherOptions o;
+    o.rootRank = root;
+    std::vector<at::Tensor> in{t};
+    std::vector<std::vector<at::Tensor>> out;
+    if (rank_ == root) {
+      out.emplace_back();
+      for (int r = 0; r < world_; ++r) out[0].push_back(torch::empty_like(t));
+    }
+    run(what, [&] { return pg_->gather(out, in, o); });
+    return out.empty() ? std::vector<torch::Tensor>{} : out[0];
+  }
+
  private:
+  class Pending : public PendingCollective {
+   public:
+    Pending(GlooGroup& g, c10::intrusive_ptr<c10d::Work> work, torch::Tensor t, const char* what)
+        : g_(g), work_(std::move(work)), t_(std::move(t)), what_(what) {}
+    void wait() override {
+      if (!work_) return;
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        work_->wait();
+      } catch (const std::exception& e) {
+        work_.reset();
+        throw g_.failure(what_, e);
+      }
+      work_.reset();
+      g_.comm_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    // Not waited for (an exception on the way): Gloo's work object keeps its tensors alive.
+   private:
+    GlooGroup& g_;
+    c10::intrusive_ptr<c10d::Work> work_;
+    torch::Tensor t_;  // kept alive until the collective is done
+    const char* what_;
+  };
+
+  static c10d::ReduceOp reduce_op(ReduceOp op) {
+    return op == ReduceOp::kSum ? c10d::ReduceOp::SUM : op == ReduceOp::kMax ? c10d::ReduceOp::MAX : c10d::ReduceOp::MIN;
+  }
+
+  Error failure(const char* what, const std::exception& e) {
+    failed_ = true;
+    return Error(who() + ": " + what + " failed (another rank stopped or died, the network failed, or it waited past --dist-timeout " +
+                 std::to_string(int64_t(timeout_s_)) + " s): " + first_line(e));
+  }
+
   template <class Start>
   void run(const char* what, Start start) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -95,14 +180,16 @@ class GlooGroup : public DistGroup {
       auto work = start();
       work->wait();
     } catch (const std::exception& e) {
-      throw Error(who() + ": " + what + " failed (another rank stopped or died, the network failed, or it waited past --dist-timeout " +
-                  std::to_string(int64_t(timeout_s_)) + " s): " + first_line(e));
+      throw failure(what, e);
     }
     comm_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> options_;
+  std::string where_;
+  bool failed_ = false;  // a collective failed: other ranks are gone or hung
 };
 #endif
 

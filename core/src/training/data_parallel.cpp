@@ -1,6 +1,8 @@
 // Data-parallel hooks of the trainer (data_parallel.h).
 #include "shortrun/training/data_parallel.h"
 
+#include <cstdlib>
+
 #include "shortrun/base/error.h"
 #include "shortrun/distributed/grad_sync.h"
 #include "shortrun/distributed/settings_check.h"
@@ -19,6 +21,7 @@ DataParallel DataParallel::join(int64_t batch, const std::string& init, const st
   if (init == "persistent")
     throw Error(dp.group->who() + ": --init persistent is not supported with more than one rank (its replay buffer is one "
                 "shared pool); use --init uniform, gaussian or data, or train in one process");
+  if (const char* v = std::getenv("SHORTRUN_DP_OVERLAP")) dp.overlap = std::string(v) != "0";
   try {
     dp.slice = batch_slice(batch, dp.group->rank(), dp.group->world());
   } catch (const Error& e) {
@@ -35,6 +38,18 @@ std::vector<double> DataParallel::means(std::vector<double> local, const char* w
 
 void DataParallel::reduce_gradients(const std::vector<torch::Tensor>& params) const {
   if (group) shortrun::reduce_gradients(*group, params, slice.weight);
+}
+
+void DataParallel::backward(const torch::Tensor& loss, const std::vector<torch::Tensor>& params) const {
+  if (!group || !overlap) {
+    loss.backward();
+    reduce_gradients(params);
+    return;
+  }
+  if (!reducer || !reducer->covers(params)) reducer = std::make_shared<OverlappedGradReducer>(*group, params, slice.weight);
+  reducer->arm();
+  loss.backward();
+  reducer->finish();
 }
 
 void DataParallel::broadcast_from_writer(const std::vector<torch::Tensor>& tensors) const {

@@ -12,13 +12,28 @@ namespace shortrun {
 
 torch::Tensor draw_samples(EnergyModel& model, const SamplerConfig& cfg, int64_t n,
                            const std::function<void(int64_t, int64_t)>& progress) {
+  return draw_samples_range(model, cfg, 0, n, progress);
+}
+
+torch::Tensor draw_samples_range(EnergyModel& model, const SamplerConfig& cfg, int64_t first, int64_t count,
+                                 const std::function<void(int64_t, int64_t)>& progress, const std::atomic<bool>* cancel) {
   const LangevinSampler sampler(model, cfg);
   std::vector<torch::Tensor> parts;
-  const int64_t piece = 256;  // progress granularity; chain i is the same whatever the pieces
-  for (int64_t first = 0; first < n; first += piece) {
-    const int64_t m = std::min(piece, n - first);
-    parts.push_back(sampler.run(chain_range(first, m, model.device())).x.to(torch::kCPU));
-    if (progress) progress(first + m, n);
+  const int64_t end = first + count;
+  // Pieces on the global grid of kEvalPiece (chain i is the same whatever the pieces, but the
+  // grid keeps every evaluation's batch as in one process: the same bits).
+  for (int64_t at = first; at < end;) {
+    const int64_t m = std::min((at / kEvalPiece + 1) * kEvalPiece, end) - at;
+    parts.push_back(sampler.run(chain_range(at, m, model.device()), std::nullopt, nullptr, cancel).x.to(torch::kCPU));
+    at += m;
+    if (cancel && *cancel) break;
+    if (progress) progress(at - first, count);
+  }
+  if (parts.empty()) {
+    std::vector<int64_t> shape{0};
+    const auto chw = model.shape().chw();
+    shape.insert(shape.end(), chw.begin(), chw.end());
+    return torch::zeros(shape, torch::kFloat32);
   }
   return torch::cat(parts);
 }
@@ -61,10 +76,7 @@ double sample_fd(EnergyModel& model, const SamplerConfig& sampler, FeatureExtrac
   return frechet_distance(s, gaussian_stats(features.features(test.narrow(0, 0, std::min(n, test.size(0))))));
 }
 
-nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, FeatureExtractor& features,
-                              const EvalData& data, const EvalOptions& o,
-                              const std::function<void(int64_t, int64_t)>& progress) {
-  const auto t0 = std::chrono::steady_clock::now();
+void check_eval_inputs(const EnergyModel& model, const EvalData& data, const EvalOptions& o) {
   const int64_t n = o.n;
   if (n < 2) throw Error("evaluation needs --n of at least 2");
   if (data.test.size(0) < n) throw Error("the test split has " + std::to_string(data.test.size(0)) + " images; --n " + std::to_string(n) + " needs as many");
@@ -73,11 +85,30 @@ nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, 
   if (data.test.size(1) != shape.channels || data.test.size(2) != shape.height)
     throw Error("the data's images (" + std::to_string(data.test.size(1)) + "x" + std::to_string(data.test.size(2)) +
                 ") do not match the model's " + shape.str());
+}
+
+nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, FeatureExtractor& features,
+                              const EvalData& data, const EvalOptions& o,
+                              const std::function<void(int64_t, int64_t)>& progress) {
+  check_eval_inputs(model, data, o);
+  const auto t0 = std::chrono::steady_clock::now();
+  const torch::Tensor samples = draw_samples(model, sampler, o.n, progress);
+  return evaluate_samples(model, sampler, features, data, o, samples,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+nlohmann::json evaluate_samples(EnergyModel& model, const SamplerConfig& sampler, FeatureExtractor& features,
+                                const EvalData& data, const EvalOptions& o, const torch::Tensor& samples,
+                                double sampling_seconds) {
+  check_eval_inputs(model, data, o);
+  const int64_t n = o.n;
+  if (samples.dim() < 1 || samples.size(0) != n)
+    throw Error("evaluation: " + std::to_string(samples.dim() < 1 ? 0 : samples.size(0)) + " samples given for --n " + std::to_string(n));
+  const auto t0 = std::chrono::steady_clock::now();
   const torch::Tensor test = data.test.narrow(0, 0, n);
   const torch::Tensor train = data.train.narrow(0, 0, n);
   torch::Generator gen = at::detail::createCPUGenerator(o.noise_seed);
   const torch::Tensor noise = torch::rand(test.sizes(), gen) * 2 - 1;
-  const torch::Tensor samples = draw_samples(model, sampler, n, progress);
 
   const GaussianStats test_stats = gaussian_stats(features.features(test));
   const double fd = frechet_distance(gaussian_stats(features.features(samples)), test_stats);
@@ -104,7 +135,7 @@ nlohmann::json evaluate_model(EnergyModel& model, const SamplerConfig& sampler, 
                              {"test_min", dt.min().item<double>()},
                              {"train_images", data.train.size(0)}};
   }
-  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  j["seconds"] = sampling_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return j;
 }
 

@@ -742,8 +742,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
     }
     adam_->zero_grad();
-    loss.backward();
-    dp_.reduce_gradients(model_->parameters());  // the global batch's gradient on every rank
+    dp_.backward(loss, model_->parameters());  // the global batch's gradient on every rank (overlapped)
     const double base_lr = adam_->options().lr, lr_now = base_lr * config_.lr_schedule.multiplier(it);
     adam_->options().lr = lr_now;
     adam_->step();

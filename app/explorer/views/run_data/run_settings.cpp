@@ -161,6 +161,17 @@ RunSettings read_run_settings(const std::string& run_dir) {
   return failed("no config.json, settings.json or checkpoint in " + printable(run_dir));
 }
 
+int run_world_size(const RunSettings& s) {
+  if (s.source != "config.json") return 1;
+  for (const auto& [key, value] : s.rows)
+    if (key == "world_size") {
+      const json v = json::parse(value, nullptr, false);
+      if (v.is_number_integer() && v.get<int64_t>() >= 1 && v.get<int64_t>() <= 65536) return int(v.get<int64_t>());
+      return 1;
+    }
+  return 1;
+}
+
 std::string run_settings_key(const std::string& run_dir) {
   std::string key;
   std::error_code ec;

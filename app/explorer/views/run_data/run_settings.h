@@ -23,6 +23,11 @@ struct RunSettings {
   size_t dropped = 0;  // rows past kMaxRows, counted
 };
 
+// The number of data-parallel ranks the run last ran with (config.json's `world_size`, issue 27):
+// 1 when the settings do not say (a run from before it was recorded, a 2-D run, a model card),
+// or say something that is not a whole number in 1..65536.
+int run_world_size(const RunSettings& s);
+
 // Reads the run's settings now (a few small files; callers keep it off the UI thread).
 RunSettings read_run_settings(const std::string& run_dir);
 

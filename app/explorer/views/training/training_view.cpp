@@ -260,6 +260,7 @@ nlohmann::json TrainingView::state() const {
   if (!run_) return j;
   const RunSnapshot& r = *run_;
   j["missing"] = r.missing;
+  j["world_size"] = r.settings ? run_world_size(*r.settings) : 1;  // data-parallel ranks (config.json)
   j["iterations"] = r.last_iteration;
   j["records"] = r.records;
   j["bad_lines"] = r.bad_lines;
@@ -363,9 +364,14 @@ void TrainingView::draw_run(ViewContext& ctx) {
   }
   const RunSnapshot& r = *run_;
   const ImVec4 red(1.0f, 0.45f, 0.4f, 1.0f);
-  ImGui::TextWrapped("%s: iteration %lld, %lld lines read, %zu checkpoint(s)%s", r.dir.c_str(), static_cast<long long>(r.last_iteration),
+  const int world = r.settings ? run_world_size(*r.settings) : 1;
+  ImGui::TextWrapped("%s: iteration %lld, %lld lines read, %zu checkpoint(s)%s%s", r.dir.c_str(), static_cast<long long>(r.last_iteration),
               static_cast<long long>(r.records), checkpoints_.size(),
+              world > 1 ? ("; data-parallel, " + std::to_string(world) + " ranks").c_str() : "",
               r.rollback_count == 0 ? "" : ("; " + std::to_string(r.rollback_count) + " rollback(s) (red lines)").c_str());
+  if (world > 1 && ImGui::IsItemHovered())
+    ImGui::SetTooltip("config.json's world_size: the run last ran on %d data-parallel ranks (rank 0 writes this directory); "
+                      "the curves are the ranks' reduced figures, the same as one process would log", world);
   if (r.missing) ImGui::TextColored(red, "%s", r.messages.empty() ? "metrics.jsonl is not there" : r.messages.back().c_str());
   // What the area below shows: a row of choices with fixed labels, so where they sit depends only on
   // the width (a narrow window puts the last ones on a second line).

@@ -31,4 +31,14 @@ struct BatchSlice {
 };
 BatchSlice batch_slice(int64_t batch, int rank, int world);
 
+// `sample` and `eval` (issue 27): the rank's global chains [begin, end) of n, split in whole units
+// of `unit` chains (the sampler's --chunk, or eval's pieces) so that every evaluation the rank runs
+// holds the same chains at the same places as in one process: rank r takes units
+// [r·U/W, (r+1)·U/W) of U = ceil(n/unit). A rank may get none (fewer units than ranks).
+struct ChainShare {
+  int64_t begin = 0, end = 0;
+  int64_t size() const { return end - begin; }
+};
+ChainShare chain_share(int64_t n, int64_t unit, int rank, int world);
+
 }  // namespace shortrun

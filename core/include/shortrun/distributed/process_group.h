@@ -16,6 +16,15 @@ namespace shortrun {
 
 enum class ReduceOp { kSum, kMax, kMin };
 
+// A collective started and not yet waited for (all_reduce_async).
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  // Blocks until it is done (or throws the one-line Error all_reduce would); the time blocked
+  // counts in the group's comm_seconds().
+  virtual void wait() = 0;
+};
+
 class DistGroup {
  public:
   virtual ~DistGroup() = default;
@@ -26,6 +35,15 @@ class DistGroup {
   // In place on a contiguous CPU tensor (float, double or int64); `what` names the step in errors.
   virtual void all_reduce(torch::Tensor& t, ReduceOp op, const char* what) = 0;
   virtual void broadcast(torch::Tensor& t, int root, const char* what) = 0;
+  // all_reduce started in the background (Gloo's own threads) while the caller goes on: `t` must
+  // stay alive and untouched until wait(). Every rank must start its collectives in the same order.
+  virtual std::unique_ptr<PendingCollective> all_reduce_async(torch::Tensor t, ReduceOp op, const char* what) = 0;
+  // Every rank passes a contiguous CPU tensor of the same shape and dtype; `root` gets all of them
+  // in rank order (its own included), the other ranks an empty vector.
+  virtual std::vector<torch::Tensor> gather(const torch::Tensor& t, int root, const char* what) = 0;
+  // A group of the same ranks over the same rendezvous whose collectives never mix with this
+  // one's (a heartbeat on a thread of its own). Every rank makes it at the same point.
+  virtual std::unique_ptr<DistGroup> side_group(const std::string& name) = 0;
   // Seconds a collective may wait for the other ranks.
   double timeout_s() const { return timeout_s_; }
   // Seconds spent in all_reduce/broadcast so far (the benchmark's communication share).
