@@ -200,6 +200,13 @@ class Outputs(unittest.TestCase):
         env["OMP_WAIT_POLICY"] = "ACTIVE"
         p = run("sample", *two, "--out", "", env=env)
         self.assertEqual(re.findall(r"GOMP_SPINCOUNT = '(\d+)'", p.stdout + p.stderr), ["30000000000"])
+        # Commands that run no parallel work skip the re-execution (issue 28): libgomp keeps its
+        # default, whatever the thread count would be.
+        env.pop("OMP_WAIT_POLICY")
+        env.pop("OMP_NUM_THREADS", None)
+        for light in (["--version"], ["info"]):
+            p = run(*light, env=env)
+            self.assertEqual(re.findall(r"GOMP_SPINCOUNT = '(\d+)'", p.stdout + p.stderr), ["300000"], light)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

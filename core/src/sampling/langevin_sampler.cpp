@@ -70,6 +70,10 @@ constexpr double kRegionSeconds = 50e-6;    // one op split across threads: fork
 constexpr double kRegionsPerLayer = 4;      // a layer's forward conv and activation, and their backward for ∇f
 constexpr double kCacheBytes = 32.0 * (1 << 20);  // parallel chunks' activations beyond this contend for memory
 constexpr double kContention = 1.25;        // ... and then run this much slower (a guess, see the docs)
+// auto picks chains only when the model says it is this much faster: on the loaded 2-core dev
+// machine chains lost to ops at n_f = 16 (0.7x) and tied at n_f = 64, so the model, made for
+// idle cores, is not trusted on thin margins (BENCHMARKS.md, "Chains in parallel").
+constexpr double kChainsMargin = 1.5;
 }  // namespace
 
 namespace {
@@ -193,7 +197,7 @@ ParallelPlan plan_parallel(ParallelMode requested, const ModelCost& cost, int64_
     p.why = std::string("chains: as asked (--parallel chains); ") + figures;
     return p;
   }
-  p.chains = p.modelled_chains_s <= p.modelled_ops_s;
+  p.chains = p.modelled_chains_s * kChainsMargin <= p.modelled_ops_s;
   p.why = std::string(p.chains ? "chains" : "ops") + ": auto, " + figures;
   return p;
 }
