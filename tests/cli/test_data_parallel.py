@@ -77,45 +77,29 @@ def read_safetensors(path):
     return out
 
 
-def relative_errors(a_path, b_path, lr=1e-4, iters=10):
-    """Largest ‖a − b‖ / ‖b‖ over the weights and the Adam state (b: the single-process run); Adam's
-    v, a mean of squared gradients, counts half (its relative error is twice the gradient's).
+def relative_errors(a_path, b_path):
+    """Largest ‖a − b‖ / ‖b‖ over the tensors of two checkpoints: the weights, Adam's m and Adam's
+    √v (b: the reference run). v, a mean of squared gradients, is compared as √v, in the
+    gradient's units, so that every tensor's error is on the scale of the gradients' own (a
+    summation-order error of ε in the gradients is ε in m and √v, 2ε in v).
 
-    A weight whose gradient is zero in exact arithmetic (a bias that shifts f(data) and f(samples)
-    alike) gets a gradient of pure rounding noise, which Adam divides by its own size: such an
-    element moves by up to lr per step in a direction rounding picks (in one process too, with
-    another summation order). Those elements (√v, Adam's gradient scale, below 1e-4 of the net's
-    largest) are left out of the relative errors of the weights and of m and v, but they must be
-    at most 1% of all weights, and each must stay within lr·iters of the reference."""
+    Every element counts: the trainer computes f(data) and f(samples) in two forward passes, so a
+    parameter that shifts both alike (a last-layer unit in one LeakyReLU regime for all inputs) has
+    a gradient of exactly 0 in any summation order. (With one forward of both, its gradient was
+    the rounding residue of +S and −S terms summed mixed, ~1e-6 of the others; Adam, scale-free,
+    turned that into a step of up to lr per iteration in a direction rounding picked, a 1e-3
+    relative difference in that bias after 10 iterations.)"""
     a, b = read_safetensors(a_path), read_safetensors(b_path)
     assert set(a) == set(b), (sorted(set(a) ^ set(b)))
-    # Adam's index i is the net's i-th parameter: f.<layer>.weight, then its bias.
-    params = sorted((k for k in b if not k.startswith("train/")),
-                    key=lambda k: (int(k.split(".")[1]), 0 if k.endswith("weight") else 1))
-    masks = {}
-    if "train/adam/v/0" in b:
-        scale = max(np.sqrt(b["train/adam/v/%d" % i].astype(np.float64)).max() for i in range(len(params)))
-        for i, name in enumerate(params):
-            v = b["train/adam/v/%d" % i]
-            assert v.shape == b[name].shape, f"{name}: Adam state of shape {v.shape}"
-            noise = (np.sqrt(v.astype(np.float64)) < 1e-4 * scale).ravel()
-            for key in (name, "train/adam/m/%d" % i, "train/adam/v/%d" % i):
-                masks[key] = noise
-            moved = np.abs(a[name].astype(np.float64) - b[name].astype(np.float64)).ravel()[noise]
-            assert np.all(moved <= lr * iters), f"{name}: a gradient-free element moved more than lr per step"
-        total = sum(b[n].size for n in params)
-        assert sum(masks[n].sum() for n in params) <= 0.01 * total, "more than 1% of the weights have no gradient"
     worst, worst_name = 0.0, ""
     for name in a:
         if name.endswith("threads") or name.endswith("best_fd"):
             continue
         x, y = a[name].astype(np.float64).ravel(), b[name].astype(np.float64).ravel()
-        if name in masks:
-            x, y = x[~masks[name]], y[~masks[name]]
+        if name.startswith("train/adam/v/"):
+            x, y = np.sqrt(x), np.sqrt(y)
         den = np.linalg.norm(y)
         e = float(np.linalg.norm(x - y) / den) if den > 0 else float(np.linalg.norm(x - y))
-        if name.startswith("train/adam/v/"):
-            e /= 2
         if e > worst:
             worst, worst_name = e, name
     return worst, worst_name, a
@@ -126,10 +110,8 @@ def metrics(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def assert_metrics_close(test, a_path, b_path, tol=1e-5, lr=1e-4, iters=10):
-    """Equal apart from timing: every figure within tol (relative, absolute below 1), but f_data and
-    f_samples within 2·lr·iters: the gradient-free biases (relative_errors; the last layer's adds
-    to f directly) shift both by the same constant, which the gap (checked at tol) cancels."""
+def assert_metrics_close(test, a_path, b_path, tol=1e-5):
+    """Equal apart from timing: every figure within tol (relative, absolute below 1)."""
     a, b = metrics(a_path), metrics(b_path)
     test.assertEqual(len(a), len(b), f"{a_path} vs {b_path}")
     for la, lb in zip(a, b):
@@ -139,8 +121,7 @@ def assert_metrics_close(test, a_path, b_path, tol=1e-5, lr=1e-4, iters=10):
                 continue
             va, vb = np.array(la[k], dtype=object), np.array(lb[k], dtype=object)
             if isinstance(la[k], (int, float)) and not isinstance(la[k], bool):
-                t = 2 * lr * iters if k in ("f_data", "f_samples") else tol
-                test.assertLessEqual(abs(la[k] - lb[k]), t * max(1.0, abs(lb[k])), f"{k} at {la.get('iteration')}")
+                test.assertLessEqual(abs(la[k] - lb[k]), tol * max(1.0, abs(lb[k])), f"{k} at {la.get('iteration')}")
             elif isinstance(la[k], list):
                 test.assertEqual(len(la[k]), len(lb[k]), k)
                 for x, y in zip(la[k], lb[k]):
@@ -182,9 +163,9 @@ class DataParallel(unittest.TestCase):
         for n in (3, 2):
             out = wk(f"uneven{n}")
             run("train", *TINY, "--batch", "63", "--iters", "4", "--nproc", str(n), "--threads", str(n), "--out", out)
-            err, name, _ = relative_errors(out + "/checkpoints/latest.safetensors", wk("one63/checkpoints/latest.safetensors"), iters=4)
+            err, name, _ = relative_errors(out + "/checkpoints/latest.safetensors", wk("one63/checkpoints/latest.safetensors"))
             self.assertLessEqual(err, 1e-5, f"{n} ranks: {name} differs by {err:.3g}")
-            assert_metrics_close(self, out + "/metrics.jsonl", wk("one63/metrics.jsonl"), iters=4)
+            assert_metrics_close(self, out + "/metrics.jsonl", wk("one63/metrics.jsonl"))
         # Fewer chains than ranks: one line, no run directory.
         p = run("train", *TINY, "--batch", "2", "--iters", "2", "--nproc", "3", "--threads", "3", "--out", wk("tiny_batch"), expect=1)
         self.assertIn("--batch 2 is smaller than the 3 ranks", p.stderr)
@@ -339,8 +320,9 @@ class DataParallelSampling(unittest.TestCase):
     def test_sample_failures_are_one_line(self):
         # A rank that dies: the other ends non-zero with one line within --dist-timeout.
         port = free_port()
+        timeout = 15
         args = ["sample", "--model", self.model, "--n", "4000", "--steps", "100000", "--batch-chains", "4000", "--npy",
-                wk("killed_x.npy"), "--threads", "1", "--dist-timeout", "20", "--quiet"]
+                wk("killed_x.npy"), "--threads", "1", "--dist-timeout", str(timeout), "--quiet"]
         ranks = [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True) for r in range(2)]
         try:
@@ -357,8 +339,11 @@ class DataParallelSampling(unittest.TestCase):
                     p.kill()
                     p.wait()
         self.assertNotEqual(ranks[0].returncode, 0)
-        self.assertLess(waited, 20 + 10, "rank 0 outlived --dist-timeout")
-        one_line(self, err, "rank 0 of 2", "failed")
+        # In its chains, rank 0 notices within about a second; on a loaded machine the kill may come
+        # while the ranks still meet, where the store's wait and Gloo's connect each take up to
+        # --dist-timeout (README: up to twice it).
+        self.assertLess(waited, 2 * timeout + 10, "rank 0 outlived --dist-timeout")
+        one_line(self, err, "rank 0 of 2")
         self.assertFalse(os.path.exists(wk("killed_x.npy")))
         # A rank that cannot open its model: both stop at once, one line each, nothing written.
         port = free_port()

@@ -697,7 +697,12 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       }
     }
 
-    torch::Tensor f = model_->energy(torch::cat({x_data, samples.x.detach()}));
+    // Data and samples in two forward passes, not one of both: a parameter that moves f(data) and
+    // f(samples) alike (a last-layer unit in one LeakyReLU regime for every input) then gets a
+    // gradient of exactly 0 = S - S, not the rounding residue of summing +S and -S terms mixed,
+    // which Adam (scale-free) would turn into a step of up to lr in a direction rounding picks,
+    // different for every summation order (thread count, data-parallel ranks).
+    torch::Tensor f = torch::cat({model_->energy(x_data), model_->energy(samples.x.detach())});
     if (inject_nonfinite_at_ == it) {  // test hook: a divergence that does not depend on rounding
       inject_nonfinite_at_ = -1;
       f = torch::cat({f.narrow(0, 0, nb), f.narrow(0, nb, nb) + std::numeric_limits<double>::quiet_NaN()});
