@@ -17,7 +17,6 @@
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/io/portable_path.h"
-#include "shortrun/io/run_directory.h"
 #include "shortrun/sampling/langevin_sampler.h"
 #include "shortrun/sampling/noise.h"
 
@@ -25,11 +24,6 @@ namespace shortrun {
 namespace fs = std::filesystem;
 
 namespace {
-// A checkpoint that is intact but is not this run's: no older generation is tried.
-struct NotThisRun : Error {
-  using Error::Error;
-};
-
 // The fixed z of the sample grids: chains 0..63 of a seed apart from the training noise.
 torch::Tensor grid_latents(uint64_t seed, int64_t latent, torch::Device device) {
   return CounterNoise(seed + 7919).normal(chain_range(0, 64, device), 0, NoiseStream::kMisc, {latent});
@@ -102,24 +96,11 @@ BaselineTrainer::BaselineTrainer(BaselineTrainerConfig config, std::string out_d
     : BaselineTrainer(std::move(config), std::move(out_dir), device, true) {}
 
 BaselineTrainer::BaselineTrainer(BaselineTrainerConfig config, std::string out_dir, torch::Device device, bool fresh)
-    : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
+    : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device), files_(out_dir_, true) {
   config_.validate();
-  if (fresh) {
-    const std::string existing = baseline_run_kind(out_dir_);
-    if (existing.empty()) check_new_run_directory(out_dir_, RunKind::kImage);  // never into a folder of the user's
-    std::error_code ec;
-    fs::create_directories(out_dir_ + "/samples", ec);
-    fs::create_directories(out_dir_ + "/checkpoints", ec);
-    if (ec || !fs::is_directory(out_dir_ + "/checkpoints"))
-      throw file_error(out_dir_, "cannot create the run directory (" + ec.message() + ")");
-    lock_ = RunLock(out_dir_);
-    if (file_exists(latest_checkpoint()))
-      throw file_error(out_dir_, "already holds a run; continue it with --resume " + out_dir_ + " or choose another --out");
-    write_config();
-    std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::trunc);
-  } else {
-    lock_ = RunLock(out_dir_);
-  }
+  // A baseline run's directory is not a folder of the user's: it is refused below as holding a run.
+  if (fresh) files_.create(config_file(), !baseline_run_kind(out_dir_).empty());
+  else files_.reopen();
   torch::manual_seed(config_.seed);  // weight init
   model_ = std::make_unique<BaselineModel>(config_.spec);
   model_->to(device_);
@@ -135,30 +116,17 @@ BaselineTrainer::BaselineTrainer(BaselineTrainerConfig config, std::string out_d
 }
 
 BaselineTrainer BaselineTrainer::resume(const std::string& out_dir, torch::Device device) {
-  const std::string cfg_path = out_dir + "/config.json";
-  if (!file_exists(cfg_path)) throw file_error(out_dir, "is not a run directory (no config.json)");
   BaselineTrainerConfig config;
-  try {
-    std::ifstream in(cfg_path);
-    config = nlohmann::json::parse(in).get<BaselineTrainerConfig>();
+  read_run_config(out_dir, [&](const nlohmann::json& j) {
+    config = j.get<BaselineTrainerConfig>();
     config.data = resolve_data_spec(config.data, out_dir);
-  } catch (const Error& e) {
-    throw file_error(cfg_path, e.what());
-  } catch (const std::exception&) {
-    throw file_error(cfg_path, "is not a valid run configuration (JSON expected)");
-  }
+  });
   BaselineTrainer t(config, out_dir, device, false);
   t.restore_generation(0);
   t.wall_before_ = t.trim_metrics();
-  if (t.trained_threads_ > 0 && t.trained_threads_ != torch::get_num_threads())
-    t.warnings_.push_back("this run was trained with " + std::to_string(t.trained_threads_) + " threads and now runs with " +
-                          std::to_string(torch::get_num_threads()) + "; it will not match an uninterrupted run bit for bit "
-                          "(pass --threads " + std::to_string(t.trained_threads_) + " for that)");
+  const std::string threads = thread_count_warning(t.trained_threads_);
+  if (!threads.empty()) t.warnings_.push_back(threads);
   return t;
-}
-
-std::string BaselineTrainer::generation(int g) const {
-  return g == 0 ? latest_checkpoint() : out_dir_ + "/checkpoints/latest." + std::to_string(g) + ".safetensors";
 }
 
 std::vector<std::string> BaselineTrainer::value_names() const {
@@ -182,11 +150,7 @@ void BaselineTrainer::save(const std::string& path, bool rotate) {
   state.emplace_back("acc_n", torch::tensor(acc_.n, torch::kInt64));
   state.emplace_back("strikes", torch::tensor(acc_.strikes, torch::kInt64));
   model_->provenance()["iterations"] = iteration_;
-  if (rotate && path == latest_checkpoint() && file_exists(path)) {
-    std::error_code ec;
-    for (int g = kGenerations - 1; g > 0; --g)
-      if (file_exists(generation(g - 1))) fs::rename(generation(g - 1), generation(g), ec);
-  }
+  if (rotate) files_.rotate(path);
   save_baseline_checkpoint(path, *model_, state);
 }
 
@@ -236,50 +200,10 @@ void BaselineTrainer::restore(const std::string& path) {
 }
 
 std::string BaselineTrainer::restore_generation(int first) {
-  std::vector<std::string> have;
-  for (int g = 0; g < kGenerations; ++g)
-    if (file_exists(generation(g))) have.push_back(generation(g));
-  std::string problems;
-  const size_t start = have.empty() ? 0 : std::min<size_t>(size_t(std::max(0, first)), have.size() - 1);
-  for (size_t i = start; i < have.size(); ++i) {
-    try {
-      restore(have[i]);
-      if (!problems.empty()) warnings_.push_back(problems + "; continuing from " + have[i]);
-      return have[i];
-    } catch (const NotThisRun&) {
-      throw;
-    } catch (const Error& e) {
-      problems += (problems.empty() ? "" : "; ") + std::string(e.what());
-    }
-  }
-  if (problems.empty()) throw file_error(latest_checkpoint(), "missing; nothing to resume");
-  throw Error("no usable checkpoint in " + out_dir_ + "/checkpoints: " + problems);
+  return files_.restore_newest(first, [this](const std::string& path) { restore(path); }, warnings_);
 }
 
-double BaselineTrainer::trim_metrics() {
-  const std::string metrics = out_dir_ + "/metrics.jsonl";
-  std::ifstream in(metrics);
-  std::string line, kept;
-  double wall = 0;
-  while (std::getline(in, line)) {
-    try {
-      const nlohmann::json j = nlohmann::json::parse(line);
-      const int64_t it = json_get(j, "iteration", int64_t(0));
-      if (it > iteration_) continue;
-      if (json_get(j, "partial", false) && it != config_.iters) continue;  // no longer the run's last line
-      kept += line + "\n";
-      if (j.contains("wall_s") && j["wall_s"].is_number()) wall = std::max(wall, j["wall_s"].get<double>());
-    } catch (const std::exception&) {  // a line cut short by a kill: it runs again
-    }
-  }
-  in.close();
-  write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
-  return wall;
-}
-
-void BaselineTrainer::log_event(const nlohmann::json& event) const {
-  std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << event.dump() << "\n";
-}
+double BaselineTrainer::trim_metrics() { return files_.trim_metrics(iteration_, config_.iters).wall_s; }
 
 nlohmann::json BaselineTrainer::stored_config() const {
   nlohmann::json j = config_;
@@ -287,10 +211,10 @@ nlohmann::json BaselineTrainer::stored_config() const {
   return j;
 }
 
-void BaselineTrainer::write_config() const {
+nlohmann::json BaselineTrainer::config_file() const {
   nlohmann::json cfg = stored_config();
   cfg["torch_version"] = torch_version();
-  write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
+  return cfg;
 }
 
 void BaselineTrainer::set_iters(int64_t iters) {
@@ -299,7 +223,7 @@ void BaselineTrainer::set_iters(int64_t iters) {
   config_.iters = iters;
   trim_metrics();
   model_->provenance()["trainer"] = stored_config();
-  write_config();
+  files_.write_config(config_file());
 }
 
 void BaselineTrainer::write_sample_grid() {
@@ -378,7 +302,7 @@ int64_t BaselineTrainer::run(const Dataset& data, const std::atomic<bool>* stop,
     on_log(p);
   };
   for (const std::string& w : warnings_) {
-    log_event({{"iteration", iteration_}, {"event", "warning"}, {"message", w}});
+    files_.log({{"iteration", iteration_}, {"event", "warning"}, {"message", w}});
     report("warning", w);
   }
   warnings_.clear();
@@ -396,14 +320,14 @@ int64_t BaselineTrainer::run(const Dataset& data, const std::atomic<bool>* stop,
                   std::to_string(rollbacks_) + " rollbacks; the last good state is " + latest_checkpoint());
     const int64_t from = iteration_, rollbacks = rollbacks_ + 1;
     const double lr = adam_g_->options().lr * config_.rollback_lr_factor;
-    const std::string target = restore_generation(static_cast<int>(std::min<int64_t>(rollback_depth_, kGenerations - 1)));
+    const std::string target = restore_generation(static_cast<int>(std::min<int64_t>(rollback_depth_, RunFiles::kGenerations - 1)));
     ++rollback_depth_;
     adam_g_->options().lr = lr;
     if (adam_d_) adam_d_->options().lr = lr;
     rollbacks_ = rollbacks;
     acc_ = Running{};
     trim_metrics();
-    log_event({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
+    files_.log({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
                {"lr", lr}, {"rollbacks", rollbacks_}, {"wall_s", wall_total()}});
     save(latest_checkpoint(), false);  // the lower rate and the count survive a restart
     saved_at = iteration_;
@@ -447,7 +371,7 @@ int64_t BaselineTrainer::run(const Dataset& data, const std::atomic<bool>* stop,
         m[names[i]] = p.values[names[i]];
       }
       if (partial) m["partial"] = true;
-      log_event(m);
+      files_.log(m);
       if (on_log) on_log(p);
       if (on_cadence) {
         // GAN collapse: the discriminator separates real from fake almost perfectly.
@@ -470,7 +394,7 @@ int64_t BaselineTrainer::run(const Dataset& data, const std::atomic<bool>* stop,
       save(latest_checkpoint(), true);
       saved_at = iteration_;
       rollback_depth_ = 0;
-      log_event({{"iteration", iteration_}, {"event", "checkpoint"}});
+      files_.log({{"iteration", iteration_}, {"event", "checkpoint"}});
     }
     if (iteration_ % config_.sample_every == 0 || iteration_ == config_.iters) write_sample_grid();
   }

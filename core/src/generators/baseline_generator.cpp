@@ -47,14 +47,23 @@ InterpolationResult BaselineGenerator::interpolate(const std::vector<Endpoint>& 
                                                    const StepProgress& progress) {
   spec.validate();
   if (a.size() != b.size() || a.empty()) throw Error("interpolation needs the same, non-zero number of start and end points");
-  const std::vector<double> rhos = interpolation_rhos(spec);
-  const int64_t P = int64_t(a.size()), R = int64_t(rhos.size());
   const auto gather = [&](const std::vector<Endpoint>& e) {
     std::vector<torch::Tensor> z;
     for (const Endpoint& p : e) z.push_back(latents(p.seed, torch::tensor({p.chain}, torch::kInt64)));
     return torch::cat(z);  // [P, L]
   };
-  const torch::Tensor z1 = gather(a), z2 = gather(b);
+  return interpolate_latents(gather(a), gather(b), spec, cancel, progress);
+}
+
+InterpolationResult BaselineGenerator::interpolate_latents(const torch::Tensor& z1, const torch::Tensor& z2,
+                                                           const InterpolationSpec& spec, const std::atomic<bool>* cancel,
+                                                           const StepProgress& progress) {
+  spec.validate();
+  const int64_t L = model_.spec().latent;
+  if (z1.dim() != 2 || z1.sizes() != z2.sizes() || z1.size(0) == 0 || z1.size(1) != L)
+    throw Error("interpolation needs two latents of the same, non-zero count, each of " + std::to_string(L) + " dimensions");
+  const std::vector<double> rhos = interpolation_rhos(spec);
+  const int64_t P = z1.size(0), R = int64_t(rhos.size());
   std::vector<double> wa, wb;
   for (double rho : rhos) {
     const auto [x, y] = path_weights(spec.path, rho);
@@ -64,7 +73,7 @@ InterpolationResult BaselineGenerator::interpolate(const std::vector<Endpoint>& 
   const auto opts = z1.options();
   const torch::Tensor ta = torch::tensor(wa, torch::kFloat64).to(opts).view({1, R, 1});
   const torch::Tensor tb = torch::tensor(wb, torch::kFloat64).to(opts).view({1, R, 1});
-  const torch::Tensor z = (ta * z1.unsqueeze(1) + tb * z2.unsqueeze(1)).flatten(0, 1);
+  const torch::Tensor z = (ta * z1.detach().to(opts).unsqueeze(1) + tb * z2.detach().to(opts).unsqueeze(1)).flatten(0, 1);
   if (cancel && cancel->load()) throw Error("interpolation cancelled");
   if (progress) progress(0, 1);
   torch::Tensor x;

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -19,7 +18,6 @@
 #include "shortrun/io/file_util.h"
 #include "shortrun/io/image_io.h"
 #include "shortrun/io/portable_path.h"
-#include "shortrun/io/run_directory.h"
 #include "shortrun/model/checkpoint.h"
 #include "shortrun/model/weights_choice.h"
 #include "shortrun/sampling/langevin_sampler.h"
@@ -33,14 +31,7 @@
 #include "shortrun/training/long_run_health.h"
 
 namespace shortrun {
-namespace fs = std::filesystem;
-
 namespace {
-// A checkpoint that is intact but belongs to another run: no older generation is tried.
-struct NotThisRun : Error {
-  using Error::Error;
-};
-
 // Means of at most `bins` runs of consecutive values (bin i: [i·n/bins, (i+1)·n/bins)).
 std::vector<double> bin_means(const std::vector<double>& v, size_t bins) {
   const size_t n = v.size(), b = std::min(n, bins);
@@ -159,20 +150,9 @@ Trainer::Trainer(TrainerConfig config, std::string out_dir, torch::Device device
   if (config_.lr_schedule.kind == "cosine" && config_.lr_schedule.horizon == 0)
     config_.lr_schedule.horizon = std::max<int64_t>(1, config_.iters);
   dp_ = DataParallel::join(config_.batch, config_.init, stored_config().dump());  // every rank, before any file
-  std::error_code ec;
-  if (!fresh && dp_.writer()) lock_ = RunLock(out_dir_);
-  if (fresh && dp_.writer()) {
-    check_new_run_directory(out_dir_, RunKind::kImage);  // never into a folder of the user's
-    fs::create_directories(out_dir_ + "/samples", ec);
-    fs::create_directories(out_dir_ + "/checkpoints", ec);
-    if (ec || !fs::is_directory(out_dir_ + "/checkpoints"))
-      throw file_error(out_dir_, "cannot create the run directory (" + ec.message() + ")");
-    lock_ = RunLock(out_dir_);  // before looking: two trainers started together on one new D
-    if (file_exists(latest_checkpoint()))
-      throw file_error(out_dir_, "already holds a run; continue it with --resume " + out_dir_ + " or choose another --out");
-    write_config();
-    std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::trunc);
-  }
+  files_ = RunFiles(out_dir_, dp_.writer());
+  if (fresh) files_.create(config_file(), false);
+  else files_.reopen();
   torch::manual_seed(config_.seed);  // weight init
   model_ = std::make_unique<NativeEnergyModel>(config_.arch);
   if (fresh && !config_.init_weights.empty()) warm_start(config_.init_weights);
@@ -197,61 +177,29 @@ void Trainer::warm_start(const std::string& path) {
 
 Trainer Trainer::resume(const std::string& out_dir, torch::Device device) {
   const std::string cfg_path = out_dir + "/config.json";
-  if (!file_exists(cfg_path)) throw file_error(out_dir, "is not a run directory (no config.json)");
   TrainerConfig config;
-  try {
-    std::ifstream in(cfg_path);
-    config = nlohmann::json::parse(in).get<TrainerConfig>();
+  read_run_config(out_dir, [&](const nlohmann::json& j) {
+    config = j.get<TrainerConfig>();
     config.data = resolve_data_spec(config.data, out_dir);
     config.eval_features = resolve_portable_path(config.eval_features, out_dir);
     config.init_weights = resolve_portable_path(config.init_weights, out_dir);
-  } catch (const Error& e) {
-    throw file_error(cfg_path, e.what());
-  } catch (const std::exception&) {
-    throw file_error(cfg_path, "is not a valid run configuration (JSON expected)");
-  }
+  });
   Trainer t(config, out_dir, device, false);
   {  // A data-parallel run resumed with another number of ranks: config.json says so.
     std::ifstream in(cfg_path);
     const nlohmann::json stored = nlohmann::json::parse(in, nullptr, false);
     const int64_t world = t.dp_.group ? t.dp_.group->world() : 1;
-    if (stored.is_object() && json_get(stored, "world_size", int64_t(1)) != world) t.write_config();
+    if (stored.is_object() && json_get(stored, "world_size", int64_t(1)) != world) t.files_.write_config(t.config_file());
   }
   t.restore_generation(0);
   t.wall_before_ = t.trim_metrics();
-  if (t.trained_threads_ > 0 && t.trained_threads_ != torch::get_num_threads())
-    t.warnings_.push_back("this run was trained with " + std::to_string(t.trained_threads_) + " threads and now runs with " +
-                          std::to_string(torch::get_num_threads()) + "; oneDNN's sums then round differently, so it "
-                          "will not match an uninterrupted run bit for bit (pass --threads " +
-                          std::to_string(t.trained_threads_) + " for that)");
+  const std::string threads = thread_count_warning(t.trained_threads_, "oneDNN's sums then round differently, so ");
+  if (!threads.empty()) t.warnings_.push_back(threads);
   return t;
 }
 
-std::string Trainer::generation(int g) const {
-  return g == 0 ? latest_checkpoint() : out_dir_ + "/checkpoints/latest." + std::to_string(g) + ".safetensors";
-}
-
 std::string Trainer::restore_generation(int first) {
-  // The existing generations, newest first; start `first` steps back, but never past the oldest.
-  std::vector<std::string> have;
-  for (int g = 0; g < kGenerations; ++g)
-    if (file_exists(generation(g))) have.push_back(generation(g));
-  std::string problems;
-  const size_t start = have.empty() ? 0 : std::min<size_t>(size_t(std::max(0, first)), have.size() - 1);
-  for (size_t i = start; i < have.size(); ++i) {
-    const std::string& path = have[i];
-    try {
-      restore(path);
-      if (!problems.empty()) warnings_.push_back(problems + "; continuing from " + path);
-      return path;
-    } catch (const NotThisRun&) {
-      throw;
-    } catch (const Error& e) {
-      problems += (problems.empty() ? "" : "; ") + std::string(e.what());
-    }
-  }
-  if (problems.empty()) throw file_error(latest_checkpoint(), "missing; nothing to resume");
-  throw Error("no usable checkpoint in " + out_dir_ + "/checkpoints: " + problems);
+  return files_.restore_newest(first, [this](const std::string& path) { restore(path); }, warnings_);
 }
 
 void Trainer::restore(const std::string& ckpt) {
@@ -350,31 +298,9 @@ void Trainer::restore(const std::string& ckpt) {
 }
 
 double Trainer::trim_metrics() {
-  const std::string metrics = out_dir_ + "/metrics.jsonl";
-  std::ifstream in(metrics);
-  std::string line, kept;
-  double wall = 0;
-  checkpoint_logged_at_ = -1;
-  while (std::getline(in, line)) {
-    try {
-      const nlohmann::json j = nlohmann::json::parse(line);
-      const int64_t it = json_get(j, "iteration", int64_t(0));
-      if (it > iteration_) continue;
-      if (json_get(j, "partial", false) && it != config_.iters) continue;  // no longer the run's last line
-      if (it == iteration_ && json_get(j, "event", "") == "checkpoint") checkpoint_logged_at_ = it;
-      kept += line + "\n";
-      if (j.contains("wall_s") && j["wall_s"].is_number()) wall = std::max(wall, j["wall_s"].get<double>());
-    } catch (const std::exception&) {  // a line cut short by a kill: it runs again
-    }
-  }
-  in.close();
-  if (dp_.writer()) write_file_atomic(metrics, [&](std::ostream& o) { o << kept; });
-  return wall;
-}
-
-void Trainer::log_event(const nlohmann::json& event) const {
-  if (!dp_.writer()) return;
-  std::ofstream(out_dir_ + "/metrics.jsonl", std::ios::app) << event.dump() << "\n";
+  const RunFiles::Trimmed t = files_.trim_metrics(iteration_, config_.iters);
+  checkpoint_logged_at_ = t.checkpoint_logged ? iteration_ : -1;
+  return t.wall_s;
 }
 
 void Trainer::set_evaluation(int64_t every, int64_t n, const std::string& features) {
@@ -393,14 +319,14 @@ void Trainer::set_iters(int64_t iters) {
   trim_metrics();  // a partial last line of the shorter run goes: the extended run logs on cadence
   // A restored card carries the settings the run started with; checkpoints say what it runs with now.
   if (model_) model_->card().provenance["trainer"] = stored_config();
-  write_config();
+  files_.write_config(config_file());
 }
 
 void Trainer::set_limit(int64_t limit) {
   if (limit < 0) throw Error("--limit must be >= 0");
   config_.limit = limit;
   if (model_) model_->card().provenance["trainer"] = stored_config();
-  write_config();
+  files_.write_config(config_file());
 }
 
 nlohmann::json Trainer::stored_config() const {
@@ -411,15 +337,14 @@ nlohmann::json Trainer::stored_config() const {
   return j;
 }
 
-void Trainer::write_config() const {
-  if (!dp_.writer()) return;
+nlohmann::json Trainer::config_file() const {
   nlohmann::json cfg = stored_config();
   cfg["torch_version"] = torch_version();
   cfg["world_size"] = dp_.group ? dp_.group->world() : 1;  // data-parallel ranks (issue 27), for the explorer
-  write_file_atomic(out_dir_ + "/config.json", [&](std::ostream& o) { o << cfg.dump(2) << "\n"; });
+  return cfg;
 }
 
-std::string Trainer::latest_checkpoint() const { return out_dir_ + "/checkpoints/latest.safetensors"; }
+std::string Trainer::latest_checkpoint() const { return files_.latest(); }
 
 void Trainer::save(const std::string& path, bool rotate) {
   NamedTensors state = adam_->state();
@@ -450,18 +375,9 @@ void Trainer::save(const std::string& path, bool rotate) {
   if (buffer_) state.emplace_back("buffer_digest", torch::tensor(buffer_->digest(), torch::kInt64));
   model_->card().provenance["iterations"] = iteration_;
   if (!dp_.writer()) return;  // the other ranks hold the same state; rank 0 writes it
-  if (rotate && path == latest_checkpoint() && file_exists(path)) {
-    // A generation moves with its companions; the digests above tell a mismatched pair apart
-    // should a crash fall between these renames.
-    std::error_code ec;
-    for (int g = kGenerations - 1; g > 0; --g)
-      if (file_exists(generation(g - 1))) {
-        fs::rename(generation(g - 1), generation(g), ec);
-        for (const char* what : {"ema", "buffer"})
-          if (file_exists(companion_path(generation(g - 1), what)))
-            fs::rename(companion_path(generation(g - 1), what), companion_path(generation(g), what), ec);
-      }
-  }
+  // A generation moves with its companions; the digests above tell a mismatched pair apart
+  // should a crash fall between these renames.
+  if (rotate) files_.rotate(path, {"ema", "buffer"});
   // Companions first: a checkpoint on disk always finds its own.
   if (ema_) ema_->save(companion_path(path, "ema"), model_->card(), iteration_);
   if (buffer_) buffer_->save(companion_path(path, "buffer"));
@@ -487,7 +403,7 @@ void Trainer::log_long_run(FeatureExtractor* features, const GaussianStats& test
   const double seconds = h.seconds;
   line.erase("seconds");
   line["seconds"] = seconds;  // last, with the FDs' time left out: the long run's own cost
-  log_event(line);
+  files_.log(line);
   if (on_log) {
     TrainProgress p;
     p.iteration = iteration_;
@@ -578,7 +494,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   // while the run is healthy.
   if (!file_exists(latest_checkpoint())) save(latest_checkpoint(), false);
   for (const std::string& w : warnings_) {
-    log_event({{"iteration", iteration_}, {"event", "warning"}, {"message", w}});
+    files_.log({{"iteration", iteration_}, {"event", "warning"}, {"message", w}});
     if (on_log) {
       TrainProgress p;
       p.iteration = iteration_;
@@ -617,7 +533,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     const double lr = adam_->options().lr * config_.rollback_lr_factor, best = best_fd_;
     // Diverging again before any new checkpoint means the target itself is bad (a poisoned
     // file, say): go one generation further back each time.
-    const std::string target = restore_generation(static_cast<int>(std::min<int64_t>(rollback_depth_, kGenerations - 1)));
+    const std::string target = restore_generation(static_cast<int>(std::min<int64_t>(rollback_depth_, RunFiles::kGenerations - 1)));
     ++rollback_depth_;
     best_fd_ = best;  // best.safetensors is not rolled back
     adam_->options().lr = lr;
@@ -627,7 +543,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
                             std::to_string(iteration_) + ", learning rate now " + std::to_string(lr) +
                             (target == latest_checkpoint() ? "" : " (from " + target + ")");
     acc_ = Running{};
-    log_event({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
+    files_.log({{"iteration", iteration_}, {"event", "rollback"}, {"from_iteration", from}, {"reason", reason},
                {"lr", lr}, {"rollbacks", rollbacks_}, {"wall_s", wall_total()}});
     save(latest_checkpoint(), false);  // the lower rate and the count survive a restart
     last_log = clock::now();
@@ -739,12 +655,12 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
       saved_at = it;
       rollback_depth_ = 0;
       checkpoint_logged_at_ = it;
-      log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
+      files_.log({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
     } else if (checkpoint_due && checkpoint_logged_at_ != it) {
       // Continued from a checkpoint of this very iteration that was saved at the end of a shorter
       // run (or at a stop) without its event: the straight run logs it here, so log it here too.
       checkpoint_logged_at_ = it;
-      log_event({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
+      files_.log({{"iteration", it}, {"event", "checkpoint"}, {"gap", gap_now}, {"healthy", healthy}});
     }
     adam_->zero_grad();
     dp_.backward(loss, model_->parameters());  // the global batch's gradient on every rank (overlapped)
@@ -796,7 +712,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
                        {"reinit_total", buffer_->reinit_total()}};
       }
       if (partial) m["partial"] = true;
-      log_event(m);
+      files_.log(m);
       if (on_log) on_log(p);
     }
     if (on_cadence) {
@@ -827,7 +743,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
                                              {"features", portable_path(config_.eval_features, out_dir_)}};
         if (dp_.writer()) save_checkpoint(out_dir_ + "/checkpoints/best.safetensors", *model_);
       }
-      log_event({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
+      files_.log({{"iteration", iteration_}, {"event", "eval"}, {"fd", fd}, {"best_fd", best_fd_}, {"eval_n", config_.eval_n},
                  {"wall_s", wall_before_ + wall_now}, {"protocol", eval_protocol}});
       report_event("eval", best ? "new best -> checkpoints/best.safetensors" : "", fd, adam_->options().lr);
     }

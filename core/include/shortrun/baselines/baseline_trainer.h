@@ -20,8 +20,8 @@
 
 #include "shortrun/baselines/baseline_model.h"
 #include "shortrun/io/datasets.h"
-#include "shortrun/io/run_lock.h"
 #include "shortrun/training/adam.h"
+#include "shortrun/training/run_files.h"
 
 namespace shortrun {
 
@@ -68,23 +68,20 @@ class BaselineTrainer {
   BaselineModel& model() { return *model_; }
   const BaselineTrainerConfig& config() const { return config_; }
   int64_t iteration() const { return iteration_; }
-  std::string latest_checkpoint() const { return out_dir_ + "/checkpoints/latest.safetensors"; }
+  std::string latest_checkpoint() const { return files_.latest(); }
   void set_iters(int64_t iters);  // a new total for a resumed run; rewrites config.json
   // Test hook (SHORTRUN_TEST_NONFINITE_AT): that iteration's loss becomes NaN, once.
   void inject_nonfinite_at(int64_t iteration) { inject_nonfinite_at_ = iteration; }
 
  private:
-  static constexpr int kGenerations = 3;
   static constexpr int kAcc = 4;  // logged values per kind
   BaselineTrainer(BaselineTrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
-  std::string generation(int g) const;
   void save(const std::string& path, bool rotate);
   void restore(const std::string& path);
-  std::string restore_generation(int first);
-  double trim_metrics();
-  void log_event(const nlohmann::json& event) const;
+  std::string restore_generation(int first);  // the newest loadable checkpoint from `first` on (RunFiles)
+  double trim_metrics();                      // returns the wall time logged up to iteration_
   nlohmann::json stored_config() const;
-  void write_config() const;
+  nlohmann::json config_file() const;  // config.json: stored_config() with the torch version
   void write_sample_grid();
   // One iteration's update on batch x; returns the kAcc logged values (NaN when it diverged).
   std::vector<double> step(const torch::Tensor& x, int64_t it);
@@ -104,7 +101,7 @@ class BaselineTrainer {
     int64_t n = 0, strikes = 0;
   } acc_;
   std::vector<std::string> warnings_;
-  RunLock lock_;
+  RunFiles files_;  // the run directory (lock, config.json, metrics.jsonl, checkpoint generations)
 };
 
 }  // namespace shortrun

@@ -30,6 +30,9 @@ class BaselineGenerator : public Generator {
 
   // z of latents (seed, indices[n]): [N, latent] on the model's device.
   torch::Tensor latents(uint64_t seed, const torch::Tensor& indices) const;
+  // interpolate() between P pairs of given z ([P, latent] each, e.g. reconstruct()'s fitted z).
+  InterpolationResult interpolate_latents(const torch::Tensor& z1, const torch::Tensor& z2, const InterpolationSpec& spec,
+                                          const std::atomic<bool>* cancel = nullptr, const StepProgress& progress = nullptr);
   BaselineModel& model() { return model_; }
 
  private:

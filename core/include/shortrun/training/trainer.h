@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "shortrun/io/datasets.h"
-#include "shortrun/io/run_lock.h"
 #include "shortrun/model/arch.h"
 #include "shortrun/model/energy_model.h"
 #include "shortrun/model/sampler_config.h"
@@ -24,6 +23,7 @@
 #include "shortrun/training/long_run_health.h"
 #include "shortrun/training/lr_schedule.h"
 #include "shortrun/training/replay_buffer.h"
+#include "shortrun/training/run_files.h"
 
 namespace shortrun {
 
@@ -138,11 +138,7 @@ class Trainer {
   void observe_chains(ChainObserver f) { chain_observer_ = std::move(f); }
 
  private:
-  // Checkpoint generations: latest.safetensors, then latest.1 and latest.2 (older), so one bad
-  // or truncated file never loses the run.
-  static constexpr int kGenerations = 3;
   Trainer(TrainerConfig config, std::string out_dir, torch::Device device, bool fresh);
-  std::string generation(int g) const;
   // Writes the training state (everything an uninterrupted run would carry on with; no wall
   // time, so two identical runs give identical files). rotate: keep the older generations.
   void save(const std::string& path, bool rotate);
@@ -150,17 +146,16 @@ class Trainer {
   void warm_start(const std::string& path);
   // Loads weights, Adam state and counters from a checkpoint of this run (all validated).
   void restore(const std::string& path);
-  // Restores the newest loadable generation from `first` on; returns its path. Falling back
-  // past an unloadable one leaves a warning for the next run().
+  // Restores the newest loadable checkpoint generation from `first` on (RunFiles::restore_newest);
+  // returns its path. Falling back past an unloadable one leaves a warning for the next run().
   std::string restore_generation(int first);
   // Drops metrics.jsonl lines of iterations after iteration_ (they will run again); returns
   // the wall time logged up to there. Notes whether a checkpoint event of iteration_ is kept.
   double trim_metrics();
-  void log_event(const nlohmann::json& event) const;
   // config_ as written to config.json and provenance: data and feature paths relative to the
   // run directory or assets/ (portable_path.h), never this machine's absolute paths.
   nlohmann::json stored_config() const;
-  void write_config() const;
+  nlohmann::json config_file() const;  // config.json: stored_config() with the torch version and world size
   void write_sample_grid(const torch::Tensor& samples);
   // --long-run-every: continues the long-run chains to K2 and logs one "long_run" line (FDs when
   // `features` is given).
@@ -193,10 +188,10 @@ class Trainer {
   // measuring it; the continuation logs the event when it measures it, as a straight run does.
   int64_t checkpoint_logged_at_ = -1;
   std::vector<std::string> warnings_;
-  RunLock lock_;
   // Data-parallel training (issue 27): this rank's batch slice and the group; rank 0 alone writes
   // the run directory and holds its lock. A single process: the whole batch, writer.
   DataParallel dp_;
+  RunFiles files_;  // the run directory (lock, config.json, metrics.jsonl, checkpoint generations)
 };
 
 }  // namespace shortrun
