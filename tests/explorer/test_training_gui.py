@@ -52,6 +52,7 @@ class TrainingGui(unittest.TestCase):
         run_dir = os.path.join(WORK, name + "_run")
         shutil.rmtree(run_dir, ignore_errors=True)
         session = os.path.join(WORK, name)
+        shutil.rmtree(session, ignore_errors=True)  # a dump left by an earlier run would start the meddling at once
         os.makedirs(WORK, exist_ok=True)
         log = open(os.path.join(WORK, name + "_train.log"), "w")
         self.addCleanup(log.close)
