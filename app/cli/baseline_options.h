@@ -30,6 +30,9 @@ std::unique_ptr<BaselineGenerator> open_baseline_model(const std::string& model,
 // "--flag: FILE holds a VAE baseline, not an energy model; --flag applies to an energy model only".
 void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& flags, const std::string& path,
                            BaselineGenerator& generator);
+// The same, naming the baseline's kind ("VAE", "GAN") without a generator at hand.
+void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& flags, const std::string& path,
+                           const std::string& kind_name);
 
 // A GAN has no encoder: gradient steps on z are its only way to reconstruct. Throws
 // CLI::ValidationError naming `option` and the file when iters is 0 for one.

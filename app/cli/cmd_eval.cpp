@@ -7,12 +7,14 @@
 #include <iostream>
 #include <optional>
 
+#include "baseline_options.h"
 #include "cli_common.h"
 #include "data_parallel_launch.h"
 #include "eval_run.h"
 #include "shortrun/distributed/launch_env.h"
 #include "model_comparison.h"
 #include "shortrun/baselines/baseline_checkpoint.h"
+
 #include "shortrun/base/error.h"
 #include "shortrun/base/printable.h"
 #include "shortrun/io/datasets.h"
@@ -88,6 +90,16 @@ void add_train_features_command(CLI::App& app) {
   });
 }
 
+namespace {
+// What a VAE or GAN's evaluation cannot take: the chain's flags, the long run, raw/EMA weights
+// and the memorisation distances (compare-models' protocol has none of them).
+std::vector<std::string> eval_ebm_only_flags() {
+  std::vector<std::string> flags = chain_only_flags();
+  for (const char* f : {"--long-run", "--weights", "--no-memorisation"}) flags.emplace_back(f);
+  return flags;
+}
+}  // namespace
+
 void add_eval_command(CLI::App& app) {
   struct Options {
     std::string model, data = "fashion-mnist", features, json_out, weights, check;
@@ -120,6 +132,7 @@ void add_eval_command(CLI::App& app) {
   add_runtime_options(*cmd, o->rt);
   add_model_options(*cmd, o->mo);
   add_data_parallel_options(*cmd, o->dp);
+  mark_ebm_only(*cmd, eval_ebm_only_flags());
   cmd->callback([o, cmd] {
     if (!o->check.empty()) {
       if (launch_env_from_environment().world > 1)
@@ -153,7 +166,10 @@ void add_eval_command(CLI::App& app) {
     if (group && baseline) throw Error(group->who() + ": a VAE or GAN's evaluation is not split over ranks; evaluate in one process");
     if (baseline) {
       // A VAE or GAN (issue 26): its row under compare-models' protocol (FD of --n samples, reconstruction MSE).
+      refuse_ebm_only_flags(*cmd, eval_ebm_only_flags(), path,
+                            load_baseline_checkpoint(path, torch::kCPU).model->kind_name());
       ComparisonOptions c;
+      c.seed = baseline_seed(o->sampler);
       c.n_fd = o->eval.n;
       c.n_recon = std::min<int64_t>(c.n_recon, o->eval.n);
       const nlohmann::json j = evaluate_under_protocol(path, o->data, o->features, c, apply_runtime(o->rt));

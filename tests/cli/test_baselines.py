@@ -292,6 +292,14 @@ class BaselineInterpolateReconstruct(unittest.TestCase):
                 (["reconstruct", "--model", vae, "--image", img, "--mala"], "--mala", vae)):
             cliutil.assert_one_line_error(self, run, [*args, "--out", out], flag, model, "applies to an energy model only",
                                           expect=2)
+        # eval of a VAE or GAN is compare-models' protocol: no chain, long run, EMA or memorisation.
+        js = os.path.join(WORK, "eval_refused.json")
+        for args, flag in ((["--long-run", "100"], "--long-run"), (["--weights", "ema"], "--weights"),
+                           (["--steps", "5"], "--steps"), (["--no-memorisation"], "--no-memorisation")):
+            cliutil.assert_one_line_error(self, run, ["eval", "--model", vae, "--n", "10", "--json", js, *args], flag, vae,
+                                          "applies to an energy model only", expect=2)
+        self.assertFalse(os.path.exists(js))
+        self.assertIn("[EBM only]", run("eval", "--help").stdout)
         cliutil.assert_one_line_error(self, run, ["reconstruct", "--model", gan, "--image", img, "--iters", "0", "--out", out],
                                       "--iters", gan, "no encoder", expect=2)
         self.assertFalse(os.path.exists(out))

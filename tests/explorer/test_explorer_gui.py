@@ -139,6 +139,32 @@ class ExplorerGui(unittest.TestCase):
         self.assertEqual((c["steps"], c["n"], c["settings"]["seed"], c["ready"]), (12, 9, 5, 13))
         self.assertGreater(c["run"], before["chains"]["run"])
 
+    def test_the_model_panel_prices_the_thread_plan_and_either_plan_gives_the_same_chains(self):
+        # Issue 28: the Model panel says how the threads share a step (the CLI's --parallel).
+        setc = lambda c, v: {"do": "set", "control": c, "value": v}
+        r = ExplorerRun("plan", [
+            wait("model"), wait("sampler"), dump("one_chunk.json"),
+            setc("threads", 2), setc("steps", 6), setc("chains", 64), setc("parallel", "ops"), wait("sampler"),
+            dump("ops.json"),
+            setc("parallel", "chains"), {"do": "press", "button": "rerun"}, wait("sampler"), *shot("plan.png"),
+            dump("chains.json"),
+        ])
+        one = r.state("one_chunk.json")["model"]
+        self.assertEqual(one["parallel"], "auto")
+        self.assertEqual((one["plan"]["chains"], one["plan"]["chunks"]), (False, 1), one["plan"]["why"])
+        ops, chains = r.state("ops.json"), r.state("chains.json")
+        self.assertEqual(ops["model"]["parallel"], "ops")
+        self.assertEqual((ops["model"]["plan"]["chains"], ops["model"]["plan"]["chunks"]), (False, 4))
+        self.assertEqual(chains["model"]["parallel"], "chains")
+        self.assertEqual((chains["model"]["plan"]["chains"], chains["model"]["plan"]["chunks"]), (True, 4))
+        self.assertIn("4 chunks of 16 on 2 threads", chains["model"]["plan"]["why"])
+        a, b = ops["chains"], chains["chains"]
+        self.assertGreater(b["run"], a["run"])
+        self.assertEqual((a["n"], b["n"]), (64, 64))
+        # Chain i is the same whichever plan runs it (tests/test_parallel_plan.cpp checks it bit
+        # for bit; here the energies the tab reports).
+        self.assertEqual((a["energy_first"], a["energy_last"]), (b["energy_first"], b["energy_last"]))
+
     def test_interpolation_between_two_clicked_chains(self):
         r = ExplorerRun("interp", [
             wait("sampler"),

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "shell/explorer.h"
+#include "shortrun/sampling/parallel_plan.h"
 #include "worker/jobs_text.h"
 #include "worker/run_cost.h"
 
@@ -56,9 +57,15 @@ nlohmann::json explorer_state(const Explorer& ex) {
                   {"weights", m.weights.which()},  // raw | ema (Model panel's choice; EMA by default when present)
                   {"weights_raw", m.weights.raw},
                   {"weights_ema", m.weights.ema},
+                  {"parallel", parallel_mode_name(parallel_mode())},
                   {"band", m.band.valid ? nlohmann::json{{"mean", m.band.mean}, {"std", m.band.std}, {"count", m.band.count},
                                                          {"source", m.band.source}}
                                         : nlohmann::json{{"note", m.band.note}}}};
+    if (m.is_ebm()) {
+      // What the Model panel's plan line says, for the Sampler panel's chain count.
+      const ParallelPlan plan = ex.model_panel.thread_plan(m, ex.session.sampler.chains);
+      j["model"]["plan"] = {{"chains", plan.chains}, {"chunks", plan.chunks}, {"why", plan.why}};
+    }
   }
   j["browser"] = browser_state(ex.browser, ex.config);
   const auto mean = [](const std::deque<double>& v) {

@@ -1,5 +1,5 @@
 // Model panel: the loaded checkpoint's card, loading (path field, Ctrl+O, drag-and-drop,
-// recent files), the device in use and the torch thread count.
+// recent files), the device in use, the torch thread count and how the sampler shares them.
 #include <imgui.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include "display/texture_upload.h"
 #include "shortrun/base/error.h"
+#include "shortrun/sampling/parallel_plan.h"
 #include "sidebar/sidebar_panels.h"
 #include "views/file_kinds.h"
 #include "views/user_config.h"
@@ -29,6 +30,37 @@ void ModelPanel::set_control(ViewContext& ctx, const std::string& name, const nl
   if (name == "model_path") std::snprintf(path_field_, sizeof(path_field_), "%s", v.get<std::string>().c_str());
   else if (name == "threads") threads_ = std::clamp(v.get<int>(), 1, 256), ctx.session.worker->set_threads(threads_);
   else if (name == "weights") choose_weights(ctx, v.get<std::string>());
+  else if (name == "parallel") set_parallel_mode(parse_parallel_mode(v.get<std::string>()));
+}
+
+ParallelPlan ModelPanel::thread_plan(const ModelInfo& m, int chains) const {
+  return plan_parallel(parallel_mode(), m.cost, chains, m.chunk, threads_,
+                       m.device.rfind("cuda", 0) != 0);
+}
+
+void ModelPanel::draw_threads(ViewContext& ctx) {
+  const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::SliderInt("torch threads", &threads_, 1, cores)) ctx.session.worker->set_threads(threads_);
+  tip("intra-op threads of the worker; leave one core to the UI for a smooth frame rate");
+  // The order of ParallelMode: auto, ops, chains. Process-wide and read at every evaluation, so
+  // the next run takes it (chain i's result is the same whichever runs).
+  int mode = static_cast<int>(parallel_mode());
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::Combo("threads share", &mode, "auto\0ops\0chains\0")) set_parallel_mode(static_cast<ParallelMode>(mode));
+  tip("how the CPU threads share a Langevin step (the CLI's --parallel): ops splits every layer across the threads; "
+      "chains hands whole chunks of chains to the threads, each single-threaded (one wake-up per step instead of one "
+      "per layer); auto picks by the model's cost. Chain i's result is identical whichever runs");
+  // One line, always there, so nothing below moves when a model loads or the plan changes.
+  ReservedLines room(1);
+  const ModelInfo* m = ctx.session.pub.model.get();
+  if (!m || !m->is_ebm()) return ImGui::TextDisabled("plan: (no energy model)");
+  const ParallelPlan plan = thread_plan(*m, ctx.session.sampler.chains);
+  if (plan.chains)
+    ImGui::TextDisabled("plan: chains, %lld chunks on %d threads", static_cast<long long>(plan.chunks), threads_);
+  else
+    ImGui::TextDisabled("plan: ops, %lld chunk%s", static_cast<long long>(plan.chunks), plan.chunks == 1 ? "" : "s");
+  tip((std::to_string(ctx.session.sampler.chains) + " chains: " + plan.why).c_str());
 }
 
 void ModelPanel::choose_weights(ViewContext& ctx, const std::string& which) {
@@ -180,10 +212,7 @@ void ModelPanel::draw(ViewContext& ctx) {
     if (!pick.empty()) ctx.open_file(pick);  // after the loop: a load reorders the list
     ImGui::TreePop();
   }
-  const int cores = std::max(1, int(std::thread::hardware_concurrency()));
-  ImGui::SetNextItemWidth(120);
-  if (ImGui::SliderInt("torch threads", &threads_, 1, cores)) ctx.session.worker->set_threads(threads_);
-  tip("intra-op threads of the worker; leave one core to the UI for a smooth frame rate");
+  draw_threads(ctx);
 }
 
 }  // namespace shortrun::explorer

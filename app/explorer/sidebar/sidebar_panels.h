@@ -16,11 +16,14 @@ class ModelPanel : public ScriptTarget {
   void draw(ViewContext& ctx);
   // A new model (ModelInfo id): the path field and thread count show it, the last error goes.
   void model_loaded(const ModelInfo& m);
-  std::vector<std::string> controls() const override { return {"model_path", "threads", "weights"}; }
+  std::vector<std::string> controls() const override { return {"model_path", "threads", "weights", "parallel"}; }
   std::vector<std::string> buttons() const override { return {"load_model", "reset_defaults"}; }
   void set_control(ViewContext& ctx, const std::string& name, const nlohmann::json& value) override;
   void press(ViewContext& ctx, const std::string& button) override;
   const char* typed_path() const { return path_field_; }
+  // How the sampler would spend the panel's torch threads on the Sampler panel's chains of this
+  // model (the CLI's `--parallel`; pure arithmetic, no torch).
+  ParallelPlan thread_plan(const ModelInfo& m, int chains) const;
   std::string error;  // the last load error (shown in the panel, and in state dumps as model_error)
 
  private:
@@ -28,6 +31,7 @@ class ModelPanel : public ScriptTarget {
   // raw | ema: the loaded checkpoint's own or EMA weights (loaded by the worker; the sampler stays).
   void choose_weights(ViewContext& ctx, const std::string& which);
   void draw_weights(ViewContext& ctx, const ModelInfo& m);
+  void draw_threads(ViewContext& ctx);
   char path_field_[1024] = "";
   int threads_ = 1;
 };

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shortrun/sampling/parallel_plan.h"
 #include "worker/weights_pick.h"
 
 namespace shortrun::explorer {
@@ -112,6 +113,10 @@ struct ModelInfo {
   int threads = 1;
   DataBand band;
   WeightsPick weights;  // raw or EMA: which file `path` is, and the other one when there is a choice
+  // What the CPU thread plan needs of the net (`--parallel`, sampling/parallel_plan.h): measured
+  // once at load, so the Model panel prices the plan without touching torch.
+  ModelCost cost;
+  int64_t chunk = 16;  // the sampler's chains per network evaluation (the checkpoint's)
 };
 
 // Generated images along an interpolation path (the live ρ image is a strip of one).

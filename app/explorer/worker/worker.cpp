@@ -20,6 +20,7 @@
 #include "shortrun/model/energy_model.h"
 #include "shortrun/model/model_loader.h"
 #include "shortrun/sampling/langevin_sampler.h"
+#include "shortrun/sampling/parallel_plan.h"
 #include "shortrun/sampling/precision.h"
 #include "worker/export_jobs.h"
 #include "worker/host_copy.h"
@@ -390,6 +391,8 @@ void Worker::load_model(const std::string& given, const std::string& weights) {
     info->architecture = arch_line(card);
     info->parameters = model->parameter_count();
     info->shape = ImageShape{0, int(card.shape.channels), int(card.shape.height), int(card.shape.width)};
+    info->cost = model_cost(*model);
+    info->chunk = card.sampler.chunk;
     SamplerSettings d;
     d.steps = int(card.sampler.steps);
     d.step_size = float(card.sampler.step_size);

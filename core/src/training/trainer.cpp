@@ -444,7 +444,9 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
   const LangevinSampler sampler(*model_, [&] {
     SamplerConfig s = config_.sampler;
     s.seed = config_.seed;
-    s.chunk = 0;  // one batch: fastest; a run replays exactly at its fixed batch size
+    // A GPU: one batch, fastest. A CPU: the sampler's chunks, which `--parallel` can hand to
+    // the threads whole (chain i's result does not depend on the chunking: parallel_plan.h).
+    if (!device_.is_cpu()) s.chunk = 0;
     return s;
   }());
   model_->train(true);
