@@ -61,6 +61,29 @@ def rank_env(rank, world, port, addr="127.0.0.1"):
     return clean_env(RANK=rank, WORLD_SIZE=world, LOCAL_RANK=rank, MASTER_ADDR=addr, MASTER_PORT=port)
 
 
+def start_two_ranks(args, port):
+    """Ranks 0 and 1 of `shortrun *args` on 127.0.0.1:port, stderr piped."""
+    return [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True) for r in range(2)]
+
+
+def kill_rank_one_and_wait(ranks, ready):
+    """Calls ready() (it returns once the kill would land where the test wants it), SIGKILLs rank 1
+    and waits for rank 0 to end; returns (rank 0's stderr, seconds from the kill to its end).
+    Whatever happens, no rank outlives the call."""
+    try:
+        ready()
+        os.kill(ranks[1].pid, signal.SIGKILL)
+        t_kill = time.monotonic()
+        _, err = ranks[0].communicate(timeout=60)
+        return err, time.monotonic() - t_kill
+    finally:
+        for p in ranks:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 def read_safetensors(path):
     """name -> float64/int64 array (our own reader: the reference torch predates safetensors)."""
     with open(path, "rb") as f:
@@ -182,27 +205,19 @@ class DataParallel(unittest.TestCase):
     def test_killed_rank_ends_the_other_and_resumes(self):
         out, port = wk("killed"), free_port()
         args = ["train", *TINY, "--batch", "64", "--iters", "100000", "--threads", "1", "--dist-timeout", "20", "--out", out]
-        ranks = [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True) for r in range(2)]
-        try:
-            # Past the checkpoint of iteration 5 (metrics.jsonl says so), kill rank 1.
+        ranks = start_two_ranks(args, port)
+
+        def past_a_checkpoint():
+            # Past the checkpoint of iteration 5 (metrics.jsonl says so).
             t0 = time.monotonic()
             while time.monotonic() - t0 < 60:
                 if os.path.exists(out + "/metrics.jsonl") and any(m.get("event") == "checkpoint" for m in metrics(out + "/metrics.jsonl")):
-                    break
+                    return
                 self.assertIsNone(ranks[0].poll(), ranks[0].stderr.read() if ranks[0].poll() is not None else "")
                 time.sleep(0.1)
-            else:
-                self.fail("no checkpoint within 60 s")
-            os.kill(ranks[1].pid, signal.SIGKILL)
-            t_kill = time.monotonic()
-            _, err = ranks[0].communicate(timeout=60)
-            waited = time.monotonic() - t_kill
-        finally:
-            for p in ranks:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            self.fail("no checkpoint within 60 s")
+
+        err, waited = kill_rank_one_and_wait(ranks, past_a_checkpoint)
         self.assertNotEqual(ranks[0].returncode, 0)
         self.assertLess(waited, 20 + 10, "rank 0 outlived --dist-timeout")
         one_line(self, err, "rank 0 of 2")
@@ -323,21 +338,14 @@ class DataParallelSampling(unittest.TestCase):
         timeout = 15
         args = ["sample", "--model", self.model, "--n", "4000", "--steps", "100000", "--batch-chains", "4000", "--npy",
                 wk("killed_x.npy"), "--threads", "1", "--dist-timeout", str(timeout), "--quiet"]
-        ranks = [subprocess.Popen([SHORTRUN, *args], env=rank_env(r, 2, port), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True) for r in range(2)]
-        try:
-            time.sleep(3)  # both in their chains (rendezvous and settings check are done by now)
+        ranks = start_two_ranks(args, port)
+
+        def in_their_chains():
+            time.sleep(3)  # rendezvous and settings check are done by now (if not, see the bound below)
             self.assertIsNone(ranks[0].poll())
-            os.kill(ranks[1].pid, signal.SIGKILL)
-            t_kill = time.monotonic()
-            # Rank 0's liveness checks notice within a second or so and stop its chains.
-            _, err = ranks[0].communicate(timeout=60)
-            waited = time.monotonic() - t_kill
-        finally:
-            for p in ranks:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+
+        # Rank 0's liveness checks notice within a second or so and stop its chains.
+        err, waited = kill_rank_one_and_wait(ranks, in_their_chains)
         self.assertNotEqual(ranks[0].returncode, 0)
         # In its chains, rank 0 notices within about a second; on a loaded machine the kill may come
         # while the ranks still meet, where the store's wait and Gloo's connect each take up to
