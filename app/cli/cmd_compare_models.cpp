@@ -75,7 +75,7 @@ void add_compare_models_command(CLI::App& app) {
                 static_cast<long long>(o->cmp.n_recon), o->cmp.mask.c_str());
     std::fflush(stdout);
     if (!o->json_out.empty()) {
-      const nlohmann::json j = {{"rows", rows}, {"data", o->data}, {"features", feat_path}};
+      const nlohmann::json j = {{"rows", rows}, {"data", o->data}, {"features", feat_path}, {"device", device.str()}};
       write_file_atomic(o->json_out, [&](std::ostream& out) { out << json_text(j, 2) << "\n"; });
     }
     if (!o->png_out.empty())

@@ -140,7 +140,9 @@ class Baselines(unittest.TestCase):
         self.assertIn("FD", lines[0])
         self.assertEqual(len(lines), 5, p.stdout)  # header, three rows, the protocol line
         with open(js) as f:
-            rows = json.load(f)["rows"]
+            table = json.load(f)
+        rows = table["rows"]
+        self.assertEqual(table["device"], "cpu")  # recorded: seconds columns depend on it
         self.assertEqual([r["kind"] for r in rows], ["ebm", "vae", "gan"])
         for r in rows:
             for k in ("fd", "recon_mse", "masked_recon_mse", "seconds_per_sample", "seconds_per_reconstruction"):
@@ -165,7 +167,9 @@ class Baselines(unittest.TestCase):
                 "--json", js)
         self.assertIn("comparing the bundled models", p.stdout)
         with open(js) as f:
-            rows = json.load(f)["rows"]
+            table = json.load(f)
+        rows = table["rows"]
+        self.assertEqual(table["device"], "cpu")  # recorded: seconds columns depend on it
         self.assertEqual([r["kind"] for r in rows], ["ebm", "vae", "gan"])
         for r, name in zip(rows, ("fmnist.safetensors", "fmnist_vae.safetensors", "fmnist_gan.safetensors")):
             self.assertTrue(r["model"].endswith(name), r["model"])
