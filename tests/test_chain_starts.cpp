@@ -8,6 +8,7 @@
 
 #include "shortrun/model/checkpoint.h"
 #include "shortrun/model/weights_choice.h"
+#include "shortrun/training/ema.h"
 #include "shortrun/training/trainer.h"
 #include "test_util.h"
 
@@ -199,6 +200,34 @@ TEST(ChainStarts, StoppedAndResumedPersistentEmaRunEqualsTheStraightRun) {
   EXPECT_EQ(ema.model->card().provenance["weights"], "ema");
   EXPECT_FALSE(torch::equal(ema.model->named_parameters()[0].second, full.model().named_parameters()[0].second));
   EXPECT_TRUE(torch::equal(ema.model->named_parameters()[0].second, full.ema()->model().named_parameters()[0].second));
+}
+
+TEST(ChainStarts, EmaRampsItsDecaySoTheInitialWeightsDoNotLinger) {
+  EXPECT_DOUBLE_EQ(EmaWeights::decay_at(0.999, 0), 0.1);
+  EXPECT_DOUBLE_EQ(EmaWeights::decay_at(0.999, 90), 0.91);
+  EXPECT_DOUBLE_EQ(EmaWeights::decay_at(0.999, 100000), 0.999);
+  EXPECT_DOUBLE_EQ(EmaWeights::decay_at(0.5, 100), 0.5);  // once the ramp passes it, the decay given
+  ArchSpec spec;
+  spec.nf = 2;
+  NativeEnergyModel model(spec);
+  EmaWeights ema(model, 0.999, torch::kCPU);
+  const torch::Tensor w0 = model.named_parameters()[0].second.detach().clone();
+  // Constant raw weights w1 from the first step on: after t steps the initial weights keep
+  // prod d_k = prod (1+k)/(10+k) of the average (k < t), not 0.999^t.
+  torch::Tensor w1;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, p] : model.named_parameters()) p.add_(1.0);
+    w1 = model.named_parameters()[0].second.detach().clone();
+  }
+  double init_share = 1;
+  for (int64_t t = 0; t < 50; ++t) {
+    ema.update(model, t);
+    init_share *= EmaWeights::decay_at(0.999, t);
+  }
+  const torch::Tensor expected = init_share * w0 + (1 - init_share) * w1;
+  EXPECT_TRUE(torch::allclose(ema.model().named_parameters()[0].second, expected, 1e-6, 1e-6));
+  EXPECT_LT(init_share, 1e-3);  // 0.999^50 would be 0.95
 }
 
 TEST(ChainStarts, BadSettingsAreRefusedNamingTheFlag) {

@@ -1,6 +1,8 @@
 // Exponential moving average of the trained weights, and its checkpoint file.
 #include "shortrun/training/ema.h"
 
+#include <algorithm>
+
 #include "shortrun/base/error.h"
 #include "shortrun/model/checkpoint.h"
 
@@ -13,10 +15,15 @@ EmaWeights::EmaWeights(const NativeEnergyModel& model, double decay, torch::Devi
   ema_->set_weights_trainable(false);
 }
 
-void EmaWeights::update(const NativeEnergyModel& model) {
+double EmaWeights::decay_at(double decay, int64_t step) {
+  return std::min(decay, double(1 + step) / double(10 + step));
+}
+
+void EmaWeights::update(const NativeEnergyModel& model, int64_t step) {
   torch::NoGradGuard no_grad;
+  const double d = decay_at(decay_, step);
   const auto src = model.named_parameters(), dst = ema_->named_parameters();
-  for (size_t i = 0; i < dst.size(); ++i) dst[i].second.mul_(decay_).add_(src[i].second.detach(), 1.0 - decay_);
+  for (size_t i = 0; i < dst.size(); ++i) dst[i].second.mul_(d).add_(src[i].second.detach(), 1.0 - d);
 }
 
 int64_t EmaWeights::digest() const { return tensors_crc32(ema_->named_parameters()); }

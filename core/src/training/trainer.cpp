@@ -671,7 +671,7 @@ int64_t Trainer::run(const Dataset& data, const std::atomic<bool>* stop,
     adam_->step();
     adam_->options().lr = base_lr;  // the checkpoint keeps the base rate (the watchdog scales it)
     iteration_ = it + 1;
-    if (ema_) ema_->update(*model_);
+    if (ema_) ema_->update(*model_, it);
     if (chain_observer_)
       chain_observer_(it, x0 ? *x0 : sampler.initial_state(chains), samples.x, draw ? &*draw : nullptr);
     if (buffer_) buffer_->write_back(*draw, samples.x);
