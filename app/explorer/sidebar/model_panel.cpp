@@ -39,28 +39,34 @@ ParallelPlan ModelPanel::thread_plan(const ModelInfo& m, int chains) const {
 }
 
 void ModelPanel::draw_threads(ViewContext& ctx) {
+  // One line, as before the choice existed, so the Sampler panel below does not move down:
+  // [threads] threads [auto: chains v]. The combo's closed face shows what auto decides.
   const int cores = std::max(1, int(std::thread::hardware_concurrency()));
-  ImGui::SetNextItemWidth(120);
-  if (ImGui::SliderInt("torch threads", &threads_, 1, cores)) ctx.session.worker->set_threads(threads_);
-  tip("intra-op threads of the worker; leave one core to the UI for a smooth frame rate");
-  // The order of ParallelMode: auto, ops, chains. Process-wide and read at every evaluation, so
-  // the next run takes it (chain i's result is the same whichever runs).
-  int mode = static_cast<int>(parallel_mode());
-  ImGui::SetNextItemWidth(120);
-  if (ImGui::Combo("threads share", &mode, "auto\0ops\0chains\0")) set_parallel_mode(static_cast<ParallelMode>(mode));
-  tip("how the CPU threads share a Langevin step (the CLI's --parallel): ops splits every layer across the threads; "
-      "chains hands whole chunks of chains to the threads, each single-threaded (one wake-up per step instead of one "
-      "per layer); auto picks by the model's cost. Chain i's result is identical whichever runs");
-  // One line, always there, so nothing below moves when a model loads or the plan changes.
-  ReservedLines room(1);
+  ImGui::SetNextItemWidth(80);
+  if (ImGui::SliderInt("threads", &threads_, 1, cores)) ctx.session.worker->set_threads(threads_);
+  tip("intra-op threads of the worker (torch threads); leave one core to the UI for a smooth frame rate");
+  ImGui::SameLine();
   const ModelInfo* m = ctx.session.pub.model.get();
-  if (!m || !m->is_ebm()) return ImGui::TextDisabled("plan: (no energy model)");
-  const ParallelPlan plan = thread_plan(*m, ctx.session.sampler.chains);
-  if (plan.chains)
-    ImGui::TextDisabled("plan: chains, %lld chunks on %d threads", static_cast<long long>(plan.chunks), threads_);
-  else
-    ImGui::TextDisabled("plan: ops, %lld chunk%s", static_cast<long long>(plan.chunks), plan.chunks == 1 ? "" : "s");
-  tip((std::to_string(ctx.session.sampler.chains) + " chains: " + plan.why).c_str());
+  const ParallelMode mode = parallel_mode();
+  std::string face = parallel_mode_name(mode), why = "no energy model loaded: nothing to plan";
+  if (m && m->is_ebm()) {
+    const ParallelPlan plan = thread_plan(*m, ctx.session.sampler.chains);
+    const std::string runs = plan.chains ? "chains" : "ops";
+    if (mode == ParallelMode::kAuto) face += ": " + runs;
+    else if (runs != face) face += " (runs " + runs + ")";  // e.g. chains asked, one chunk
+    why = std::to_string(ctx.session.sampler.chains) + " chains: " + plan.why;
+  }
+  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x));
+  if (ImGui::BeginCombo("##threads_share", face.c_str())) {
+    for (const ParallelMode option : {ParallelMode::kAuto, ParallelMode::kOps, ParallelMode::kChains})
+      if (ImGui::Selectable(parallel_mode_name(option), option == mode)) set_parallel_mode(option);
+    ImGui::EndCombo();
+  }
+  // Process-wide and read at every evaluation: the next run takes it (chain i's result is the
+  // same whichever runs).
+  tip(("how the CPU threads share a Langevin step (the CLI's --parallel): ops splits every layer across the threads; "
+       "chains hands whole chunks of chains to the threads, each single-threaded (one wake-up per step instead of one "
+       "per layer); auto picks by the model's cost. Chain i's result is identical whichever runs.\n\nNow: " + why).c_str());
 }
 
 void ModelPanel::choose_weights(ViewContext& ctx, const std::string& which) {
