@@ -35,11 +35,11 @@ std::unique_ptr<BaselineGenerator> open_baseline_model(const std::string& model,
 
 void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& flags, const std::string& path,
                            BaselineGenerator& generator) {
-  refuse_ebm_only_flags(cmd, flags, path, generator.model().kind_name());
+  refuse_ebm_only_flags(cmd, flags, path, [&generator] { return generator.model().kind_name(); });
 }
 
 void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& flags, const std::string& path,
-                           const std::string& kind_name) {
+                           const std::function<std::string()>& kind_name) {
   for (const std::string& name : flags) {
     const CLI::Option* opt = nullptr;
     try {
@@ -48,7 +48,7 @@ void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& 
       continue;
     }
     if (opt->count() > 0)
-      throw CLI::ValidationError(name, printable(path) + " holds a " + kind_name + " baseline, not an energy model; " +
+      throw CLI::ValidationError(name, printable(path) + " holds a " + kind_name() + " baseline, not an energy model; " +
                                            name + " applies to an energy model only");
   }
 }

@@ -3,6 +3,7 @@
 // wing, marking in --help which flags only an energy model takes, and refusing those flags with
 // a baseline in one line that names the flag and the file (a usage error, exit 2).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,9 +31,10 @@ std::unique_ptr<BaselineGenerator> open_baseline_model(const std::string& model,
 // "--flag: FILE holds a VAE baseline, not an energy model; --flag applies to an energy model only".
 void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& flags, const std::string& path,
                            BaselineGenerator& generator);
-// The same, naming the baseline's kind ("VAE", "GAN") without a generator at hand.
+// The same without a generator at hand: kind_name() ("VAE", "GAN") is called only when a flag
+// is refused, so a caller may read the file for it then.
 void refuse_ebm_only_flags(const CLI::App& cmd, const std::vector<std::string>& flags, const std::string& path,
-                           const std::string& kind_name);
+                           const std::function<std::string()>& kind_name);
 
 // A GAN has no encoder: gradient steps on z are its only way to reconstruct. Throws
 // CLI::ValidationError naming `option` and the file when iters is 0 for one.

@@ -14,7 +14,6 @@
 #include "shortrun/distributed/launch_env.h"
 #include "model_comparison.h"
 #include "shortrun/baselines/baseline_checkpoint.h"
-
 #include "shortrun/base/error.h"
 #include "shortrun/base/printable.h"
 #include "shortrun/io/datasets.h"
@@ -166,8 +165,9 @@ void add_eval_command(CLI::App& app) {
     if (group && baseline) throw Error(group->who() + ": a VAE or GAN's evaluation is not split over ranks; evaluate in one process");
     if (baseline) {
       // A VAE or GAN (issue 26): its row under compare-models' protocol (FD of --n samples, reconstruction MSE).
+      // The file is read for its kind only when a flag is refused (evaluate_under_protocol reads it).
       refuse_ebm_only_flags(*cmd, eval_ebm_only_flags(), path,
-                            load_baseline_checkpoint(path, torch::kCPU).model->kind_name());
+                            [&path] { return load_baseline_checkpoint(path, torch::kCPU).model->kind_name(); });
       ComparisonOptions c;
       c.seed = baseline_seed(o->sampler);
       c.n_fd = o->eval.n;
