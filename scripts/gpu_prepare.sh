@@ -7,8 +7,7 @@ cd "$(dirname "$0")/.."
 d=.gpu-deps
 rm -rf "$d" && mkdir -p "$d/include"
 cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/Random123 "$d/include/"
-mkdir -p "$d/include/stb" && cp /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h \
-  /usr/include/stb/stb_image_resize.h "$d/include/stb/" 2>/dev/null || cp /usr/include/stb/*.h "$d/include/stb/"
+mkdir -p "$d/include/stb" && cp /usr/include/stb/*.h "$d/include/stb/"  # stb_truetype too: the CLI draws text
 cp -r /usr/src/googletest "$d/googletest"
 # zlib's header (the readers inflate zip and gzip themselves); the GPU machine has the library only.
 cp /usr/include/zlib.h /usr/include/zconf.h "$d/include/"

@@ -34,9 +34,20 @@ namespace {
 // The paper's minimal script, reduced to what is timed. argv: mode nf K batch threads iters warmup device
 // [barrier-dir copies]
 const char* kReference = R"py(
-import sys, time, torch, torch.nn as nn
+import contextlib, os, sys, time, torch, torch.nn as nn
 mode, nf, K, n, threads, iters, warmup = sys.argv[1], *map(int, sys.argv[2:8])
 dev = torch.device(sys.argv[8])
+# CUDA: the same flags as shortrun's --precision (precision.cpp), so both sides do the same work.
+precision = os.environ.get("SHORTRUN_REF_PRECISION", "exact")
+autocast = contextlib.nullcontext
+if dev.type == "cuda":
+    fast = precision != "exact"
+    torch.backends.cuda.matmul.allow_tf32 = fast
+    torch.backends.cudnn.allow_tf32 = fast
+    torch.backends.cudnn.benchmark = fast
+    torch.backends.cudnn.deterministic = not fast
+    if precision == "bf16":
+        autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)
 torch.set_num_threads(threads)
 torch.manual_seed(1)
 torch.set_default_dtype(torch.float32)
@@ -44,7 +55,9 @@ net = nn.Sequential(
     nn.Conv2d(1, nf, 3, 1, 1), nn.LeakyReLU(0.2), nn.Conv2d(nf, nf * 2, 4, 2, 1), nn.LeakyReLU(0.2),
     nn.Conv2d(nf * 2, nf * 4, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(nf * 4, nf * 8, 4, 2, 1), nn.LeakyReLU(0.2),
     nn.Conv2d(nf * 8, 1, 4, 1, 0)).to(dev)
-f = lambda x: net(x).squeeze()
+def f(x):
+    with autocast():
+        return net(x).squeeze().float()
 def sample_q(requires_grad=False):
     x = torch.rand(n, 1, 32, 32, device=dev) * 2 - 1
     for _ in range(K):
@@ -115,7 +128,8 @@ std::vector<double> run_copies(const std::string& cmd, int copies, const std::st
 }
 
 std::vector<double> run_reference(const std::string& python, const std::string& mode, int nf, int K, int n, int threads,
-                                  int iters, int warmup, const std::string& device, int copies = 1) {
+                                  int iters, int warmup, const std::string& device, const std::string& precision,
+                                  int copies = 1) {
   // A fresh file of our own (O_EXCL, mode 600): a predictable name in /tmp could be a link
   // someone else planted.
   std::string name = (fs::temp_directory_path() / "shortrun_bench_XXXXXX.py").string();
@@ -129,7 +143,7 @@ std::vector<double> run_reference(const std::string& python, const std::string& 
     fs::remove(script);
     throw Error(name + ": cannot write the PyTorch reference script");
   }
-  const std::string cmd = python + " " + script.string() + " " + mode + " " + std::to_string(nf) + " " + std::to_string(K) +
+  const std::string cmd = "SHORTRUN_REF_PRECISION=" + precision + " " + python + " " + script.string() + " " + mode + " " + std::to_string(nf) + " " + std::to_string(K) +
                           " " + std::to_string(n) + " " + std::to_string(threads) + " " + std::to_string(iters) + " " +
                           std::to_string(warmup) + " " + device;
   std::string barrier;
@@ -287,7 +301,8 @@ void bench_cell(const BenchOptions& o, const Cell& cell, torch::Device device, c
     fs::remove_all(barrier);
   }
   const std::vector<double> ref =
-      run_reference(python, mode, cell.nf, steps, cell.n, cell.threads, iters, o.warmup, dev_name, std::max(1, o.concurrent));
+      run_reference(python, mode, cell.nf, steps, cell.n, cell.threads, iters, o.warmup, dev_name, o.precision,
+                    std::max(1, o.concurrent));
   const auto mean = [](const std::vector<double>& v) {
     double sum = 0;
     for (double x : v) sum += x;
@@ -309,6 +324,11 @@ void bench_cell(const BenchOptions& o, const Cell& cell, torch::Device device, c
                       {"pytorch", b * scale}, {"ratio", a / b},      {"torch_version", torch_version()},
                       {"chunk", base.chunk}, {"parallel", parallel_mode_name(parallel_mode())}, {"plan", plan},
                       {"concurrent", std::max(1, o.concurrent)}};
+  // What the reference ran with (the kReference script sets the same CUDA flags as --precision).
+  j["reference_flags"] = !device.is_cuda()          ? "PyTorch defaults (float32)"
+                         : o.precision == "exact" ? "TF32 off, cuDNN deterministic, no benchmark"
+                         : o.precision == "tf32"  ? "TF32 on, cuDNN benchmark"
+                                                  : "bf16 autocast, TF32 on, cuDNN benchmark";
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   j["omp_wait_policy"] = std::getenv("SHORTRUN_SET_OMP_WAIT_POLICY") ? "shortrun passive, PyTorch default"
                          : policy ? std::string("both ") + policy : std::string("both default");
@@ -329,8 +349,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--n", o->n, "chains (= batch size when training)")->capture_default_str()->check(CLI::Range(1, 65536));
   cmd->add_option("--iters", o->iters, "timed repetitions (default: 3 training iterations or 3 sampling runs; 1 with --suite)");
   cmd->add_option("--warmup", o->warmup, "untimed repetitions first")->capture_default_str()->check(CLI::Range(0, 100));
-  cmd->add_option("--chunk", o->chunk, "this implementation's chains per network evaluation (0: one batch, like the reference)")
-      ->capture_default_str()->check(CLI::Range(0, 65536));
+  CLI::Option* chunk = cmd->add_option("--chunk", o->chunk, "this implementation's chains per network evaluation (0: one "
+                                                             "batch, like the reference; default 16 on the CPU, 0 on CUDA)")
+                           ->check(CLI::Range(0, 65536));
   cmd->add_option("--suite", o->suite, "cpu: n_f 16 and 64 x 64 and 1,024 chains x 1, 2 and all threads, and the "
                                        "training step at 1, 2 and all threads (ignores --nf/--n/--threads/--train)")
       ->check(CLI::IsMember({"cpu"}));
@@ -346,8 +367,10 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::IsMember({"exact", "tf32", "bf16"}));
   cmd->add_flag("!--no-cuda-graph", o->cuda_graph, "CUDA: eager steps instead of a captured graph");
   add_runtime_options(*cmd, o->rt);
-  cmd->callback([o, steps] {
+  cmd->callback([o, steps, chunk] {
     const torch::Device device = apply_runtime(o->rt);
+    // On a GPU one batch fills the card; chunks of 16 run one after another (4x slower at 1,024).
+    if (chunk->count() == 0 && device.is_cuda()) o->chunk = 0;
     SamplerConfig base;
     base.precision = o->precision;
     base.cuda_graph = o->cuda_graph;
