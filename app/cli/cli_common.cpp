@@ -135,7 +135,7 @@ void SamplerOverrides::add(CLI::App& cmd, const std::string& suffix, bool with_s
       shared ? cmd.add_option("--init-dist", values_.init, "z distribution: uniform or gaussian (default: the model's)")
                    ->check(CLI::IsMember({"uniform", "gaussian"})) : nullptr,
       cmd.add_option("--chunk" + sx, values_.chunk, "chains per network evaluation (chain i is identical for any number "
-                                                    "of chains at the same chunk; 0: one batch)" + whose)->check(CLI::Range(0, 65536)),
+                                                    "of chains at the same chunk; 0: one batch; default: the model's on the CPU, 0 on CUDA)" + whose)->check(CLI::Range(0, 65536)),
       cmd.add_option("--precision" + sx, values_.precision,
                      "exact (float32, deterministic), tf32 (CUDA) or bf16 (bf16 autocast; CPU only with AVX512-BF16/AMX)" + whose)
           ->check(CLI::IsMember({"exact", "tf32", "bf16"})),
@@ -165,6 +165,8 @@ SamplerConfig SamplerOverrides::apply(SamplerConfig c) const {
   c.validate();
   return c;
 }
+
+bool SamplerOverrides::chunk_given() const { return given_.size() > 5 && given_[5] && given_[5]->count() > 0; }
 
 std::vector<int64_t> parse_int_pair(const std::string& option, const std::string& text) {
   const auto comma = text.find(',');
@@ -202,6 +204,10 @@ SamplingSetup open_for_sampling(const std::string& model, const RuntimeOptions& 
   s.model->set_weights_trainable(false);
   s.model->train(false);
   s.sampler = overrides.apply(s.model->card().sampler);
+  // A GPU is filled by one batch: the card's chunks (16 chains: chain i bit-identical for any n,
+  // and the CPU's --parallel chains) would run one after another on it, 4x slower at 1,024
+  // chains on an H200 (BENCHMARKS.md, "First GPU run"). --chunk still asks for them.
+  if (s.device.is_cuda() && !overrides.chunk_given()) s.sampler.chunk = 0;
   return s;
 }
 

@@ -36,6 +36,7 @@ class SamplerOverrides {
  public:
   void add(CLI::App& cmd, const std::string& suffix = "", bool with_steps = true);
   SamplerConfig apply(SamplerConfig base) const;
+  bool chunk_given() const;
 
  private:
   SamplerConfig values_;

@@ -21,7 +21,11 @@ SamplerConfig sampler_config(const SamplerConfig& model_defaults, const SamplerS
 }
 
 SamplerConfig sampler_config(const EnergyModel& model, const SamplerSettings& s) {
-  return sampler_config(model.card().sampler, s);
+  SamplerConfig c = sampler_config(model.card().sampler, s);
+  // One batch on a GPU, as the CLI does (cli_common.cpp, open_for_sampling): chunks would run
+  // one after another on it.
+  if (model.device().is_cuda()) c.chunk = 0;
+  return c;
 }
 
 }  // namespace shortrun::explorer

@@ -85,19 +85,23 @@ namespace {
 // calls; found with dlsym in the process's global scope it is the runtime LibTorch already uses,
 // so ops inside the region see omp_in_parallel() and run single-threaded, oneDNN's included.
 using GompParallelFn = void (*)(void (*)(void*), void*, unsigned, unsigned);
+using OmpSetThreadsFn = void (*)(int);
 struct OmpRuntime {
   GompParallelFn parallel = nullptr;
+  OmpSetThreadsFn set_num_threads = nullptr;
 };
 const OmpRuntime& omp_runtime() {
   static const OmpRuntime rt = [] {
     OmpRuntime r;
     r.parallel = reinterpret_cast<GompParallelFn>(dlsym(RTLD_DEFAULT, "GOMP_parallel"));
+    r.set_num_threads = reinterpret_cast<OmpSetThreadsFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
     return r;
   }();
   return rt;
 }
 
 struct ChunkRegion {
+  OmpSetThreadsFn set_num_threads = nullptr;
   const std::function<void(int64_t)>* body = nullptr;
   int64_t count = 0;
   std::atomic<int64_t> next{0};
@@ -107,6 +111,11 @@ struct ChunkRegion {
 
 void run_chunk_region(void* data) {
   auto* r = static_cast<ChunkRegion*>(data);
+  // oneDNN builds a primitive for omp_get_max_threads() threads and may split a sum by that
+  // count even when it then runs serially in here (LibTorch 2.x at 3 threads did: CI,
+  // 2026-12-04). One thread per region thread (its own ICV, gone with the region) gives every
+  // chunk the kernels of a one-thread run, so chains mode equals --threads 1 bit for bit.
+  if (r->set_num_threads) r->set_num_threads(1);
   // Each thread takes the next chunk not yet taken: beside other busy processes a descheduled
   // thread then holds up one chunk, not a fixed share of them. Which thread evaluates a chunk
   // does not change its result.
@@ -126,6 +135,7 @@ bool run_in_one_region(int64_t count, int threads, const std::function<void(int6
   const OmpRuntime& rt = omp_runtime();
   if (!rt.parallel) return false;
   ChunkRegion region;
+  region.set_num_threads = rt.set_num_threads;
   region.body = &body;
   region.count = count;
   rt.parallel(&run_chunk_region, &region, static_cast<unsigned>(std::min<int64_t>(threads, count)), 0);
@@ -168,18 +178,20 @@ ParallelPlan plan_parallel(ParallelMode requested, const ModelCost& cost, int64_
                            bool on_cpu) {
   ParallelPlan p;
   const int64_t n = std::max<int64_t>(1, chains);
-  const int64_t per_eval = chunk > 0 ? std::min(chunk, n) : n;
   p.chunks = chunk > 0 ? (n + chunk - 1) / chunk : 1;
   const int64_t P = std::max(1, threads);
-  // One evaluation of all chunks, modelled: chains mode runs ceil(chunks/P) rounds of whole
-  // chunks at one thread's rate; ops mode runs every chunk at P threads' rate plus a fork/join
-  // per op.
-  const double work = cost.flops_per_chain_step * double(per_eval);
-  const double rounds = double((p.chunks + P - 1) / P);
-  const double working_set = double(std::min<int64_t>(P, p.chunks)) * double(per_eval) * double(cost.values_per_chain) * 64 * 4;
-  p.modelled_chains_s = rounds * work / kFlopsPerThread * (working_set > kCacheBytes ? kContention : 1.0) + kRegionSeconds;
-  p.modelled_ops_s = double(p.chunks) * (work / (double(P) * kFlopsPerThread) +
-                                        double(cost.layers) * kRegionsPerLayer * (P > 1 ? kRegionSeconds : 0.0));
+  // One evaluation of `chunks` chunks of `per_eval` chains, modelled: chains mode runs
+  // ceil(chunks/P) rounds of whole chunks at one thread's rate; ops mode runs every chunk at P
+  // threads' rate plus a fork/join per op.
+  const auto model = [&](int64_t chunks, int64_t per_eval, double* chains_s, double* ops_s) {
+    const double work = cost.flops_per_chain_step * double(per_eval);
+    const double rounds = double((chunks + P - 1) / P);
+    const double working_set = double(std::min<int64_t>(P, chunks)) * double(per_eval) * double(cost.values_per_chain) * 64 * 4;
+    *chains_s = rounds * work / kFlopsPerThread * (working_set > kCacheBytes ? kContention : 1.0) + kRegionSeconds;
+    *ops_s = double(chunks) * (work / (double(P) * kFlopsPerThread) +
+                               double(cost.layers) * kRegionsPerLayer * (P > 1 ? kRegionSeconds : 0.0));
+  };
+  model(p.chunks, chunk > 0 ? std::min(chunk, n) : n, &p.modelled_chains_s, &p.modelled_ops_s);
   const auto ops = [&p](const std::string& why) {
     p.chains = false;
     p.why = "ops: " + why;
@@ -187,18 +199,23 @@ ParallelPlan plan_parallel(ParallelMode requested, const ModelCost& cost, int64_
   };
   if (!on_cpu) return ops("not on the CPU");
   if (P < 2) return ops("1 thread, nothing to split");
-  if (p.chunks < 2) return ops(chunk > 0 ? "one chunk, nothing to hand out" : "--chunk 0 (one batch), nothing to hand out");
+  if (chunk <= 0) return ops("--chunk 0 (one batch), nothing to hand out");
   if (requested == ParallelMode::kOps) return ops("as asked (--parallel ops)");
   char figures[160];
   std::snprintf(figures, sizeof figures, "%lld chunks of %lld on %lld threads, modelled %.3g ms (chains) vs %.3g ms (ops)",
-                static_cast<long long>(p.chunks), static_cast<long long>(per_eval), static_cast<long long>(P),
+                static_cast<long long>(p.chunks), static_cast<long long>(std::min(chunk, n)), static_cast<long long>(P),
                 p.modelled_chains_s * 1e3, p.modelled_ops_s * 1e3);
   if (requested == ParallelMode::kChains) {
     p.chains = true;
     p.why = std::string("chains: as asked (--parallel chains); ") + figures;
     return p;
   }
-  p.chains = p.modelled_chains_s * kChainsMargin <= p.modelled_ops_s;
+  // auto decides for one full round (P chunks of `chunk`), not for this number of chains: the
+  // choice, and with it whether a chunk runs one-thread or P-thread kernels (which may round
+  // differently), is then the same for any n, and so is chain i.
+  double round_chains_s = 0, round_ops_s = 0;
+  model(P, chunk, &round_chains_s, &round_ops_s);
+  p.chains = round_chains_s * kChainsMargin <= round_ops_s;
   p.why = std::string(p.chains ? "chains" : "ops") + ": auto, " + figures;
   return p;
 }
@@ -217,7 +234,7 @@ std::pair<torch::Tensor, torch::Tensor> LangevinSampler::energy_and_grad(const t
     return std::make_pair(f.detach(), g);
   };
   const int64_t n = x_in.size(0), chunk = config_.chunk;
-  if (chunk <= 0 || n == chunk) return one_batch(x_in);
+  if (chunk <= 0) return one_batch(x_in);
   // Fixed-size chunks, the last padded with zeros, so every evaluation has the same shape.
   const int64_t padded = (n + chunk - 1) / chunk * chunk;
   torch::Tensor x = x_in;
@@ -244,6 +261,7 @@ std::pair<torch::Tensor, torch::Tensor> LangevinSampler::energy_and_grad(const t
   }
   if (!done)
     for (int64_t i = 0; i < count; ++i) eval(i);
+  if (count == 1 && padded == n) return {fs[0], gs[0]};
   return {torch::cat(fs).narrow(0, 0, n), torch::cat(gs).narrow(0, 0, n)};
 }
 

@@ -11,10 +11,13 @@ class EnergyModel;
 // ops:    chunk after chunk, every op of a chunk split across the threads (intra-op): one
 //         fork/join per op, so small nets pay a wake-up per layer.
 // chains: whole chunks handed to the threads, each chunk's ops single-threaded: one parallel
-//         region per evaluation (per step). Needs a fixed chunk (> 0) and at least 2 chunks.
-// auto:   chains or ops from plan_parallel's model.
-// Chain i's result is bit-identical whichever runs: a chunk has the same shape and the same
-// single-chunk kernels either way (tests/test_parallel_plan.cpp checks it).
+//         region per evaluation (per step). Needs a fixed chunk (> 0); one chunk runs alone.
+// auto:   chains or ops from plan_parallel's model of one round of P chunks, so the same for
+//         any number of chains.
+// Chain i is bit-identical for any number of chains at the same chunk, mode and threads, and
+// chains mode equals a one-thread run at any thread count (its kernels are one-thread kernels).
+// ops at P threads may differ from one thread in the last bits: oneDNN can split a sum by its
+// thread count (tests/test_parallel_plan.cpp checks what is guaranteed).
 enum class ParallelMode { kAuto, kOps, kChains };
 
 ParallelMode parse_parallel_mode(const std::string& name);  // "auto", "ops", "chains"; else throws Error
