@@ -115,7 +115,12 @@ void run_chunk_region(void* data) {
   // count even when it then runs serially in here (LibTorch 2.x at 3 threads did: CI,
   // 2026-12-04). One thread per region thread (its own ICV, gone with the region) gives every
   // chunk the kernels of a one-thread run, so chains mode equals --threads 1 bit for bit.
-  if (r->set_num_threads) r->set_num_threads(1);
+  // LibTorch sets a thread's count to its global one the first time the thread asks for it
+  // (lazy_init_num_threads): let that happen first, or a new thread's 1 is undone at its first op.
+  if (r->set_num_threads) {
+    (void)at::get_num_threads();
+    r->set_num_threads(1);
+  }
   // Each thread takes the next chunk not yet taken: beside other busy processes a descheduled
   // thread then holds up one chunk, not a fixed share of them. Which thread evaluates a chunk
   // does not change its result.
